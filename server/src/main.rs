@@ -1,0 +1,2 @@
+//! zkauth reference server: placeholder until the reference-server issue.
+fn main() {}

@@ -1,0 +1,1 @@
+//! zkauth: client-side crypto for zero-knowledge login (placeholder while the core lands).

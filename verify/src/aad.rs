@@ -1,0 +1,67 @@
+//! The canonical envelope AAD (wire profile §3.5) and the exact `wrapping_alg` strings.
+
+use serde::Serialize;
+
+/// `wrapping_alg` of password envelopes written by zkauth (key `KW`, canonical AAD).
+pub const WRAPPING_ALG_PASSWORD_V2: &str = "OPAQUE-HKDF-SHA256+A256GCM/v2";
+/// `wrapping_alg` of migrated v1 password envelopes (AAD = UTF-8 `sub`).
+pub const WRAPPING_ALG_PASSWORD_V1: &str = "OPAQUE-HKDF-SHA256+A256GCM/v1";
+/// `wrapping_alg` of passkey-PRF envelopes.
+pub const WRAPPING_ALG_PASSKEY_PRF: &str = "WebAuthn-PRF-HKDF-SHA256+A256GCM/v2";
+/// `wrapping_alg` of recovery envelopes.
+pub const WRAPPING_ALG_RECOVERY: &str = "DarkAuth-Recovery-HKDF-SHA256+A256GCM/v2";
+/// `wrapping_alg` of trusted-device envelopes.
+pub const WRAPPING_ALG_TRUSTED_DEVICE: &str = "DarkAuth-DeviceLocal-AESGCM/v2";
+
+/// Keybag envelope types.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EnvelopeType {
+    Password,
+    PasskeyPrf,
+    TrustedDevice,
+    Recovery,
+}
+
+/// The AAD members, serialized in exactly this order.
+#[derive(Debug, Clone, Serialize)]
+pub struct EnvelopeAad<'a> {
+    pub envelope_id: &'a str,
+    pub key_id: &'a str,
+    pub sub: &'a str,
+    #[serde(rename = "type")]
+    pub envelope_type: EnvelopeType,
+    pub wrapping_alg: &'a str,
+}
+
+/// `{"envelope_id":…,"key_id":…,"sub":…,"type":…,"wrapping_alg":…}` as compact UTF-8 JSON
+/// (string escaping identical to `JSON.stringify`). The server's `aad` field is `b64u` of this.
+pub fn envelope_aad(aad: &EnvelopeAad<'_>) -> String {
+    // Serializing a struct of strings cannot fail; the fallback is unreachable.
+    serde_json::to_string(aad).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn canonical_form() {
+        let a = EnvelopeAad {
+            envelope_id: "env_1",
+            key_id: "ark_2",
+            sub: "sub3",
+            envelope_type: EnvelopeType::Password,
+            wrapping_alg: WRAPPING_ALG_PASSWORD_V2,
+        };
+        assert_eq!(
+            envelope_aad(&a),
+            r#"{"envelope_id":"env_1","key_id":"ark_2","sub":"sub3","type":"password","wrapping_alg":"OPAQUE-HKDF-SHA256+A256GCM/v2"}"#
+        );
+        let b = EnvelopeAad { envelope_type: EnvelopeType::PasskeyPrf, sub: "a\"b\\c\n\u{1}é/", ..a };
+        assert_eq!(
+            envelope_aad(&b),
+            r#"{"envelope_id":"env_1","key_id":"ark_2","sub":"a\"b\\c\n\u0001é/","type":"passkey_prf","wrapping_alg":"OPAQUE-HKDF-SHA256+A256GCM/v2"}"#
+        );
+    }
+}

@@ -1,0 +1,250 @@
+//! Delivery claim checks (wire profile §0, §4.4, §4.5, §4.7) as pure functions.
+//!
+//! v2: the JSON payload is checked in a fixed order and each failure has its own code;
+//! every hash and binding value is compared in constant time. v1: the header's `sub` and
+//! `client_id` are checked against what the caller expects.
+
+use serde::Deserialize;
+use zeroize::Zeroize;
+
+use crate::{b64u, ct_eq_str, hash_b64u, Error, JweHeader};
+
+/// `typ` of a v2 delivery payload.
+pub const TYP_CLIENT_KEY: &str = "DarkAuth-Client-Key";
+/// `key_kind` of a v2 delivery payload.
+pub const KEY_KIND_CLIENT_APP_KEY: &str = "client_app_key";
+/// `exp - iat` that zkauth's sealer writes.
+pub const V2_LIFETIME_SECS: i64 = 120;
+/// Largest accepted `exp - iat`.
+pub const MAX_LIFETIME_SECS: i64 = 600;
+/// Largest accepted clock skew for `iat` in the future.
+pub const MAX_FUTURE_SKEW_SECS: i64 = 60;
+
+/// `aud` is a string or an array of strings.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum Aud {
+    One(String),
+    Many(Vec<String>),
+}
+
+/// The v2 payload members. `cak` is wiped when the value is dropped.
+#[derive(Deserialize)]
+pub struct DeliveryClaimsV2 {
+    pub typ: String,
+    pub version: String,
+    pub sub: String,
+    pub client_id: String,
+    pub aud: Aud,
+    #[serde(default)]
+    pub org_id: Option<String>,
+    #[serde(default)]
+    pub request_id: Option<String>,
+    pub state_hash: String,
+    pub redirect_uri_hash: String,
+    pub key_id: String,
+    pub key_kind: String,
+    pub cak: String,
+    pub iat: i64,
+    pub exp: i64,
+}
+
+impl Drop for DeliveryClaimsV2 {
+    fn drop(&mut self) {
+        self.cak.zeroize();
+    }
+}
+
+/// What the relying party expects of a v2 delivery.
+#[derive(Debug, Clone, Default)]
+pub struct ExpectV2<'a> {
+    pub client_id: &'a str,
+    pub redirect_uri: &'a str,
+    /// The state the RP sent; `None` means no state (hash of "").
+    pub state: Option<&'a str>,
+    pub sub: Option<&'a str>,
+    pub request_id: Option<&'a str>,
+    pub org_id: Option<&'a str>,
+    /// Unix seconds.
+    pub now: i64,
+}
+
+/// What the relying party expects of a v1 delivery header.
+#[derive(Debug, Clone, Default)]
+pub struct ExpectV1<'a> {
+    pub sub: Option<&'a str>,
+    pub client_id: Option<&'a str>,
+}
+
+/// The result of a passed v2 check. `cak` is wiped on drop.
+pub struct V2Checked {
+    pub sub: String,
+    pub key_id: String,
+    pub cak: zeroize::Zeroizing<[u8; 32]>,
+}
+
+/// `iat ≤ now + 60`, `exp − iat ≤ 600`, `exp > now`.
+pub fn check_time_window(iat: i64, exp: i64, now: i64) -> Result<(), Error> {
+    if iat > now.saturating_add(MAX_FUTURE_SKEW_SECS) {
+        return Err(Error::IssuedInFuture);
+    }
+    if exp.saturating_sub(iat) > MAX_LIFETIME_SECS {
+        return Err(Error::LifetimeTooLong);
+    }
+    if exp <= now {
+        return Err(Error::Expired);
+    }
+    Ok(())
+}
+
+fn optional_binding(claim: Option<&str>, expected: Option<&str>, err: Error) -> Result<(), Error> {
+    match (claim, expected) {
+        (_, None) => Ok(()),
+        (Some(c), Some(e)) if ct_eq_str(c, e) => Ok(()),
+        _ => Err(err),
+    }
+}
+
+/// Parses and checks a v2 payload, in the order of wire profile §4.7 plus §0.
+pub fn check_v2_claims(payload: &[u8], e: &ExpectV2<'_>) -> Result<V2Checked, Error> {
+    let c: DeliveryClaimsV2 = serde_json::from_slice(payload).map_err(|_| Error::PayloadInvalid("not the v2 claim object"))?;
+    if c.typ != TYP_CLIENT_KEY {
+        return Err(Error::TypMismatch);
+    }
+    if c.version != "v2" && c.version != "v2-client-key" {
+        return Err(Error::VersionMismatch);
+    }
+    if c.key_kind != KEY_KIND_CLIENT_APP_KEY {
+        return Err(Error::KeyKindMismatch);
+    }
+    if !ct_eq_str(&c.client_id, e.client_id) {
+        return Err(Error::ClientIdMismatch);
+    }
+    let aud_ok = match &c.aud {
+        Aud::One(a) => ct_eq_str(a, e.client_id),
+        Aud::Many(list) => list.iter().fold(false, |found, a| found | ct_eq_str(a, e.client_id)),
+    };
+    if !aud_ok {
+        return Err(Error::AudMismatch);
+    }
+    optional_binding(Some(&c.sub), e.sub, Error::SubMismatch)?;
+    if !ct_eq_str(&c.state_hash, &hash_b64u(e.state.unwrap_or(""))) {
+        return Err(Error::StateMismatch);
+    }
+    if !ct_eq_str(&c.redirect_uri_hash, &hash_b64u(e.redirect_uri)) {
+        return Err(Error::RedirectUriMismatch);
+    }
+    optional_binding(c.request_id.as_deref(), e.request_id, Error::RequestIdMismatch)?;
+    optional_binding(c.org_id.as_deref(), e.org_id, Error::OrgIdMismatch)?;
+    if c.key_id.is_empty() {
+        return Err(Error::KeyIdMissing);
+    }
+    check_time_window(c.iat, c.exp, e.now)?;
+    let cak = b64u::decode_array::<32>(&c.cak, "cak").map(zeroize::Zeroizing::new)?;
+    Ok(V2Checked { sub: c.sub.clone(), key_id: c.key_id.clone(), cak })
+}
+
+/// Checks a v1 header's `sub` and `client_id` against the caller's expectations.
+pub fn check_v1_header(h: &JweHeader, e: &ExpectV1<'_>) -> Result<(), Error> {
+    optional_binding(h.sub.as_deref(), e.sub, Error::SubMismatch)?;
+    optional_binding(h.client_id.as_deref(), e.client_id, Error::ClientIdMismatch)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const CAK: &str = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8";
+
+    fn payload(over: &[(&str, serde_json::Value)]) -> Vec<u8> {
+        let mut m = serde_json::json!({
+            "typ": TYP_CLIENT_KEY, "version": "v2", "sub": "user1", "client_id": "app", "aud": "app",
+            "org_id": "org", "request_id": "req", "state_hash": hash_b64u("st"), "redirect_uri_hash": hash_b64u("https://app/cb"),
+            "key_id": "ark_1", "key_kind": KEY_KIND_CLIENT_APP_KEY, "cak": CAK, "iat": 1000, "exp": 1120
+        });
+        for (k, v) in over {
+            if v.is_null() {
+                m.as_object_mut().unwrap().remove(*k);
+            } else {
+                m[*k] = v.clone();
+            }
+        }
+        serde_json::to_vec(&m).unwrap()
+    }
+
+    fn expect() -> ExpectV2<'static> {
+        ExpectV2 {
+            client_id: "app",
+            redirect_uri: "https://app/cb",
+            state: Some("st"),
+            sub: Some("user1"),
+            request_id: Some("req"),
+            org_id: Some("org"),
+            now: 1010,
+        }
+    }
+
+    #[test]
+    fn honest_payload_passes() {
+        let ok = check_v2_claims(&payload(&[]), &expect()).unwrap();
+        assert_eq!(ok.key_id, "ark_1");
+        assert_eq!(ok.sub, "user1");
+        assert_eq!(ok.cak[31], 31);
+        let arr = payload(&[("aud", serde_json::json!(["x", "app"])), ("version", "v2-client-key".into())]);
+        assert!(check_v2_claims(&arr, &expect()).is_ok());
+        // Optional expectations not given: absent claims are fine.
+        let bare = payload(&[("org_id", serde_json::Value::Null), ("request_id", serde_json::Value::Null)]);
+        assert!(check_v2_claims(&bare, &ExpectV2 { request_id: None, org_id: None, sub: None, ..expect() }).is_ok());
+    }
+
+    #[test]
+    fn each_failure_has_its_code() {
+        use serde_json::{json, Value::Null};
+        let cases: Vec<(Vec<(&str, serde_json::Value)>, &str)> = vec![
+            (vec![("typ", Null)], "payload_invalid"),
+            (vec![("iat", json!(1.5))], "payload_invalid"),
+            (vec![("typ", "JWT".into())], "typ_mismatch"),
+            (vec![("version", "v1".into())], "version_mismatch"),
+            (vec![("key_kind", "root_key".into())], "key_kind_mismatch"),
+            (vec![("client_id", "evil".into())], "client_id_mismatch"),
+            (vec![("aud", json!(["evil"]))], "aud_mismatch"),
+            (vec![("sub", "other".into())], "sub_mismatch"),
+            (vec![("state_hash", hash_b64u("").into())], "state_mismatch"),
+            (vec![("redirect_uri_hash", hash_b64u("https://evil/cb").into())], "redirect_uri_mismatch"),
+            (vec![("request_id", Null)], "request_id_mismatch"),
+            (vec![("org_id", "org2".into())], "org_id_mismatch"),
+            (vec![("key_id", "".into())], "key_id_missing"),
+            (vec![("iat", 1071.into()), ("exp", 1191.into())], "delivery_not_yet_valid"),
+            (vec![("exp", 1601.into())], "delivery_lifetime_too_long"),
+            (vec![("exp", 1010.into())], "delivery_expired"),
+            (vec![("cak", "AAEC".into())], "invalid_length"),
+            (vec![("cak", format!("{CAK}=").into())], "invalid_base64url"),
+        ];
+        for (over, code) in cases {
+            let err = check_v2_claims(&payload(&over), &expect()).err().map(|e| e.code());
+            assert_eq!(err, Some(code), "{over:?}");
+        }
+        // No state expected: the claim must be the hash of "".
+        let e = ExpectV2 { state: None, ..expect() };
+        assert_eq!(check_v2_claims(&payload(&[]), &e).err().map(|e| e.code()), Some("state_mismatch"));
+        assert!(check_v2_claims(&payload(&[("state_hash", hash_b64u("").into())]), &e).is_ok());
+    }
+
+    #[test]
+    fn window_edges() {
+        assert!(check_time_window(1060, 1660, 1000).is_ok());
+        assert_eq!(check_time_window(1061, 1100, 1000), Err(Error::IssuedInFuture));
+        assert_eq!(check_time_window(1000, 1601, 1000), Err(Error::LifetimeTooLong));
+        assert_eq!(check_time_window(900, 1000, 1000), Err(Error::Expired));
+        assert!(check_time_window(900, 1001, 1000).is_ok());
+    }
+
+    #[test]
+    fn v1_header() {
+        let h = JweHeader { sub: Some("s".into()), client_id: Some("c".into()) };
+        assert!(check_v1_header(&h, &ExpectV1 { sub: Some("s"), client_id: Some("c") }).is_ok());
+        assert!(check_v1_header(&h, &ExpectV1::default()).is_ok());
+        assert_eq!(check_v1_header(&h, &ExpectV1 { sub: Some("x"), client_id: None }), Err(Error::SubMismatch));
+        assert_eq!(check_v1_header(&h, &ExpectV1 { sub: None, client_id: Some("x") }), Err(Error::ClientIdMismatch));
+    }
+}

@@ -1,0 +1,190 @@
+//! Strict P-256 public JWKs: `zk_pub` (b64u of the JWK JSON) and the JWE `epk` member.
+//!
+//! Rules (wire profile §0): `kty` = "EC", `crv` = "P-256", `x`/`y` canonical b64u of exactly
+//! 32 bytes, a point on the curve that is not the identity, no `d` member whatever its value,
+//! no duplicate members. Other public members (`kid`, `key_ops`, `ext`, `use`, `alg`) are ignored.
+
+use std::fmt;
+
+use p256::elliptic_curve::sec1::{EncodedPoint, FromEncodedPoint};
+use p256::{NistP256, PublicKey};
+use serde::de::{Deserializer, IgnoredAny, MapAccess, Visitor};
+use serde::Deserialize;
+
+use crate::{b64u, hash_b64u, Error};
+
+/// The JWK members zkauth reads, collected without judging them yet.
+#[derive(Default)]
+pub(crate) struct JwkFields {
+    kty: Option<String>,
+    crv: Option<String>,
+    x: Option<String>,
+    y: Option<String>,
+    has_d: bool,
+    duplicate: bool,
+}
+
+impl<'de> Deserialize<'de> for JwkFields {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = JwkFields;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a JWK object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<JwkFields, A::Error> {
+                let mut out = JwkFields::default();
+                let mut seen: Vec<String> = Vec::new();
+                while let Some(key) = map.next_key::<String>()? {
+                    if seen.contains(&key) {
+                        out.duplicate = true;
+                    }
+                    let slot = match key.as_str() {
+                        "kty" => Some(&mut out.kty),
+                        "crv" => Some(&mut out.crv),
+                        "x" => Some(&mut out.x),
+                        "y" => Some(&mut out.y),
+                        _ => None,
+                    };
+                    match slot {
+                        // A non-string value for a member we read fails the whole parse.
+                        Some(slot) => *slot = Some(map.next_value::<String>()?),
+                        None => {
+                            out.has_d |= key == "d";
+                            map.next_value::<IgnoredAny>()?;
+                        }
+                    }
+                    seen.push(key);
+                }
+                Ok(out)
+            }
+        }
+        deserializer.deserialize_map(V)
+    }
+}
+
+impl JwkFields {
+    /// Applies the §0 rules; `err` builds the caller's error variant (zk_pub or epk).
+    pub(crate) fn into_public_key(self, err: fn(&'static str) -> Error) -> Result<PublicKey, Error> {
+        if self.duplicate {
+            return Err(err("duplicate member"));
+        }
+        if self.has_d {
+            return Err(err("private member d present"));
+        }
+        if self.kty.as_deref() != Some("EC") {
+            return Err(err("kty must be EC"));
+        }
+        if self.crv.as_deref() != Some("P-256") {
+            return Err(err("crv must be P-256"));
+        }
+        let coord = |c: &Option<String>| -> Result<[u8; 32], Error> {
+            let s = c.as_deref().ok_or(err("x and y are required"))?;
+            let bytes = b64u::decode(s, "coordinate").map_err(|_| err("coordinate is not canonical base64url"))?;
+            <[u8; 32]>::try_from(bytes).map_err(|_| err("coordinate must be exactly 32 bytes"))
+        };
+        let (x, y) = (coord(&self.x)?, coord(&self.y)?);
+        let point = EncodedPoint::<NistP256>::from_affine_coordinates(&x.into(), &y.into(), false);
+        // from_encoded_point checks the curve equation; the identity has no affine encoding.
+        Option::<PublicKey>::from(PublicKey::from_encoded_point(&point)).ok_or(err("point is not on P-256"))
+    }
+}
+
+/// A validated `zk_pub`: the recipient key and its `zk_pub_kid`.
+#[derive(Clone)]
+pub struct ZkPub {
+    pub public_key: PublicKey,
+    /// `b64u(SHA-256(zk_pub exactly as received))`.
+    pub kid: String,
+}
+
+impl fmt::Debug for ZkPub {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("ZkPub(..)")
+    }
+}
+
+/// Validates a `zk_pub` string (b64u of a public JWK) and returns the key and its kid.
+pub fn validate_zk_pub(zk_pub: &str) -> Result<ZkPub, Error> {
+    let json = b64u::decode(zk_pub, "zk_pub").map_err(|_| Error::InvalidZkPub("not canonical base64url"))?;
+    let fields: JwkFields = serde_json::from_slice(&json).map_err(|_| Error::InvalidZkPub("not a JSON object"))?;
+    let public_key = fields.into_public_key(Error::InvalidZkPub)?;
+    Ok(ZkPub { public_key, kid: hash_b64u(zk_pub) })
+}
+
+/// Validates a JWK given as JSON text (an `epk`, or a public JWK file).
+pub fn parse_epk_value(json: &str) -> Result<PublicKey, Error> {
+    let fields: JwkFields = serde_json::from_str(json).map_err(|_| Error::InvalidEpk("not a JSON object"))?;
+    fields.into_public_key(Error::InvalidEpk)
+}
+
+/// Affine coordinates of a public key as canonical b64u `(x, y)`.
+pub(crate) fn coordinates(key: &PublicKey) -> (String, String) {
+    use p256::elliptic_curve::sec1::ToEncodedPoint;
+    let point = key.to_encoded_point(false);
+    // An uncompressed encoding of a valid public key always has both coordinates.
+    let x = point.x().map(|x| b64u::encode(x)).unwrap_or_default();
+    let y = point.y().map(|y| b64u::encode(y)).unwrap_or_default();
+    (x, y)
+}
+
+/// The compact public JWK zkauth emits for `zk_pub`: `{"kty":"EC","crv":"P-256","x":…,"y":…}`.
+pub fn public_jwk_json(key: &PublicKey) -> String {
+    let (x, y) = coordinates(key);
+    format!(r#"{{"kty":"EC","crv":"P-256","x":"{x}","y":"{y}"}}"#)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // Wycheproof ecdh_secp256r1_webcrypto tcId 1 public key.
+    const X: &str = "YtW9M3Kvdf6FoEBxXQ9QJCjgcEaGiwv9-mHXMa_kTyY";
+    const Y: &str = "rDM6k6nnCoHNWpW1v40TmQ63QcjDiHK0oH0nWgFOMM8";
+
+    fn zk(json: &str) -> String {
+        b64u::encode(json.as_bytes())
+    }
+
+    #[test]
+    fn accepts_honest_key_and_ignores_public_extras() {
+        let json = format!(r#"{{"kty":"EC","crv":"P-256","x":"{X}","y":"{Y}"}}"#);
+        let z = zk(&json);
+        let v = validate_zk_pub(&z).unwrap();
+        assert_eq!(v.kid, hash_b64u(&z));
+        assert_eq!(public_jwk_json(&v.public_key), json);
+        let extras = format!(r#"{{"key_ops":[],"ext":true,"kid":"k","use":"enc","alg":"ECDH-ES","y":"{Y}","x":"{X}","crv":"P-256","kty":"EC"}}"#);
+        assert!(validate_zk_pub(&zk(&extras)).is_ok());
+    }
+
+    #[test]
+    fn refuses_each_rule() {
+        let cases = [
+            format!(r#"{{"kty":"EC","crv":"P-256","x":"{X}","y":"{Y}","d":null}}"#),
+            format!(r#"{{"kty":"EC","crv":"P-256","x":"{X}","y":"{Y}","d":""}}"#),
+            format!(r#"{{"kty":"EC","crv":"P-256","x":"{X}","x":"{X}","y":"{Y}"}}"#),
+            format!(r#"{{"kty":"OKP","crv":"P-256","x":"{X}","y":"{Y}"}}"#),
+            format!(r#"{{"kty":"EC","crv":"P-384","x":"{X}","y":"{Y}"}}"#),
+            format!(r#"{{"kty":"EC","crv":"P-256","x":"{X}"}}"#),
+            format!(r#"{{"kty":"EC","crv":"P-256","x":"AA{X}","y":"{Y}"}}"#),
+            format!(r#"{{"kty":"EC","crv":"P-256","x":"{}","y":"{Y}"}}"#, &X[2..]),
+            format!(r#"{{"kty":"EC","crv":"P-256","x":"{X}","y":"{}"}}"#, b64u::encode(&[0u8; 32])),
+            format!(r#"{{"kty":"EC","crv":"P-256","x":"{}","y":"{}"}}"#, b64u::encode(&[0u8; 32]), b64u::encode(&[0u8; 32])),
+            format!(r#"{{"kty":"EC","crv":"P-256","x":1,"y":"{Y}"}}"#),
+            "[]".to_string(),
+            "{".to_string(),
+        ];
+        for c in &cases {
+            let err = validate_zk_pub(&zk(c)).unwrap_err();
+            assert_eq!(err.code(), "invalid_zk_pub", "{c}");
+        }
+        // A 33-byte x with a leading zero (accepted upstream) is refused here.
+        let mut x33 = vec![0u8];
+        x33.extend(b64u::decode(X, "x").unwrap());
+        let c = format!(r#"{{"kty":"EC","crv":"P-256","x":"{}","y":"{Y}"}}"#, b64u::encode(&x33));
+        assert_eq!(validate_zk_pub(&zk(&c)).unwrap_err(), Error::InvalidZkPub("coordinate must be exactly 32 bytes"));
+        // Padded outer encoding.
+        let ok = zk(&format!(r#"{{"kty":"EC","crv":"P-256","x":"{X}","y":"{Y}"}}"#));
+        assert!(validate_zk_pub(&format!("{ok}=")).is_err());
+    }
+}
