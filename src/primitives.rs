@@ -1,0 +1,43 @@
+//! Raw primitives (HKDF-SHA-256, AES-256-GCM, SHA-256). Crate-private on purpose: callers
+//! outside use whole operations (`keys`, `delivery`), which bind the right context.
+
+use aes_gcm::aead::{AeadInPlace, KeyInit};
+use aes_gcm::{Aes256Gcm, Nonce, Tag};
+use hkdf::Hkdf;
+use sha2::{Digest, Sha256};
+use zeroize::Zeroizing;
+
+use crate::Error;
+
+/// HKDF-SHA-256 (extract then expand) to 32 bytes.
+pub(crate) fn hkdf32(ikm: &[u8], salt: &[u8], info: &[u8]) -> Zeroizing<[u8; 32]> {
+    let mut out = Zeroizing::new([0u8; 32]);
+    // 32 bytes is far below HKDF-SHA-256's 8160-byte limit: expand cannot fail.
+    let _ = Hkdf::<Sha256>::new(Some(salt), ikm).expand(info, &mut out[..]);
+    out
+}
+
+/// SHA-256 digest.
+pub(crate) fn sha256(data: &[u8]) -> [u8; 32] {
+    Sha256::digest(data).into()
+}
+
+/// AES-256-GCM encryption; returns `(ciphertext, tag)`.
+pub(crate) fn aead_seal(key: &[u8; 32], iv: &[u8; 12], plaintext: &[u8], aad: &[u8]) -> Result<(Vec<u8>, [u8; 16]), Error> {
+    let cipher = Aes256Gcm::new(key.into());
+    let mut buf = plaintext.to_vec();
+    let tag = cipher
+        .encrypt_in_place_detached(Nonce::from_slice(iv), aad, &mut buf)
+        .map_err(|_| Error::InvalidInput("plaintext too long"))?;
+    Ok((buf, tag.into()))
+}
+
+/// AES-256-GCM decryption; the plaintext is wiped when dropped.
+pub(crate) fn aead_open(key: &[u8; 32], iv: &[u8; 12], ciphertext: &[u8], tag: &[u8; 16], aad: &[u8]) -> Result<Zeroizing<Vec<u8>>, Error> {
+    let cipher = Aes256Gcm::new(key.into());
+    let mut buf = Zeroizing::new(ciphertext.to_vec());
+    cipher
+        .decrypt_in_place_detached(Nonce::from_slice(iv), aad, &mut buf, Tag::from_slice(tag))
+        .map_err(|_| Error::UnwrapFailed)?;
+    Ok(buf)
+}

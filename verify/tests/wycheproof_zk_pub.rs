@@ -1,0 +1,45 @@
+//! Every Wycheproof ecdh_secp256r1_webcrypto public key through zk_pub and epk validation:
+//! each `valid` accepted, each `invalid` refused. Skips with a notice when ../shared is absent.
+
+use std::path::PathBuf;
+
+use zkauth_verify::{b64u, parse_epk_value, validate_zk_pub};
+
+fn shared(rel: &str) -> Option<PathBuf> {
+    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared").join(rel);
+    if p.exists() {
+        Some(p)
+    } else {
+        println!("SKIP: {} not found (../shared is absent)", p.display());
+        None
+    }
+}
+
+#[test]
+fn webcrypto_public_keys() {
+    let Some(path) = shared("vectors/wycheproof/ecdh_secp256r1_webcrypto_test.json") else { return };
+    let doc: serde_json::Value = serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
+    let (mut valid, mut invalid) = (0, 0);
+    for group in doc["testGroups"].as_array().unwrap() {
+        for t in group["tests"].as_array().unwrap() {
+            let id = t["tcId"].as_i64().unwrap();
+            let jwk = t["public"].to_string();
+            let zk = validate_zk_pub(&b64u::encode(jwk.as_bytes()));
+            let epk = parse_epk_value(&jwk);
+            match t["result"].as_str().unwrap() {
+                "valid" => {
+                    assert!(zk.is_ok(), "tcId {id}: valid key refused: {:?}", zk.err());
+                    assert!(epk.is_ok(), "tcId {id}: valid epk refused");
+                    valid += 1;
+                }
+                "invalid" => {
+                    assert_eq!(zk.err().map(|e| e.code()), Some("invalid_zk_pub"), "tcId {id}: invalid key accepted");
+                    assert_eq!(epk.err().map(|e| e.code()), Some("invalid_epk"), "tcId {id}");
+                    invalid += 1;
+                }
+                other => panic!("tcId {id}: unexpected result {other}"),
+            }
+        }
+    }
+    assert_eq!((valid, invalid), (330, 23));
+}
