@@ -13,3 +13,4 @@ mod secret;
 pub use error::Error;
 pub use secret::{AppKey, DataKey, ExportKey, RootKey, SessionKey};
 pub use zkauth_verify as verify;
+pub mod opaque;

@@ -1,0 +1,224 @@
+//! The OPAQUE server: setup, registration response, login start (with the RFC's fake-record
+//! response for unknown users) and login finish, in DarkAuth's message shapes.
+//!
+//! Login state serializes to DarkAuth's 64-byte layout `expected_client_mac ‖ session_key`,
+//! so login-finish may run in another process. [`PendingLogins`] is a small in-memory store
+//! with TTL and single use, for the reference server and tests.
+
+use std::collections::HashMap;
+
+use opaque_ke::{CredentialFinalization, CredentialRequest, RegistrationRequest, RegistrationUpload, ServerLoginParameters, ServerRegistration};
+use rand_core::{CryptoRng, RngCore};
+use zeroize::{Zeroize, Zeroizing};
+use zkauth_verify::b64u;
+
+use super::{decode_message, len, Profile, Suite};
+use crate::error::b64u_decode;
+use crate::{Error, SessionKey};
+
+/// The server's static OPAQUE state (OPRF seed, AKE key pair, fake-record key). Secret.
+pub struct ServerSetup(opaque_ke::ServerSetup<Suite>);
+
+impl core::fmt::Debug for ServerSetup {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("ServerSetup([redacted])")
+    }
+}
+
+/// A stored registration: the 129-byte record and the profile it was made with.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoredRecord {
+    record: Vec<u8>,
+    profile: String,
+}
+
+/// Server login state between KE2 and KE3. Single use; wiped on drop.
+pub struct ServerLoginState(Zeroizing<[u8; 64]>);
+
+impl core::fmt::Debug for ServerLoginState {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("ServerLoginState([redacted])")
+    }
+}
+
+impl ServerSetup {
+    /// A fresh setup from a CSPRNG.
+    pub fn generate<R: CryptoRng + RngCore>(rng: &mut R) -> Self {
+        ServerSetup(opaque_ke::ServerSetup::<Suite>::new(rng))
+    }
+
+    /// Restores a setup from `oprf_seed(32) ‖ server_private_key(32) ‖ fake_record_public_key(33)`.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, Error> {
+        if bytes.len() != 97 {
+            return Err(Error::InvalidInput("server setup must be 97 bytes"));
+        }
+        opaque_ke::ServerSetup::<Suite>::deserialize(bytes).map(ServerSetup).map_err(|_| Error::InvalidInput("server setup"))
+    }
+
+    /// b64u of the serialized setup (secret: store it like a private key).
+    pub fn to_b64u(&self) -> String {
+        let mut bytes = self.0.serialize();
+        let out = b64u::encode(&bytes);
+        bytes.as_mut_slice().zeroize();
+        out
+    }
+
+    pub fn from_b64u(s: &str) -> Result<Self, Error> {
+        let bytes = Zeroizing::new(b64u_decode(s, "server setup")?);
+        Self::from_bytes(&bytes)
+    }
+
+    /// b64u of the server's 33-byte public key.
+    pub fn public_key(&self) -> String {
+        b64u::encode(&self.0.keypair().public().serialize())
+    }
+
+    /// Register start: evaluates the blinded password for `credential_identifier`.
+    /// Returns the b64u RegistrationResponse.
+    pub fn registration_response(&self, request: &str, credential_identifier: &[u8]) -> Result<String, Error> {
+        let bytes = decode_message(request, len::REGISTRATION_REQUEST, "registration request")?;
+        let req = RegistrationRequest::<Suite>::deserialize(&bytes).map_err(|_| Error::OpaqueMessageInvalid("registration request"))?;
+        let resp = ServerRegistration::<Suite>::start(&self.0, req, credential_identifier)
+            .map_err(|_| Error::OpaqueMessageInvalid("registration request"))?;
+        Ok(b64u::encode(&resp.message.serialize()))
+    }
+
+    /// Login start. `record = None` (unknown user) answers with the RFC 9807 fake record, so
+    /// the response is indistinguishable and enumeration is not possible.
+    pub fn login_start<R: CryptoRng + RngCore>(
+        &self,
+        rng: &mut R,
+        profile: &Profile,
+        record: Option<&StoredRecord>,
+        ke1: &str,
+        credential_identifier: &[u8],
+        client_identity: &[u8],
+    ) -> Result<(String, ServerLoginState), Error> {
+        self.login_start_with(rng, profile, record, ke1, credential_identifier, Some(client_identity))
+    }
+
+    pub(crate) fn login_start_with<R: CryptoRng + RngCore>(
+        &self,
+        rng: &mut R,
+        profile: &Profile,
+        record: Option<&StoredRecord>,
+        ke1: &str,
+        credential_identifier: &[u8],
+        client_identity: Option<&[u8]>,
+    ) -> Result<(String, ServerLoginState), Error> {
+        let bytes = decode_message(ke1, len::KE1, "KE1")?;
+        let request = CredentialRequest::<Suite>::deserialize(&bytes).map_err(|_| Error::OpaqueMessageInvalid("KE1"))?;
+        let password_file = match record {
+            Some(r) if r.profile != profile.descriptor() => return Err(Error::OpaqueProfileMismatch),
+            Some(r) => Some(r.to_registration()?),
+            None => None,
+        };
+        let params = ServerLoginParameters { context: Some(&profile.context), identifiers: profile.identifiers(client_identity) };
+        let start = opaque_ke::ServerLogin::start(rng, &self.0, password_file, request, credential_identifier, params)
+            .map_err(|_| Error::OpaqueMessageInvalid("KE1"))?;
+        let mut raw = start.state.serialize();
+        let state = ServerLoginState::from_opaque_ke_layout(&raw);
+        raw.as_mut_slice().zeroize();
+        Ok((b64u::encode(&start.message.serialize()), state?))
+    }
+}
+
+impl StoredRecord {
+    /// Validates an uploaded RegistrationRecord (exactly 129 bytes, valid public key) and binds it to `profile`.
+    pub fn new(profile: &Profile, record: &str) -> Result<Self, Error> {
+        let bytes = decode_message(record, len::REGISTRATION_RECORD, "registration record")?;
+        RegistrationUpload::<Suite>::deserialize(&bytes).map_err(|_| Error::OpaqueMessageInvalid("registration record"))?;
+        Ok(StoredRecord { record: bytes, profile: profile.descriptor() })
+    }
+
+    /// Restores a record read from storage (as written by [`StoredRecord::record_b64u`] and [`StoredRecord::profile`]).
+    pub fn from_parts(record: &str, profile_descriptor: &str) -> Result<Self, Error> {
+        let bytes = decode_message(record, len::REGISTRATION_RECORD, "registration record")?;
+        RegistrationUpload::<Suite>::deserialize(&bytes).map_err(|_| Error::OpaqueMessageInvalid("registration record"))?;
+        Ok(StoredRecord { record: bytes, profile: profile_descriptor.to_string() })
+    }
+
+    pub fn record_b64u(&self) -> String {
+        b64u::encode(&self.record)
+    }
+
+    /// The descriptor of the profile this record was made with.
+    pub fn profile(&self) -> &str {
+        &self.profile
+    }
+
+    fn to_registration(&self) -> Result<ServerRegistration<Suite>, Error> {
+        let upload = RegistrationUpload::<Suite>::deserialize(&self.record).map_err(|_| Error::OpaqueMessageInvalid("registration record"))?;
+        Ok(ServerRegistration::finish(upload))
+    }
+}
+
+impl ServerLoginState {
+    // opaque-ke writes session_key ‖ expected_mac; DarkAuth stores expected_mac ‖ session_key.
+    fn from_opaque_ke_layout(raw: &[u8]) -> Result<Self, Error> {
+        let (session_key, mac) = raw.split_first_chunk::<32>().ok_or(Error::InvalidInput("login state"))?;
+        let mut out = Zeroizing::new([0u8; 64]);
+        let (a, b) = out.split_at_mut(32);
+        a.copy_from_slice(mac);
+        b.copy_from_slice(session_key);
+        Ok(ServerLoginState(out))
+    }
+
+    /// DarkAuth's 64-byte layout: `expected_client_mac(32) ‖ session_key(32)`. Secret.
+    pub fn to_bytes(&self) -> Zeroizing<[u8; 64]> {
+        self.0.clone()
+    }
+
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, Error> {
+        let arr: [u8; 64] = bytes.try_into().map_err(|_| Error::InvalidInput("login state must be 64 bytes"))?;
+        Ok(ServerLoginState(Zeroizing::new(arr)))
+    }
+
+    /// Login finish: checks the client's MAC in constant time. Consumes the state.
+    pub fn finish(self, ke3: &str) -> Result<SessionKey, Error> {
+        let bytes = decode_message(ke3, len::KE3, "KE3")?;
+        let message = CredentialFinalization::<Suite>::deserialize(&bytes).map_err(|_| Error::OpaqueMessageInvalid("KE3"))?;
+        let (mac, session_key) = self.0.split_first_chunk::<32>().ok_or(Error::InvalidInput("login state"))?;
+        let mut ke_layout = Zeroizing::new([0u8; 64]);
+        let (a, b) = ke_layout.split_at_mut(32);
+        a.copy_from_slice(session_key);
+        b.copy_from_slice(mac);
+        let state = opaque_ke::ServerLogin::<Suite>::deserialize(&ke_layout[..]).map_err(|_| Error::InvalidInput("login state"))?;
+        let mut done = state.finish(message, ServerLoginParameters::default()).map_err(|_| Error::OpaqueAuthFailed)?;
+        let key: Result<[u8; 32], _> = done.session_key.as_slice().try_into();
+        done.session_key.as_mut_slice().zeroize();
+        key.map(SessionKey::from_bytes).map_err(|_| Error::OpaqueAuthFailed)
+    }
+}
+
+/// In-memory pending logins: each state is taken once and expires after `ttl_secs`.
+#[derive(Default)]
+pub struct PendingLogins {
+    states: HashMap<String, (ServerLoginState, i64)>,
+    ttl_secs: i64,
+}
+
+impl PendingLogins {
+    /// DarkAuth keeps login state for 10 minutes.
+    pub fn new(ttl_secs: i64) -> Self {
+        PendingLogins { states: HashMap::new(), ttl_secs }
+    }
+
+    /// Stores a state under a fresh b64u(16 random bytes) session id.
+    pub fn insert<R: CryptoRng + RngCore>(&mut self, rng: &mut R, state: ServerLoginState, now: i64) -> String {
+        self.states.retain(|_, (_, exp)| *exp > now);
+        let mut id = [0u8; 16];
+        rng.fill_bytes(&mut id);
+        let id = b64u::encode(&id);
+        self.states.insert(id.clone(), (state, now.saturating_add(self.ttl_secs)));
+        id
+    }
+
+    /// Takes a state out (single use). Unknown, used or expired ids are refused alike.
+    pub fn take(&mut self, session_id: &str, now: i64) -> Result<ServerLoginState, Error> {
+        match self.states.remove(session_id) {
+            Some((state, exp)) if exp > now => Ok(state),
+            _ => Err(Error::StateUsed),
+        }
+    }
+}
