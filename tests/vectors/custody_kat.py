@@ -1,0 +1,149 @@
+#!/usr/bin/env python3
+"""Known-answer values for zkauth's key custody (src/keys.rs tests).
+
+Independent of the Rust code: only Python's hashlib/base64/json and the
+`cryptography` package (HKDF-SHA-256, AES-256-GCM). Implements wire profile
+§3.2-§3.12 from the spec text and prints every value the Rust tests assert.
+
+    pip install cryptography
+    python3 tests/vectors/custody_kat.py
+"""
+import base64
+import hashlib
+import json
+
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+
+def H(b: bytes) -> bytes:
+    return hashlib.sha256(b).digest()
+
+
+def hkdf(ikm: bytes, salt: bytes, info: bytes) -> bytes:
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=salt, info=info).derive(ikm)
+
+
+def b64u(b: bytes) -> str:
+    return base64.urlsafe_b64encode(b).rstrip(b"=").decode()
+
+
+def format_a(key: bytes, iv: bytes, pt: bytes, aad: bytes) -> bytes:
+    ct_tag = AESGCM(key).encrypt(iv, pt, aad)  # ct || tag
+    ct, tag = ct_tag[:-16], ct_tag[-16:]
+    return iv + tag + ct
+
+
+def format_b(key: bytes, iv: bytes, pt: bytes, aad: bytes) -> bytes:
+    return iv + AESGCM(key).encrypt(iv, pt, aad)  # iv || ct || tag
+
+
+def js_stringify(obj) -> str:
+    # JSON.stringify: compact, no ASCII escaping, same escapes for '"', '\\' and control chars.
+    return json.dumps(obj, separators=(",", ":"), ensure_ascii=False)
+
+
+def envelope_aad(envelope_id, key_id, sub, typ, wrapping_alg) -> bytes:
+    # Member order is fixed (§3.5); Python dicts keep insertion order.
+    return js_stringify({"envelope_id": envelope_id, "key_id": key_id, "sub": sub,
+                         "type": typ, "wrapping_alg": wrapping_alg}).encode()
+
+
+# ---- fixed inputs (mirrored in the Rust tests) ----
+EXPORT_KEY = bytes(range(0x00, 0x20))
+ROOT = bytes(range(0x20, 0x40))
+RECOVERY_SECRET = bytes(range(0x40, 0x60))   # the test RNG's pattern for RecoverySecret::generate
+PRF_OUTPUT = bytes(range(0x60, 0x80))
+IV = bytes(range(0xA0, 0xAC))                 # the test RNG's pattern for every IV
+SUB = "emthdXRoLXRlc3Qtc3ViIQ"                # b64u("zkauth-test-sub!")
+KEY_ID = "ark_a2V5LWlkLWZvci16a2F1dGgtdGVzdHMh"
+ENVELOPE_ID = "env_0b6c6a8e-3f7d-4c1e-9a52-1d2e3f405162"
+CLIENT_ID = "demo-app"
+ORG_ID = "8c1f6f0e-2b1a-4d8e-9a0b-1c2d3e4f5a6b"
+CREDENTIAL_ID = "Y3JlZGVudGlhbC1pZC0wMDE"
+PRIVATE_JWK = ('{"crv":"P-256","d":"ZGRkZGRkZGRkZGRkZGRkZGRkZGRkZGRkZGRkZGRkZGQ","ext":true,'
+               '"key_ops":["deriveKey","deriveBits"],"kty":"EC",'
+               '"x":"eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHg","y":"eXl5eXl5eXl5eXl5eXl5eXl5eXl5eXl5eXl5eXl5eXk"}')
+NOTE_ID = "note-1"
+NOTE_ID_ODD = 'n"\\\n\u0001é'            # needs JSON escaping
+NOTE_PT = b"hello, notes"
+
+WA_PASSWORD = "OPAQUE-HKDF-SHA256+A256GCM/v2"
+WA_RECOVERY = "DarkAuth-Recovery-HKDF-SHA256+A256GCM/v2"
+WA_PRF = "WebAuthn-PRF-HKDF-SHA256+A256GCM/v2"
+
+out = {}
+
+# §3.2 v1 schedule
+mk = hkdf(EXPORT_KEY, H(("DarkAuth|v1|tenant=default|user=" + SUB).encode()), b"mk")
+kw = hkdf(mk, b"DarkAuth|v1", b"wrap-key")
+out["mk"] = mk.hex()
+out["kw"] = kw.hex()
+# §3.3 v2 read schedule
+mk2 = hkdf(EXPORT_KEY, H(("DarkAuth|v2|password|sub=" + SUB).encode()), b"mk")
+kw2 = hkdf(mk2, b"DarkAuth|v2", b"account-root-wrap")
+out["mk2"] = mk2.hex()
+out["kw2"] = kw2.hex()
+
+# §3.5 legacy wrapped_drk (= migrated v1 password envelope)
+out["wrapped_drk"] = b64u(format_a(kw, IV, ROOT, SUB.encode()))
+
+# password envelope (writer: KW, raw plaintext, canonical AAD)
+aad_pw = envelope_aad(ENVELOPE_ID, KEY_ID, SUB, "password", WA_PASSWORD)
+out["password_aad"] = aad_pw.decode()
+out["password_envelope"] = b64u(format_a(kw, IV, ROOT, aad_pw))
+# read-path-only forms: KW2 raw, KW JSON, KW2 JSON
+ark_json = js_stringify({"typ": "DarkAuth-Account-Root-Key", "version": "v2", "sub": SUB,
+                         "key_id": KEY_ID, "ark": b64u(ROOT)}).encode()
+out["password_envelope_kw2_raw"] = b64u(format_a(kw2, IV, ROOT, aad_pw))
+out["password_envelope_kw_json"] = b64u(format_a(kw, IV, ark_json, aad_pw))
+out["password_envelope_kw2_json"] = b64u(format_a(kw2, IV, ark_json, aad_pw))
+# JSON plaintext whose sub/key_id disagree with the envelope (AAD still right)
+bad_sub_json = js_stringify({"typ": "DarkAuth-Account-Root-Key", "version": "v2", "sub": "someone-else",
+                             "key_id": KEY_ID, "ark": b64u(ROOT)}).encode()
+bad_kid_json = js_stringify({"typ": "DarkAuth-Account-Root-Key", "version": "v2", "sub": SUB,
+                             "key_id": "ark_other", "ark": b64u(ROOT)}).encode()
+short_ark_json = js_stringify({"typ": "DarkAuth-Account-Root-Key", "version": "v2", "sub": SUB,
+                               "key_id": KEY_ID, "ark": b64u(ROOT[:31])}).encode()
+out["password_envelope_json_bad_sub"] = b64u(format_a(kw2, IV, bad_sub_json, aad_pw))
+out["password_envelope_json_bad_key_id"] = b64u(format_a(kw, IV, bad_kid_json, aad_pw))
+out["password_envelope_json_short_ark"] = b64u(format_a(kw, IV, short_ark_json, aad_pw))
+
+# §3.7 CAK
+cak_salt = H(("DarkAuth|v2|client-key|sub=" + SUB + "|key_id=" + KEY_ID).encode())
+out["cak_no_org"] = hkdf(ROOT, cak_salt, ("client_id=" + CLIENT_ID + "|org_id=|aud=" + CLIENT_ID).encode()).hex()
+out["cak_org"] = hkdf(ROOT, cak_salt, ("client_id=" + CLIENT_ID + "|org_id=" + ORG_ID + "|aud=" + CLIENT_ID).encode()).hex()
+
+# §3.8 recovery
+out["recovery_display"] = b64u(RECOVERY_SECRET)
+out["recovery_verifier"] = b64u(H(RECOVERY_SECRET))
+rk = hkdf(RECOVERY_SECRET, H(("DarkAuth|v2|recovery|sub=" + SUB).encode()), b"wrap-key")
+out["recovery_wrap_key"] = rk.hex()
+out["recovery_envelope"] = b64u(format_a(rk, IV, ROOT, envelope_aad(ENVELOPE_ID, KEY_ID, SUB, "recovery", WA_RECOVERY)))
+
+# §3.9 passkey PRF
+pk = hkdf(PRF_OUTPUT, H(("DarkAuth|v2|passkey-prf|sub=" + SUB + "|credential_id=" + CREDENTIAL_ID).encode()), b"wrap-key")
+out["prf_wrap_key"] = pk.hex()
+out["prf_envelope"] = b64u(format_a(pk, IV, ROOT, envelope_aad(ENVELOPE_ID, KEY_ID, SUB, "passkey_prf", WA_PRF)))
+
+# §3.11 wrapped_enc_priv
+wk = hkdf(ROOT, b"DarkAuth|user-keys", b"private-key-wrap")
+out["private_key_wrap_key"] = wk.hex()
+out["wrapped_enc_priv"] = b64u(format_b(wk, IV, PRIVATE_JWK.encode(), b"user-private-key"))
+
+# §3.12 note DEK and ciphertext (padded standard base64)
+dek = hkdf(ROOT, b"DarkAuth|demo-notes", ("note:" + NOTE_ID).encode())
+out["note_dek"] = dek.hex()
+out["note_aad"] = js_stringify({"note_id": NOTE_ID})
+out["note_ciphertext"] = base64.b64encode(format_b(dek, IV, NOTE_PT, js_stringify({"note_id": NOTE_ID}).encode())).decode()
+dek_odd = hkdf(ROOT, b"DarkAuth|demo-notes", ("note:" + NOTE_ID_ODD).encode())
+out["note_odd_aad"] = js_stringify({"note_id": NOTE_ID_ODD})
+out["note_odd_ciphertext"] = base64.b64encode(
+    format_b(dek_odd, IV, NOTE_PT, js_stringify({"note_id": NOTE_ID_ODD}).encode())).decode()
+# DEK from a CAK (apps that only hold an AppKey)
+cak_org = bytes.fromhex(out["cak_org"])
+out["note_dek_from_cak"] = hkdf(cak_org, b"DarkAuth|demo-notes", ("note:" + NOTE_ID).encode()).hex()
+
+for k, v in out.items():
+    print(f"{k} = {v}")
