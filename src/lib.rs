@@ -6,6 +6,7 @@
 //!
 //! The native core is plain Rust (tested by `cargo test`); `wasm` is a thin binding layer.
 
+pub mod delivery;
 mod error;
 pub(crate) mod primitives;
 mod secret;
@@ -14,3 +15,6 @@ pub use error::Error;
 pub use secret::{AppKey, DataKey, ExportKey, RootKey, SessionKey};
 pub use zkauth_verify as verify;
 pub mod opaque;
+#[cfg(target_arch = "wasm32")]
+pub mod wasm;
+pub mod keys;

@@ -1,0 +1,90 @@
+# zkauth build: every target installs what it needs and skips what is already present,
+# so `make test` and `make demo` work on a fresh machine with nothing installed by hand.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+
+WASM_BINDGEN_VERSION := 0.2.129
+WASM_PACK_VERSION    := 0.15.1
+BINARYEN_VERSION     := 132.0.0
+TOOLS  := $(CURDIR)/.tools
+export PATH := $(TOOLS)/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
+export CHROMEDRIVER ?= /usr/bin/chromedriver
+WASM_TARGET := wasm32-unknown-unknown
+WASM_OUT    := target/$(WASM_TARGET)/wasm-release/zkauth.wasm
+VERSION     := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n1)
+
+.PHONY: all tools tool-rust tool-wasm-bindgen tool-wasm-pack tool-chromium tool-binaryen tool-js \
+        pkg test test-native test-browser test-node test-js bench demo clean
+
+all: test
+
+# ---- tools -------------------------------------------------------------------------------
+tools: tool-rust tool-wasm-bindgen tool-wasm-pack tool-chromium tool-binaryen
+
+tool-rust:
+	@rustup target list --installed | grep -qx $(WASM_TARGET) || rustup target add $(WASM_TARGET)
+
+# The CLI must equal Cargo.lock's wasm-bindgen exactly (wasm-pack --mode no-install enforces it).
+tool-wasm-bindgen:
+	@grep -A1 '^name = "wasm-bindgen"$$' Cargo.lock | grep -q '"$(WASM_BINDGEN_VERSION)"' \
+	  || { echo "Cargo.lock's wasm-bindgen differs from $(WASM_BINDGEN_VERSION)"; exit 1; }
+	@wasm-bindgen --version 2>/dev/null | grep -q " $(WASM_BINDGEN_VERSION)$$" \
+	  || cargo install --locked wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION)
+
+tool-wasm-pack:
+	@wasm-pack --version 2>/dev/null | grep -q " $(WASM_PACK_VERSION)$$" \
+	  || cargo install --locked wasm-pack --version $(WASM_PACK_VERSION)
+
+tool-chromium:
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null \
+	  || { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium chromium-driver; }
+
+# Debian's binaryen (wasm-opt 108) corrupts wasm-bindgen 0.2.129 output: use npm binaryen.
+tool-binaryen:
+	@$(TOOLS)/node_modules/.bin/wasm-opt --version 2>/dev/null | grep -q "version $(firstword $(subst ., ,$(BINARYEN_VERSION)))" \
+	  || npm install --prefix $(TOOLS) --no-audit --no-fund --loglevel=error binaryen@$(BINARYEN_VERSION)
+
+tool-js: pkg
+	@cd tests/js && { [ -d node_modules/jose ] && [ -d node_modules/playwright-core ] || npm ci --no-audit --no-fund --loglevel=error; }
+
+# ---- package -----------------------------------------------------------------------------
+# One size-tuned wasm (profile wasm-release: LTO, opt-level z, panic=abort), wasm-opt -Oz with
+# debug/name/producer sections stripped; the browser and Node entries share it.
+pkg: tool-rust tool-wasm-bindgen tool-binaryen
+	cargo build --locked --lib --target $(WASM_TARGET) --profile wasm-release
+	rm -rf pkg && mkdir -p pkg
+	wasm-bindgen --target web --out-dir pkg --out-name zkauth $(WASM_OUT)
+	wasm-opt -Oz --strip-debug --strip-producers --enable-bulk-memory --enable-nontrapping-float-to-int \
+	  --enable-sign-ext --enable-mutable-globals --enable-reference-types --enable-multivalue \
+	  pkg/zkauth_bg.wasm -o pkg/zkauth_bg.wasm
+	node js/build.mjs pkg $(VERSION)
+	@echo "wasm: $$(stat -c %s pkg/zkauth_bg.wasm) bytes raw, $$(gzip -9 -c pkg/zkauth_bg.wasm | wc -c) bytes gzip -9"
+
+# ---- tests -------------------------------------------------------------------------------
+test: test-native test-browser test-node test-js
+	@echo "make test: all suites passed"
+
+test-native:
+	cargo test --locked --workspace
+
+test-browser: tool-rust tool-wasm-bindgen tool-wasm-pack tool-chromium
+	WASM_BINDGEN_USE_BROWSER=1 wasm-pack test --headless --chrome --release --mode no-install -- --locked --test wasm
+
+test-node: tool-rust tool-wasm-bindgen tool-wasm-pack
+	wasm-pack test --node --release --mode no-install -- --locked --test wasm
+
+test-js: tool-js tool-chromium
+	cd tests/js && node --test --test-reporter=spec
+
+bench: pkg tool-js tool-chromium
+	cd tests/js && node ../../bench/run.mjs
+
+# ---- demo --------------------------------------------------------------------------------
+demo: pkg
+	rm -rf www/pkg && cp -r pkg www/pkg
+	@echo "serving www/ on http://127.0.0.1:8080"
+	python3 -m http.server 8080 --bind 127.0.0.1 --directory www
+
+clean:
+	rm -rf pkg www/pkg target

@@ -1,0 +1,18 @@
+// Browser / bundler entry: `await init()` fetches and instantiates zkauth_bg.wasm once.
+import initWasm from './zkauth.js';
+
+export * from './api.js';
+
+let ready;
+
+/** Idempotent. With no argument, loads `zkauth_bg.wasm` next to this file. */
+export function init(input) {
+  ready ??= initWasm({ module_or_path: input ?? new URL('./zkauth_bg.wasm', import.meta.url) }).then(
+    () => undefined,
+    (e) => {
+      ready = undefined;
+      throw e;
+    },
+  );
+  return ready;
+}

@@ -1,0 +1,12 @@
+// Node entry: instantiates zkauth_bg.wasm synchronously at import; init() resolves at once.
+import { readFileSync } from 'node:fs';
+import { initSync } from './zkauth.js';
+
+initSync({ module: readFileSync(new URL('./zkauth_bg.wasm', import.meta.url)) });
+
+export * from './api.js';
+
+/** Node is ready at import; kept for API symmetry with the browser build. */
+export function init() {
+  return Promise.resolve();
+}

@@ -1,0 +1,156 @@
+//! JS classes for OPAQUE: `OpaqueProfile`, `OpaqueClient`, `ClientRegistration`, `ClientLogin`,
+//! and the `ExportKey`/`SessionKey` handles they return.
+
+use rand_core::OsRng;
+use wasm_bindgen::prelude::*;
+use zeroize::Zeroizing;
+
+use super::{object, IntoJs, JsResult};
+use crate::opaque::{self, OpaqueClient as CoreClient, Profile};
+use crate::{Error, ExportKey, SessionKey};
+
+#[wasm_bindgen]
+extern "C" {
+    /// `{ memoryKib, iterations, parallelism, serverIdentity, context? }`
+    #[wasm_bindgen(typescript_type = "{ memoryKib: number; iterations: number; parallelism: number; serverIdentity: string; context?: string }")]
+    pub type Argon2Options;
+    #[wasm_bindgen(method, getter, js_name = memoryKib)]
+    fn memory_kib(this: &Argon2Options) -> JsValue;
+    #[wasm_bindgen(method, getter)]
+    fn iterations(this: &Argon2Options) -> JsValue;
+    #[wasm_bindgen(method, getter)]
+    fn parallelism(this: &Argon2Options) -> JsValue;
+    #[wasm_bindgen(method, getter, js_name = serverIdentity)]
+    fn server_identity(this: &Argon2Options) -> JsValue;
+    #[wasm_bindgen(method, getter)]
+    fn context(this: &Argon2Options) -> JsValue;
+}
+
+pub(crate) fn u32_field(v: JsValue, name: &'static str) -> Result<u32, Error> {
+    let n = v.as_f64().ok_or(Error::MissingField(name))?;
+    if n.fract() != 0.0 || !(0.0..=f64::from(u32::MAX)).contains(&n) {
+        return Err(Error::InvalidProfile("numbers must be whole and non-negative"));
+    }
+    // Checked above: a whole number within u32's range.
+    Ok(n as u32)
+}
+
+pub(crate) fn string_field(v: JsValue, name: &'static str) -> Result<String, Error> {
+    v.as_string().ok_or(Error::MissingField(name))
+}
+
+pub(crate) fn opt_string_field(v: JsValue, name: &'static str) -> Result<Option<String>, Error> {
+    if v.is_undefined() || v.is_null() {
+        Ok(None)
+    } else {
+        string_field(v, name).map(Some)
+    }
+}
+
+/// A KSF profile. Both sides of a deployment must use the same one.
+#[wasm_bindgen(js_name = OpaqueProfile)]
+pub struct WasmProfile(Profile);
+
+#[wasm_bindgen(js_class = OpaqueProfile)]
+impl WasmProfile {
+    /// scrypt N=32768 r=8 p=1, server identity "DarkAuth", empty context.
+    pub fn darkauth() -> WasmProfile {
+        WasmProfile(Profile::darkauth())
+    }
+
+    /// Argon2id with caller-chosen cost. Throws code "invalid_profile" or "missing_field".
+    pub fn argon2id(o: &Argon2Options) -> JsResult<WasmProfile> {
+        let build = || -> Result<Profile, Error> {
+            let context = opt_string_field(o.context(), "context")?.unwrap_or_default();
+            Profile::argon2id(
+                u32_field(o.memory_kib(), "memoryKib")?,
+                u32_field(o.iterations(), "iterations")?,
+                u32_field(o.parallelism(), "parallelism")?,
+                &string_field(o.server_identity(), "serverIdentity")?,
+                &context,
+            )
+        };
+        build().map(WasmProfile).js()
+    }
+
+    /// The canonical parameter string the server stores with each record.
+    #[wasm_bindgen(getter)]
+    pub fn descriptor(&self) -> String {
+        self.0.descriptor()
+    }
+}
+
+/// The OPAQUE client for one profile.
+#[wasm_bindgen(js_name = OpaqueClient)]
+pub struct WasmOpaqueClient(CoreClient);
+
+#[wasm_bindgen(js_class = OpaqueClient)]
+impl WasmOpaqueClient {
+    #[wasm_bindgen(constructor)]
+    pub fn new(profile: &WasmProfile) -> WasmOpaqueClient {
+        WasmOpaqueClient(CoreClient::new(profile.0.clone()))
+    }
+
+    /// Returns `{ request, state }`; the password stays inside wasm in `state`.
+    #[wasm_bindgen(js_name = startRegistration, unchecked_return_type = "{ request: string; state: ClientRegistration }")]
+    pub fn start_registration(&self, password: String) -> JsResult<JsValue> {
+        let password = Zeroizing::new(password);
+        let (request, state) = self.0.start_registration(&mut OsRng, password.as_bytes()).js()?;
+        Ok(object(&[("request", request.into()), ("state", WasmClientRegistration(Some(state)).into())]))
+    }
+
+    /// Returns `{ request, state }` where `request` is KE1.
+    #[wasm_bindgen(js_name = startLogin, unchecked_return_type = "{ request: string; state: ClientLogin }")]
+    pub fn start_login(&self, password: String) -> JsResult<JsValue> {
+        let password = Zeroizing::new(password);
+        let (request, state) = self.0.start_login(&mut OsRng, password.as_bytes()).js()?;
+        Ok(object(&[("request", request.into()), ("state", WasmClientLogin(Some(state)).into())]))
+    }
+}
+
+/// Single-use registration state. A second `finish` throws code "state_used".
+#[wasm_bindgen(js_name = ClientRegistration)]
+pub struct WasmClientRegistration(Option<opaque::ClientRegistration>);
+
+#[wasm_bindgen(js_class = ClientRegistration)]
+impl WasmClientRegistration {
+    /// Returns `{ record, serverPublicKey, exportKey }`; `exportKey` is a handle.
+    #[wasm_bindgen(unchecked_return_type = "{ record: string; serverPublicKey: string; exportKey: ExportKey }")]
+    pub fn finish(&mut self, response: &str, client_identity: &str) -> JsResult<JsValue> {
+        let state = self.0.take().ok_or(Error::StateUsed).js()?;
+        let done = state.finish(&mut OsRng, response, client_identity).js()?;
+        Ok(object(&[
+            ("record", done.record.into()),
+            ("serverPublicKey", done.server_public_key.into()),
+            ("exportKey", WasmExportKey(done.export_key).into()),
+        ]))
+    }
+}
+
+/// Single-use login state. Wrong password or tampering throws code "opaque_login_failed".
+#[wasm_bindgen(js_name = ClientLogin)]
+pub struct WasmClientLogin(Option<opaque::ClientLogin>);
+
+#[wasm_bindgen(js_class = ClientLogin)]
+impl WasmClientLogin {
+    /// Returns `{ finish, serverPublicKey, exportKey, sessionKey }`; keys are handles.
+    #[wasm_bindgen(unchecked_return_type = "{ finish: string; serverPublicKey: string; exportKey: ExportKey; sessionKey: SessionKey }")]
+    pub fn finish(&mut self, response: &str, client_identity: &str) -> JsResult<JsValue> {
+        let state = self.0.take().ok_or(Error::StateUsed).js()?;
+        let done = state.finish(&mut OsRng, response, client_identity).js()?;
+        Ok(object(&[
+            ("finish", done.finish.into()),
+            ("serverPublicKey", done.server_public_key.into()),
+            ("exportKey", WasmExportKey(done.export_key).into()),
+            ("sessionKey", WasmSessionKey(done.session_key).into()),
+        ]))
+    }
+}
+
+/// OPAQUE `export_key`, held in wasm. Its bytes never reach JavaScript.
+#[wasm_bindgen(js_name = ExportKey)]
+pub struct WasmExportKey(pub(crate) ExportKey);
+
+/// OPAQUE `session_key`, held in wasm only to be wiped (`free()`).
+#[wasm_bindgen(js_name = SessionKey)]
+pub struct WasmSessionKey(#[allow(dead_code)] pub(crate) SessionKey);
