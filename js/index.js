@@ -2,6 +2,7 @@
 import initWasm from './zkauth.js';
 
 export * from './api.js';
+export { DeliverySession } from './session.js';
 
 let ready;
 

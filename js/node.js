@@ -5,6 +5,7 @@ import { initSync } from './zkauth.js';
 initSync({ module: readFileSync(new URL('./zkauth_bg.wasm', import.meta.url)) });
 
 export * from './api.js';
+export { DeliverySession } from './session.js';
 
 /** Node is ready at import; kept for API symmetry with the browser build. */
 export function init() {

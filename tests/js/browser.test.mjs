@@ -1,0 +1,86 @@
+// Runs browser/suite.html in headless Chromium (Debian's, via playwright-core) against the
+// built web package, and reports each in-page test as a Node subtest.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import { readFile } from 'node:fs/promises';
+import { extname, normalize, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const ALLOWED = ['/pkg/', '/tests/js/', '/tests/vectors/', '/www/'];
+const TYPES = { '.js': 'text/javascript', '.mjs': 'text/javascript', '.wasm': 'application/wasm', '.json': 'application/json', '.html': 'text/html' };
+export const CHROMIUM_ARGS = ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking',
+  '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'];
+
+export async function serve() {
+  const server = createServer(async (req, res) => {
+    const path = normalize(decodeURIComponent(new URL(req.url, 'http://x').pathname));
+    if (!ALLOWED.some((p) => path.startsWith(p))) return res.writeHead(404).end();
+    try {
+      const body = await readFile(join(ROOT, path));
+      res.writeHead(200, { 'content-type': TYPES[extname(path)] ?? 'application/octet-stream' }).end(body);
+    } catch {
+      res.writeHead(404).end();
+    }
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  return { server, origin: `http://127.0.0.1:${server.address().port}` };
+}
+
+export async function launch() {
+  return chromium.launch({ executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium', args: CHROMIUM_ARGS });
+}
+
+test('browser suite in headless Chromium', async (t) => {
+  const { server, origin } = await serve();
+  const browser = await launch();
+  try {
+    const page = await browser.newPage();
+    const errors = [];
+    page.on('pageerror', (e) => errors.push(String(e)));
+    await page.goto(`${origin}/tests/js/browser/suite.html`);
+    await page.waitForFunction(() => window.__done === true || window.__failedToLoad, null, { timeout: 120_000 }).catch(() => {});
+    const results = await page.evaluate(() => window.__results ?? null);
+    assert.ok(results, `suite did not finish: ${errors.join('; ')}`);
+    console.log(`chromium ${browser.version()}: ${results.length} in-page tests`);
+    for (const r of results) await t.test(r.name, () => assert.ok(r.ok, r.error));
+  } finally {
+    await browser.close();
+    server.close();
+  }
+});
+
+test('DeliverySession survives a navigation (begin on one page load, complete on the next)', async () => {
+  const { server, origin } = await serve();
+  const browser = await launch();
+  try {
+    const page = await browser.newPage();
+    await page.goto(`${origin}/tests/js/browser/blank.html`);
+    const zkPub = await page.evaluate(async () => {
+      const zk = await import('/pkg/index.js');
+      await zk.init();
+      const { zkPub } = await zk.DeliverySession.begin();
+      // The login page seals to zk_pub (here in the same origin for the test).
+      const root = zk.RootKey.generate();
+      const app = root.deriveClientAppKey({ sub: 'u', keyId: 'k', clientId: 'c' });
+      const s = zk.sealDeliveryV2(app, zkPub, { sub: 'u', clientId: 'c', requestId: 'r', redirectUri: 'https://a/cb', keyId: 'k' });
+      sessionStorage.setItem('jwe', s.jwe);
+      return zkPub;
+    });
+    assert.equal(typeof zkPub, 'string');
+    await page.goto(`${origin}/tests/js/browser/blank.html?callback`);
+    const out = await page.evaluate(async () => {
+      const zk = await import('/pkg/index.js');
+      await zk.init();
+      const jwe = sessionStorage.getItem('jwe');
+      const key = await zk.DeliverySession.complete(jwe, { zkKeyHash: zk.hashB64u(jwe), clientId: 'c', redirectUri: 'https://a/cb' });
+      return { kind: key.kind, len: key.exportRawKey().length };
+    });
+    assert.deepEqual(out, { kind: 'client_app_key', len: 32 });
+  } finally {
+    await browser.close();
+    server.close();
+  }
+});
