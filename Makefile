@@ -78,6 +78,8 @@ test-js: tool-js tool-chromium
 	cd tests/js && node --test --test-reporter=spec
 
 bench: pkg tool-js tool-chromium
+	cargo build --locked --lib --target $(WASM_TARGET) --profile wasm-release --features bench
+	wasm-bindgen --target web --out-dir target/bench-pkg --out-name zkauth $(WASM_OUT)
 	cd tests/js && node ../../bench/run.mjs
 
 # ---- demo --------------------------------------------------------------------------------

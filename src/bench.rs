@@ -1,0 +1,42 @@
+//! Benchmark hooks (cargo feature `bench`, never in the shipped package): times the OPAQUE
+//! client's login finish with the same code natively (`cargo bench`) and in wasm (`make bench`).
+
+use rand_core::OsRng;
+
+use crate::opaque::server::{ServerSetup, StoredRecord};
+use crate::opaque::{OpaqueClient, Profile};
+use crate::Error;
+
+/// Runs `iters` logins for `profile` and returns the client-finish durations in ms, timed by `now_ms`.
+pub fn opaque_client_finish_ms(profile: &Profile, iters: usize, now_ms: impl Fn() -> f64) -> Result<Vec<f64>, Error> {
+    let setup = ServerSetup::generate(&mut OsRng);
+    let client = OpaqueClient::new(profile.clone());
+    let (req, reg) = client.start_registration(&mut OsRng, b"benchmark password")?;
+    let resp = setup.registration_response(&req, b"bench@example.com")?;
+    let done = reg.finish(&mut OsRng, &resp, "bench@example.com")?;
+    let record = StoredRecord::new(profile, &done.record)?;
+    let mut out = Vec::with_capacity(iters);
+    for _ in 0..iters {
+        let (ke1, login) = client.start_login(&mut OsRng, b"benchmark password")?;
+        let (ke2, _) = setup.login_start(&mut OsRng, profile, Some(&record), &ke1, b"bench@example.com", b"bench@example.com")?;
+        let t0 = now_ms();
+        let fin = login.finish(&mut OsRng, &ke2, "bench@example.com")?;
+        out.push(now_ms() - t0);
+        drop(fin);
+    }
+    Ok(out)
+}
+
+#[cfg(target_arch = "wasm32")]
+mod wasm {
+    use wasm_bindgen::prelude::*;
+
+    /// Client-finish times (ms) for the DarkAuth profile, measured inside wasm.
+    #[wasm_bindgen(js_name = benchDarkauthClientFinish)]
+    pub fn bench_darkauth_client_finish(iters: usize) -> Result<Vec<f64>, JsValue> {
+        let perf = js_sys::Reflect::get(&js_sys::global(), &"performance".into())?;
+        let now = js_sys::Reflect::get(&perf, &"now".into())?.dyn_into::<js_sys::Function>()?;
+        let now_ms = || now.call0(&perf).ok().and_then(|v| v.as_f64()).unwrap_or(0.0);
+        super::opaque_client_finish_ms(&crate::opaque::Profile::darkauth(), iters, now_ms).map_err(crate::wasm::js_error)
+    }
+}
