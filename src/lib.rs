@@ -15,6 +15,8 @@ pub use error::Error;
 pub use secret::{AppKey, DataKey, ExportKey, RootKey, SessionKey};
 pub use zkauth_verify as verify;
 pub mod opaque;
+#[cfg(feature = "bench")]
+pub mod bench;
 #[cfg(target_arch = "wasm32")]
 pub mod wasm;
 pub mod keys;
