@@ -4,6 +4,7 @@
 //! no padding, no whitespace, non-empty, and zero unused trailing bits.
 
 use base64ct::{Base64UrlUnpadded, Encoding};
+use zeroize::Zeroizing;
 
 use crate::Error;
 
@@ -17,12 +18,14 @@ pub fn decode(s: &str, what: &'static str) -> Result<Vec<u8>, Error> {
     if s.is_empty() || !s.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_') {
         return Err(Error::InvalidBase64Url(what));
     }
-    let bytes = Base64UrlUnpadded::decode_vec(s).map_err(|_| Error::InvalidBase64Url(what))?;
+    // Decoded bytes may be secret (wrapped keys, recovery secrets): wipe every copy we drop.
+    let mut bytes = Zeroizing::new(Base64UrlUnpadded::decode_vec(s).map_err(|_| Error::InvalidBase64Url(what))?);
     // base64ct already refuses non-zero trailing bits; re-encoding keeps the rule explicit.
-    if Base64UrlUnpadded::encoded_len(&bytes) != s.len() || encode(&bytes) != s {
+    let again = Zeroizing::new(encode(&bytes));
+    if Base64UrlUnpadded::encoded_len(&bytes) != s.len() || again.as_str() != s {
         return Err(Error::InvalidBase64Url(what));
     }
-    Ok(bytes)
+    Ok(core::mem::take(&mut *bytes))
 }
 
 /// Decodes a canonical base64url string that must hold exactly `N` bytes.
