@@ -5,8 +5,12 @@
 
 mod alloc;
 mod opaque;
+mod keys;
+mod delivery;
 
 pub use opaque::*;
+pub use keys::*;
+pub use delivery::*;
 
 use wasm_bindgen::prelude::*;
 

@@ -1,0 +1,386 @@
+//! JS API for fragment-JWE delivery: `sealDeliveryV2`/`sealDeliveryV1` (login page),
+//! `DeliveryKeyPair` and `DeliveredKey` (app), and the split WebCrypto form used by the
+//! package's `DeliverySession` (`deliveryEpkV2/V1`, `openDeliveryV2/V1WithSecret`).
+
+use rand_core::OsRng;
+use wasm_bindgen::prelude::*;
+use zeroize::Zeroizing;
+
+use super::keys::{WasmAppKey, WasmRootKey};
+use super::opaque::{opt_string_field, string_field};
+use super::{object, IntoJs, JsResult};
+use crate::delivery::{self, DeliveredKey, DeliveryKeyPair, OpenV1, OpenV2, SealV2};
+use crate::Error;
+
+#[wasm_bindgen]
+extern "C" {
+    /// What the login page binds into a v2 delivery.
+    #[wasm_bindgen(typescript_type = "{ sub: string; clientId: string; orgId?: string; requestId: string; state?: string; redirectUri: string; keyId: string; iat?: number }")]
+    pub type SealV2Options;
+    #[wasm_bindgen(method, getter)]
+    fn sub(this: &SealV2Options) -> JsValue;
+    #[wasm_bindgen(method, getter, js_name = clientId)]
+    fn client_id(this: &SealV2Options) -> JsValue;
+    #[wasm_bindgen(method, getter, js_name = orgId)]
+    fn org_id(this: &SealV2Options) -> JsValue;
+    #[wasm_bindgen(method, getter, js_name = requestId)]
+    fn request_id(this: &SealV2Options) -> JsValue;
+    #[wasm_bindgen(method, getter)]
+    fn state(this: &SealV2Options) -> JsValue;
+    #[wasm_bindgen(method, getter, js_name = redirectUri)]
+    fn redirect_uri(this: &SealV2Options) -> JsValue;
+    #[wasm_bindgen(method, getter, js_name = keyId)]
+    fn key_id(this: &SealV2Options) -> JsValue;
+    #[wasm_bindgen(method, getter)]
+    fn iat(this: &SealV2Options) -> JsValue;
+
+    /// What the login page binds into a v1 delivery (protected header).
+    #[wasm_bindgen(typescript_type = "{ sub: string; clientId: string }")]
+    pub type SealV1Options;
+    #[wasm_bindgen(method, getter)]
+    fn sub(this: &SealV1Options) -> JsValue;
+    #[wasm_bindgen(method, getter, js_name = clientId)]
+    fn client_id(this: &SealV1Options) -> JsValue;
+
+    /// What the app expects of a v2 delivery.
+    #[wasm_bindgen(typescript_type = "{ zkKeyHash: string; clientId: string; redirectUri: string; state?: string; sub?: string; requestId?: string; orgId?: string; now?: number }")]
+    pub type OpenV2Options;
+    #[wasm_bindgen(method, getter, js_name = zkKeyHash)]
+    fn zk_key_hash(this: &OpenV2Options) -> JsValue;
+    #[wasm_bindgen(method, getter, js_name = clientId)]
+    fn client_id(this: &OpenV2Options) -> JsValue;
+    #[wasm_bindgen(method, getter, js_name = redirectUri)]
+    fn redirect_uri(this: &OpenV2Options) -> JsValue;
+    #[wasm_bindgen(method, getter)]
+    fn state(this: &OpenV2Options) -> JsValue;
+    #[wasm_bindgen(method, getter)]
+    fn sub(this: &OpenV2Options) -> JsValue;
+    #[wasm_bindgen(method, getter, js_name = requestId)]
+    fn request_id(this: &OpenV2Options) -> JsValue;
+    #[wasm_bindgen(method, getter, js_name = orgId)]
+    fn org_id(this: &OpenV2Options) -> JsValue;
+    #[wasm_bindgen(method, getter)]
+    fn now(this: &OpenV2Options) -> JsValue;
+
+    /// What the app expects of a v1 delivery.
+    #[wasm_bindgen(typescript_type = "{ drkHash?: string; sub?: string; clientId?: string }")]
+    pub type OpenV1Options;
+    #[wasm_bindgen(method, getter, js_name = drkHash)]
+    fn drk_hash(this: &OpenV1Options) -> JsValue;
+    #[wasm_bindgen(method, getter)]
+    fn sub(this: &OpenV1Options) -> JsValue;
+    #[wasm_bindgen(method, getter, js_name = clientId)]
+    fn client_id(this: &OpenV1Options) -> JsValue;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Option decoding (owned strings; `get()` borrows them as the core structs)
+// ---------------------------------------------------------------------------------------------
+
+/// Unix seconds from the JS clock.
+fn unix_now() -> i64 {
+    // Date.now() is a whole number of milliseconds well inside i64.
+    (js_sys::Date::now() / 1000.0).floor() as i64
+}
+
+/// An optional whole number of seconds; `default` when absent.
+fn opt_seconds(v: JsValue, name: &'static str, default: impl FnOnce() -> i64) -> Result<i64, Error> {
+    if v.is_undefined() || v.is_null() {
+        return Ok(default());
+    }
+    const MAX_SAFE: f64 = 9_007_199_254_740_991.0; // Number.MAX_SAFE_INTEGER
+    let n = v.as_f64().ok_or(Error::MissingField(name))?;
+    if n.fract() != 0.0 || !(-MAX_SAFE..=MAX_SAFE).contains(&n) {
+        return Err(Error::InvalidInput("times must be whole numbers of seconds"));
+    }
+    // Checked above: a whole number within the safe integer range.
+    Ok(n as i64)
+}
+
+struct SealV2Owned {
+    sub: String,
+    client_id: String,
+    org_id: Option<String>,
+    request_id: String,
+    state: Option<String>,
+    redirect_uri: String,
+    key_id: String,
+    iat: i64,
+}
+
+impl SealV2Owned {
+    fn decode(c: &SealV2Options) -> Result<Self, Error> {
+        Ok(SealV2Owned {
+            sub: string_field(c.sub(), "sub")?,
+            client_id: string_field(c.client_id(), "clientId")?,
+            org_id: opt_string_field(c.org_id(), "orgId")?,
+            request_id: string_field(c.request_id(), "requestId")?,
+            state: opt_string_field(c.state(), "state")?,
+            redirect_uri: string_field(c.redirect_uri(), "redirectUri")?,
+            key_id: string_field(c.key_id(), "keyId")?,
+            iat: opt_seconds(c.iat(), "iat", unix_now)?,
+        })
+    }
+
+    fn get(&self) -> SealV2<'_> {
+        SealV2 {
+            sub: &self.sub,
+            client_id: &self.client_id,
+            org_id: self.org_id.as_deref(),
+            request_id: &self.request_id,
+            state: self.state.as_deref(),
+            redirect_uri: &self.redirect_uri,
+            key_id: &self.key_id,
+            iat: self.iat,
+        }
+    }
+}
+
+struct OpenV2Owned {
+    zk_key_hash: String,
+    client_id: String,
+    redirect_uri: String,
+    state: Option<String>,
+    sub: Option<String>,
+    request_id: Option<String>,
+    org_id: Option<String>,
+    now: i64,
+}
+
+impl OpenV2Owned {
+    fn decode(e: &OpenV2Options) -> JsResult<Self> {
+        let decode = || -> Result<Self, Error> {
+            Ok(OpenV2Owned {
+                zk_key_hash: string_field(e.zk_key_hash(), "zkKeyHash")?,
+                client_id: string_field(e.client_id(), "clientId")?,
+                redirect_uri: string_field(e.redirect_uri(), "redirectUri")?,
+                state: opt_string_field(e.state(), "state")?,
+                sub: opt_string_field(e.sub(), "sub")?,
+                request_id: opt_string_field(e.request_id(), "requestId")?,
+                org_id: opt_string_field(e.org_id(), "orgId")?,
+                now: opt_seconds(e.now(), "now", unix_now)?,
+            })
+        };
+        decode().js()
+    }
+
+    fn get(&self) -> OpenV2<'_> {
+        OpenV2 {
+            zk_key_hash: &self.zk_key_hash,
+            client_id: &self.client_id,
+            redirect_uri: &self.redirect_uri,
+            state: self.state.as_deref(),
+            sub: self.sub.as_deref(),
+            request_id: self.request_id.as_deref(),
+            org_id: self.org_id.as_deref(),
+            now: self.now,
+        }
+    }
+}
+
+struct OpenV1Owned {
+    drk_hash: Option<String>,
+    sub: Option<String>,
+    client_id: Option<String>,
+}
+
+impl OpenV1Owned {
+    fn decode(e: &OpenV1Options) -> JsResult<Self> {
+        let decode = || -> Result<Self, Error> {
+            Ok(OpenV1Owned {
+                drk_hash: opt_string_field(e.drk_hash(), "drkHash")?,
+                sub: opt_string_field(e.sub(), "sub")?,
+                client_id: opt_string_field(e.client_id(), "clientId")?,
+            })
+        };
+        decode().js()
+    }
+
+    fn get(&self) -> OpenV1<'_> {
+        OpenV1 { drk_hash: self.drk_hash.as_deref(), sub: self.sub.as_deref(), client_id: self.client_id.as_deref() }
+    }
+}
+
+/// The 32-byte ECDH `Z` from WebCrypto `deriveBits`, copied into memory wiped on drop.
+fn shared_secret(z: &js_sys::Uint8Array) -> JsResult<Zeroizing<[u8; 32]>> {
+    let len = z.length() as usize;
+    if len != 32 {
+        return Err(zkauth_verify::Error::InvalidLength { what: "shared secret z", expected: 32, actual: len }).js();
+    }
+    let mut out = Zeroizing::new([0u8; 32]);
+    z.copy_to(&mut out[..]);
+    Ok(out)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Seal (login page)
+// ---------------------------------------------------------------------------------------------
+
+/// Seals a Client App Key to the RP's `zkPub` as a v2 delivery JWE. `iat` defaults to now.
+/// Returns `{ jwe, zkKeyHash }`: the JWE goes in the redirect's URL fragment only; the server
+/// gets `zkKeyHash`. Throws code "invalid_zk_pub", "invalid_input" or "missing_field".
+#[wasm_bindgen(js_name = sealDeliveryV2, unchecked_return_type = "{ jwe: string; zkKeyHash: string }")]
+pub fn seal_delivery_v2(key: &WasmAppKey, #[wasm_bindgen(js_name = zkPub)] zk_pub: &str, c: &SealV2Options) -> JsResult<JsValue> {
+    let c = SealV2Owned::decode(c).js()?;
+    let sealed = delivery::seal_delivery_v2(&mut OsRng, &key.0, zk_pub, &c.get()).js()?;
+    Ok(object(&[("jwe", sealed.jwe.into()), ("zkKeyHash", sealed.hash.into())]))
+}
+
+/// Seals the root key to the RP's `zkPub` as a legacy v1 delivery JWE.
+/// Returns `{ jwe, drkHash }`. Throws code "invalid_zk_pub", "invalid_input" or "missing_field".
+#[wasm_bindgen(js_name = sealDeliveryV1, unchecked_return_type = "{ jwe: string; drkHash: string }")]
+pub fn seal_delivery_v1(root: &WasmRootKey, #[wasm_bindgen(js_name = zkPub)] zk_pub: &str, c: &SealV1Options) -> JsResult<JsValue> {
+    let decode = || -> Result<(String, String), Error> { Ok((string_field(c.sub(), "sub")?, string_field(c.client_id(), "clientId")?)) };
+    let (sub, client_id) = decode().js()?;
+    let sealed = delivery::seal_delivery_v1(&mut OsRng, &root.0, zk_pub, &sub, &client_id).js()?;
+    Ok(object(&[("jwe", sealed.jwe.into()), ("drkHash", sealed.hash.into())]))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Open (app)
+// ---------------------------------------------------------------------------------------------
+
+/// The app's ephemeral P-256 delivery key pair, held in wasm. Opening never changes it, so a
+/// refused JWE leaves it usable.
+#[wasm_bindgen(js_name = DeliveryKeyPair)]
+pub struct WasmDeliveryKeyPair(DeliveryKeyPair);
+
+#[wasm_bindgen(js_class = DeliveryKeyPair)]
+impl WasmDeliveryKeyPair {
+    /// A fresh key pair (browser CSPRNG).
+    pub fn generate() -> WasmDeliveryKeyPair {
+        WasmDeliveryKeyPair(DeliveryKeyPair::generate(&mut OsRng))
+    }
+
+    /// Loads a P-256 private JWK (JSON). Throws code "invalid_private_jwk".
+    #[wasm_bindgen(js_name = fromPrivateJwk)]
+    pub fn from_private_jwk(jwk: String) -> JsResult<WasmDeliveryKeyPair> {
+        let jwk = Zeroizing::new(jwk);
+        DeliveryKeyPair::from_private_jwk(&jwk).map(WasmDeliveryKeyPair).js()
+    }
+
+    /// `zk_pub`: b64u of the compact public JWK, sent on the authorize request.
+    #[wasm_bindgen(getter, js_name = zkPub)]
+    pub fn zk_pub(&self) -> String {
+        self.0.zk_pub()
+    }
+
+    /// `zk_pub_kid = b64u(SHA-256(zkPub))`.
+    #[wasm_bindgen(getter, js_name = zkPubKid)]
+    pub fn zk_pub_kid(&self) -> String {
+        self.0.zk_pub_kid()
+    }
+
+    /// Opens a v2 delivery after every binding and claim check (`now` defaults to the clock).
+    /// Throws code "hash_mismatch", "jwe_malformed", "jwe_header_rejected", "invalid_epk",
+    /// "invalid_base64url", "jwe_decrypt_failed", "payload_invalid", "typ_mismatch",
+    /// "version_mismatch", "key_kind_mismatch", "client_id_mismatch", "aud_mismatch",
+    /// "sub_mismatch", "state_mismatch", "redirect_uri_mismatch", "request_id_mismatch",
+    /// "org_id_mismatch", "key_id_missing", "delivery_not_yet_valid",
+    /// "delivery_lifetime_too_long", "delivery_expired", "invalid_field", "invalid_input"
+    /// or "missing_field".
+    #[wasm_bindgen(js_name = openV2)]
+    pub fn open_v2(&self, jwe: &str, e: &OpenV2Options) -> JsResult<WasmDeliveredKey> {
+        let e = OpenV2Owned::decode(e)?;
+        self.0.open_v2(jwe, &e.get()).map(WasmDeliveredKey).js()
+    }
+
+    /// Opens a legacy v1 delivery (raw root key). Throws code "hash_mismatch",
+    /// "jwe_malformed", "jwe_header_rejected", "invalid_epk", "invalid_base64url",
+    /// "jwe_decrypt_failed", "invalid_length", "sub_mismatch", "client_id_mismatch" or
+    /// "missing_field".
+    #[wasm_bindgen(js_name = openV1)]
+    pub fn open_v1(&self, jwe: &str, e: &OpenV1Options) -> JsResult<WasmDeliveredKey> {
+        let e = OpenV1Owned::decode(e)?;
+        self.0.open_v1(jwe, &e.get()).map(WasmDeliveredKey).js()
+    }
+}
+
+/// A key that passed every delivery check, held in wasm.
+#[wasm_bindgen(js_name = DeliveredKey)]
+pub struct WasmDeliveredKey(DeliveredKey);
+
+#[wasm_bindgen(js_class = DeliveredKey)]
+impl WasmDeliveredKey {
+    /// `"client_app_key"` (v2) or `"root_key"` (v1).
+    #[wasm_bindgen(getter, unchecked_return_type = "\"client_app_key\" | \"root_key\"")]
+    pub fn kind(&self) -> String {
+        self.0.kind().as_str().to_owned()
+    }
+
+    /// v2: the account key id of the CAK; v1: `undefined`.
+    #[wasm_bindgen(getter, js_name = keyId)]
+    pub fn key_id(&self) -> Option<String> {
+        self.0.key_id().map(str::to_owned)
+    }
+
+    /// The user `sub` carried by the delivery.
+    #[wasm_bindgen(getter)]
+    pub fn sub(&self) -> Option<String> {
+        self.0.sub().map(str::to_owned)
+    }
+
+    /// **Exports the key bytes to JavaScript** (32 bytes): the one deliberate exit. Prefer
+    /// {@link DeliveredKey.intoAppKey} / {@link DeliveredKey.intoRootKey} to keep it a handle.
+    #[wasm_bindgen(js_name = exportRawKey)]
+    pub fn export_raw_key(&self) -> js_sys::Uint8Array {
+        // EXPOSE: the caller asked for the raw key bytes by name.
+        js_sys::Uint8Array::from(&self.0.expose_secret()[..])
+    }
+
+    /// Turns a v2 delivery into an `AppKey` handle. Consumes this handle (also on failure).
+    /// Throws code "invalid_input" when the delivery carried a root key.
+    #[wasm_bindgen(js_name = intoAppKey)]
+    pub fn into_app_key(self) -> JsResult<WasmAppKey> {
+        self.0.into_app_key().map(WasmAppKey).js()
+    }
+
+    /// Turns a v1 delivery into a `RootKey` handle. Consumes this handle (also on failure).
+    /// Throws code "invalid_input" when the delivery carried a client app key.
+    #[wasm_bindgen(js_name = intoRootKey)]
+    pub fn into_root_key(self) -> JsResult<WasmRootKey> {
+        self.0.into_root_key().map(WasmRootKey).js()
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Split open for a non-extractable WebCrypto key (used by DeliverySession)
+// ---------------------------------------------------------------------------------------------
+
+/// Split open, step 1 (v2): checks `zkKeyHash`, the header allow-list and the `epk`, and returns
+/// the sender's `epk` as uncompressed SEC1 (65 bytes) for WebCrypto `importKey("raw")` +
+/// `deriveBits`. Nothing returned is secret. Throws the pre-decryption codes of
+/// {@link DeliveryKeyPair.openV2}.
+#[wasm_bindgen(js_name = deliveryEpkV2)]
+pub fn delivery_epk_v2(jwe: &str, expect: &OpenV2Options) -> JsResult<Vec<u8>> {
+    let e = OpenV2Owned::decode(expect)?;
+    delivery::jwe_epk_v2(jwe, &e.get()).map(|epk| epk.to_vec()).js()
+}
+
+/// Split open, step 1 (v1): like {@link deliveryEpkV2} for a v1 delivery (`drkHash` checked
+/// when given).
+#[wasm_bindgen(js_name = deliveryEpkV1)]
+pub fn delivery_epk_v1(jwe: &str, expect: &OpenV1Options) -> JsResult<Vec<u8>> {
+    let e = OpenV1Owned::decode(expect)?;
+    delivery::jwe_epk_v1(jwe, &e.get()).map(|epk| epk.to_vec()).js()
+}
+
+/// Split open, step 2 (v2): `z` is the 32-byte ECDH x-coordinate from `deriveBits`. Repeats every
+/// check of step 1, then decrypts and checks the claims. The copy of `z` inside wasm is wiped;
+/// the caller should `fill(0)` its own. Throws the codes of {@link DeliveryKeyPair.openV2}, or
+/// "invalid_length" when `z` is not 32 bytes.
+#[wasm_bindgen(js_name = openDeliveryV2WithSecret)]
+pub fn open_delivery_v2_with_secret(jwe: &str, z: &js_sys::Uint8Array, expect: &OpenV2Options) -> JsResult<WasmDeliveredKey> {
+    let e = OpenV2Owned::decode(expect)?;
+    let z = shared_secret(z)?;
+    delivery::open_v2_with_shared_secret(jwe, &z, &e.get()).map(WasmDeliveredKey).js()
+}
+
+/// Split open, step 2 (v1): like {@link openDeliveryV2WithSecret} for a v1 delivery. Throws the
+/// codes of {@link DeliveryKeyPair.openV1}, or "invalid_length" when `z` is not 32 bytes.
+#[wasm_bindgen(js_name = openDeliveryV1WithSecret)]
+pub fn open_delivery_v1_with_secret(jwe: &str, z: &js_sys::Uint8Array, expect: &OpenV1Options) -> JsResult<WasmDeliveredKey> {
+    let e = OpenV1Owned::decode(expect)?;
+    let z = shared_secret(z)?;
+    delivery::open_v1_with_shared_secret(jwe, &z, &e.get()).map(WasmDeliveredKey).js()
+}

@@ -1,0 +1,323 @@
+//! JS classes for key custody: the `ExportKey` methods, `RootKey`, `AppKey`, `DataKey`,
+//! `RecoveryKey`, passkey-PRF envelopes and the envelope AAD helpers.
+//!
+//! Every key is a handle whose bytes stay in wasm. Secret material reaches JavaScript only
+//! through methods whose names say so: `RecoveryKey.exportDisplay()` and
+//! `RootKey.unwrapPrivateJwkExport()` (and `DeliveredKey.exportRawKey()` in `delivery.rs`).
+
+use rand_core::OsRng;
+use wasm_bindgen::prelude::*;
+use zeroize::Zeroizing;
+
+use super::opaque::{opt_string_field, string_field};
+use super::{IntoJs, JsResult, WasmExportKey};
+use crate::keys::{self, EnvelopeMeta, RecoverySecret};
+use crate::{AppKey, DataKey, Error, ExportKey, RootKey};
+
+#[wasm_bindgen]
+extern "C" {
+    /// `{ envelopeId, keyId, sub }`: what an envelope is bound to (its AAD).
+    #[wasm_bindgen(typescript_type = "{ envelopeId: string; keyId: string; sub: string }")]
+    pub type EnvelopeMetaOptions;
+    #[wasm_bindgen(method, getter, js_name = envelopeId)]
+    fn envelope_id(this: &EnvelopeMetaOptions) -> JsValue;
+    #[wasm_bindgen(method, getter, js_name = keyId)]
+    fn key_id(this: &EnvelopeMetaOptions) -> JsValue;
+    #[wasm_bindgen(method, getter)]
+    fn sub(this: &EnvelopeMetaOptions) -> JsValue;
+
+    /// `{ sub, keyId, clientId, orgId? }`: the inputs of a Client App Key.
+    #[wasm_bindgen(typescript_type = "{ sub: string; keyId: string; clientId: string; orgId?: string }")]
+    pub type ClientAppKeyOptions;
+    #[wasm_bindgen(method, getter)]
+    fn sub(this: &ClientAppKeyOptions) -> JsValue;
+    #[wasm_bindgen(method, getter, js_name = keyId)]
+    fn key_id(this: &ClientAppKeyOptions) -> JsValue;
+    #[wasm_bindgen(method, getter, js_name = clientId)]
+    fn client_id(this: &ClientAppKeyOptions) -> JsValue;
+    #[wasm_bindgen(method, getter, js_name = orgId)]
+    fn org_id(this: &ClientAppKeyOptions) -> JsValue;
+}
+
+/// The decoded `{ envelopeId, keyId, sub }` bag; [`Meta::get`] borrows it as the core type.
+struct Meta {
+    envelope_id: String,
+    key_id: String,
+    sub: String,
+}
+
+impl Meta {
+    fn decode(m: &EnvelopeMetaOptions) -> JsResult<Meta> {
+        let decode = || -> Result<Meta, Error> {
+            Ok(Meta {
+                envelope_id: string_field(m.envelope_id(), "envelopeId")?,
+                key_id: string_field(m.key_id(), "keyId")?,
+                sub: string_field(m.sub(), "sub")?,
+            })
+        };
+        decode().js()
+    }
+
+    fn get(&self) -> EnvelopeMeta<'_> {
+        EnvelopeMeta { envelope_id: &self.envelope_id, key_id: &self.key_id, sub: &self.sub }
+    }
+}
+
+/// Copies a JS byte array into wasm memory that is wiped on drop.
+pub(crate) fn secret_bytes(a: &js_sys::Uint8Array) -> Zeroizing<Vec<u8>> {
+    let mut out = Zeroizing::new(vec![0u8; a.length() as usize]);
+    a.copy_to(&mut out);
+    out
+}
+
+// ---------------------------------------------------------------------------------------------
+// ExportKey
+// ---------------------------------------------------------------------------------------------
+
+#[wasm_bindgen(js_class = ExportKey)]
+impl WasmExportKey {
+    /// Wraps the root key as a legacy `wrapped_drk` (AES-GCM under the password key, AAD = `sub`).
+    #[wasm_bindgen(js_name = wrapRootKey)]
+    pub fn wrap_root_key(&self, root: &WasmRootKey, sub: &str) -> String {
+        self.0.wrap_root_key(&mut OsRng, &root.0, sub)
+    }
+
+    /// Opens a legacy `wrapped_drk`.
+    /// Throws code "unwrap_failed" (wrong password key, wrong `sub` or tampered),
+    /// "invalid_base64url", "invalid_input" or "invalid_length".
+    #[wasm_bindgen(js_name = unwrapRootKey)]
+    pub fn unwrap_root_key(&self, wrapped: &str, sub: &str) -> JsResult<WasmRootKey> {
+        self.0.unwrap_root_key(wrapped, sub).map(WasmRootKey).js()
+    }
+
+    /// Seals the root key as a v2 password envelope bound to `{ envelopeId, keyId, sub }`.
+    /// Throws code "invalid_input" (an empty field) or "missing_field".
+    #[wasm_bindgen(js_name = sealPasswordEnvelope)]
+    pub fn seal_password_envelope(&self, root: &WasmRootKey, meta: &EnvelopeMetaOptions) -> JsResult<String> {
+        let meta = Meta::decode(meta)?;
+        self.0.seal_password_envelope(&mut OsRng, &root.0, &meta.get()).js()
+    }
+
+    /// Opens a v2 password envelope (raw or root-key-JSON plaintext).
+    /// Throws code "unwrap_failed", "envelope_metadata_mismatch", "invalid_base64url",
+    /// "invalid_input", "invalid_length" or "missing_field".
+    #[wasm_bindgen(js_name = openPasswordEnvelope)]
+    pub fn open_password_envelope(&self, wrapped: &str, meta: &EnvelopeMetaOptions) -> JsResult<WasmRootKey> {
+        let meta = Meta::decode(meta)?;
+        self.0.open_password_envelope(wrapped, &meta.get()).map(WasmRootKey).js()
+    }
+
+    /// Opens a password envelope migrated from v1 (`wrapping_alg` "DarkAuth-HKDF-SHA256+A256GCM/v1":
+    /// the same bytes as a `wrapped_drk`). Throws the codes of {@link ExportKey.unwrapRootKey}.
+    #[wasm_bindgen(js_name = openMigratedPasswordEnvelope)]
+    pub fn open_migrated_password_envelope(&self, wrapped: &str, sub: &str) -> JsResult<WasmRootKey> {
+        self.0.open_migrated_password_envelope(wrapped, sub).map(WasmRootKey).js()
+    }
+}
+
+impl WasmExportKey {
+    /// Wraps a native export key as a handle. Rust-only (not reachable from JS): for tests and
+    /// embedders that already hold an [`ExportKey`].
+    #[doc(hidden)]
+    pub fn from_core(key: ExportKey) -> WasmExportKey {
+        WasmExportKey(key)
+    }
+}
+
+/// `b64u` of the v2 password envelope AAD: the `aad` field the server stores with the envelope.
+/// Throws code "missing_field".
+#[wasm_bindgen(js_name = passwordEnvelopeAad)]
+pub fn password_envelope_aad(meta: &EnvelopeMetaOptions) -> JsResult<String> {
+    Ok(keys::password_envelope_aad_b64u(&Meta::decode(meta)?.get()))
+}
+
+/// `b64u` of the recovery envelope AAD. Throws code "missing_field".
+#[wasm_bindgen(js_name = recoveryEnvelopeAad)]
+pub fn recovery_envelope_aad(meta: &EnvelopeMetaOptions) -> JsResult<String> {
+    Ok(keys::recovery_envelope_aad_b64u(&Meta::decode(meta)?.get()))
+}
+
+/// `b64u` of the passkey-PRF envelope AAD. Throws code "missing_field".
+#[wasm_bindgen(js_name = prfEnvelopeAad)]
+pub fn prf_envelope_aad(meta: &EnvelopeMetaOptions) -> JsResult<String> {
+    Ok(keys::prf_envelope_aad_b64u(&Meta::decode(meta)?.get()))
+}
+
+// ---------------------------------------------------------------------------------------------
+// RootKey, AppKey, DataKey
+// ---------------------------------------------------------------------------------------------
+
+/// The account root key (DRK/ARK), held in wasm. Its bytes never reach JavaScript.
+#[wasm_bindgen(js_name = RootKey)]
+pub struct WasmRootKey(pub(crate) RootKey);
+
+#[wasm_bindgen(js_class = RootKey)]
+impl WasmRootKey {
+    /// A fresh random root key (browser CSPRNG).
+    pub fn generate() -> WasmRootKey {
+        WasmRootKey(RootKey::generate(&mut OsRng))
+    }
+
+    /// Derives the Client App Key for one relying party (and organization, when given).
+    /// Throws code "missing_field".
+    #[wasm_bindgen(js_name = deriveClientAppKey)]
+    pub fn derive_client_app_key(&self, c: &ClientAppKeyOptions) -> JsResult<WasmAppKey> {
+        let decode = || -> Result<(String, String, String, Option<String>), Error> {
+            Ok((
+                string_field(c.sub(), "sub")?,
+                string_field(c.key_id(), "keyId")?,
+                string_field(c.client_id(), "clientId")?,
+                opt_string_field(c.org_id(), "orgId")?,
+            ))
+        };
+        let (sub, key_id, client_id, org_id) = decode().js()?;
+        Ok(WasmAppKey(self.0.derive_client_app_key(&sub, &key_id, &client_id, org_id.as_deref())))
+    }
+
+    /// Encrypts the user's private JWK (JSON) under a key derived from this root key:
+    /// `wrapped_enc_private_jwk` (b64u). Throws code "invalid_input" (empty JWK).
+    #[wasm_bindgen(js_name = wrapPrivateJwk)]
+    pub fn wrap_private_jwk(&self, #[wasm_bindgen(js_name = jwkJson)] jwk_json: String) -> JsResult<String> {
+        let jwk_json = Zeroizing::new(jwk_json);
+        self.0.wrap_private_jwk(&mut OsRng, &jwk_json).js()
+    }
+
+    /// **Exports a private key to JavaScript**: opens `wrapped_enc_private_jwk` and returns the
+    /// private JWK JSON string. Throws code "unwrap_failed", "invalid_base64url" or "invalid_input".
+    #[wasm_bindgen(js_name = unwrapPrivateJwkExport)]
+    pub fn unwrap_private_jwk_export(&self, wrapped: &str) -> JsResult<js_sys::JsString> {
+        let jwk = self.0.unwrap_private_jwk(wrapped).js()?;
+        Ok(js_sys::JsString::from(jwk.as_str()))
+    }
+
+    /// The data key of one item (e.g. a note id), derived from the root key.
+    #[wasm_bindgen(js_name = deriveDataKey)]
+    pub fn derive_data_key(&self, #[wasm_bindgen(js_name = itemId)] item_id: &str) -> WasmDataKey {
+        WasmDataKey(self.0.derive_data_key(item_id))
+    }
+}
+
+/// A Client App Key (CAK) for one relying party, held in wasm. Its bytes never reach JavaScript
+/// (except through a delivery's `DeliveredKey.exportRawKey()` on the app side).
+#[wasm_bindgen(js_name = AppKey)]
+pub struct WasmAppKey(pub(crate) AppKey);
+
+#[wasm_bindgen(js_class = AppKey)]
+impl WasmAppKey {
+    /// The data key of one item, derived from this app key.
+    #[wasm_bindgen(js_name = deriveDataKey)]
+    pub fn derive_data_key(&self, #[wasm_bindgen(js_name = itemId)] item_id: &str) -> WasmDataKey {
+        WasmDataKey(self.0.derive_data_key(item_id))
+    }
+}
+
+/// A per-item data key, held in wasm.
+#[wasm_bindgen(js_name = DataKey)]
+pub struct WasmDataKey(pub(crate) DataKey);
+
+#[wasm_bindgen(js_class = DataKey)]
+impl WasmDataKey {
+    /// AES-256-GCM with AAD `{"note_id":itemId}`; returns padded standard base64 of iv‖ct‖tag.
+    /// Throws code "invalid_input".
+    pub fn encrypt(&self, #[wasm_bindgen(js_name = itemId)] item_id: &str, plaintext: &js_sys::Uint8Array) -> JsResult<String> {
+        let plaintext = secret_bytes(plaintext);
+        self.0.encrypt(&mut OsRng, item_id, &plaintext).js()
+    }
+
+    /// Decrypts what {@link DataKey.encrypt} produced for the same `itemId` and returns the
+    /// plaintext. Throws code "unwrap_failed" (wrong key, wrong item or tampered) or "invalid_input".
+    pub fn decrypt(
+        &self,
+        #[wasm_bindgen(js_name = itemId)] item_id: &str,
+        #[wasm_bindgen(js_name = ciphertextB64)] ciphertext_b64: &str,
+    ) -> JsResult<js_sys::Uint8Array> {
+        let plaintext = self.0.decrypt(item_id, ciphertext_b64).js()?;
+        Ok(js_sys::Uint8Array::from(plaintext.as_slice()))
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Recovery key
+// ---------------------------------------------------------------------------------------------
+
+/// A recovery key: 32 random bytes the user writes down, held in wasm.
+#[wasm_bindgen(js_name = RecoveryKey)]
+pub struct WasmRecoveryKey(RecoverySecret);
+
+#[wasm_bindgen(js_class = RecoveryKey)]
+impl WasmRecoveryKey {
+    /// A fresh random recovery key (browser CSPRNG).
+    pub fn generate() -> WasmRecoveryKey {
+        WasmRecoveryKey(RecoverySecret::generate(&mut OsRng))
+    }
+
+    /// Parses the display string the user typed (surrounding whitespace ignored).
+    /// Throws code "invalid_base64url" or "invalid_length".
+    #[wasm_bindgen(js_name = fromDisplay)]
+    pub fn from_display(display: String) -> JsResult<WasmRecoveryKey> {
+        let display = Zeroizing::new(display);
+        RecoverySecret::from_display(&display).map(WasmRecoveryKey).js()
+    }
+
+    /// **Exports the secret to JavaScript**: the one-time display string (b64u) to show the user.
+    #[wasm_bindgen(js_name = exportDisplay)]
+    pub fn export_display(&self) -> js_sys::JsString {
+        let display = self.0.expose_display();
+        js_sys::JsString::from(display.as_str())
+    }
+
+    /// `b64u(SHA-256(secret))`: what the server stores to recognise this recovery key.
+    #[wasm_bindgen(getter)]
+    pub fn verifier(&self) -> String {
+        self.0.verifier_b64u()
+    }
+
+    /// Seals the root key as a recovery envelope bound to `{ envelopeId, keyId, sub }`.
+    /// Throws code "invalid_input" (an empty field) or "missing_field".
+    #[wasm_bindgen(js_name = sealEnvelope)]
+    pub fn seal_envelope(&self, root: &WasmRootKey, meta: &EnvelopeMetaOptions) -> JsResult<String> {
+        let meta = Meta::decode(meta)?;
+        self.0.seal_recovery_envelope(&mut OsRng, &root.0, &meta.get()).js()
+    }
+
+    /// Opens a recovery envelope. Throws code "unwrap_failed", "invalid_base64url",
+    /// "invalid_input", "invalid_length" or "missing_field".
+    #[wasm_bindgen(js_name = openEnvelope)]
+    pub fn open_envelope(&self, wrapped: &str, meta: &EnvelopeMetaOptions) -> JsResult<WasmRootKey> {
+        let meta = Meta::decode(meta)?;
+        self.0.open_recovery_envelope(wrapped, &meta.get()).map(WasmRootKey).js()
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Passkey PRF
+// ---------------------------------------------------------------------------------------------
+
+/// Seals the root key under a WebAuthn PRF output for one credential. The copy of `prfOutput`
+/// made inside wasm is wiped; the caller should `fill(0)` its own.
+/// Throws code "invalid_input" (empty PRF output, credential id or field) or "missing_field".
+#[wasm_bindgen(js_name = sealPrfEnvelope)]
+pub fn seal_prf_envelope(
+    #[wasm_bindgen(js_name = prfOutput)] prf_output: &js_sys::Uint8Array,
+    #[wasm_bindgen(js_name = credentialId)] credential_id: &str,
+    root: &WasmRootKey,
+    meta: &EnvelopeMetaOptions,
+) -> JsResult<String> {
+    let meta = Meta::decode(meta)?;
+    let prf = secret_bytes(prf_output);
+    keys::seal_prf_envelope(&mut OsRng, &prf, credential_id, &root.0, &meta.get()).js()
+}
+
+/// Opens a passkey-PRF envelope. Throws code "unwrap_failed", "invalid_base64url",
+/// "invalid_input", "invalid_length" or "missing_field".
+#[wasm_bindgen(js_name = openPrfEnvelope)]
+pub fn open_prf_envelope(
+    #[wasm_bindgen(js_name = prfOutput)] prf_output: &js_sys::Uint8Array,
+    #[wasm_bindgen(js_name = credentialId)] credential_id: &str,
+    wrapped: &str,
+    meta: &EnvelopeMetaOptions,
+) -> JsResult<WasmRootKey> {
+    let meta = Meta::decode(meta)?;
+    let prf = secret_bytes(prf_output);
+    keys::open_prf_envelope(&prf, credential_id, wrapped, &meta.get()).map(WasmRootKey).js()
+}

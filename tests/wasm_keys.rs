@@ -1,0 +1,401 @@
+//! wasm-bindgen tests of the key-custody and delivery JS API (`src/wasm/keys.rs`,
+//! `src/wasm/delivery.rs`). No `wasm_bindgen_test_configure!`: the same file runs in headless
+//! Chromium and in Node.
+
+#![cfg(target_arch = "wasm32")]
+// clippy does not see `#[wasm_bindgen_test]` functions as tests (allow-unwrap-in-tests misses them).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+
+use wasm_bindgen::convert::TryFromJsValue;
+use wasm_bindgen::JsValue;
+use wasm_bindgen_test::wasm_bindgen_test;
+use zkauth::verify::b64u;
+use zkauth::wasm;
+
+// Fixed inputs and known answers from tests/vectors/custody_kat.py (also asserted in src/keys.rs).
+const SUB: &str = "emthdXRoLXRlc3Qtc3ViIQ";
+const KEY_ID: &str = "ark_a2V5LWlkLWZvci16a2F1dGgtdGVzdHMh";
+const ENVELOPE_ID: &str = "env_0b6c6a8e-3f7d-4c1e-9a52-1d2e3f405162";
+const CLIENT_ID: &str = "demo-app";
+const ORG_ID: &str = "8c1f6f0e-2b1a-4d8e-9a0b-1c2d3e4f5a6b";
+const CREDENTIAL_ID: &str = "Y3JlZGVudGlhbC1pZC0wMDE";
+const KAT_WRAPPED_DRK: &str = "oKGio6SlpqeoqaqroFI5-qwtH9N0DOmNALPbF1KcfiZPn4U-eGa_cyHDJY8HqTmF62UeERuU5AWzlN0Y";
+const KAT_PASSWORD_AAD: &str = r#"{"envelope_id":"env_0b6c6a8e-3f7d-4c1e-9a52-1d2e3f405162","key_id":"ark_a2V5LWlkLWZvci16a2F1dGgtdGVzdHMh","sub":"emthdXRoLXRlc3Qtc3ViIQ","type":"password","wrapping_alg":"OPAQUE-HKDF-SHA256+A256GCM/v2"}"#;
+const KAT_PASSWORD_ENVELOPE: &str = "oKGio6SlpqeoqaqrG5vUnsJGr_mLpdDgO0W-aVKcfiZPn4U-eGa_cyHDJY8HqTmF62UeERuU5AWzlN0Y";
+const KAT_CAK_NO_ORG: &str = "ffc05e65f518719f6b408829ec577d5a2863122585fefd9adb6f507b59083f6a";
+const KAT_CAK_ORG: &str = "43fb0a1b738fe7175f6a9575ea8daadf37ad1454c266106265631cc3bd86198f";
+const KAT_RECOVERY_DISPLAY: &str = "QEFCQ0RFRkdISUpLTE1OT1BRUlNUVVZXWFlaW1xdXl8";
+const KAT_RECOVERY_VERIFIER: &str = "yipP5yf6rs8W7NEwqG4IhcVUDAU3U0BEUHHAZXVV_UI";
+const KAT_RECOVERY_ENVELOPE: &str = "oKGio6SlpqeoqaqrgyqQ9xjR8HbIiPoPFV7gaiQ6NaP1g7iNjMvDdjVAUvKcYPg_Tz2m_FAQk6vC44kb";
+const KAT_PRF_ENVELOPE: &str = "oKGio6SlpqeoqaqrA-HPku15dapH5LZD9s68wbM32tOsVOL723htK1k3LpJaAz3NRSVBK4-jTHaftD3s";
+const PRIVATE_JWK: &str = r#"{"crv":"P-256","d":"ZGRkZGRkZGRkZGRkZGRkZGRkZGRkZGRkZGRkZGRkZGQ","ext":true,"key_ops":["deriveKey","deriveBits"],"kty":"EC","x":"eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHg","y":"eXl5eXl5eXl5eXl5eXl5eXl5eXl5eXl5eXl5eXl5eXk"}"#;
+const KAT_WRAPPED_ENC_PRIV: &str = "oKGio6SlpqeoqaqrI3wNqDKS0l9W1MFGOxL77zyvfc8qg_MdraCf_YaoddfltbWDE9EYlM2FUuHTo0D7xD0kOYQPslcM_Janr0LGf4tnRBc_f0QNusHh6IbrLBjwQcxu5tdQdzAR1qStSbt0lLIIlI5Nvzhxrt4heM_pGpLxf2WKleAQ3K2XRifowBwJ29lsz5rc-VNeHQM5GMjB-5M2-RdJncrIeRMBULToN7MTBWJg3AfmTRCoGW04H_NJ4PEBQAXBMMca7bbydo3g5vS4UPklA0_rKHAIdDscf2jYhdfOEBgP2FXUbA_2QSnPugfZfDGUMRVOC9rPGkKp";
+const KAT_NOTE_CIPHERTEXT: &str = "oKGio6Slpqeoqaqr9UvEUqIbUqFt5vv3i+DVjUkm3LxNUvr7pt/0Ag==";
+
+const REDIRECT: &str = "https://app.example/callback?x=1";
+
+fn seq(start: u8, len: u8) -> Vec<u8> {
+    (start..start + len).collect()
+}
+
+fn code(err: JsValue) -> String {
+    js_sys::Reflect::get(&err, &"code".into()).ok().and_then(|c| c.as_string()).unwrap_or_default()
+}
+
+fn err_code<T>(r: Result<T, JsValue>) -> String {
+    match r {
+        Ok(_) => "ok".into(),
+        Err(e) => code(e),
+    }
+}
+
+fn field(obj: &JsValue, name: &str) -> String {
+    js_sys::Reflect::get(obj, &name.into()).unwrap().as_string().unwrap()
+}
+
+/// A plain JS option bag of string fields, typed as the binding's imported option type.
+fn bag<T: From<JsValue>>(fields: &[(&str, &str)]) -> T {
+    bag_with(fields, &[])
+}
+
+fn bag_with<T: From<JsValue>>(fields: &[(&str, &str)], numbers: &[(&str, f64)]) -> T {
+    let o = js_sys::Object::new();
+    for (k, v) in fields {
+        js_sys::Reflect::set(&o, &(*k).into(), &(*v).into()).unwrap();
+    }
+    for (k, v) in numbers {
+        js_sys::Reflect::set(&o, &(*k).into(), &(*v).into()).unwrap();
+    }
+    JsValue::from(o).into()
+}
+
+fn meta() -> wasm::EnvelopeMetaOptions {
+    bag(&[("envelopeId", ENVELOPE_ID), ("keyId", KEY_ID), ("sub", SUB)])
+}
+
+fn kat_export_key() -> wasm::WasmExportKey {
+    wasm::WasmExportKey::from_core(zkauth::ExportKey::from_slice(&seq(0x00, 32)).unwrap())
+}
+
+fn bytes(a: &js_sys::Uint8Array) -> Vec<u8> {
+    a.to_vec()
+}
+
+/// The bytes of a root key handle, read through the API: a v1 delivery to a fresh key pair.
+fn root_bytes(root: &wasm::WasmRootKey) -> Vec<u8> {
+    let kp = wasm::WasmDeliveryKeyPair::generate();
+    let sealed = wasm::seal_delivery_v1(root, &kp.zk_pub(), &bag(&[("sub", "s"), ("clientId", "c")])).unwrap();
+    let got = kp.open_v1(&field(&sealed, "jwe"), &bag(&[("drkHash", &field(&sealed, "drkHash"))])).unwrap();
+    assert_eq!(got.kind(), "root_key");
+    bytes(&got.export_raw_key())
+}
+
+/// The bytes of an app key handle, read through the API: a v2 delivery to a fresh key pair.
+fn app_bytes(key: &wasm::WasmAppKey) -> Vec<u8> {
+    let kp = wasm::WasmDeliveryKeyPair::generate();
+    let sealed = wasm::seal_delivery_v2(key, &kp.zk_pub(), &seal_bag()).unwrap();
+    let got = kp.open_v2(&field(&sealed, "jwe"), &open_bag(&field(&sealed, "zkKeyHash"))).unwrap();
+    bytes(&got.export_raw_key())
+}
+
+fn seal_bag() -> wasm::SealV2Options {
+    bag(&[("sub", SUB), ("clientId", CLIENT_ID), ("requestId", "req-1"), ("state", "st-1"), ("redirectUri", REDIRECT), ("keyId", KEY_ID)])
+}
+
+fn open_bag(hash: &str) -> wasm::OpenV2Options {
+    bag(&[("zkKeyHash", hash), ("clientId", CLIENT_ID), ("redirectUri", REDIRECT), ("state", "st-1"), ("sub", SUB), ("requestId", "req-1")])
+}
+
+// ---- password wrap and envelopes ----
+
+#[wasm_bindgen_test]
+fn wrap_unwrap_root_key_round_trip() {
+    let ek = wasm::WasmExportKey::from_core(zkauth::ExportKey::from_bytes([7; 32]));
+    let root = wasm::WasmRootKey::generate();
+    let wrapped = ek.wrap_root_key(&root, "user-1");
+    assert_eq!(b64u::decode(&wrapped, "t").unwrap().len(), 60);
+    let opened = ek.unwrap_root_key(&wrapped, "user-1").unwrap();
+    assert_eq!(root_bytes(&opened), root_bytes(&root));
+    assert_eq!(err_code(ek.unwrap_root_key(&wrapped, "user-2")), "unwrap_failed");
+    let other = wasm::WasmExportKey::from_core(zkauth::ExportKey::from_bytes([8; 32]));
+    assert_eq!(err_code(other.unwrap_root_key(&wrapped, "user-1")), "unwrap_failed");
+    assert_eq!(err_code(ek.unwrap_root_key("not base64!", "user-1")), "invalid_base64url");
+    assert_eq!(err_code(ek.unwrap_root_key("AAAA", "user-1")), "invalid_input");
+    // Migrated v1 password envelopes are the same bytes.
+    assert_eq!(root_bytes(&ek.open_migrated_password_envelope(&wrapped, "user-1").unwrap()), root_bytes(&root));
+}
+
+#[wasm_bindgen_test]
+fn envelopes_seal_and_open() {
+    let ek = wasm::WasmExportKey::from_core(zkauth::ExportKey::from_bytes([3; 32]));
+    let root = wasm::WasmRootKey::generate();
+    let want = root_bytes(&root);
+    let other_meta: wasm::EnvelopeMetaOptions = bag(&[("envelopeId", ENVELOPE_ID), ("keyId", "ark_other"), ("sub", SUB)]);
+
+    // password
+    let w = ek.seal_password_envelope(&root, &meta()).unwrap();
+    assert_eq!(root_bytes(&ek.open_password_envelope(&w, &meta()).unwrap()), want);
+    assert_eq!(err_code(ek.open_password_envelope(&w, &other_meta)), "unwrap_failed");
+    assert_eq!(err_code(ek.unwrap_root_key(&w, SUB)), "unwrap_failed");
+    let empty: wasm::EnvelopeMetaOptions = bag(&[("envelopeId", ""), ("keyId", KEY_ID), ("sub", SUB)]);
+    assert_eq!(err_code(ek.seal_password_envelope(&root, &empty)), "invalid_input");
+    let missing: wasm::EnvelopeMetaOptions = bag(&[("envelopeId", ENVELOPE_ID), ("sub", SUB)]);
+    assert_eq!(err_code(ek.seal_password_envelope(&root, &missing)), "missing_field");
+    assert_eq!(err_code(wasm::password_envelope_aad(&missing)), "missing_field");
+
+    // recovery
+    let rk = wasm::WasmRecoveryKey::generate();
+    let display = String::from(rk.export_display());
+    let w = rk.seal_envelope(&root, &meta()).unwrap();
+    let typed = wasm::WasmRecoveryKey::from_display(format!(" {display}\n")).unwrap();
+    assert_eq!(typed.verifier(), rk.verifier());
+    assert_eq!(root_bytes(&typed.open_envelope(&w, &meta()).unwrap()), want);
+    assert_eq!(err_code(typed.open_envelope(&w, &other_meta)), "unwrap_failed");
+    assert_eq!(err_code(wasm::WasmRecoveryKey::generate().open_envelope(&w, &meta())), "unwrap_failed");
+    assert_eq!(err_code(wasm::WasmRecoveryKey::from_display(display[..42].to_owned())), "invalid_base64url");
+
+    // passkey PRF
+    let prf = js_sys::Uint8Array::from(&[0x5a; 32][..]);
+    let w = wasm::seal_prf_envelope(&prf, "cred-1", &root, &meta()).unwrap();
+    assert_eq!(root_bytes(&wasm::open_prf_envelope(&prf, "cred-1", &w, &meta()).unwrap()), want);
+    assert_eq!(err_code(wasm::open_prf_envelope(&prf, "cred-2", &w, &meta())), "unwrap_failed");
+    let wrong_prf = js_sys::Uint8Array::from(&[0x5b; 32][..]);
+    assert_eq!(err_code(wasm::open_prf_envelope(&wrong_prf, "cred-1", &w, &meta())), "unwrap_failed");
+    assert_eq!(err_code(wasm::seal_prf_envelope(&js_sys::Uint8Array::new_with_length(0), "cred-1", &root, &meta())), "invalid_input");
+
+    // The three AADs differ and decode to JSON naming their type.
+    let aads = [wasm::password_envelope_aad(&meta()).unwrap(), wasm::recovery_envelope_aad(&meta()).unwrap(), wasm::prf_envelope_aad(&meta()).unwrap()];
+    for (aad, ty) in aads.iter().zip(["password", "recovery", "passkey_prf"]) {
+        let json: serde_json::Value = serde_json::from_slice(&b64u::decode(aad, "aad").unwrap()).unwrap();
+        assert_eq!(json["type"], ty);
+    }
+}
+
+#[wasm_bindgen_test]
+fn private_jwk_and_data_keys() {
+    let root = wasm::WasmRootKey::generate();
+    let wrapped = root.wrap_private_jwk(PRIVATE_JWK.into()).unwrap();
+    assert_eq!(String::from(root.unwrap_private_jwk_export(&wrapped).unwrap()), PRIVATE_JWK);
+    assert_eq!(err_code(wasm::WasmRootKey::generate().unwrap_private_jwk_export(&wrapped)), "unwrap_failed");
+    assert_eq!(err_code(root.wrap_private_jwk(String::new())), "invalid_input");
+
+    let note = js_sys::Uint8Array::from(&b"hello, notes"[..]);
+    let dk = root.derive_data_key("note-1");
+    let ct = dk.encrypt("note-1", &note).unwrap();
+    assert_eq!(bytes(&root.derive_data_key("note-1").decrypt("note-1", &ct).unwrap()), b"hello, notes");
+    assert_eq!(err_code(dk.decrypt("note-2", &ct)), "unwrap_failed");
+    assert_eq!(err_code(root.derive_data_key("note-2").decrypt("note-1", &ct)), "unwrap_failed");
+    assert_eq!(err_code(dk.decrypt("note-1", "not base64")), "invalid_input");
+
+    let app = root.derive_client_app_key(&bag(&[("sub", SUB), ("keyId", KEY_ID), ("clientId", CLIENT_ID)])).unwrap();
+    let ct = app.derive_data_key("note-1").encrypt("note-1", &note).unwrap();
+    assert_eq!(bytes(&app.derive_data_key("note-1").decrypt("note-1", &ct).unwrap()), b"hello, notes");
+    assert_eq!(err_code(dk.decrypt("note-1", &ct)), "unwrap_failed");
+}
+
+// ---- known answers ----
+
+#[wasm_bindgen_test]
+fn custody_known_answers() {
+    let ek = kat_export_key();
+    let root = ek.unwrap_root_key(KAT_WRAPPED_DRK, SUB).unwrap();
+    assert_eq!(root_bytes(&root), seq(0x20, 32));
+    assert_eq!(root_bytes(&ek.open_password_envelope(KAT_PASSWORD_ENVELOPE, &meta()).unwrap()), seq(0x20, 32));
+    assert_eq!(wasm::password_envelope_aad(&meta()).unwrap(), b64u::encode(KAT_PASSWORD_AAD.as_bytes()));
+
+    // CAK: the JS derivation equals the known answer (and so the native core's derive).
+    let no_org = root.derive_client_app_key(&bag(&[("sub", SUB), ("keyId", KEY_ID), ("clientId", CLIENT_ID)])).unwrap();
+    assert_eq!(hex::encode(app_bytes(&no_org)), KAT_CAK_NO_ORG);
+    let org = root.derive_client_app_key(&bag(&[("sub", SUB), ("keyId", KEY_ID), ("clientId", CLIENT_ID), ("orgId", ORG_ID)])).unwrap();
+    assert_eq!(hex::encode(app_bytes(&org)), KAT_CAK_ORG);
+
+    let rk = wasm::WasmRecoveryKey::from_display(KAT_RECOVERY_DISPLAY.into()).unwrap();
+    assert_eq!(rk.verifier(), KAT_RECOVERY_VERIFIER);
+    assert_eq!(String::from(rk.export_display()), KAT_RECOVERY_DISPLAY);
+    assert_eq!(root_bytes(&rk.open_envelope(KAT_RECOVERY_ENVELOPE, &meta()).unwrap()), seq(0x20, 32));
+
+    let prf = js_sys::Uint8Array::from(&seq(0x60, 32)[..]);
+    assert_eq!(root_bytes(&wasm::open_prf_envelope(&prf, CREDENTIAL_ID, KAT_PRF_ENVELOPE, &meta()).unwrap()), seq(0x20, 32));
+
+    assert_eq!(String::from(root.unwrap_private_jwk_export(KAT_WRAPPED_ENC_PRIV).unwrap()), PRIVATE_JWK);
+    let pt = root.derive_data_key("note-1").decrypt("note-1", KAT_NOTE_CIPHERTEXT).unwrap();
+    assert_eq!(bytes(&pt), b"hello, notes");
+}
+
+#[wasm_bindgen_test]
+fn cak_matches_native_core() {
+    let native_root = zkauth::RootKey::generate(&mut rand_core::OsRng);
+    let native_ek = zkauth::ExportKey::from_bytes([0x11; 32]);
+    let wrapped = native_ek.wrap_root_key(&mut rand_core::OsRng, &native_root, "u");
+    let root = wasm::WasmExportKey::from_core(native_ek).unwrap_root_key(&wrapped, "u").unwrap();
+    for org in [None, Some("org-9")] {
+        let mut fields = vec![("sub", "user@x"), ("keyId", "ark_7"), ("clientId", "rp-1")];
+        if let Some(o) = org {
+            fields.push(("orgId", o));
+        }
+        let js = root.derive_client_app_key(&bag(&fields)).unwrap();
+        let native = native_root.derive_client_app_key("user@x", "ark_7", "rp-1", org);
+        assert_eq!(app_bytes(&js), native.expose_secret().to_vec());
+    }
+    let bad: wasm::ClientAppKeyOptions = bag(&[("sub", "user@x"), ("clientId", "rp-1")]);
+    assert_eq!(err_code(root.derive_client_app_key(&bad)), "missing_field");
+}
+
+// ---- delivery ----
+
+#[wasm_bindgen_test]
+fn v2_round_trip_and_forgeries() {
+    let root = wasm::WasmRootKey::generate();
+    let cak = root.derive_client_app_key(&bag(&[("sub", SUB), ("keyId", KEY_ID), ("clientId", CLIENT_ID)])).unwrap();
+    let kp = wasm::WasmDeliveryKeyPair::generate();
+    assert_eq!(kp.zk_pub_kid(), wasm::validate_zk_pub(&kp.zk_pub()).unwrap());
+    let sealed = wasm::seal_delivery_v2(&cak, &kp.zk_pub(), &seal_bag()).unwrap();
+    let (jwe, hash) = (field(&sealed, "jwe"), field(&sealed, "zkKeyHash"));
+    assert_eq!(hash, wasm::hash_b64u(&jwe));
+
+    let got = kp.open_v2(&jwe, &open_bag(&hash)).unwrap();
+    assert_eq!(got.kind(), "client_app_key");
+    assert_eq!(got.key_id().as_deref(), Some(KEY_ID));
+    assert_eq!(got.sub().as_deref(), Some(SUB));
+    let raw = bytes(&got.export_raw_key());
+    assert_eq!(raw.len(), 32);
+    assert_eq!(raw, app_bytes(&cak));
+
+    // Forged variants, each with its own code.
+    let other_hash = wasm::hash_b64u("something else");
+    assert_eq!(err_code(kp.open_v2(&jwe, &open_bag(&other_hash))), "hash_mismatch");
+    let wrong_client: wasm::OpenV2Options = bag(&[("zkKeyHash", &hash), ("clientId", "other-app"), ("redirectUri", REDIRECT), ("state", "st-1")]);
+    assert_eq!(err_code(kp.open_v2(&jwe, &wrong_client)), "client_id_mismatch");
+    let wrong_state: wasm::OpenV2Options = bag(&[("zkKeyHash", &hash), ("clientId", CLIENT_ID), ("redirectUri", REDIRECT), ("state", "st-2")]);
+    assert_eq!(err_code(kp.open_v2(&jwe, &wrong_state)), "state_mismatch");
+    let wrong_redirect: wasm::OpenV2Options = bag(&[("zkKeyHash", &hash), ("clientId", CLIENT_ID), ("redirectUri", "https://evil/cb"), ("state", "st-1")]);
+    assert_eq!(err_code(kp.open_v2(&jwe, &wrong_redirect)), "redirect_uri_mismatch");
+    let mut parts: Vec<String> = jwe.split('.').map(str::to_owned).collect();
+    let mut ct = b64u::decode(&parts[3], "ct").unwrap();
+    ct[0] ^= 1;
+    parts[3] = b64u::encode(&ct);
+    let tampered = parts.join(".");
+    assert_eq!(err_code(kp.open_v2(&tampered, &open_bag(&wasm::hash_b64u(&tampered)))), "jwe_decrypt_failed");
+    let other_kp = wasm::WasmDeliveryKeyPair::generate();
+    assert_eq!(err_code(other_kp.open_v2(&jwe, &open_bag(&hash))), "jwe_decrypt_failed");
+    let missing: wasm::OpenV2Options = bag(&[("zkKeyHash", &hash), ("redirectUri", REDIRECT)]);
+    assert_eq!(err_code(kp.open_v2(&jwe, &missing)), "missing_field");
+
+    // The key pair still opens the honest JWE after every refusal.
+    assert_eq!(bytes(&kp.open_v2(&jwe, &open_bag(&hash)).unwrap().export_raw_key()), raw);
+
+    // Time: an explicit old iat is expired at the default `now`; explicit `now` accepts it.
+    let old: wasm::SealV2Options = bag_with(
+        &[("sub", SUB), ("clientId", CLIENT_ID), ("requestId", "req-1"), ("redirectUri", REDIRECT), ("keyId", KEY_ID)],
+        &[("iat", 1_000_000.0)],
+    );
+    let s = wasm::seal_delivery_v2(&cak, &kp.zk_pub(), &old).unwrap();
+    let (j, h) = (field(&s, "jwe"), field(&s, "zkKeyHash"));
+    let base = [("zkKeyHash", h.as_str()), ("clientId", CLIENT_ID), ("redirectUri", REDIRECT)];
+    assert_eq!(err_code(kp.open_v2(&j, &bag(&base))), "delivery_expired");
+    assert!(kp.open_v2(&j, &bag_with(&base, &[("now", 1_000_060.0)])).is_ok());
+    assert_eq!(err_code(kp.open_v2(&j, &bag_with(&base, &[("now", 1.5)]))), "invalid_input");
+
+    // Seal refusals.
+    assert_eq!(err_code(wasm::seal_delivery_v2(&cak, "not-a-zk-pub", &seal_bag())), "invalid_zk_pub");
+    let no_key_id: wasm::SealV2Options = bag(&[("sub", SUB), ("clientId", CLIENT_ID), ("requestId", "r"), ("redirectUri", REDIRECT)]);
+    assert_eq!(err_code(wasm::seal_delivery_v2(&cak, &kp.zk_pub(), &no_key_id)), "missing_field");
+}
+
+#[wasm_bindgen_test]
+fn delivered_key_stays_a_handle() {
+    let root = wasm::WasmRootKey::generate();
+    let cak = root.derive_client_app_key(&bag(&[("sub", SUB), ("keyId", KEY_ID), ("clientId", CLIENT_ID)])).unwrap();
+    let kp = wasm::WasmDeliveryKeyPair::generate();
+    let sealed = wasm::seal_delivery_v2(&cak, &kp.zk_pub(), &seal_bag()).unwrap();
+    let open = || kp.open_v2(&field(&sealed, "jwe"), &open_bag(&field(&sealed, "zkKeyHash"))).unwrap();
+    let app = open().into_app_key().unwrap();
+    let ct = cak.derive_data_key("n").encrypt("n", &js_sys::Uint8Array::from(&b"x"[..])).unwrap();
+    assert_eq!(bytes(&app.derive_data_key("n").decrypt("n", &ct).unwrap()), b"x");
+    assert_eq!(err_code(open().into_root_key()), "invalid_input");
+
+    let v1 = wasm::seal_delivery_v1(&root, &kp.zk_pub(), &bag(&[("sub", SUB), ("clientId", CLIENT_ID)])).unwrap();
+    let got = kp.open_v1(&field(&v1, "jwe"), &bag(&[])).unwrap();
+    assert_eq!(err_code(got.into_app_key()), "invalid_input");
+    let back = kp.open_v1(&field(&v1, "jwe"), &bag(&[])).unwrap().into_root_key().unwrap();
+    assert_eq!(root_bytes(&back), root_bytes(&root));
+}
+
+#[wasm_bindgen_test]
+fn v1_round_trip_and_forgeries() {
+    let root = wasm::WasmRootKey::generate();
+    let kp = wasm::WasmDeliveryKeyPair::generate();
+    let sealed = wasm::seal_delivery_v1(&root, &kp.zk_pub(), &bag(&[("sub", "u1"), ("clientId", CLIENT_ID)])).unwrap();
+    let (jwe, hash) = (field(&sealed, "jwe"), field(&sealed, "drkHash"));
+    assert_eq!(hash, wasm::hash_b64u(&jwe));
+    let got = kp.open_v1(&jwe, &bag(&[("drkHash", &hash), ("sub", "u1"), ("clientId", CLIENT_ID)])).unwrap();
+    assert_eq!(got.kind(), "root_key");
+    assert_eq!(got.key_id(), None);
+    assert_eq!(got.sub().as_deref(), Some("u1"));
+    assert_eq!(bytes(&got.export_raw_key()), root_bytes(&root));
+    assert_eq!(err_code(kp.open_v1(&jwe, &bag(&[("drkHash", &wasm::hash_b64u("x"))]))), "hash_mismatch");
+    assert_eq!(err_code(kp.open_v1(&jwe, &bag(&[("sub", "u2")]))), "sub_mismatch");
+    assert_eq!(err_code(kp.open_v1(&jwe, &bag(&[("clientId", "other")]))), "client_id_mismatch");
+    assert_eq!(err_code(wasm::WasmDeliveryKeyPair::generate().open_v1(&jwe, &bag(&[]))), "jwe_decrypt_failed");
+    assert_eq!(err_code(wasm::seal_delivery_v1(&root, &kp.zk_pub(), &bag(&[("sub", "u1")]))), "missing_field");
+    // A v1 JWE is not a v2 delivery.
+    assert_eq!(err_code(kp.open_v2(&jwe, &open_bag(&hash))), "jwe_header_rejected");
+}
+
+#[wasm_bindgen_test]
+fn private_jwk_and_split_open() {
+    use p256::elliptic_curve::sec1::ToEncodedPoint;
+    let secret = p256::SecretKey::random(&mut rand_core::OsRng);
+    let kp = wasm::WasmDeliveryKeyPair::from_private_jwk(secret.to_jwk_string().to_string()).unwrap();
+    let point = secret.public_key().to_encoded_point(false);
+    let expect_pub = format!(
+        r#"{{"kty":"EC","crv":"P-256","x":"{}","y":"{}"}}"#,
+        b64u::encode(point.x().unwrap()),
+        b64u::encode(point.y().unwrap())
+    );
+    assert_eq!(kp.zk_pub(), b64u::encode(expect_pub.as_bytes()));
+    assert_eq!(err_code(wasm::WasmDeliveryKeyPair::from_private_jwk(r#"{"kty":"EC","crv":"P-384","d":"AA"}"#.into())), "invalid_private_jwk");
+    let z_for = |epk: &[u8]| -> js_sys::Uint8Array {
+        let epk = p256::PublicKey::from_sec1_bytes(epk).unwrap();
+        let shared = p256::ecdh::diffie_hellman(secret.to_nonzero_scalar(), epk.as_affine());
+        js_sys::Uint8Array::from(shared.raw_secret_bytes().as_slice())
+    };
+
+    // v2
+    let root = wasm::WasmRootKey::generate();
+    let cak = root.derive_client_app_key(&bag(&[("sub", SUB), ("keyId", KEY_ID), ("clientId", CLIENT_ID)])).unwrap();
+    let sealed = wasm::seal_delivery_v2(&cak, &kp.zk_pub(), &seal_bag()).unwrap();
+    let (jwe, hash) = (field(&sealed, "jwe"), field(&sealed, "zkKeyHash"));
+    assert_eq!(err_code(wasm::delivery_epk_v2(&jwe, &open_bag(&wasm::hash_b64u("x")))), "hash_mismatch");
+    let epk = wasm::delivery_epk_v2(&jwe, &open_bag(&hash)).unwrap();
+    assert_eq!((epk.len(), epk[0]), (65, 0x04));
+    let z = z_for(&epk);
+    let got = wasm::open_delivery_v2_with_secret(&jwe, &z, &open_bag(&hash)).unwrap();
+    assert_eq!(got.key_id().as_deref(), Some(KEY_ID));
+    assert_eq!(bytes(&got.export_raw_key()), bytes(&kp.open_v2(&jwe, &open_bag(&hash)).unwrap().export_raw_key()));
+    assert_eq!(err_code(wasm::open_delivery_v2_with_secret(&jwe, &js_sys::Uint8Array::new_with_length(32), &open_bag(&hash))), "jwe_decrypt_failed");
+    assert_eq!(err_code(wasm::open_delivery_v2_with_secret(&jwe, &js_sys::Uint8Array::new_with_length(31), &open_bag(&hash))), "invalid_length");
+    let wrong_client: wasm::OpenV2Options = bag(&[("zkKeyHash", &hash), ("clientId", "other-app"), ("redirectUri", REDIRECT), ("state", "st-1")]);
+    assert_eq!(err_code(wasm::open_delivery_v2_with_secret(&jwe, &z, &wrong_client)), "client_id_mismatch");
+
+    // v1
+    let sealed = wasm::seal_delivery_v1(&root, &kp.zk_pub(), &bag(&[("sub", "u1"), ("clientId", CLIENT_ID)])).unwrap();
+    let (jwe, hash) = (field(&sealed, "jwe"), field(&sealed, "drkHash"));
+    let e: wasm::OpenV1Options = bag(&[("drkHash", &hash), ("sub", "u1")]);
+    let epk = wasm::delivery_epk_v1(&jwe, &e).unwrap();
+    assert_eq!(epk.len(), 65);
+    let got = wasm::open_delivery_v1_with_secret(&jwe, &z_for(&epk), &e).unwrap();
+    assert_eq!(got.kind(), "root_key");
+    assert_eq!(bytes(&got.export_raw_key()), root_bytes(&root));
+    assert_eq!(err_code(wasm::delivery_epk_v1(&jwe, &bag(&[("drkHash", &wasm::hash_b64u("x"))]))), "hash_mismatch");
+}
+
+#[wasm_bindgen_test]
+fn handles_round_trip_through_js_values() {
+    // What JS holds is a handle object; it converts back to the Rust struct.
+    let root = wasm::WasmRootKey::generate();
+    let want = root_bytes(&root);
+    let js: JsValue = root.into();
+    let back = wasm::WasmRootKey::try_from_js_value(js).unwrap();
+    assert_eq!(root_bytes(&back), want);
+}
