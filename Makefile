@@ -69,10 +69,10 @@ test-native:
 	cargo test --locked --workspace
 
 test-browser: tool-rust tool-wasm-bindgen tool-wasm-pack tool-chromium
-	WASM_BINDGEN_USE_BROWSER=1 wasm-pack test --headless --chrome --release --mode no-install -- --locked --test wasm --test wasm_keys
+	WASM_BINDGEN_USE_BROWSER=1 wasm-pack test --headless --chrome --release --mode no-install -- --locked --test wasm --test wasm_keys --test wasm_memory
 
 test-node: tool-rust tool-wasm-bindgen tool-wasm-pack
-	wasm-pack test --node --release --mode no-install -- --locked --test wasm --test wasm_keys
+	wasm-pack test --node --release --mode no-install -- --locked --test wasm --test wasm_keys --test wasm_memory
 
 test-js: tool-js tool-chromium
 	cd tests/js && node --test --test-reporter=spec

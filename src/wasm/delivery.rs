@@ -221,6 +221,7 @@ fn shared_secret(z: &js_sys::Uint8Array) -> JsResult<Zeroizing<[u8; 32]>> {
 /// gets `zkKeyHash`. Throws code "invalid_zk_pub", "invalid_input" or "missing_field".
 #[wasm_bindgen(js_name = sealDeliveryV2, unchecked_return_type = "{ jwe: string; zkKeyHash: string }")]
 pub fn seal_delivery_v2(key: &WasmAppKey, #[wasm_bindgen(js_name = zkPub)] zk_pub: &str, c: &SealV2Options) -> JsResult<JsValue> {
+    let _scrub = super::ScrubOnDrop;
     let c = SealV2Owned::decode(c).js()?;
     let sealed = delivery::seal_delivery_v2(&mut OsRng, &key.0, zk_pub, &c.get()).js()?;
     Ok(object(&[("jwe", sealed.jwe.into()), ("zkKeyHash", sealed.hash.into())]))
@@ -230,6 +231,7 @@ pub fn seal_delivery_v2(key: &WasmAppKey, #[wasm_bindgen(js_name = zkPub)] zk_pu
 /// Returns `{ jwe, drkHash }`. Throws code "invalid_zk_pub", "invalid_input" or "missing_field".
 #[wasm_bindgen(js_name = sealDeliveryV1, unchecked_return_type = "{ jwe: string; drkHash: string }")]
 pub fn seal_delivery_v1(root: &WasmRootKey, #[wasm_bindgen(js_name = zkPub)] zk_pub: &str, c: &SealV1Options) -> JsResult<JsValue> {
+    let _scrub = super::ScrubOnDrop;
     let decode = || -> Result<(String, String), Error> { Ok((string_field(c.sub(), "sub")?, string_field(c.client_id(), "clientId")?)) };
     let (sub, client_id) = decode().js()?;
     let sealed = delivery::seal_delivery_v1(&mut OsRng, &root.0, zk_pub, &sub, &client_id).js()?;
@@ -249,12 +251,14 @@ pub struct WasmDeliveryKeyPair(DeliveryKeyPair);
 impl WasmDeliveryKeyPair {
     /// A fresh key pair (browser CSPRNG).
     pub fn generate() -> WasmDeliveryKeyPair {
+        let _scrub = super::ScrubOnDrop;
         WasmDeliveryKeyPair(DeliveryKeyPair::generate(&mut OsRng))
     }
 
     /// Loads a P-256 private JWK (JSON). Throws code "invalid_private_jwk".
     #[wasm_bindgen(js_name = fromPrivateJwk)]
     pub fn from_private_jwk(jwk: String) -> JsResult<WasmDeliveryKeyPair> {
+        let _scrub = super::ScrubOnDrop;
         let jwk = Zeroizing::new(jwk);
         DeliveryKeyPair::from_private_jwk(&jwk).map(WasmDeliveryKeyPair).js()
     }
@@ -281,6 +285,7 @@ impl WasmDeliveryKeyPair {
     /// or "missing_field".
     #[wasm_bindgen(js_name = openV2)]
     pub fn open_v2(&self, jwe: &str, e: &OpenV2Options) -> JsResult<WasmDeliveredKey> {
+        let _scrub = super::ScrubOnDrop;
         let e = OpenV2Owned::decode(e)?;
         self.0.open_v2(jwe, &e.get()).map(WasmDeliveredKey).js()
     }
@@ -291,6 +296,7 @@ impl WasmDeliveryKeyPair {
     /// "missing_field".
     #[wasm_bindgen(js_name = openV1)]
     pub fn open_v1(&self, jwe: &str, e: &OpenV1Options) -> JsResult<WasmDeliveredKey> {
+        let _scrub = super::ScrubOnDrop;
         let e = OpenV1Owned::decode(e)?;
         self.0.open_v1(jwe, &e.get()).map(WasmDeliveredKey).js()
     }
@@ -324,6 +330,7 @@ impl WasmDeliveredKey {
     /// {@link DeliveredKey.intoAppKey} / {@link DeliveredKey.intoRootKey} to keep it a handle.
     #[wasm_bindgen(js_name = exportRawKey)]
     pub fn export_raw_key(&self) -> js_sys::Uint8Array {
+        let _scrub = super::ScrubOnDrop;
         // EXPOSE: the caller asked for the raw key bytes by name.
         js_sys::Uint8Array::from(&self.0.expose_secret()[..])
     }
@@ -332,6 +339,7 @@ impl WasmDeliveredKey {
     /// Throws code "invalid_input" when the delivery carried a root key.
     #[wasm_bindgen(js_name = intoAppKey)]
     pub fn into_app_key(self) -> JsResult<WasmAppKey> {
+        let _scrub = super::ScrubOnDrop;
         self.0.into_app_key().map(WasmAppKey).js()
     }
 
@@ -339,6 +347,7 @@ impl WasmDeliveredKey {
     /// Throws code "invalid_input" when the delivery carried a client app key.
     #[wasm_bindgen(js_name = intoRootKey)]
     pub fn into_root_key(self) -> JsResult<WasmRootKey> {
+        let _scrub = super::ScrubOnDrop;
         self.0.into_root_key().map(WasmRootKey).js()
     }
 }
@@ -353,6 +362,7 @@ impl WasmDeliveredKey {
 /// {@link DeliveryKeyPair.openV2}.
 #[wasm_bindgen(js_name = deliveryEpkV2)]
 pub fn delivery_epk_v2(jwe: &str, expect: &OpenV2Options) -> JsResult<Vec<u8>> {
+    let _scrub = super::ScrubOnDrop;
     let e = OpenV2Owned::decode(expect)?;
     delivery::jwe_epk_v2(jwe, &e.get()).map(|epk| epk.to_vec()).js()
 }
@@ -361,6 +371,7 @@ pub fn delivery_epk_v2(jwe: &str, expect: &OpenV2Options) -> JsResult<Vec<u8>> {
 /// when given).
 #[wasm_bindgen(js_name = deliveryEpkV1)]
 pub fn delivery_epk_v1(jwe: &str, expect: &OpenV1Options) -> JsResult<Vec<u8>> {
+    let _scrub = super::ScrubOnDrop;
     let e = OpenV1Owned::decode(expect)?;
     delivery::jwe_epk_v1(jwe, &e.get()).map(|epk| epk.to_vec()).js()
 }
@@ -371,6 +382,7 @@ pub fn delivery_epk_v1(jwe: &str, expect: &OpenV1Options) -> JsResult<Vec<u8>> {
 /// "invalid_length" when `z` is not 32 bytes.
 #[wasm_bindgen(js_name = openDeliveryV2WithSecret)]
 pub fn open_delivery_v2_with_secret(jwe: &str, z: &js_sys::Uint8Array, expect: &OpenV2Options) -> JsResult<WasmDeliveredKey> {
+    let _scrub = super::ScrubOnDrop;
     let e = OpenV2Owned::decode(expect)?;
     let z = shared_secret(z)?;
     delivery::open_v2_with_shared_secret(jwe, &z, &e.get()).map(WasmDeliveredKey).js()
@@ -380,6 +392,7 @@ pub fn open_delivery_v2_with_secret(jwe: &str, z: &js_sys::Uint8Array, expect: &
 /// codes of {@link DeliveryKeyPair.openV1}, or "invalid_length" when `z` is not 32 bytes.
 #[wasm_bindgen(js_name = openDeliveryV1WithSecret)]
 pub fn open_delivery_v1_with_secret(jwe: &str, z: &js_sys::Uint8Array, expect: &OpenV1Options) -> JsResult<WasmDeliveredKey> {
+    let _scrub = super::ScrubOnDrop;
     let e = OpenV1Owned::decode(expect)?;
     let z = shared_secret(z)?;
     delivery::open_v1_with_shared_secret(jwe, &z, &e.get()).map(WasmDeliveredKey).js()

@@ -79,6 +79,7 @@ impl WasmExportKey {
     /// Wraps the root key as a legacy `wrapped_drk` (AES-GCM under the password key, AAD = `sub`).
     #[wasm_bindgen(js_name = wrapRootKey)]
     pub fn wrap_root_key(&self, root: &WasmRootKey, sub: &str) -> String {
+        let _scrub = super::ScrubOnDrop;
         self.0.wrap_root_key(&mut OsRng, &root.0, sub)
     }
 
@@ -87,6 +88,7 @@ impl WasmExportKey {
     /// "invalid_base64url", "invalid_input" or "invalid_length".
     #[wasm_bindgen(js_name = unwrapRootKey)]
     pub fn unwrap_root_key(&self, wrapped: &str, sub: &str) -> JsResult<WasmRootKey> {
+        let _scrub = super::ScrubOnDrop;
         self.0.unwrap_root_key(wrapped, sub).map(WasmRootKey).js()
     }
 
@@ -94,6 +96,7 @@ impl WasmExportKey {
     /// Throws code "invalid_input" (an empty field) or "missing_field".
     #[wasm_bindgen(js_name = sealPasswordEnvelope)]
     pub fn seal_password_envelope(&self, root: &WasmRootKey, meta: &EnvelopeMetaOptions) -> JsResult<String> {
+        let _scrub = super::ScrubOnDrop;
         let meta = Meta::decode(meta)?;
         self.0.seal_password_envelope(&mut OsRng, &root.0, &meta.get()).js()
     }
@@ -103,6 +106,7 @@ impl WasmExportKey {
     /// "invalid_input", "invalid_length" or "missing_field".
     #[wasm_bindgen(js_name = openPasswordEnvelope)]
     pub fn open_password_envelope(&self, wrapped: &str, meta: &EnvelopeMetaOptions) -> JsResult<WasmRootKey> {
+        let _scrub = super::ScrubOnDrop;
         let meta = Meta::decode(meta)?;
         self.0.open_password_envelope(wrapped, &meta.get()).map(WasmRootKey).js()
     }
@@ -111,6 +115,7 @@ impl WasmExportKey {
     /// the same bytes as a `wrapped_drk`). Throws the codes of {@link ExportKey.unwrapRootKey}.
     #[wasm_bindgen(js_name = openMigratedPasswordEnvelope)]
     pub fn open_migrated_password_envelope(&self, wrapped: &str, sub: &str) -> JsResult<WasmRootKey> {
+        let _scrub = super::ScrubOnDrop;
         self.0.open_migrated_password_envelope(wrapped, sub).map(WasmRootKey).js()
     }
 }
@@ -121,6 +126,13 @@ impl WasmExportKey {
     #[doc(hidden)]
     pub fn from_core(key: ExportKey) -> WasmExportKey {
         WasmExportKey(key)
+    }
+
+    /// The native key behind the handle. Rust-only (not reachable from JS), as
+    /// [`ExportKey::expose_secret`] already is for native callers; used by the memory-scan test.
+    #[doc(hidden)]
+    pub fn as_core(&self) -> &ExportKey {
+        &self.0
     }
 }
 
@@ -155,6 +167,7 @@ pub struct WasmRootKey(pub(crate) RootKey);
 impl WasmRootKey {
     /// A fresh random root key (browser CSPRNG).
     pub fn generate() -> WasmRootKey {
+        let _scrub = super::ScrubOnDrop;
         WasmRootKey(RootKey::generate(&mut OsRng))
     }
 
@@ -162,6 +175,7 @@ impl WasmRootKey {
     /// Throws code "missing_field".
     #[wasm_bindgen(js_name = deriveClientAppKey)]
     pub fn derive_client_app_key(&self, c: &ClientAppKeyOptions) -> JsResult<WasmAppKey> {
+        let _scrub = super::ScrubOnDrop;
         let decode = || -> Result<(String, String, String, Option<String>), Error> {
             Ok((
                 string_field(c.sub(), "sub")?,
@@ -178,6 +192,7 @@ impl WasmRootKey {
     /// `wrapped_enc_private_jwk` (b64u). Throws code "invalid_input" (empty JWK).
     #[wasm_bindgen(js_name = wrapPrivateJwk)]
     pub fn wrap_private_jwk(&self, #[wasm_bindgen(js_name = jwkJson)] jwk_json: String) -> JsResult<String> {
+        let _scrub = super::ScrubOnDrop;
         let jwk_json = Zeroizing::new(jwk_json);
         self.0.wrap_private_jwk(&mut OsRng, &jwk_json).js()
     }
@@ -186,6 +201,7 @@ impl WasmRootKey {
     /// private JWK JSON string. Throws code "unwrap_failed", "invalid_base64url" or "invalid_input".
     #[wasm_bindgen(js_name = unwrapPrivateJwkExport)]
     pub fn unwrap_private_jwk_export(&self, wrapped: &str) -> JsResult<js_sys::JsString> {
+        let _scrub = super::ScrubOnDrop;
         let jwk = self.0.unwrap_private_jwk(wrapped).js()?;
         Ok(js_sys::JsString::from(jwk.as_str()))
     }
@@ -193,6 +209,7 @@ impl WasmRootKey {
     /// The data key of one item (e.g. a note id), derived from the root key.
     #[wasm_bindgen(js_name = deriveDataKey)]
     pub fn derive_data_key(&self, #[wasm_bindgen(js_name = itemId)] item_id: &str) -> WasmDataKey {
+        let _scrub = super::ScrubOnDrop;
         WasmDataKey(self.0.derive_data_key(item_id))
     }
 }
@@ -207,6 +224,7 @@ impl WasmAppKey {
     /// The data key of one item, derived from this app key.
     #[wasm_bindgen(js_name = deriveDataKey)]
     pub fn derive_data_key(&self, #[wasm_bindgen(js_name = itemId)] item_id: &str) -> WasmDataKey {
+        let _scrub = super::ScrubOnDrop;
         WasmDataKey(self.0.derive_data_key(item_id))
     }
 }
@@ -220,6 +238,7 @@ impl WasmDataKey {
     /// AES-256-GCM with AAD `{"note_id":itemId}`; returns padded standard base64 of iv‖ct‖tag.
     /// Throws code "invalid_input".
     pub fn encrypt(&self, #[wasm_bindgen(js_name = itemId)] item_id: &str, plaintext: &js_sys::Uint8Array) -> JsResult<String> {
+        let _scrub = super::ScrubOnDrop;
         let plaintext = secret_bytes(plaintext);
         self.0.encrypt(&mut OsRng, item_id, &plaintext).js()
     }
@@ -231,6 +250,7 @@ impl WasmDataKey {
         #[wasm_bindgen(js_name = itemId)] item_id: &str,
         #[wasm_bindgen(js_name = ciphertextB64)] ciphertext_b64: &str,
     ) -> JsResult<js_sys::Uint8Array> {
+        let _scrub = super::ScrubOnDrop;
         let plaintext = self.0.decrypt(item_id, ciphertext_b64).js()?;
         Ok(js_sys::Uint8Array::from(plaintext.as_slice()))
     }
@@ -248,6 +268,7 @@ pub struct WasmRecoveryKey(RecoverySecret);
 impl WasmRecoveryKey {
     /// A fresh random recovery key (browser CSPRNG).
     pub fn generate() -> WasmRecoveryKey {
+        let _scrub = super::ScrubOnDrop;
         WasmRecoveryKey(RecoverySecret::generate(&mut OsRng))
     }
 
@@ -255,6 +276,7 @@ impl WasmRecoveryKey {
     /// Throws code "invalid_base64url" or "invalid_length".
     #[wasm_bindgen(js_name = fromDisplay)]
     pub fn from_display(display: String) -> JsResult<WasmRecoveryKey> {
+        let _scrub = super::ScrubOnDrop;
         let display = Zeroizing::new(display);
         RecoverySecret::from_display(&display).map(WasmRecoveryKey).js()
     }
@@ -262,6 +284,7 @@ impl WasmRecoveryKey {
     /// **Exports the secret to JavaScript**: the one-time display string (b64u) to show the user.
     #[wasm_bindgen(js_name = exportDisplay)]
     pub fn export_display(&self) -> js_sys::JsString {
+        let _scrub = super::ScrubOnDrop;
         let display = self.0.expose_display();
         js_sys::JsString::from(display.as_str())
     }
@@ -269,6 +292,7 @@ impl WasmRecoveryKey {
     /// `b64u(SHA-256(secret))`: what the server stores to recognise this recovery key.
     #[wasm_bindgen(getter)]
     pub fn verifier(&self) -> String {
+        let _scrub = super::ScrubOnDrop;
         self.0.verifier_b64u()
     }
 
@@ -276,6 +300,7 @@ impl WasmRecoveryKey {
     /// Throws code "invalid_input" (an empty field) or "missing_field".
     #[wasm_bindgen(js_name = sealEnvelope)]
     pub fn seal_envelope(&self, root: &WasmRootKey, meta: &EnvelopeMetaOptions) -> JsResult<String> {
+        let _scrub = super::ScrubOnDrop;
         let meta = Meta::decode(meta)?;
         self.0.seal_recovery_envelope(&mut OsRng, &root.0, &meta.get()).js()
     }
@@ -284,6 +309,7 @@ impl WasmRecoveryKey {
     /// "invalid_input", "invalid_length" or "missing_field".
     #[wasm_bindgen(js_name = openEnvelope)]
     pub fn open_envelope(&self, wrapped: &str, meta: &EnvelopeMetaOptions) -> JsResult<WasmRootKey> {
+        let _scrub = super::ScrubOnDrop;
         let meta = Meta::decode(meta)?;
         self.0.open_recovery_envelope(wrapped, &meta.get()).map(WasmRootKey).js()
     }
@@ -303,6 +329,7 @@ pub fn seal_prf_envelope(
     root: &WasmRootKey,
     meta: &EnvelopeMetaOptions,
 ) -> JsResult<String> {
+    let _scrub = super::ScrubOnDrop;
     let meta = Meta::decode(meta)?;
     let prf = secret_bytes(prf_output);
     keys::seal_prf_envelope(&mut OsRng, &prf, credential_id, &root.0, &meta.get()).js()
@@ -317,6 +344,7 @@ pub fn open_prf_envelope(
     wrapped: &str,
     meta: &EnvelopeMetaOptions,
 ) -> JsResult<WasmRootKey> {
+    let _scrub = super::ScrubOnDrop;
     let meta = Meta::decode(meta)?;
     let prf = secret_bytes(prf_output);
     keys::open_prf_envelope(&prf, credential_id, wrapped, &meta.get()).map(WasmRootKey).js()

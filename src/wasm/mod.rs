@@ -58,3 +58,26 @@ pub fn hash_b64u(value: &str) -> String {
 pub fn validate_zk_pub(zk_pub: &str) -> JsResult<String> {
     zkauth_verify::validate_zk_pub(zk_pub).map(|z| z.kid).js()
 }
+
+/// Bytes of shadow stack overwritten below the caller's frame by [`scrub_stack`]. The deepest
+/// secret-handling call chains (OPAQUE finish with the KSF, AES-GCM, HKDF) stay well inside it.
+const SCRUB_BYTES: usize = 64 * 1024;
+
+/// Overwrites the shadow-stack region that calls made from the current frame used, so key
+/// bytes that dependencies left in dead stack frames do not linger in linear memory.
+#[doc(hidden)]
+#[inline(never)]
+pub fn scrub_stack() {
+    let mut region = [0u8; SCRUB_BYTES];
+    // black_box makes the zero-filled region observable, so the writes cannot be elided.
+    core::hint::black_box(&mut region);
+}
+
+/// Scrubs the stack when dropped: the first line of every binding that touches secrets.
+pub(crate) struct ScrubOnDrop;
+
+impl Drop for ScrubOnDrop {
+    fn drop(&mut self) {
+        scrub_stack();
+    }
+}

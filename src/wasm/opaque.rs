@@ -94,6 +94,7 @@ impl WasmOpaqueClient {
     /// Returns `{ request, state }`; the password stays inside wasm in `state`.
     #[wasm_bindgen(js_name = startRegistration, unchecked_return_type = "{ request: string; state: ClientRegistration }")]
     pub fn start_registration(&self, password: String) -> JsResult<JsValue> {
+        let _scrub = super::ScrubOnDrop;
         let password = Zeroizing::new(password);
         let (request, state) = self.0.start_registration(&mut OsRng, password.as_bytes()).js()?;
         Ok(object(&[("request", request.into()), ("state", WasmClientRegistration(Some(state)).into())]))
@@ -102,6 +103,7 @@ impl WasmOpaqueClient {
     /// Returns `{ request, state }` where `request` is KE1.
     #[wasm_bindgen(js_name = startLogin, unchecked_return_type = "{ request: string; state: ClientLogin }")]
     pub fn start_login(&self, password: String) -> JsResult<JsValue> {
+        let _scrub = super::ScrubOnDrop;
         let password = Zeroizing::new(password);
         let (request, state) = self.0.start_login(&mut OsRng, password.as_bytes()).js()?;
         Ok(object(&[("request", request.into()), ("state", WasmClientLogin(Some(state)).into())]))
@@ -117,6 +119,7 @@ impl WasmClientRegistration {
     /// Returns `{ record, serverPublicKey, exportKey }`; `exportKey` is a handle.
     #[wasm_bindgen(unchecked_return_type = "{ record: string; serverPublicKey: string; exportKey: ExportKey }")]
     pub fn finish(&mut self, response: &str, client_identity: &str) -> JsResult<JsValue> {
+        let _scrub = super::ScrubOnDrop;
         let state = self.0.take().ok_or(Error::StateUsed).js()?;
         let done = state.finish(&mut OsRng, response, client_identity).js()?;
         Ok(object(&[
@@ -136,6 +139,7 @@ impl WasmClientLogin {
     /// Returns `{ finish, serverPublicKey, exportKey, sessionKey }`; keys are handles.
     #[wasm_bindgen(unchecked_return_type = "{ finish: string; serverPublicKey: string; exportKey: ExportKey; sessionKey: SessionKey }")]
     pub fn finish(&mut self, response: &str, client_identity: &str) -> JsResult<JsValue> {
+        let _scrub = super::ScrubOnDrop;
         let state = self.0.take().ok_or(Error::StateUsed).js()?;
         let done = state.finish(&mut OsRng, response, client_identity).js()?;
         Ok(object(&[
