@@ -6,6 +6,7 @@
 
 pub mod server;
 pub mod vectors;
+pub mod wire;
 
 use opaque_ke::errors::InternalError;
 use opaque_ke::generic_array::{ArrayLength, GenericArray};

@@ -191,10 +191,12 @@ impl ServerLoginState {
     }
 }
 
-/// In-memory pending logins: each state is taken once and expires after `ttl_secs`.
+/// In-memory pending logins: each state is taken once and expires after `ttl_secs`. The
+/// identity saved at login start travels with the state (identity binding: finish never reads
+/// the account from request fields); `None` marks a fake-record login for an unknown user.
 #[derive(Default)]
 pub struct PendingLogins {
-    states: HashMap<String, (ServerLoginState, i64)>,
+    states: HashMap<String, (ServerLoginState, Option<String>, i64)>,
     ttl_secs: i64,
 }
 
@@ -205,19 +207,19 @@ impl PendingLogins {
     }
 
     /// Stores a state under a fresh b64u(16 random bytes) session id.
-    pub fn insert<R: CryptoRng + RngCore>(&mut self, rng: &mut R, state: ServerLoginState, now: i64) -> String {
-        self.states.retain(|_, (_, exp)| *exp > now);
+    pub fn insert<R: CryptoRng + RngCore>(&mut self, rng: &mut R, state: ServerLoginState, identity: Option<String>, now: i64) -> String {
+        self.states.retain(|_, (_, _, exp)| *exp > now);
         let mut id = [0u8; 16];
         rng.fill_bytes(&mut id);
         let id = b64u::encode(&id);
-        self.states.insert(id.clone(), (state, now.saturating_add(self.ttl_secs)));
+        self.states.insert(id.clone(), (state, identity, now.saturating_add(self.ttl_secs)));
         id
     }
 
     /// Takes a state out (single use). Unknown, used or expired ids are refused alike.
-    pub fn take(&mut self, session_id: &str, now: i64) -> Result<ServerLoginState, Error> {
+    pub fn take(&mut self, session_id: &str, now: i64) -> Result<(ServerLoginState, Option<String>), Error> {
         match self.states.remove(session_id) {
-            Some((state, exp)) if exp > now => Ok(state),
+            Some((state, identity, exp)) if exp > now => Ok((state, identity)),
             _ => Err(Error::StateUsed),
         }
     }
