@@ -180,6 +180,12 @@ pub fn seal_delivery_v2<R: CryptoRng + RngCore>(rng: &mut R, key: &AppKey, zk_pu
     if c.org_id == Some("") {
         return Err(Error::InvalidInput("org_id must be non-empty when given"));
     }
+    if let Some(ctx) = key.context() {
+        let same = ctx.sub == c.sub && ctx.key_id == c.key_id && ctx.client_id == c.client_id && ctx.org_id.as_deref() == c.org_id;
+        if !same {
+            return Err(Error::AppKeyContextMismatch);
+        }
+    }
     let exp = c.iat.checked_add(V2_LIFETIME_SECS).ok_or(Error::InvalidInput("iat out of range"))?;
     let state_hash = hash_b64u(c.state.unwrap_or(""));
     let redirect_uri_hash = hash_b64u(c.redirect_uri);
@@ -242,6 +248,10 @@ pub struct OpenV2<'a> {
     pub org_id: Option<&'a str>,
     /// Unix seconds.
     pub now: i64,
+    /// `zk_key_kind` from the token response, when the RP has it; must be `client_app_key`.
+    pub zk_key_kind: Option<&'a str>,
+    /// `zk_key_version` from the token response, when the RP has it; must be `v2`.
+    pub zk_key_version: Option<&'a str>,
 }
 
 /// What the app expects of a v1 delivery.
@@ -263,6 +273,8 @@ impl<'a> OpenV2<'a> {
             request_id: self.request_id,
             org_id: self.org_id,
             now: self.now,
+            zk_key_kind: self.zk_key_kind,
+            zk_key_version: self.zk_key_version,
         }
     }
 }
@@ -322,19 +334,19 @@ impl DeliveredKey {
         &self.key
     }
 
-    /// The key as an [`AppKey`]; `invalid_input` when the delivery carried a root key.
+    /// The key as an [`AppKey`]; `key_kind_mismatch` when the delivery carried a root key.
     pub fn into_app_key(self) -> Result<AppKey, Error> {
         match self.kind {
             DeliveredKind::ClientAppKey => AppKey::from_slice(&self.key[..]),
-            DeliveredKind::RootKey => Err(Error::InvalidInput("the delivery carried a root key, not a client app key")),
+            DeliveredKind::RootKey => Err(zkauth_verify::Error::KeyKindMismatch.into()),
         }
     }
 
-    /// The key as a [`RootKey`]; `invalid_input` when the delivery carried a client app key.
+    /// The key as a [`RootKey`]; `key_kind_mismatch` when the delivery carried a client app key.
     pub fn into_root_key(self) -> Result<RootKey, Error> {
         match self.kind {
             DeliveredKind::RootKey => RootKey::from_slice(&self.key[..]),
-            DeliveredKind::ClientAppKey => Err(Error::InvalidInput("the delivery carried a client app key, not a root key")),
+            DeliveredKind::ClientAppKey => Err(zkauth_verify::Error::KeyKindMismatch.into()),
         }
     }
 }
@@ -358,6 +370,8 @@ impl fmt::Debug for DeliveredKey {
 
 /// Hash binding, then header allow-list and `epk` (inside `parse_compact_jwe`).
 fn prepare_v2<'j>(jwe: &'j str, e: &OpenV2<'_>) -> Result<CompactJwe<'j>, Error> {
+    // §4.7 step 5: the token response's kind and version first, then the hash binding.
+    zkauth_verify::check_token_response_v2(&e.expect())?;
     check_hash_binding(jwe, e.zk_key_hash, "zk_key_hash")?;
     Ok(parse_compact_jwe(jwe, JweVersion::V2)?)
 }
@@ -595,6 +609,8 @@ mod tests {
             request_id: Some(REQ),
             org_id: Some(ORG),
             now: NOW + 5,
+            zk_key_kind: Some("client_app_key"),
+            zk_key_version: Some("v2"),
         }
     }
 
@@ -739,7 +755,7 @@ mod tests {
             // v1 and v2 member sets do not mix.
             assert_eq!(code(kp.open_raw(&sealed.jwe)), "jwe_header_rejected");
             assert_eq!(code(kp.open_v2(&sealed.jwe, &expect_for(&sealed.hash))), "jwe_header_rejected");
-            assert_eq!(code(got.into_app_key()), "invalid_input");
+            assert_eq!(code(got.into_app_key()), "key_kind_mismatch");
         }
         // Header bytes are DarkAuth's exactly, JSON-escaped.
         let kp = DeliveryKeyPair::generate(&mut OsRng);
@@ -771,6 +787,26 @@ mod tests {
     }
 
     #[test]
+    fn derived_app_key_is_sealed_only_under_its_own_context() {
+        let kp = DeliveryKeyPair::generate(&mut OsRng);
+        let root = RootKey::generate(&mut OsRng);
+        let p = seal_params();
+        let cak = root.derive_client_app_key(p.sub, p.key_id, p.client_id, p.org_id);
+        assert!(seal_delivery_v2(&mut OsRng, &cak, &kp.zk_pub(), &p).is_ok());
+        for other in [
+            SealV2 { client_id: "other-app", ..p },
+            SealV2 { key_id: "ark_other", ..p },
+            SealV2 { sub: "someone-else", ..p },
+            SealV2 { org_id: None, ..p },
+        ] {
+            assert_eq!(code(seal_delivery_v2(&mut OsRng, &cak, &kp.zk_pub(), &other)), "app_key_context_mismatch");
+        }
+        // An account-wide key (no org) matches claims without org_id.
+        let account = root.derive_client_app_key(p.sub, p.key_id, p.client_id, None);
+        assert!(seal_delivery_v2(&mut OsRng, &account, &kp.zk_pub(), &SealV2 { org_id: None, ..p }).is_ok());
+    }
+
+    #[test]
     fn forged_variants_are_refused_with_their_own_code() {
         let kp = DeliveryKeyPair::generate(&mut OsRng);
         let raw = random_key();
@@ -782,6 +818,10 @@ mod tests {
         let try_open = |jwe: &str| code(kp.open_v2(jwe, &expect_for(&hash_b64u(jwe))));
         assert_eq!(code(kp.open_v2(&honest.jwe, &expect_for(&hash_b64u("other")))), "hash_mismatch");
         assert_eq!(code(kp.open_v2(&honest.jwe, &expect_for(""))), "hash_mismatch");
+        // §4.7 step 5: token-response kind and version are checked before the JWE.
+        let ok_hash = hash_b64u(&honest.jwe);
+        assert_eq!(code(kp.open_v2(&honest.jwe, &OpenV2 { zk_key_kind: Some("root_key"), ..expect_for(&ok_hash) })), "key_kind_mismatch");
+        assert_eq!(code(kp.open_v2(&honest.jwe, &OpenV2 { zk_key_version: Some("v1"), ..expect_for(&ok_hash) })), "version_mismatch");
 
         let extra = seal_with_header(&kp, |epk| format!(r#"{{"alg":"ECDH-ES","enc":"A256GCM","epk":{},"kid":"k"}}"#, epk_json(epk)));
         let zip = seal_with_header(&kp, |epk| format!(r#"{{"alg":"ECDH-ES","enc":"A256GCM","zip":"DEF","epk":{}}}"#, epk_json(epk)));
@@ -831,7 +871,7 @@ mod tests {
         assert_eq!(try_open(&replace_segment(&honest.jwe, 3, &format!("{}=", parts[3]))), "invalid_base64url");
         assert_eq!(try_open(&replace_segment(&honest.jwe, 3, &parts[3].replace('A', "+"))), "invalid_base64url");
         assert_eq!(try_open(&replace_segment(&honest.jwe, 0, &format!("{}=", parts[0]))), "invalid_base64url");
-        assert_eq!(try_open(&replace_segment(&honest.jwe, 4, "")), "invalid_base64url");
+        assert_eq!(try_open(&replace_segment(&honest.jwe, 4, "")), "jwe_malformed");
         let not_json = b64u::encode(b"not json");
         assert_eq!(try_open(&replace_segment(&honest.jwe, 0, &not_json)), "jwe_header_rejected");
 
@@ -921,9 +961,9 @@ mod tests {
             let s = seal_compact(&mut OsRng, &kp.public_key(), |epk| v1_header_json(epk, SUB, CLIENT), &vec![3u8; len]).unwrap();
             assert_eq!(code(kp.open_v1(&s.jwe, &OpenV1::default())), "invalid_length", "{len}");
         }
-        // An empty payload gives an empty ciphertext segment, which canonical b64u refuses.
+        // An empty payload gives an empty ciphertext segment: a malformed delivery.
         let empty = seal_compact(&mut OsRng, &kp.public_key(), |epk| v1_header_json(epk, SUB, CLIENT), &[]).unwrap();
-        assert_eq!(code(kp.open_v1(&empty.jwe, &OpenV1::default())), "invalid_base64url");
+        assert_eq!(code(kp.open_v1(&empty.jwe, &OpenV1::default())), "jwe_malformed");
         // A v2 header is not a v1 delivery; an extra member is refused.
         let v2 = seal_compact(&mut OsRng, &kp.public_key(), v2_header_json, &[3u8; 32]).unwrap();
         assert_eq!(code(kp.open_v1(&v2.jwe, &OpenV1::default())), "jwe_header_rejected");
@@ -1081,6 +1121,7 @@ mod tests {
             request_id: Some("req-1"),
             org_id: Some("org-1"),
             now: 1_700_000_010,
+            ..Default::default()
         };
         assert_eq!(hash_b64u(jwe), e.zk_key_hash);
         let got = kp.open_v2(jwe, &e).unwrap();

@@ -34,12 +34,24 @@ pub enum Error {
     /// AES-GCM authentication failed: wrong key, wrong AAD (sub, metadata) or tampered bytes.
     #[error("unwrap failed: wrong key, wrong binding or tampered data")]
     UnwrapFailed,
+    /// A wrapped key or ciphertext shorter than IV + tag (28 bytes).
+    #[error("{0} is shorter than iv + tag (28 bytes)")]
+    CiphertextTruncated(&'static str),
+    /// The plaintext authenticated but does not have the expected form.
+    #[error("decrypted {0} has the wrong form")]
+    PlaintextInvalid(&'static str),
+    /// Padded standard base64 (note ciphertexts) that is malformed or not canonical.
+    #[error("{0} is not canonical padded base64")]
+    InvalidBase64(&'static str),
     /// Envelope metadata or JSON plaintext does not match what the caller named.
     #[error("envelope metadata does not match: {0}")]
     EnvelopeMetadataMismatch(&'static str),
     /// The JWE did not decrypt (AEAD failure).
     #[error("JWE decryption failed")]
     JweDecryptFailed,
+    /// `sealDeliveryV2` was given a CAK derived for another sub, key id, client or organization.
+    #[error("the app key was derived for another sub, key_id, client_id or org_id")]
+    AppKeyContextMismatch,
     /// A private JWK that is malformed or whose public part does not match `d`.
     #[error("invalid private JWK: {0}")]
     InvalidPrivateJwk(&'static str),
@@ -65,8 +77,12 @@ impl Error {
             Error::InvalidProfile(_) => "invalid_profile",
             Error::KsfFailed => "ksf_failed",
             Error::UnwrapFailed => "unwrap_failed",
+            Error::CiphertextTruncated(_) => "ciphertext_truncated",
+            Error::PlaintextInvalid(_) => "plaintext_invalid",
+            Error::InvalidBase64(_) => "invalid_base64",
             Error::EnvelopeMetadataMismatch(_) => "envelope_metadata_mismatch",
             Error::JweDecryptFailed => "jwe_decrypt_failed",
+            Error::AppKeyContextMismatch => "app_key_context_mismatch",
             Error::InvalidPrivateJwk(_) => "invalid_private_jwk",
             Error::InvalidInput(_) => "invalid_input",
             Error::MissingField(_) => "missing_field",
@@ -77,4 +93,65 @@ impl Error {
 /// Decodes canonical b64u into the SDK error.
 pub(crate) fn b64u_decode(s: &str, what: &'static str) -> Result<Vec<u8>, Error> {
     Ok(zkauth_verify::b64u::decode(s, what)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Error;
+    use zkauth_verify::Error as V;
+
+    /// Every code is public API: this list changes only on purpose.
+    #[test]
+    fn codes_are_pinned_and_distinct() {
+        let all = [
+            (Error::Verify(V::InvalidBase64Url("x")), "invalid_base64url"),
+            (Error::Verify(V::InvalidLength { what: "x", expected: 1, actual: 2 }), "invalid_length"),
+            (Error::Verify(V::InvalidZkPub("x")), "invalid_zk_pub"),
+            (Error::Verify(V::InvalidEpk("x")), "invalid_epk"),
+            (Error::Verify(V::JweMalformed("x")), "jwe_malformed"),
+            (Error::Verify(V::JweHeaderRejected("x")), "jwe_header_rejected"),
+            (Error::Verify(V::HashMismatch("x")), "hash_mismatch"),
+            (Error::Verify(V::PayloadInvalid("x")), "payload_invalid"),
+            (Error::Verify(V::TypMismatch), "typ_mismatch"),
+            (Error::Verify(V::VersionMismatch), "version_mismatch"),
+            (Error::Verify(V::KeyKindMismatch), "key_kind_mismatch"),
+            (Error::Verify(V::ClientIdMismatch), "client_id_mismatch"),
+            (Error::Verify(V::AudMismatch), "aud_mismatch"),
+            (Error::Verify(V::SubMismatch), "sub_mismatch"),
+            (Error::Verify(V::StateMismatch), "state_mismatch"),
+            (Error::Verify(V::RedirectUriMismatch), "redirect_uri_mismatch"),
+            (Error::Verify(V::RequestIdMismatch), "request_id_mismatch"),
+            (Error::Verify(V::OrgIdMismatch), "org_id_mismatch"),
+            (Error::Verify(V::KeyIdMissing), "key_id_missing"),
+            (Error::Verify(V::IssuedInFuture), "delivery_not_yet_valid"),
+            (Error::Verify(V::LifetimeTooLong), "delivery_lifetime_too_long"),
+            (Error::Verify(V::Expired), "delivery_expired"),
+            (Error::OpaqueLoginFailed, "opaque_login_failed"),
+            (Error::OpaqueMessageInvalid("x"), "opaque_message_invalid"),
+            (Error::OpaqueProfileMismatch, "opaque_profile_mismatch"),
+            (Error::OpaqueAuthFailed, "opaque_auth_failed"),
+            (Error::StateUsed, "state_used"),
+            (Error::KeyReleased, "key_released"),
+            (Error::InvalidProfile("x"), "invalid_profile"),
+            (Error::KsfFailed, "ksf_failed"),
+            (Error::UnwrapFailed, "unwrap_failed"),
+            (Error::CiphertextTruncated("x"), "ciphertext_truncated"),
+            (Error::PlaintextInvalid("x"), "plaintext_invalid"),
+            (Error::InvalidBase64("x"), "invalid_base64"),
+            (Error::EnvelopeMetadataMismatch("x"), "envelope_metadata_mismatch"),
+            (Error::JweDecryptFailed, "jwe_decrypt_failed"),
+            (Error::AppKeyContextMismatch, "app_key_context_mismatch"),
+            (Error::InvalidPrivateJwk("x"), "invalid_private_jwk"),
+            (Error::InvalidInput("x"), "invalid_input"),
+            (Error::MissingField("x"), "missing_field"),
+        ];
+        let mut seen = std::collections::HashSet::new();
+        for (e, code) in &all {
+            assert_eq!(e.code(), *code);
+            assert!(seen.insert(*code), "duplicate code {code}");
+            assert!(code.bytes().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'_'), "{code} is not snake_case");
+            // Messages never carry values: the payload strings above are field names only.
+            assert!(!e.to_string().is_empty());
+        }
+    }
 }

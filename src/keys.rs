@@ -37,7 +37,7 @@ use zkauth_verify::{
 
 use crate::error::b64u_decode;
 use crate::primitives::{aead_open, aead_seal, hkdf32, sha256};
-use crate::{AppKey, DataKey, Error, ExportKey, RootKey};
+use crate::{AppKey, AppKeyContext, DataKey, Error, ExportKey, RootKey};
 
 const IV_LEN: usize = 12;
 const TAG_LEN: usize = 16;
@@ -164,10 +164,10 @@ fn seal_format_a<R: CryptoRng + RngCore>(key: &[u8; 32], rng: &mut R, plaintext:
 fn open_format_a(key: &[u8; 32], sealed: &[u8], aad: &[u8]) -> Result<Zeroizing<Vec<u8>>, Error> {
     let (iv, rest) = sealed
         .split_first_chunk::<IV_LEN>()
-        .ok_or(Error::InvalidInput("wrapped key is shorter than iv + tag"))?;
+        .ok_or(Error::CiphertextTruncated("wrapped key"))?;
     let (tag, ct) = rest
         .split_first_chunk::<TAG_LEN>()
-        .ok_or(Error::InvalidInput("wrapped key is shorter than iv + tag"))?;
+        .ok_or(Error::CiphertextTruncated("wrapped key"))?;
     aead_open(key, iv, ct, tag, aad)
 }
 
@@ -185,10 +185,10 @@ fn seal_format_b<R: CryptoRng + RngCore>(key: &[u8; 32], rng: &mut R, plaintext:
 fn open_format_b(key: &[u8; 32], sealed: &[u8], aad: &[u8]) -> Result<Zeroizing<Vec<u8>>, Error> {
     let (iv, rest) = sealed
         .split_first_chunk::<IV_LEN>()
-        .ok_or(Error::InvalidInput("ciphertext is shorter than iv + tag"))?;
+        .ok_or(Error::CiphertextTruncated("ciphertext"))?;
     let (ct, tag) = rest
         .split_last_chunk::<TAG_LEN>()
-        .ok_or(Error::InvalidInput("ciphertext is shorter than iv + tag"))?;
+        .ok_or(Error::CiphertextTruncated("ciphertext"))?;
     aead_open(key, iv, ct, tag, aad)
 }
 
@@ -196,7 +196,7 @@ fn open_format_b(key: &[u8; 32], sealed: &[u8], aad: &[u8]) -> Result<Zeroizing<
 fn decode_sealed(s: &str, what: &'static str) -> Result<Vec<u8>, Error> {
     let bytes = b64u_decode(s, what)?;
     if bytes.len() < MIN_SEALED_LEN {
-        return Err(Error::InvalidInput("sealed value is shorter than iv + tag (28 bytes)"));
+        return Err(Error::CiphertextTruncated("sealed value"));
     }
     Ok(bytes)
 }
@@ -237,7 +237,7 @@ fn root_from_password_plaintext(plaintext: &[u8], meta: &EnvelopeMeta<'_>) -> Re
         return root_from_raw(plaintext);
     }
     let parsed: ArkJson<'_> = serde_json::from_slice(plaintext)
-        .map_err(|_| Error::InvalidInput("envelope plaintext is neither a 32-byte key nor root-key JSON"))?;
+        .map_err(|_| Error::PlaintextInvalid("envelope plaintext (neither a 32-byte key nor root-key JSON)"))?;
     if parsed.typ != ARK_JSON_TYP {
         return Err(Error::EnvelopeMetadataMismatch("typ"));
     }
@@ -346,7 +346,9 @@ impl RootKey {
         let info = format!("client_id={client_id}|org_id={org}|aud={client_id}");
         // EXPOSE: the root key is the IKM of the CAK derivation.
         let cak = hkdf32(self.expose_secret(), &salt, info.as_bytes());
-        AppKey::from_bytes(*cak)
+        let org_id = org_id.filter(|o| !o.is_empty()).map(str::to_string);
+        let context = AppKeyContext { sub: sub.to_string(), key_id: key_id.to_string(), client_id: client_id.to_string(), org_id };
+        AppKey::derived(&cak, context)
     }
 
     /// `wrapped_enc_private_jwk = b64u(formatB(wk, jwk_json, AAD = "user-private-key"))`.
@@ -372,7 +374,7 @@ impl RootKey {
             Err(e) => {
                 let mut bytes = e.into_bytes();
                 bytes.zeroize();
-                Err(Error::InvalidInput("private JWK is not UTF-8"))
+                Err(Error::PlaintextInvalid("private JWK (not UTF-8)"))
             }
         }
     }
@@ -399,7 +401,7 @@ impl AppKey {
 
 /// A recovery secret: 32 random bytes, shown to the user once as b64u (43 characters).
 /// Only `H(secret)` (the verifier) goes to the server.
-#[derive(Zeroize, ZeroizeOnDrop)]
+#[derive(ZeroizeOnDrop)]
 pub struct RecoverySecret(Box<[u8; 32]>);
 
 impl core::fmt::Debug for RecoverySecret {
@@ -558,7 +560,7 @@ fn std_b64_encode(bytes: &[u8]) -> String {
 
 /// Canonical padded standard base64 only: correct padding, no URL alphabet, zero trailing bits.
 fn std_b64_decode(s: &str) -> Result<Vec<u8>, Error> {
-    const BAD: Error = Error::InvalidInput("ciphertext is not canonical padded base64");
+    const BAD: Error = Error::InvalidBase64("note ciphertext");
     let body = s.trim_end_matches('=');
     if s.len() % 4 != 0 || s.len() - body.len() > 2 || body.contains(['-', '_']) {
         return Err(BAD);
@@ -594,7 +596,7 @@ impl DataKey {
     pub fn decrypt_with_aad(&self, aad: &str, ciphertext_b64: &str) -> Result<Zeroizing<Vec<u8>>, Error> {
         let sealed = std_b64_decode(ciphertext_b64)?;
         if sealed.len() < MIN_SEALED_LEN {
-            return Err(Error::InvalidInput("sealed value is shorter than iv + tag (28 bytes)"));
+            return Err(Error::CiphertextTruncated("sealed value"));
         }
         // EXPOSE: the DEK decrypts the item.
         open_format_b(self.expose_secret(), &sealed, aad.as_bytes())
@@ -818,9 +820,9 @@ mod tests {
         let padded_ark = ok.replace("\"}", "=\"}");
         assert_eq!(code(root_from_password_plaintext(padded_ark.as_bytes(), &m)), "invalid_base64url");
         let dup = ok.replace("{\"typ\"", "{\"sub\":\"x\",\"typ\"");
-        assert_eq!(code(root_from_password_plaintext(dup.as_bytes(), &m)), "invalid_input");
+        assert_eq!(code(root_from_password_plaintext(dup.as_bytes(), &m)), "plaintext_invalid");
         for junk in [&b""[..], b"not json", &[0u8; 31], &[0u8; 33], b"{}", b"[]"] {
-            assert_eq!(code(root_from_password_plaintext(junk, &m)), "invalid_input");
+            assert_eq!(code(root_from_password_plaintext(junk, &m)), "plaintext_invalid");
         }
     }
 
@@ -873,7 +875,7 @@ mod tests {
             }
             // Canonical b64u, but shorter than iv + tag.
             for n in [1usize, 12, 27] {
-                assert_eq!(open(&b64u::encode(&vec![0xa5; n])), "invalid_input", "{name}: {n} bytes");
+                assert_eq!(open(&b64u::encode(&vec![0xa5; n])), "ciphertext_truncated", "{name}: {n} bytes");
             }
             // Exactly iv + tag (empty ciphertext) or any other length: AEAD failure.
             for n in [28usize, 59, 61] {
@@ -1021,7 +1023,7 @@ mod tests {
         let r = root();
         let wk = private_key_wrap_key(r.expose_secret());
         let sealed = seal_format_b(&wk, &mut iv_rng(), &[0xff, 0xfe], PRIVATE_JWK_AAD).unwrap();
-        assert_eq!(code(r.unwrap_private_jwk(&b64u::encode(&sealed))), "invalid_input");
+        assert_eq!(code(r.unwrap_private_jwk(&b64u::encode(&sealed))), "plaintext_invalid");
     }
 
     // ---- data keys ----
@@ -1055,9 +1057,9 @@ mod tests {
         let three_pad = format!("{}===", &KAT_NOTE_CIPHERTEXT[..KAT_NOTE_CIPHERTEXT.len() - 3]);
         let bits = KAT_NOTE_CIPHERTEXT.replace("Ag==", "Ah==");
         for bad in ["", "====", unpadded, &url, &extra_pad, &three_pad, &bits, &format!(" {KAT_NOTE_CIPHERTEXT}")] {
-            assert_eq!(code(dek.decrypt(NOTE_ID, bad)), "invalid_input", "{bad:?}");
+            assert_eq!(code(dek.decrypt(NOTE_ID, bad)), "invalid_base64", "{bad:?}");
         }
-        assert_eq!(code(dek.decrypt(NOTE_ID, &std_b64_encode(&[0; 27]))), "invalid_input");
+        assert_eq!(code(dek.decrypt(NOTE_ID, &std_b64_encode(&[0; 27]))), "ciphertext_truncated");
         assert_eq!(code(dek.decrypt(NOTE_ID, &std_b64_encode(&[0; 28]))), "unwrap_failed");
         let mut sealed = std_b64_decode(KAT_NOTE_CIPHERTEXT).unwrap();
         if let Some(last) = sealed.last_mut() {

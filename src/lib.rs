@@ -12,7 +12,7 @@ pub(crate) mod primitives;
 mod secret;
 
 pub use error::Error;
-pub use secret::{AppKey, DataKey, ExportKey, RootKey, SessionKey};
+pub use secret::{AppKey, AppKeyContext, DataKey, ExportKey, RootKey, SessionKey};
 pub use zkauth_verify as verify;
 pub mod opaque;
 #[cfg(feature = "bench")]

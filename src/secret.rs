@@ -9,7 +9,8 @@ use zeroize::{Zeroize, ZeroizeOnDrop};
 macro_rules! secret_key {
     ($(#[$doc:meta])* $name:ident) => {
         $(#[$doc])*
-        #[derive(Zeroize, ZeroizeOnDrop)]
+        // Only ZeroizeOnDrop: a public `zeroize()` would let a live handle act as a zero key.
+        #[derive(ZeroizeOnDrop)]
         pub struct $name(Box<[u8; 32]>);
 
         impl $name {
@@ -53,10 +54,67 @@ secret_key!(
     /// The account root key (DRK/ARK): 32 random bytes generated on the client.
     RootKey
 );
-secret_key!(
-    /// A Client App Key (CAK) derived from the root key for one relying party.
-    AppKey
-);
+/// Where a Client App Key was derived for (wire profile §3.7). A sealer refuses to deliver
+/// the key under claims that name another subject, key id, client or organization.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AppKeyContext {
+    pub sub: String,
+    pub key_id: String,
+    pub client_id: String,
+    /// `None` for account-wide keys (`|org_id=|`).
+    pub org_id: Option<String>,
+}
+
+/// A Client App Key (CAK) derived from the root key for one relying party.
+#[derive(ZeroizeOnDrop)]
+pub struct AppKey {
+    key: Box<[u8; 32]>,
+    #[zeroize(skip)]
+    context: Option<AppKeyContext>,
+}
+
+impl AppKey {
+    /// Takes ownership of key bytes of unknown origin (no derivation context).
+    pub fn from_bytes(bytes: [u8; 32]) -> Self {
+        let mut b = bytes;
+        let out = AppKey { key: Box::new(b), context: None };
+        b.zeroize();
+        out
+    }
+
+    /// Copies key bytes of unknown origin from a slice that must be exactly 32 bytes long.
+    pub fn from_slice(bytes: &[u8]) -> Result<Self, crate::Error> {
+        let mut key = Box::new([0u8; 32]);
+        if bytes.len() != 32 {
+            return Err(crate::Error::InvalidInput("AppKey must be 32 bytes"));
+        }
+        key.copy_from_slice(bytes);
+        Ok(AppKey { key, context: None })
+    }
+
+    /// Key bytes with the context they were derived for.
+    pub(crate) fn derived(bytes: &[u8; 32], context: AppKeyContext) -> Self {
+        let mut key = Box::new([0u8; 32]);
+        key.copy_from_slice(bytes);
+        AppKey { key, context: Some(context) }
+    }
+
+    /// The raw key bytes. Every caller documents why with `// EXPOSE:`.
+    pub fn expose_secret(&self) -> &[u8; 32] {
+        &self.key
+    }
+
+    /// The derivation context, when this key was derived by [`crate::RootKey::derive_client_app_key`].
+    pub fn context(&self) -> Option<&AppKeyContext> {
+        self.context.as_ref()
+    }
+}
+
+impl core::fmt::Debug for AppKey {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("AppKey([redacted])")
+    }
+}
 secret_key!(
     /// OPAQUE `session_key`. Unused by the protocol; held only to be wiped.
     SessionKey

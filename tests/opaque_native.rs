@@ -138,6 +138,11 @@ fn malformed_messages_have_their_own_codes() {
     assert_eq!(err.code(), "opaque_message_invalid");
     assert_eq!(StoredRecord::new(&w.profile, &b64u::encode(&[0u8; 128])).unwrap_err().code(), "opaque_message_invalid");
     assert_eq!(Profile::argon2id(1, 1, 1, "s", "").unwrap_err().code(), "invalid_profile");
+    let too_big = zkauth::opaque::MAX_ARGON2_MEMORY_KIB + 1;
+    assert_eq!(Profile::argon2id(too_big, 1, 1, "s", "").unwrap_err().code(), "invalid_profile");
+    // Records and setups never print their bytes.
+    assert_eq!(format!("{:?}", w.record), "StoredRecord([redacted])");
+    assert_eq!(format!("{:?}", w.setup), "ServerSetup([redacted])");
 }
 
 #[test]
@@ -160,14 +165,14 @@ fn login_state_moves_between_processes_once() {
     assert_eq!(setup2.public_key(), w.setup.public_key());
     let bytes = server_state.to_bytes();
     let mut pending = PendingLogins::new(600);
-    let sid = pending.insert(&mut OsRng, zkauth::opaque::server::ServerLoginState::from_bytes(&bytes[..]).unwrap(), Some("gina".into()), 1000);
+    let sid = pending.insert(&mut OsRng, zkauth::opaque::server::ServerLoginState::from_bytes(&bytes[..]).unwrap(), Some("gina".into()), 1000).unwrap();
     assert_eq!(b64u::decode(&sid, "s").unwrap().len(), 16);
     let done = state.finish(&mut OsRng, &ke2, "gina").unwrap();
     let (restored, who) = pending.take(&sid, 1001).unwrap();
     assert_eq!(who.as_deref(), Some("gina"));
     assert!(restored.finish(&done.finish).is_ok());
     assert_eq!(pending.take(&sid, 1002).unwrap_err().code(), "state_used", "replay refused");
-    let sid2 = pending.insert(&mut OsRng, zkauth::opaque::server::ServerLoginState::from_bytes(&bytes[..]).unwrap(), None, 1000);
+    let sid2 = pending.insert(&mut OsRng, zkauth::opaque::server::ServerLoginState::from_bytes(&bytes[..]).unwrap(), None, 1000).unwrap();
     assert_eq!(pending.take(&sid2, 1600).unwrap_err().code(), "state_used", "expired refused");
 }
 

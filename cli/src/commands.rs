@@ -170,6 +170,9 @@ fn jwe_open(p: &Parsed) -> Result<(), Failure> {
         request_id: p.value("request-id"),
         org_id: p.value("org-id"),
         now,
+        // The CLI checks a JWE, not a token response.
+        zk_key_kind: None,
+        zk_key_version: None,
     };
     let pair = load_key_pair(key_path)?;
     let jwe = stdin_line("the JWE")?;
@@ -246,6 +249,6 @@ fn opaque_vectors(p: &Parsed) -> Result<(), Failure> {
 /// `zkauth server-setup new`: a fresh OPAQUE server setup (it holds the server's private key).
 fn server_setup_new(_p: &Parsed) -> Result<(), Failure> {
     let setup = ServerSetup::generate(&mut rand_core::OsRng);
-    let encoded = Zeroizing::new(setup.to_b64u());
+    let encoded = setup.to_b64u();
     print_line(encoded.as_bytes())
 }

@@ -72,14 +72,23 @@ impl Ksf for Stretch {
             Stretch::Argon2id { memory_kib, iterations, parallelism } => {
                 let params = argon2::Params::new(*memory_kib, *iterations, *parallelism, Some(out.len()))
                     .map_err(|_| InternalError::KsfError)?;
-                argon2::Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params)
-                    .hash_password_into(&input, &[0u8; 16], &mut out)
-                    .map_err(|_| InternalError::KsfError)?;
+                // Allocate the work area fallibly: an allocation failure must be an error, not
+                // a wasm trap that would strand the password in the unfinished state.
+                let mut blocks: Vec<argon2::Block> = Vec::new();
+                blocks.try_reserve_exact(params.block_count()).map_err(|_| InternalError::KsfError)?;
+                blocks.resize(params.block_count(), argon2::Block::default());
+                let result = argon2::Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params)
+                    .hash_password_into_with_memory(&input, &[0u8; 16], &mut out, &mut blocks);
+                blocks.iter_mut().for_each(Zeroize::zeroize);
+                result.map_err(|_| InternalError::KsfError)?;
             }
         }
         Ok(out)
     }
 }
+
+/// Largest Argon2id memory cost a profile accepts (1 GiB).
+pub const MAX_ARGON2_MEMORY_KIB: u32 = 1024 * 1024;
 
 /// A deployment profile: KSF, server identity and context. Both sides must use the same one;
 /// the server stores [`Profile::descriptor`] with each record and refuses a mismatch.
@@ -101,8 +110,9 @@ impl Profile {
         if argon2::Params::new(memory_kib, iterations, parallelism, Some(32)).is_err() {
             return Err(Error::InvalidProfile("argon2id parameters out of range"));
         }
-        if memory_kib > 4 * 1024 * 1024 {
-            return Err(Error::InvalidProfile("argon2id memory above 4 GiB"));
+        // Browsers cap wasm memory (often at 2-4 GiB); a login KSF beyond 1 GiB is a mistake.
+        if memory_kib > MAX_ARGON2_MEMORY_KIB {
+            return Err(Error::InvalidProfile("argon2id memory above 1 GiB"));
         }
         if server_identity.is_empty() || server_identity.len() > 0xffff || context.len() > 0xffff {
             return Err(Error::InvalidProfile("server identity must be 1..65535 bytes, context at most 65535"));

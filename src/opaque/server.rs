@@ -26,10 +26,17 @@ impl core::fmt::Debug for ServerSetup {
 }
 
 /// A stored registration: the 129-byte record and the profile it was made with.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// `Debug` is redacted: the record holds the masking key and the envelope.
+#[derive(Clone, PartialEq, Eq)]
 pub struct StoredRecord {
     record: Vec<u8>,
     profile: String,
+}
+
+impl core::fmt::Debug for StoredRecord {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("StoredRecord([redacted])")
+    }
 }
 
 /// Server login state between KE2 and KE3. Single use; wiped on drop.
@@ -55,10 +62,11 @@ impl ServerSetup {
         opaque_ke::ServerSetup::<Suite>::deserialize(bytes).map(ServerSetup).map_err(|_| Error::InvalidInput("server setup"))
     }
 
-    /// b64u of the serialized setup (secret: store it like a private key).
-    pub fn to_b64u(&self) -> String {
+    /// b64u of the serialized setup. Secret (OPRF seed and private key): store it like a
+    /// private key; the returned string is wiped when dropped.
+    pub fn to_b64u(&self) -> Zeroizing<String> {
         let mut bytes = self.0.serialize();
-        let out = b64u::encode(&bytes);
+        let out = Zeroizing::new(b64u::encode(&bytes));
         bytes.as_mut_slice().zeroize();
         out
     }
@@ -200,20 +208,30 @@ pub struct PendingLogins {
     ttl_secs: i64,
 }
 
+/// At most this many unfinished logins are held; login start is unauthenticated, so the
+/// store must not grow without bound (DarkAuth also rate-limits login start per IP).
+pub const MAX_PENDING_LOGINS: usize = 100_000;
+
 impl PendingLogins {
     /// DarkAuth keeps login state for 10 minutes.
     pub fn new(ttl_secs: i64) -> Self {
         PendingLogins { states: HashMap::new(), ttl_secs }
     }
 
-    /// Stores a state under a fresh b64u(16 random bytes) session id.
-    pub fn insert<R: CryptoRng + RngCore>(&mut self, rng: &mut R, state: ServerLoginState, identity: Option<String>, now: i64) -> String {
-        self.states.retain(|_, (_, _, exp)| *exp > now);
+    /// Stores a state under a fresh b64u(16 random bytes) session id. Expired states are
+    /// purged when the store is full; a store full of live states refuses (`invalid_input`).
+    pub fn insert<R: CryptoRng + RngCore>(&mut self, rng: &mut R, state: ServerLoginState, identity: Option<String>, now: i64) -> Result<String, Error> {
+        if self.states.len() >= MAX_PENDING_LOGINS {
+            self.states.retain(|_, (_, _, exp)| *exp > now);
+        }
+        if self.states.len() >= MAX_PENDING_LOGINS {
+            return Err(Error::InvalidInput("too many pending logins; try again later"));
+        }
         let mut id = [0u8; 16];
         rng.fill_bytes(&mut id);
         let id = b64u::encode(&id);
         self.states.insert(id.clone(), (state, identity, now.saturating_add(self.ttl_secs)));
-        id
+        Ok(id)
     }
 
     /// Takes a state out (single use). Unknown, used or expired ids are refused alike.

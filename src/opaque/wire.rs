@@ -10,7 +10,7 @@ use super::Profile;
 use crate::Error;
 
 /// `POST /opaque/register/start` body. No `email` means credential identifier `""`.
-#[derive(Debug, Deserialize)]
+#[derive(Deserialize)]
 pub struct RegisterStartRequest {
     pub request: String,
     #[serde(default)]
@@ -18,7 +18,7 @@ pub struct RegisterStartRequest {
 }
 
 /// `POST /opaque/register/start` answer.
-#[derive(Debug, Serialize)]
+#[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RegisterStartResponse {
     pub message: String,
@@ -27,7 +27,7 @@ pub struct RegisterStartResponse {
 
 /// `POST /opaque/register/finish` body; the record may come as `record` instead of `message`,
 /// and an extra `serverPublicKey` is ignored.
-#[derive(Debug, Deserialize)]
+#[derive(Deserialize)]
 pub struct RegisterFinishRequest {
     pub email: String,
     #[serde(default)]
@@ -37,14 +37,14 @@ pub struct RegisterFinishRequest {
 }
 
 /// `POST /opaque/login/start` body.
-#[derive(Debug, Deserialize)]
+#[derive(Deserialize)]
 pub struct LoginStartRequest {
     pub email: String,
     pub request: String,
 }
 
 /// `POST /opaque/login/start` answer.
-#[derive(Debug, Serialize)]
+#[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct LoginStartResponse {
     pub message: String,
@@ -52,7 +52,7 @@ pub struct LoginStartResponse {
 }
 
 /// `POST /opaque/login/finish` body; `message` is accepted instead of `finish`.
-#[derive(Debug, Deserialize)]
+#[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct LoginFinishRequest {
     #[serde(alias = "message")]
@@ -61,13 +61,50 @@ pub struct LoginFinishRequest {
 }
 
 /// The OPAQUE part of the login-finish answer. A zkauth server never echoes the session key.
-#[derive(Debug, Serialize)]
+#[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct LoginFinishResponse {
     pub success: bool,
     pub sub: String,
     /// Always `null` (wire profile §0: the session key is not echoed).
     pub session_key: Option<String>,
+}
+
+// OPAQUE messages, records and identities never reach a log line (wire profile §6).
+impl core::fmt::Debug for RegisterStartRequest {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("RegisterStartRequest([redacted])")
+    }
+}
+impl core::fmt::Debug for RegisterStartResponse {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("RegisterStartResponse([redacted])")
+    }
+}
+impl core::fmt::Debug for RegisterFinishRequest {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("RegisterFinishRequest([redacted])")
+    }
+}
+impl core::fmt::Debug for LoginStartRequest {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("LoginStartRequest([redacted])")
+    }
+}
+impl core::fmt::Debug for LoginStartResponse {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("LoginStartResponse([redacted])")
+    }
+}
+impl core::fmt::Debug for LoginFinishRequest {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("LoginFinishRequest([redacted])")
+    }
+}
+impl core::fmt::Debug for LoginFinishResponse {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("LoginFinishResponse([redacted])")
+    }
 }
 
 fn parse<'a, T: Deserialize<'a>>(body: &'a str) -> Result<T, Error> {
@@ -126,7 +163,7 @@ impl OpaqueServer {
         };
         let (message, state) = self.setup.login_start(rng, &self.profile, record, &req.request, identity.as_bytes(), identity.as_bytes())?;
         let bound = found.map(|(identity, _)| identity);
-        let session_id = self.pending.insert(rng, state, bound, now);
+        let session_id = self.pending.insert(rng, state, bound, now)?;
         Ok(json(&LoginStartResponse { message, session_id }))
     }
 

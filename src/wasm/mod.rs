@@ -55,7 +55,7 @@ pub fn hash_b64u(value: &str) -> String {
 /// Validates a `zk_pub` strictly and returns its `zk_pub_kid`.
 /// Throws {@link ZkAuthError} with code "invalid_zk_pub" when any rule fails.
 #[wasm_bindgen(js_name = validateZkPub)]
-pub fn validate_zk_pub(zk_pub: &str) -> JsResult<String> {
+pub fn validate_zk_pub(#[wasm_bindgen(js_name = zkPub)] zk_pub: &str) -> JsResult<String> {
     zkauth_verify::validate_zk_pub(zk_pub).map(|z| z.kid).js()
 }
 

@@ -118,7 +118,7 @@ pub struct WasmClientRegistration(Option<opaque::ClientRegistration>);
 impl WasmClientRegistration {
     /// Returns `{ record, serverPublicKey, exportKey }`; `exportKey` is a handle.
     #[wasm_bindgen(unchecked_return_type = "{ record: string; serverPublicKey: string; exportKey: ExportKey }")]
-    pub fn finish(&mut self, response: &str, client_identity: &str) -> JsResult<JsValue> {
+    pub fn finish(&mut self, response: &str, #[wasm_bindgen(js_name = clientIdentity)] client_identity: &str) -> JsResult<JsValue> {
         let _scrub = super::ScrubOnDrop;
         let state = self.0.take().ok_or(Error::StateUsed).js()?;
         let done = state.finish(&mut OsRng, response, client_identity).js()?;
@@ -138,7 +138,7 @@ pub struct WasmClientLogin(Option<opaque::ClientLogin>);
 impl WasmClientLogin {
     /// Returns `{ finish, serverPublicKey, exportKey, sessionKey }`; keys are handles.
     #[wasm_bindgen(unchecked_return_type = "{ finish: string; serverPublicKey: string; exportKey: ExportKey; sessionKey: SessionKey }")]
-    pub fn finish(&mut self, response: &str, client_identity: &str) -> JsResult<JsValue> {
+    pub fn finish(&mut self, response: &str, #[wasm_bindgen(js_name = clientIdentity)] client_identity: &str) -> JsResult<JsValue> {
         let _scrub = super::ScrubOnDrop;
         let state = self.0.take().ok_or(Error::StateUsed).js()?;
         let done = state.finish(&mut OsRng, response, client_identity).js()?;

@@ -30,9 +30,13 @@ pub fn decode(s: &str, what: &'static str) -> Result<Vec<u8>, Error> {
 
 /// Decodes a canonical base64url string that must hold exactly `N` bytes.
 pub fn decode_array<const N: usize>(s: &str, what: &'static str) -> Result<[u8; N], Error> {
-    let bytes = decode(s, what)?;
-    let actual = bytes.len();
-    <[u8; N]>::try_from(bytes).map_err(|_| Error::InvalidLength { what, expected: N, actual })
+    let bytes = Zeroizing::new(decode(s, what)?);
+    let mut out = [0u8; N];
+    if bytes.len() != N {
+        return Err(Error::InvalidLength { what, expected: N, actual: bytes.len() });
+    }
+    out.copy_from_slice(&bytes);
+    Ok(out)
 }
 
 #[cfg(test)]

@@ -5,7 +5,6 @@
 //! `client_id` are checked against what the caller expects.
 
 use serde::Deserialize;
-use zeroize::Zeroize;
 
 use crate::{b64u, ct_eq_str, hash_b64u, Error, JweHeader};
 
@@ -44,15 +43,10 @@ pub struct DeliveryClaimsV2 {
     pub redirect_uri_hash: String,
     pub key_id: String,
     pub key_kind: String,
-    pub cak: String,
+    /// Wiped on drop, also when parsing fails part-way.
+    pub cak: zeroize::Zeroizing<String>,
     pub iat: i64,
     pub exp: i64,
-}
-
-impl Drop for DeliveryClaimsV2 {
-    fn drop(&mut self) {
-        self.cak.zeroize();
-    }
 }
 
 /// What the relying party expects of a v2 delivery.
@@ -67,6 +61,10 @@ pub struct ExpectV2<'a> {
     pub org_id: Option<&'a str>,
     /// Unix seconds.
     pub now: i64,
+    /// `zk_key_kind` from the token response, when the RP has it (must be `client_app_key`).
+    pub zk_key_kind: Option<&'a str>,
+    /// `zk_key_version` from the token response, when the RP has it (must be `v2`).
+    pub zk_key_version: Option<&'a str>,
 }
 
 /// What the relying party expects of a v1 delivery header.
@@ -103,6 +101,18 @@ fn optional_binding(claim: Option<&str>, expected: Option<&str>, err: Error) -> 
         (Some(c), Some(e)) if ct_eq_str(c, e) => Ok(()),
         _ => Err(err),
     }
+}
+
+/// The token-response artifacts of §4.7 step 5, checked before the JWE is touched:
+/// `zk_key_kind == "client_app_key"` and `zk_key_version == "v2"` when present.
+pub fn check_token_response_v2(e: &ExpectV2<'_>) -> Result<(), Error> {
+    if e.zk_key_kind.is_some_and(|k| k != KEY_KIND_CLIENT_APP_KEY) {
+        return Err(Error::KeyKindMismatch);
+    }
+    if e.zk_key_version.is_some_and(|v| v != "v2") {
+        return Err(Error::VersionMismatch);
+    }
+    Ok(())
 }
 
 /// Parses and checks a v2 payload, in the order of wire profile §4.7 plus §0.
@@ -181,6 +191,8 @@ mod tests {
             request_id: Some("req"),
             org_id: Some("org"),
             now: 1010,
+            zk_key_kind: None,
+            zk_key_version: None,
         }
     }
 
@@ -228,6 +240,14 @@ mod tests {
         let e = ExpectV2 { state: None, ..expect() };
         assert_eq!(check_v2_claims(&payload(&[]), &e).err().map(|e| e.code()), Some("state_mismatch"));
         assert!(check_v2_claims(&payload(&[("state_hash", hash_b64u("").into())]), &e).is_ok());
+    }
+
+    #[test]
+    fn token_response_artifacts() {
+        assert!(check_token_response_v2(&ExpectV2 { zk_key_kind: Some("client_app_key"), zk_key_version: Some("v2"), ..expect() }).is_ok());
+        assert!(check_token_response_v2(&expect()).is_ok());
+        assert_eq!(check_token_response_v2(&ExpectV2 { zk_key_kind: Some("root_key"), ..expect() }), Err(Error::KeyKindMismatch));
+        assert_eq!(check_token_response_v2(&ExpectV2 { zk_key_version: Some("v1"), ..expect() }), Err(Error::VersionMismatch));
     }
 
     #[test]

@@ -48,8 +48,6 @@ pub enum Error {
     LifetimeTooLong,
     #[error("the delivery has expired")]
     Expired,
-    #[error("{0} must be a non-empty string")]
-    InvalidField(&'static str),
 }
 
 impl Error {
@@ -78,7 +76,6 @@ impl Error {
             Error::IssuedInFuture => "delivery_not_yet_valid",
             Error::LifetimeTooLong => "delivery_lifetime_too_long",
             Error::Expired => "delivery_expired",
-            Error::InvalidField(_) => "invalid_field",
         }
     }
 }

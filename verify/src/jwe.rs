@@ -7,11 +7,16 @@
 use std::fmt;
 
 use p256::PublicKey;
-use serde::de::{Deserializer, IgnoredAny, MapAccess, Visitor};
+use serde::de::{Deserializer, MapAccess, Visitor};
 use serde::Deserialize;
 
 use crate::jwk::{coordinates, JwkFields};
 use crate::{b64u, Error};
+
+/// Longest accepted compact JWE (a delivery is well under 1 KiB).
+pub const MAX_JWE_LEN: usize = 64 * 1024;
+/// Longest accepted protected-header segment (DarkAuth's v1 header is about 300 characters).
+pub const MAX_HEADER_LEN: usize = 2048;
 
 /// Which header member set a JWE must carry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -69,8 +74,10 @@ impl<'de> Deserialize<'de> for RawHeader {
                 let mut h = RawHeader::default();
                 let mut seen: Vec<String> = Vec::new();
                 while let Some(key) = map.next_key::<String>()? {
+                    // The first duplicate or disallowed member ends parsing (bounded work).
                     if seen.contains(&key) {
-                        h.rejected.get_or_insert("duplicate member");
+                        h.rejected = Some("duplicate member");
+                        return Ok(h);
                     }
                     match key.as_str() {
                         "alg" => h.alg = Some(map.next_value()?),
@@ -79,8 +86,8 @@ impl<'de> Deserialize<'de> for RawHeader {
                         "client_id" => h.client_id = Some(map.next_value()?),
                         "epk" => h.epk = Some(map.next_value()?),
                         _ => {
-                            h.rejected.get_or_insert("member not allowed");
-                            map.next_value::<IgnoredAny>()?;
+                            h.rejected = Some("member not allowed");
+                            return Ok(h);
                         }
                     }
                     seen.push(key);
@@ -93,6 +100,9 @@ impl<'de> Deserialize<'de> for RawHeader {
 }
 
 fn segment<const N: usize>(s: &str, what: &'static str) -> Result<[u8; N], Error> {
+    if s.is_empty() {
+        return Err(Error::JweMalformed(what));
+    }
     b64u::decode_array::<N>(s, what).map_err(|e| match e {
         Error::InvalidLength { .. } => Error::JweMalformed(what),
         other => other,
@@ -101,12 +111,21 @@ fn segment<const N: usize>(s: &str, what: &'static str) -> Result<[u8; N], Error
 
 /// Parses a compact JWE and applies every header rule of `version`, including `epk` validation.
 pub fn parse_compact_jwe(jwe: &str, version: JweVersion) -> Result<CompactJwe<'_>, Error> {
+    if jwe.len() > MAX_JWE_LEN {
+        return Err(Error::JweMalformed("longer than 64 KiB"));
+    }
     let mut parts = jwe.split('.');
     let (Some(aad), Some(ek), Some(iv), Some(ct), Some(tag), None) =
         (parts.next(), parts.next(), parts.next(), parts.next(), parts.next(), parts.next())
     else {
         return Err(Error::JweMalformed("a compact JWE has exactly 5 segments"));
     };
+    if aad.is_empty() {
+        return Err(Error::JweMalformed("empty protected header"));
+    }
+    if aad.len() > MAX_HEADER_LEN {
+        return Err(Error::JweHeaderRejected("protected header longer than 2 KiB"));
+    }
     let header_json = b64u::decode(aad, "protected header")?;
     let raw: RawHeader =
         serde_json::from_slice(&header_json).map_err(|_| Error::JweHeaderRejected("not a JSON object of string members"))?;
@@ -132,6 +151,9 @@ pub fn parse_compact_jwe(jwe: &str, version: JweVersion) -> Result<CompactJwe<'_
     }
     let iv = segment::<12>(iv, "iv")?;
     let tag = segment::<16>(tag, "tag")?;
+    if ct.is_empty() {
+        return Err(Error::JweMalformed("empty ciphertext"));
+    }
     let ciphertext = b64u::decode(ct, "ciphertext")?;
     Ok(CompactJwe { aad, header: JweHeader { sub: raw.sub, client_id: raw.client_id }, epk, iv, ciphertext, tag })
 }
@@ -215,6 +237,7 @@ mod tests {
         assert_eq!(parse_compact_jwe(&join(&[parts[0], "", parts[2], parts[3], &short_tag]), JweVersion::V2).unwrap_err().code(), "jwe_malformed");
         assert_eq!(parse_compact_jwe(&join(&[parts[0], "AAAA", parts[2], parts[3], parts[4]]), JweVersion::V2).unwrap_err().code(), "jwe_malformed");
         assert_eq!(parse_compact_jwe(&join(&[parts[0], "", parts[2], "c=", parts[4]]), JweVersion::V2).unwrap_err().code(), "invalid_base64url");
-        assert_eq!(parse_compact_jwe(&join(&[parts[0], "", parts[2], "", parts[4]]), JweVersion::V2).unwrap_err().code(), "invalid_base64url");
+        assert_eq!(parse_compact_jwe(&join(&[parts[0], "", parts[2], "", parts[4]]), JweVersion::V2).unwrap_err().code(), "jwe_malformed");
+        assert_eq!(parse_compact_jwe(&"A".repeat(MAX_JWE_LEN + 1), JweVersion::V2).unwrap_err().code(), "jwe_malformed");
     }
 }

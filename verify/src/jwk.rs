@@ -8,10 +8,15 @@ use std::fmt;
 
 use p256::elliptic_curve::sec1::{EncodedPoint, FromEncodedPoint};
 use p256::{NistP256, PublicKey};
-use serde::de::{Deserializer, IgnoredAny, MapAccess, Visitor};
+use serde::de::{self, Deserializer, IgnoredAny, MapAccess, Visitor};
 use serde::Deserialize;
 
 use crate::{b64u, hash_b64u, Error};
+
+/// At most this many members in a JWK (kty, crv, x, y plus kid, use, alg, key_ops, ext, …).
+const MAX_JWK_MEMBERS: usize = 16;
+/// Longest accepted `zk_pub` string (an honest one is about 120–250 characters).
+pub const MAX_ZK_PUB_LEN: usize = 2048;
 
 /// The JWK members zkauth reads, collected without judging them yet.
 #[derive(Default)]
@@ -21,7 +26,6 @@ pub(crate) struct JwkFields {
     x: Option<String>,
     y: Option<String>,
     has_d: bool,
-    duplicate: bool,
 }
 
 impl<'de> Deserialize<'de> for JwkFields {
@@ -36,8 +40,9 @@ impl<'de> Deserialize<'de> for JwkFields {
                 let mut out = JwkFields::default();
                 let mut seen: Vec<String> = Vec::new();
                 while let Some(key) = map.next_key::<String>()? {
-                    if seen.contains(&key) {
-                        out.duplicate = true;
+                    // Stop at the first duplicate, and bound the work: a JWK has a handful of members.
+                    if seen.contains(&key) || seen.len() >= MAX_JWK_MEMBERS {
+                        return Err(de::Error::custom("duplicate or too many members"));
                     }
                     let slot = match key.as_str() {
                         "kty" => Some(&mut out.kty),
@@ -66,9 +71,6 @@ impl<'de> Deserialize<'de> for JwkFields {
 impl JwkFields {
     /// Applies the §0 rules; `err` builds the caller's error variant (zk_pub or epk).
     pub(crate) fn into_public_key(self, err: fn(&'static str) -> Error) -> Result<PublicKey, Error> {
-        if self.duplicate {
-            return Err(err("duplicate member"));
-        }
         if self.has_d {
             return Err(err("private member d present"));
         }
@@ -106,15 +108,18 @@ impl fmt::Debug for ZkPub {
 
 /// Validates a `zk_pub` string (b64u of a public JWK) and returns the key and its kid.
 pub fn validate_zk_pub(zk_pub: &str) -> Result<ZkPub, Error> {
+    if zk_pub.len() > MAX_ZK_PUB_LEN {
+        return Err(Error::InvalidZkPub("longer than 2048 characters"));
+    }
     let json = b64u::decode(zk_pub, "zk_pub").map_err(|_| Error::InvalidZkPub("not canonical base64url"))?;
-    let fields: JwkFields = serde_json::from_slice(&json).map_err(|_| Error::InvalidZkPub("not a JSON object"))?;
+    let fields: JwkFields = serde_json::from_slice(&json).map_err(|_| Error::InvalidZkPub("not a JSON object of unique members"))?;
     let public_key = fields.into_public_key(Error::InvalidZkPub)?;
     Ok(ZkPub { public_key, kid: hash_b64u(zk_pub) })
 }
 
 /// Validates a JWK given as JSON text (an `epk`, or a public JWK file).
 pub fn parse_epk_value(json: &str) -> Result<PublicKey, Error> {
-    let fields: JwkFields = serde_json::from_str(json).map_err(|_| Error::InvalidEpk("not a JSON object"))?;
+    let fields: JwkFields = serde_json::from_str(json).map_err(|_| Error::InvalidEpk("not a JSON object of unique members"))?;
     fields.into_public_key(Error::InvalidEpk)
 }
 
@@ -183,6 +188,11 @@ mod tests {
         x33.extend(b64u::decode(X, "x").unwrap());
         let c = format!(r#"{{"kty":"EC","crv":"P-256","x":"{}","y":"{Y}"}}"#, b64u::encode(&x33));
         assert_eq!(validate_zk_pub(&zk(&c)).unwrap_err(), Error::InvalidZkPub("coordinate must be exactly 32 bytes"));
+        // Bounded work: over-long input and member floods are refused up front.
+        assert_eq!(validate_zk_pub(&"A".repeat(MAX_ZK_PUB_LEN + 1)).unwrap_err().code(), "invalid_zk_pub");
+        let flood: String = (0..20).map(|i| format!(r#""m{i}":0,"#)).collect();
+        let c = format!(r#"{{{flood}"kty":"EC","crv":"P-256","x":"{X}","y":"{Y}"}}"#);
+        assert_eq!(crate::parse_epk_value(&c).unwrap_err().code(), "invalid_epk");
         // Padded outer encoding.
         let ok = zk(&format!(r#"{{"kty":"EC","crv":"P-256","x":"{X}","y":"{Y}"}}"#));
         assert!(validate_zk_pub(&format!("{ok}=")).is_err());
