@@ -1,5 +1,7 @@
 # zkauth build: every target installs what it needs and skips what is already present,
 # so `make test` and `make demo` work on a fresh machine with nothing installed by hand.
+# Assumed present (they are on every machine of this kind): rustup + cargo, node + npm,
+# python3, and root for apt-get (Chromium). Everything else is installed here.
 
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -14,7 +16,7 @@ WASM_TARGET := wasm32-unknown-unknown
 WASM_OUT    := target/$(WASM_TARGET)/wasm-release/zkauth.wasm
 VERSION     := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n1)
 
-.PHONY: all tools tool-rust tool-wasm-bindgen tool-wasm-pack tool-chromium tool-binaryen tool-js \
+.PHONY: all lint tools tool-rust tool-wasm-bindgen tool-wasm-pack tool-chromium tool-binaryen tool-js \
         pkg test test-native test-browser test-node test-js bench demo clean
 
 all: test
@@ -45,8 +47,9 @@ tool-binaryen:
 	@$(TOOLS)/node_modules/.bin/wasm-opt --version 2>/dev/null | grep -q "version $(firstword $(subst ., ,$(BINARYEN_VERSION)))" \
 	  || npm install --prefix $(TOOLS) --no-audit --no-fund --loglevel=error binaryen@$(BINARYEN_VERSION)
 
+# Always install exactly the lockfile (about 2 s), so drifted node_modules cannot pass.
 tool-js: pkg
-	@cd tests/js && { [ -d node_modules/jose ] && [ -d node_modules/playwright-core ] || npm ci --no-audit --no-fund --loglevel=error; }
+	cd tests/js && npm ci --no-audit --no-fund --loglevel=error
 
 # ---- package -----------------------------------------------------------------------------
 # One size-tuned wasm (profile wasm-release: LTO, opt-level z, panic=abort), wasm-opt -Oz with
@@ -62,8 +65,13 @@ pkg: tool-rust tool-wasm-bindgen tool-binaryen
 	@echo "wasm: $$(stat -c %s pkg/zkauth_bg.wasm) bytes raw, $$(gzip -9 -c pkg/zkauth_bg.wasm | wc -c) bytes gzip -9"
 
 # ---- tests -------------------------------------------------------------------------------
-test: test-native test-browser test-node test-js
+test: lint test-native test-browser test-node test-js
 	@echo "make test: all suites passed"
+
+# The deny lints (unwrap/expect/indexing/panic) natively and for wasm32, where src/wasm lives.
+lint: tool-rust
+	cargo clippy --locked --workspace --all-targets -- -D warnings
+	cargo clippy --locked --lib --tests --target $(WASM_TARGET) -- -D warnings
 
 test-native:
 	cargo test --locked --workspace

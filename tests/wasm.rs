@@ -1,6 +1,9 @@
 //! wasm-bindgen tests: run in headless Chromium (`make test-browser`) and in Node
 //! (`make test-node`) through the wasm build and its JS-facing API.
 
+// Test code: a panic is a failed assertion.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+
 #![cfg(target_arch = "wasm32")]
 
 use wasm_bindgen::convert::TryFromJsValue;

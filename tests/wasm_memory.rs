@@ -11,6 +11,9 @@
 //! held in CPU registers, or transformed forms of a key (e.g. an AES key schedule, HMAC pads):
 //! only exact byte patterns are searched.
 
+// Test code: a panic is a failed assertion.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+
 #![cfg(target_arch = "wasm32")]
 
 use js_sys::{Function, Reflect, Uint8Array};
