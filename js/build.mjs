@@ -32,8 +32,8 @@ export class ZkAuthError extends Error {
 /** Browser only: the app's ephemeral key survives the redirect as a non-extractable WebCrypto key in IndexedDB. */
 export class DeliverySession {
   static begin(): Promise<{ zkPub: string; zkPubKid: string }>;
-  static complete(jwe: string, expect: Record<string, unknown> & { version?: 'v1' | 'v2' }): Promise<DeliveredKey>;
-  static cancel(): Promise<void>;
+  static complete(jwe: string, expect: Record<string, unknown> & { version?: 'v1' | 'v2'; zkPubKid?: string }): Promise<DeliveredKey>;
+  static cancel(zkPubKid?: string): Promise<void>;
 }
 `,
 );

@@ -2,42 +2,109 @@
 // login page and back as a NON-EXTRACTABLE WebCrypto key in IndexedDB, so script can never
 // read its bytes. ECDH runs in WebCrypto (deriveBits); every check and the decryption run in
 // wasm. The stored key is deleted before any check, so it is gone after success or failure.
+//
+// Each pending session has its own slot, keyed by its zkPubKid, so several tabs can each be in
+// the middle of a login: store the zkPubKid that begin() returns with your per-tab state
+// (sessionStorage) and pass it to complete() as `expect.zkPubKid`.
+//
+// Every failure is a ZkAuthError: IndexedDB errors are "storage_failed", WebCrypto errors
+// "webcrypto_failed".
 import { ZkAuthError } from './common.js';
 import { deliveryEpkV1, deliveryEpkV2, openDeliveryV1WithSecret, openDeliveryV2WithSecret, validateZkPub } from './api.js';
 
 const DB_NAME = 'zkauth';
 const STORE = 'delivery-session';
-const SLOT = 'current';
-const MAX_AGE_SECS = 600; // DarkAuth keeps a pending authorization for 5 minutes
+// DarkAuth keeps a pending authorization for 5 minutes; a session older than that cannot
+// complete anyway. One extra minute covers the token exchange and clock steps.
+const MAX_AGE_SECS = 360;
+
+// Artifacts that identify a delivery version (wire profile §4.2, §4.7 step 5).
+const V1_ARTIFACTS = ['drkHash'];
+const V2_ARTIFACTS = ['zkKeyHash', 'zkKeyKind', 'zkKeyVersion'];
+
+const storageFailed = (what, cause) => new ZkAuthError('storage_failed', `IndexedDB: ${what} failed`, { cause });
 
 function idb() {
   if (typeof indexedDB === 'undefined' || typeof crypto === 'undefined' || !crypto.subtle) {
     throw new ZkAuthError('unsupported_environment', 'DeliverySession needs IndexedDB and WebCrypto (a browser)');
   }
   return new Promise((resolve, reject) => {
-    const req = indexedDB.open(DB_NAME, 1);
-    req.onupgradeneeded = () => req.result.createObjectStore(STORE);
-    req.onsuccess = () => resolve(req.result);
-    req.onerror = () => reject(new ZkAuthError('storage_failed', 'IndexedDB could not be opened'));
+    try {
+      const req = indexedDB.open(DB_NAME, 1);
+      req.onupgradeneeded = () => req.result.createObjectStore(STORE);
+      req.onsuccess = () => resolve(req.result);
+      req.onerror = () => reject(storageFailed('open', req.error));
+      req.onblocked = () => reject(storageFailed('open (blocked by another connection)'));
+    } catch (e) {
+      reject(storageFailed('open', e)); // e.g. SecurityError in an opaque origin
+    }
   });
 }
 
+// Runs fn(store) in one transaction; resolves with fn's result once the transaction commits.
 async function tx(mode, fn) {
   const db = await idb();
   try {
     return await new Promise((resolve, reject) => {
-      const t = db.transaction(STORE, mode);
+      let t;
+      try {
+        t = db.transaction(STORE, mode);
+      } catch (e) {
+        reject(storageFailed('transaction', e));
+        return;
+      }
       let out;
-      Promise.resolve(fn(t.objectStore(STORE))).then((v) => (out = v), reject);
       t.oncomplete = () => resolve(out);
-      t.onerror = t.onabort = () => reject(new ZkAuthError('storage_failed', 'IndexedDB transaction failed'));
+      t.onerror = () => reject(storageFailed('transaction', t.error));
+      t.onabort = () => reject(storageFailed('transaction (aborted)', t.error));
+      Promise.resolve()
+        .then(() => fn(t.objectStore(STORE)))
+        .then(
+          (v) => (out = v),
+          (e) => {
+            try {
+              t.abort();
+            } catch {
+              // already finished
+            }
+            reject(e instanceof ZkAuthError ? e : storageFailed('transaction', e));
+          },
+        );
     });
   } finally {
     db.close();
   }
 }
 
-const request = (r) => new Promise((resolve, reject) => ((r.onsuccess = () => resolve(r.result)), (r.onerror = () => reject(r.error))));
+const request = (r) =>
+  new Promise((resolve, reject) => {
+    r.onsuccess = () => resolve(r.result);
+    r.onerror = () => reject(storageFailed('request', r.error));
+  });
+
+async function webcrypto(what, f) {
+  try {
+    return await f();
+  } catch (e) {
+    throw new ZkAuthError('webcrypto_failed', `WebCrypto: ${what} failed`, { cause: e });
+  }
+}
+
+// Too old, malformed, or created more than a minute in the future (the clock went back).
+const isExpired = (rec, now) => !(rec && now - rec.created <= MAX_AGE_SECS * 1000 && rec.created <= now + 60_000);
+
+// All [key, record] pairs of the store, in key order.
+async function entries(s) {
+  const [keys, values] = await Promise.all([request(s.getAllKeys()), request(s.getAll())]);
+  return keys.map((k, i) => [k, values[i]]);
+}
+
+// Deletes every expired entry; returns the live ones.
+async function purge(s, now) {
+  const all = await entries(s);
+  await Promise.all(all.filter(([, rec]) => isExpired(rec, now)).map(([k]) => request(s.delete(k))));
+  return all.filter(([, rec]) => !isExpired(rec, now));
+}
 
 function b64u(bytes) {
   let s = '';
@@ -45,43 +112,93 @@ function b64u(bytes) {
   return btoa(s).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
 }
 
+const present = (expect, names) => names.some((n) => expect[n] !== undefined && expect[n] !== null);
+
 export class DeliverySession {
-  /** Creates the ephemeral key (non-extractable), stores it, and returns `{ zkPub, zkPubKid }`.
-   *  A new begin() replaces any earlier pending session. */
+  /** Creates the ephemeral key (non-extractable), stores it under its `zkPubKid`, and returns
+   *  `{ zkPub, zkPubKid }`. Keep `zkPubKid` with the tab's state and pass it to complete().
+   *  Sessions of other tabs are kept; sessions older than 6 minutes are deleted. */
   static async begin() {
     await idb().then((db) => db.close());
-    const pair = await crypto.subtle.generateKey({ name: 'ECDH', namedCurve: 'P-256' }, false, ['deriveBits']);
-    const pub = await crypto.subtle.exportKey('jwk', pair.publicKey);
+    const pair = await webcrypto('generateKey', () => crypto.subtle.generateKey({ name: 'ECDH', namedCurve: 'P-256' }, false, ['deriveBits']));
+    const pub = await webcrypto('exportKey', () => crypto.subtle.exportKey('jwk', pair.publicKey));
     const zkPub = b64u(new TextEncoder().encode(JSON.stringify({ kty: 'EC', crv: 'P-256', x: pub.x, y: pub.y })));
     const zkPubKid = validateZkPub(zkPub);
-    await tx('readwrite', (s) => request(s.put({ privateKey: pair.privateKey, zkPub, created: Date.now() }, SLOT)));
+    const now = Date.now();
+    await tx('readwrite', async (s) => {
+      await purge(s, now);
+      await request(s.put({ privateKey: pair.privateKey, zkPub, zkPubKid, created: now }, zkPubKid));
+    });
     return { zkPub, zkPubKid };
   }
 
-  /** Opens the delivered JWE with the stored key and deletes the key (also on failure).
-   *  `expect` is openV2's (default) or, with `version: 'v1'`, openV1's. A second call throws
-   *  "delivery_session_missing". Returns a DeliveredKey handle. */
+  /** Opens the delivered JWE with a stored key and deletes that key first (so it is gone after
+   *  success and after any failure).
+   *
+   *  The key is the one of `expect.zkPubKid` (what begin() returned; pass it whenever several
+   *  tabs may log in at once); without it, the only pending session, or code
+   *  "delivery_session_ambiguous" when there are several. A second call for the same session
+   *  throws "delivery_session_missing"; one older than 6 minutes "delivery_session_expired".
+   *
+   *  `expect` is openV2's (default; pass the token response's `zkKeyKind`/`zkKeyVersion`) or,
+   *  with `version: 'v1'`, openV1's. v1 artifacts (`drkHash`, `version: 'v1'`) mixed with v2
+   *  artifacts (`zkKeyHash`, `zkKeyKind`, `zkKeyVersion`, `version: 'v2'`) throw
+   *  "delivery_version_mixed" (wire profile §4.7 step 5). Returns a DeliveredKey handle. */
   static async complete(jwe, expect = {}) {
-    const rec = await tx('readwrite', async (s) => {
-      const r = await request(s.get(SLOT));
-      await request(s.delete(SLOT));
-      return r;
+    if (expect === null || typeof expect !== 'object') throw new ZkAuthError('invalid_input', 'expect must be an object');
+    const kid = expect.zkPubKid;
+    if (kid !== undefined && kid !== null && typeof kid !== 'string') throw new ZkAuthError('invalid_input', 'zkPubKid must be a string');
+    const now = Date.now();
+    const picked = await tx('readwrite', async (s) => {
+      if (typeof kid === 'string') {
+        const rec = await request(s.get(kid));
+        await request(s.delete(kid));
+        await purge(s, now);
+        return { rec };
+      }
+      const all = await entries(s);
+      const live = all.filter(([, rec]) => !isExpired(rec, now));
+      if (live.length > 1) {
+        await purge(s, now);
+        return { ambiguous: live.length };
+      }
+      // The one live session, or else the one expired session (reported as expired).
+      const one = live.length === 1 ? live[0] : all.length === 1 ? all[0] : undefined;
+      if (one) await request(s.delete(one[0]));
+      await purge(s, now);
+      return { rec: one?.[1], allExpired: !one && all.length > 0 };
     });
-    if (!rec) throw new ZkAuthError('delivery_session_missing', 'no pending delivery session (never begun, or already completed)');
-    if (Date.now() - rec.created > MAX_AGE_SECS * 1000) throw new ZkAuthError('delivery_session_expired', 'the pending delivery session is too old');
-    const v1 = expect.version === 'v1';
-    const epk = v1 ? deliveryEpkV1(jwe, expect) : deliveryEpkV2(jwe, expect);
-    const peer = await crypto.subtle.importKey('raw', epk, { name: 'ECDH', namedCurve: 'P-256' }, false, []);
-    const z = new Uint8Array(await crypto.subtle.deriveBits({ name: 'ECDH', public: peer }, rec.privateKey, 256));
+    if (picked.ambiguous) {
+      throw new ZkAuthError('delivery_session_ambiguous', `${picked.ambiguous} delivery sessions are pending (several tabs?): pass expect.zkPubKid from begin()`);
+    }
+    const rec = picked.rec;
+    if (!rec) {
+      if (picked.allExpired) throw new ZkAuthError('delivery_session_expired', 'the pending delivery session is too old');
+      throw new ZkAuthError('delivery_session_missing', 'no pending delivery session (never begun, or already completed)');
+    }
+    if (isExpired(rec, now)) throw new ZkAuthError('delivery_session_expired', 'the pending delivery session is too old');
+    // The key is deleted: refusals from here on cannot be retried with other inputs.
+    const v1 = expect.version === 'v1' || present(expect, V1_ARTIFACTS);
+    const v2 = expect.version === 'v2' || present(expect, V2_ARTIFACTS);
+    if (v1 && v2) throw new ZkAuthError('delivery_version_mixed', 'expect mixes v1 (drkHash) and v2 (zkKeyHash, zkKeyKind, zkKeyVersion) artifacts');
+    if (expect.version !== undefined && expect.version !== 'v1' && expect.version !== 'v2') {
+      throw new ZkAuthError('invalid_input', 'version must be "v1" or "v2"');
+    }
+    const useV1 = expect.version === 'v1';
+    const epk = useV1 ? deliveryEpkV1(jwe, expect) : deliveryEpkV2(jwe, expect);
+    const peer = await webcrypto('importKey', () => crypto.subtle.importKey('raw', epk, { name: 'ECDH', namedCurve: 'P-256' }, false, []));
+    const z = new Uint8Array(await webcrypto('deriveBits', () => crypto.subtle.deriveBits({ name: 'ECDH', public: peer }, rec.privateKey, 256)));
     try {
-      return v1 ? openDeliveryV1WithSecret(jwe, z, expect) : openDeliveryV2WithSecret(jwe, z, expect);
+      return useV1 ? openDeliveryV1WithSecret(jwe, z, expect) : openDeliveryV2WithSecret(jwe, z, expect);
     } finally {
       z.fill(0);
     }
   }
 
-  /** Deletes any pending session without completing it. */
-  static async cancel() {
-    await tx('readwrite', (s) => request(s.delete(SLOT)));
+  /** Deletes the pending session of `zkPubKid` without completing it; with no argument, every
+   *  pending session of this origin (e.g. on logout). */
+  static async cancel(zkPubKid) {
+    if (zkPubKid !== undefined && zkPubKid !== null && typeof zkPubKid !== 'string') throw new ZkAuthError('invalid_input', 'zkPubKid must be a string');
+    await tx('readwrite', (s) => request(typeof zkPubKid === 'string' ? s.delete(zkPubKid) : s.clear()));
   }
 }

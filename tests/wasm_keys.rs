@@ -91,12 +91,22 @@ fn root_bytes(root: &wasm::WasmRootKey) -> Vec<u8> {
 }
 
 /// The bytes of an app key handle, read through the API: a v2 delivery to a fresh key pair.
-fn app_bytes(key: &wasm::WasmAppKey) -> Vec<u8> {
+/// `derived_for` is the `deriveClientAppKey` bag the key was made from (`sub`, `keyId`,
+/// `clientId`, `orgId`?): sealDeliveryV2 refuses claims naming another context.
+fn app_bytes(key: &wasm::WasmAppKey, derived_for: &[(&str, &str)]) -> Vec<u8> {
     let kp = wasm::WasmDeliveryKeyPair::generate();
-    let sealed = wasm::seal_delivery_v2(key, &kp.zk_pub(), &seal_bag()).unwrap();
-    let got = kp.open_v2(&field(&sealed, "jwe"), &open_bag(&field(&sealed, "zkKeyHash"))).unwrap();
+    let mut claims = derived_for.to_vec();
+    claims.extend([("requestId", "req-1"), ("state", "st-1"), ("redirectUri", REDIRECT)]);
+    let sealed = wasm::seal_delivery_v2(key, &kp.zk_pub(), &bag(&claims)).unwrap();
+    let client_id = derived_for.iter().find(|(k, _)| *k == "clientId").unwrap().1;
+    let hash = field(&sealed, "zkKeyHash");
+    let expect = [("zkKeyHash", hash.as_str()), ("clientId", client_id), ("redirectUri", REDIRECT), ("state", "st-1")];
+    let got = kp.open_v2(&field(&sealed, "jwe"), &bag(&expect)).unwrap();
     bytes(&got.export_raw_key())
 }
+
+/// The `deriveClientAppKey` bag of the fixed test context (`SUB`, `KEY_ID`, `CLIENT_ID`).
+const CAK_CONTEXT: [(&str, &str); 3] = [("sub", SUB), ("keyId", KEY_ID), ("clientId", CLIENT_ID)];
 
 fn seal_bag() -> wasm::SealV2Options {
     bag(&[("sub", SUB), ("clientId", CLIENT_ID), ("requestId", "req-1"), ("state", "st-1"), ("redirectUri", REDIRECT), ("keyId", KEY_ID)])
@@ -120,7 +130,7 @@ fn wrap_unwrap_root_key_round_trip() {
     let other = wasm::WasmExportKey::from_core(zkauth::ExportKey::from_bytes([8; 32]));
     assert_eq!(err_code(other.unwrap_root_key(&wrapped, "user-1")), "unwrap_failed");
     assert_eq!(err_code(ek.unwrap_root_key("not base64!", "user-1")), "invalid_base64url");
-    assert_eq!(err_code(ek.unwrap_root_key("AAAA", "user-1")), "invalid_input");
+    assert_eq!(err_code(ek.unwrap_root_key("AAAA", "user-1")), "ciphertext_truncated");
     // Migrated v1 password envelopes are the same bytes.
     assert_eq!(root_bytes(&ek.open_migrated_password_envelope(&wrapped, "user-1").unwrap()), root_bytes(&root));
 }
@@ -152,7 +162,7 @@ fn envelopes_seal_and_open() {
     assert_eq!(root_bytes(&typed.open_envelope(&w, &meta()).unwrap()), want);
     assert_eq!(err_code(typed.open_envelope(&w, &other_meta)), "unwrap_failed");
     assert_eq!(err_code(wasm::WasmRecoveryKey::generate().open_envelope(&w, &meta())), "unwrap_failed");
-    assert_eq!(err_code(wasm::WasmRecoveryKey::from_display(display[..42].to_owned())), "invalid_base64url");
+    assert_eq!(err_code(wasm::WasmRecoveryKey::from_display(display[..41].to_owned())), "invalid_base64url");
 
     // passkey PRF
     let prf = js_sys::Uint8Array::from(&[0x5a; 32][..]);
@@ -185,7 +195,7 @@ fn private_jwk_and_data_keys() {
     assert_eq!(bytes(&root.derive_data_key("note-1").decrypt("note-1", &ct).unwrap()), b"hello, notes");
     assert_eq!(err_code(dk.decrypt("note-2", &ct)), "unwrap_failed");
     assert_eq!(err_code(root.derive_data_key("note-2").decrypt("note-1", &ct)), "unwrap_failed");
-    assert_eq!(err_code(dk.decrypt("note-1", "not base64")), "invalid_input");
+    assert_eq!(err_code(dk.decrypt("note-1", "not base64")), "invalid_base64");
 
     let app = root.derive_client_app_key(&bag(&[("sub", SUB), ("keyId", KEY_ID), ("clientId", CLIENT_ID)])).unwrap();
     let ct = app.derive_data_key("note-1").encrypt("note-1", &note).unwrap();
@@ -204,10 +214,11 @@ fn custody_known_answers() {
     assert_eq!(wasm::password_envelope_aad(&meta()).unwrap(), b64u::encode(KAT_PASSWORD_AAD.as_bytes()));
 
     // CAK: the JS derivation equals the known answer (and so the native core's derive).
-    let no_org = root.derive_client_app_key(&bag(&[("sub", SUB), ("keyId", KEY_ID), ("clientId", CLIENT_ID)])).unwrap();
-    assert_eq!(hex::encode(app_bytes(&no_org)), KAT_CAK_NO_ORG);
-    let org = root.derive_client_app_key(&bag(&[("sub", SUB), ("keyId", KEY_ID), ("clientId", CLIENT_ID), ("orgId", ORG_ID)])).unwrap();
-    assert_eq!(hex::encode(app_bytes(&org)), KAT_CAK_ORG);
+    let no_org = root.derive_client_app_key(&bag(&CAK_CONTEXT)).unwrap();
+    assert_eq!(hex::encode(app_bytes(&no_org, &CAK_CONTEXT)), KAT_CAK_NO_ORG);
+    let org_context = [("sub", SUB), ("keyId", KEY_ID), ("clientId", CLIENT_ID), ("orgId", ORG_ID)];
+    let org = root.derive_client_app_key(&bag(&org_context)).unwrap();
+    assert_eq!(hex::encode(app_bytes(&org, &org_context)), KAT_CAK_ORG);
 
     let rk = wasm::WasmRecoveryKey::from_display(KAT_RECOVERY_DISPLAY.into()).unwrap();
     assert_eq!(rk.verifier(), KAT_RECOVERY_VERIFIER);
@@ -235,7 +246,7 @@ fn cak_matches_native_core() {
         }
         let js = root.derive_client_app_key(&bag(&fields)).unwrap();
         let native = native_root.derive_client_app_key("user@x", "ark_7", "rp-1", org);
-        assert_eq!(app_bytes(&js), native.expose_secret().to_vec());
+        assert_eq!(app_bytes(&js, &fields), native.expose_secret().to_vec());
     }
     let bad: wasm::ClientAppKeyOptions = bag(&[("sub", "user@x"), ("clientId", "rp-1")]);
     assert_eq!(err_code(root.derive_client_app_key(&bad)), "missing_field");
@@ -259,7 +270,7 @@ fn v2_round_trip_and_forgeries() {
     assert_eq!(got.sub().as_deref(), Some(SUB));
     let raw = bytes(&got.export_raw_key());
     assert_eq!(raw.len(), 32);
-    assert_eq!(raw, app_bytes(&cak));
+    assert_eq!(raw, app_bytes(&cak, &CAK_CONTEXT));
 
     // Forged variants, each with its own code.
     let other_hash = wasm::hash_b64u("something else");
@@ -300,6 +311,18 @@ fn v2_round_trip_and_forgeries() {
     assert_eq!(err_code(wasm::seal_delivery_v2(&cak, "not-a-zk-pub", &seal_bag())), "invalid_zk_pub");
     let no_key_id: wasm::SealV2Options = bag(&[("sub", SUB), ("clientId", CLIENT_ID), ("requestId", "r"), ("redirectUri", REDIRECT)]);
     assert_eq!(err_code(wasm::seal_delivery_v2(&cak, &kp.zk_pub(), &no_key_id)), "missing_field");
+    let other_client: wasm::SealV2Options =
+        bag(&[("sub", SUB), ("clientId", "other-app"), ("requestId", "r"), ("redirectUri", REDIRECT), ("keyId", KEY_ID)]);
+    assert_eq!(err_code(wasm::seal_delivery_v2(&cak, &kp.zk_pub(), &other_client)), "app_key_context_mismatch");
+
+    // §4.7 step 5: the token response's zk_key_kind / zk_key_version, when passed, are checked.
+    let with_token = |kind: &str, version: &str| -> wasm::OpenV2Options {
+        bag(&[("zkKeyHash", &hash), ("clientId", CLIENT_ID), ("redirectUri", REDIRECT), ("state", "st-1"), ("zkKeyKind", kind), ("zkKeyVersion", version)])
+    };
+    assert_eq!(err_code(kp.open_v2(&jwe, &with_token("root_key", "v2"))), "key_kind_mismatch");
+    assert_eq!(err_code(kp.open_v2(&jwe, &with_token("client_app_key", "v1"))), "version_mismatch");
+    assert_eq!(err_code(wasm::delivery_epk_v2(&jwe, &with_token("root_key", "v2"))), "key_kind_mismatch");
+    assert_eq!(kp.open_v2(&jwe, &with_token("client_app_key", "v2")).unwrap().kind(), "client_app_key");
 }
 
 #[wasm_bindgen_test]
@@ -312,11 +335,11 @@ fn delivered_key_stays_a_handle() {
     let app = open().into_app_key().unwrap();
     let ct = cak.derive_data_key("n").encrypt("n", &js_sys::Uint8Array::from(&b"x"[..])).unwrap();
     assert_eq!(bytes(&app.derive_data_key("n").decrypt("n", &ct).unwrap()), b"x");
-    assert_eq!(err_code(open().into_root_key()), "invalid_input");
+    assert_eq!(err_code(open().into_root_key()), "key_kind_mismatch");
 
     let v1 = wasm::seal_delivery_v1(&root, &kp.zk_pub(), &bag(&[("sub", SUB), ("clientId", CLIENT_ID)])).unwrap();
     let got = kp.open_v1(&field(&v1, "jwe"), &bag(&[])).unwrap();
-    assert_eq!(err_code(got.into_app_key()), "invalid_input");
+    assert_eq!(err_code(got.into_app_key()), "key_kind_mismatch");
     let back = kp.open_v1(&field(&v1, "jwe"), &bag(&[])).unwrap().into_root_key().unwrap();
     assert_eq!(root_bytes(&back), root_bytes(&root));
 }
@@ -398,4 +421,40 @@ fn handles_round_trip_through_js_values() {
     let js: JsValue = root.into();
     let back = wasm::WasmRootKey::try_from_js_value(js).unwrap();
     assert_eq!(root_bytes(&back), want);
+}
+
+/// Evaluates a JS expression (test fixtures that Rust cannot build: getters, proxies).
+fn js(expr: &str) -> JsValue {
+    js_sys::eval(expr).unwrap()
+}
+
+#[wasm_bindgen_test]
+fn bad_arguments_are_errors_never_js_exceptions() {
+    let root = wasm::WasmRootKey::generate();
+    // Not an object, a throwing getter, a throwing Proxy trap: invalid_input, and `root` is
+    // still usable afterwards (nothing unwound through it).
+    for bad in [JsValue::UNDEFINED, JsValue::NULL, "sub".into(), js("({ sub: 'u', keyId: 'k', get clientId() { throw new Error('x') } })"),
+        js("new Proxy({}, { get() { throw new Error('trap') } })")]
+    {
+        assert_eq!(err_code(root.derive_client_app_key(&bad.into())), "invalid_input");
+    }
+    // Wrong type vs absent.
+    assert_eq!(err_code(root.derive_client_app_key(&js("({ sub: 1, keyId: 'k', clientId: 'c' })").into())), "invalid_input");
+    assert_eq!(err_code(root.derive_client_app_key(&js("({ sub: null, keyId: 'k', clientId: 'c' })").into())), "missing_field");
+    let app = root.derive_client_app_key(&bag(&[("sub", SUB), ("keyId", KEY_ID), ("clientId", CLIENT_ID)])).unwrap();
+    assert_eq!(err_code(wasm::password_envelope_aad(&js("({ envelopeId: 'e', keyId: 'k', get sub() { throw 1 } })").into())), "invalid_input");
+
+    // Byte arguments: only a real Uint8Array, read through the built-in accessors.
+    let dk = app.derive_data_key("n");
+    for bad in [JsValue::UNDEFINED, js("[1, 2]"), js("Object.create(Uint8Array.prototype)"), js("new Proxy(new Uint8Array(2), {})"),
+        js("(() => { const a = new Uint8Array(4); structuredClone(a.buffer, { transfer: [a.buffer] }); return a })()")]
+    {
+        assert_eq!(err_code(dk.encrypt("n", &bad)), "invalid_input");
+    }
+    let own_length = js("(() => { const a = new Uint8Array([1, 2, 3]); Object.defineProperty(a, 'length', { get() { throw 1 } }); return a })()");
+    let ct = dk.encrypt("n", &own_length).unwrap();
+    assert_eq!(dk.decrypt("n", &ct).unwrap().to_vec(), vec![1, 2, 3]);
+    assert_eq!(err_code(wasm::seal_prf_envelope(&JsValue::NULL, CREDENTIAL_ID, &root, &meta())), "invalid_input");
+    assert_eq!(err_code(wasm::open_delivery_v2_with_secret("a.b.c.d.e", &JsValue::UNDEFINED, &bag(&[]))), "missing_field");
+    assert_eq!(err_code(wasm::open_delivery_v2_with_secret("a.b.c.d.e", &JsValue::UNDEFINED, &JsValue::NULL.into())), "invalid_input");
 }

@@ -7,89 +7,44 @@ use wasm_bindgen::prelude::*;
 use zeroize::Zeroizing;
 
 use super::keys::{WasmAppKey, WasmRootKey};
-use super::opaque::{opt_string_field, string_field};
+use super::args::{self, opt_number_field, opt_string_field, string_field};
 use super::{object, IntoJs, JsResult};
 use crate::delivery::{self, DeliveredKey, DeliveryKeyPair, OpenV1, OpenV2, SealV2};
 use crate::Error;
 
+// Option bags: extern types only for their `.d.ts` type; read through `super::args` (never
+// imported getters), so a bad bag or a throwing getter cannot unwind through Rust.
 #[wasm_bindgen]
 extern "C" {
     /// What the login page binds into a v2 delivery.
     #[wasm_bindgen(typescript_type = "{ sub: string; clientId: string; orgId?: string; requestId: string; state?: string; redirectUri: string; keyId: string; iat?: number }")]
     pub type SealV2Options;
-    #[wasm_bindgen(method, getter)]
-    fn sub(this: &SealV2Options) -> JsValue;
-    #[wasm_bindgen(method, getter, js_name = clientId)]
-    fn client_id(this: &SealV2Options) -> JsValue;
-    #[wasm_bindgen(method, getter, js_name = orgId)]
-    fn org_id(this: &SealV2Options) -> JsValue;
-    #[wasm_bindgen(method, getter, js_name = requestId)]
-    fn request_id(this: &SealV2Options) -> JsValue;
-    #[wasm_bindgen(method, getter)]
-    fn state(this: &SealV2Options) -> JsValue;
-    #[wasm_bindgen(method, getter, js_name = redirectUri)]
-    fn redirect_uri(this: &SealV2Options) -> JsValue;
-    #[wasm_bindgen(method, getter, js_name = keyId)]
-    fn key_id(this: &SealV2Options) -> JsValue;
-    #[wasm_bindgen(method, getter)]
-    fn iat(this: &SealV2Options) -> JsValue;
 
     /// What the login page binds into a v1 delivery (protected header).
     #[wasm_bindgen(typescript_type = "{ sub: string; clientId: string }")]
     pub type SealV1Options;
-    #[wasm_bindgen(method, getter)]
-    fn sub(this: &SealV1Options) -> JsValue;
-    #[wasm_bindgen(method, getter, js_name = clientId)]
-    fn client_id(this: &SealV1Options) -> JsValue;
 
-    /// What the app expects of a v2 delivery.
-    #[wasm_bindgen(typescript_type = "{ zkKeyHash: string; clientId: string; redirectUri: string; state?: string; sub?: string; requestId?: string; orgId?: string; now?: number }")]
+    /// What the app expects of a v2 delivery. `zkKeyKind`/`zkKeyVersion` are the token
+    /// response's `zk_key_kind`/`zk_key_version`: pass them whenever the token response has them
+    /// (wire profile §4.7 step 5; they must be "client_app_key" and "v2").
+    #[wasm_bindgen(typescript_type = "{ zkKeyHash: string; clientId: string; redirectUri: string; state?: string; sub?: string; requestId?: string; orgId?: string; now?: number; zkKeyKind?: string; zkKeyVersion?: string }")]
     pub type OpenV2Options;
-    #[wasm_bindgen(method, getter, js_name = zkKeyHash)]
-    fn zk_key_hash(this: &OpenV2Options) -> JsValue;
-    #[wasm_bindgen(method, getter, js_name = clientId)]
-    fn client_id(this: &OpenV2Options) -> JsValue;
-    #[wasm_bindgen(method, getter, js_name = redirectUri)]
-    fn redirect_uri(this: &OpenV2Options) -> JsValue;
-    #[wasm_bindgen(method, getter)]
-    fn state(this: &OpenV2Options) -> JsValue;
-    #[wasm_bindgen(method, getter)]
-    fn sub(this: &OpenV2Options) -> JsValue;
-    #[wasm_bindgen(method, getter, js_name = requestId)]
-    fn request_id(this: &OpenV2Options) -> JsValue;
-    #[wasm_bindgen(method, getter, js_name = orgId)]
-    fn org_id(this: &OpenV2Options) -> JsValue;
-    #[wasm_bindgen(method, getter)]
-    fn now(this: &OpenV2Options) -> JsValue;
 
     /// What the app expects of a v1 delivery.
     #[wasm_bindgen(typescript_type = "{ drkHash?: string; sub?: string; clientId?: string }")]
     pub type OpenV1Options;
-    #[wasm_bindgen(method, getter, js_name = drkHash)]
-    fn drk_hash(this: &OpenV1Options) -> JsValue;
-    #[wasm_bindgen(method, getter)]
-    fn sub(this: &OpenV1Options) -> JsValue;
-    #[wasm_bindgen(method, getter, js_name = clientId)]
-    fn client_id(this: &OpenV1Options) -> JsValue;
 }
 
 // ---------------------------------------------------------------------------------------------
 // Option decoding (owned strings; `get()` borrows them as the core structs)
 // ---------------------------------------------------------------------------------------------
 
-/// Unix seconds from the JS clock.
-fn unix_now() -> i64 {
-    // Date.now() is a whole number of milliseconds well inside i64.
-    (js_sys::Date::now() / 1000.0).floor() as i64
-}
-
-/// An optional whole number of seconds; `default` when absent.
-fn opt_seconds(v: JsValue, name: &'static str, default: impl FnOnce() -> i64) -> Result<i64, Error> {
-    if v.is_undefined() || v.is_null() {
-        return Ok(default());
-    }
+/// An optional whole number of seconds (`opt_number_field!`); the JS clock when absent.
+fn seconds_or_now(n: Option<f64>) -> Result<i64, Error> {
+    let Some(n) = n else {
+        return args::unix_now();
+    };
     const MAX_SAFE: f64 = 9_007_199_254_740_991.0; // Number.MAX_SAFE_INTEGER
-    let n = v.as_f64().ok_or(Error::MissingField(name))?;
     if n.fract() != 0.0 || !(-MAX_SAFE..=MAX_SAFE).contains(&n) {
         return Err(Error::InvalidInput("times must be whole numbers of seconds"));
     }
@@ -111,14 +66,14 @@ struct SealV2Owned {
 impl SealV2Owned {
     fn decode(c: &SealV2Options) -> Result<Self, Error> {
         Ok(SealV2Owned {
-            sub: string_field(c.sub(), "sub")?,
-            client_id: string_field(c.client_id(), "clientId")?,
-            org_id: opt_string_field(c.org_id(), "orgId")?,
-            request_id: string_field(c.request_id(), "requestId")?,
-            state: opt_string_field(c.state(), "state")?,
-            redirect_uri: string_field(c.redirect_uri(), "redirectUri")?,
-            key_id: string_field(c.key_id(), "keyId")?,
-            iat: opt_seconds(c.iat(), "iat", unix_now)?,
+            sub: string_field!(c, "sub")?,
+            client_id: string_field!(c, "clientId")?,
+            org_id: opt_string_field!(c, "orgId")?,
+            request_id: string_field!(c, "requestId")?,
+            state: opt_string_field!(c, "state")?,
+            redirect_uri: string_field!(c, "redirectUri")?,
+            key_id: string_field!(c, "keyId")?,
+            iat: seconds_or_now(opt_number_field!(c, "iat")?)?,
         })
     }
 
@@ -145,20 +100,24 @@ struct OpenV2Owned {
     request_id: Option<String>,
     org_id: Option<String>,
     now: i64,
+    zk_key_kind: Option<String>,
+    zk_key_version: Option<String>,
 }
 
 impl OpenV2Owned {
     fn decode(e: &OpenV2Options) -> JsResult<Self> {
         let decode = || -> Result<Self, Error> {
             Ok(OpenV2Owned {
-                zk_key_hash: string_field(e.zk_key_hash(), "zkKeyHash")?,
-                client_id: string_field(e.client_id(), "clientId")?,
-                redirect_uri: string_field(e.redirect_uri(), "redirectUri")?,
-                state: opt_string_field(e.state(), "state")?,
-                sub: opt_string_field(e.sub(), "sub")?,
-                request_id: opt_string_field(e.request_id(), "requestId")?,
-                org_id: opt_string_field(e.org_id(), "orgId")?,
-                now: opt_seconds(e.now(), "now", unix_now)?,
+                zk_key_hash: string_field!(e, "zkKeyHash")?,
+                client_id: string_field!(e, "clientId")?,
+                redirect_uri: string_field!(e, "redirectUri")?,
+                state: opt_string_field!(e, "state")?,
+                sub: opt_string_field!(e, "sub")?,
+                request_id: opt_string_field!(e, "requestId")?,
+                org_id: opt_string_field!(e, "orgId")?,
+                now: seconds_or_now(opt_number_field!(e, "now")?)?,
+                zk_key_kind: opt_string_field!(e, "zkKeyKind")?,
+                zk_key_version: opt_string_field!(e, "zkKeyVersion")?,
             })
         };
         decode().js()
@@ -174,6 +133,8 @@ impl OpenV2Owned {
             request_id: self.request_id.as_deref(),
             org_id: self.org_id.as_deref(),
             now: self.now,
+            zk_key_kind: self.zk_key_kind.as_deref(),
+            zk_key_version: self.zk_key_version.as_deref(),
         }
     }
 }
@@ -188,9 +149,9 @@ impl OpenV1Owned {
     fn decode(e: &OpenV1Options) -> JsResult<Self> {
         let decode = || -> Result<Self, Error> {
             Ok(OpenV1Owned {
-                drk_hash: opt_string_field(e.drk_hash(), "drkHash")?,
-                sub: opt_string_field(e.sub(), "sub")?,
-                client_id: opt_string_field(e.client_id(), "clientId")?,
+                drk_hash: opt_string_field!(e, "drkHash")?,
+                sub: opt_string_field!(e, "sub")?,
+                client_id: opt_string_field!(e, "clientId")?,
             })
         };
         decode().js()
@@ -202,13 +163,14 @@ impl OpenV1Owned {
 }
 
 /// The 32-byte ECDH `Z` from WebCrypto `deriveBits`, copied into memory wiped on drop.
-fn shared_secret(z: &js_sys::Uint8Array) -> JsResult<Zeroizing<[u8; 32]>> {
-    let len = z.length() as usize;
-    if len != 32 {
-        return Err(zkauth_verify::Error::InvalidLength { what: "shared secret z", expected: 32, actual: len }).js();
-    }
+/// `invalid_input` when `z` is not a `Uint8Array`, `invalid_length` when not 32 bytes.
+fn shared_secret(z: &JsValue) -> JsResult<Zeroizing<[u8; 32]>> {
+    let bytes = args::bytes(z, "z must be a Uint8Array").js()?;
     let mut out = Zeroizing::new([0u8; 32]);
-    z.copy_to(&mut out[..]);
+    if bytes.len() != out.len() {
+        return Err(zkauth_verify::Error::InvalidLength { what: "shared secret z", expected: 32, actual: bytes.len() }).js();
+    }
+    out.copy_from_slice(&bytes);
     Ok(out)
 }
 
@@ -218,7 +180,9 @@ fn shared_secret(z: &js_sys::Uint8Array) -> JsResult<Zeroizing<[u8; 32]>> {
 
 /// Seals a Client App Key to the RP's `zkPub` as a v2 delivery JWE. `iat` defaults to now.
 /// Returns `{ jwe, zkKeyHash }`: the JWE goes in the redirect's URL fragment only; the server
-/// gets `zkKeyHash`. Throws code "invalid_zk_pub", "invalid_input" or "missing_field".
+/// gets `zkKeyHash`. Throws code "invalid_zk_pub", "app_key_context_mismatch" (`key` was
+/// derived for another `sub`, `keyId`, `clientId` or `orgId` than `c` names), "invalid_input"
+/// (also a field of the wrong type, or `c` not an object) or "missing_field".
 #[wasm_bindgen(js_name = sealDeliveryV2, unchecked_return_type = "{ jwe: string; zkKeyHash: string }")]
 pub fn seal_delivery_v2(key: &WasmAppKey, #[wasm_bindgen(js_name = zkPub)] zk_pub: &str, c: &SealV2Options) -> JsResult<JsValue> {
     let _scrub = super::ScrubOnDrop;
@@ -228,11 +192,12 @@ pub fn seal_delivery_v2(key: &WasmAppKey, #[wasm_bindgen(js_name = zkPub)] zk_pu
 }
 
 /// Seals the root key to the RP's `zkPub` as a legacy v1 delivery JWE.
-/// Returns `{ jwe, drkHash }`. Throws code "invalid_zk_pub", "invalid_input" or "missing_field".
+/// Returns `{ jwe, drkHash }`. Throws code "invalid_zk_pub", "invalid_input" (also a field of
+/// the wrong type, or `c` not an object) or "missing_field".
 #[wasm_bindgen(js_name = sealDeliveryV1, unchecked_return_type = "{ jwe: string; drkHash: string }")]
 pub fn seal_delivery_v1(root: &WasmRootKey, #[wasm_bindgen(js_name = zkPub)] zk_pub: &str, c: &SealV1Options) -> JsResult<JsValue> {
     let _scrub = super::ScrubOnDrop;
-    let decode = || -> Result<(String, String), Error> { Ok((string_field(c.sub(), "sub")?, string_field(c.client_id(), "clientId")?)) };
+    let decode = || -> Result<(String, String), Error> { Ok((string_field!(c, "sub")?, string_field!(c, "clientId")?)) };
     let (sub, client_id) = decode().js()?;
     let sealed = delivery::seal_delivery_v1(&mut OsRng, &root.0, zk_pub, &sub, &client_id).js()?;
     Ok(object(&[("jwe", sealed.jwe.into()), ("drkHash", sealed.hash.into())]))
@@ -242,8 +207,13 @@ pub fn seal_delivery_v1(root: &WasmRootKey, #[wasm_bindgen(js_name = zkPub)] zk_
 // Open (app)
 // ---------------------------------------------------------------------------------------------
 
-/// The app's ephemeral P-256 delivery key pair, held in wasm. Opening never changes it, so a
-/// refused JWE leaves it usable.
+/// The app's ephemeral P-256 delivery key pair, held in wasm.
+///
+/// Opening never changes it: a refused JWE leaves the pair usable (by design, so an app can
+/// report the error, or try a JWE it received again). It is still one callback's key: once the
+/// callback is handled, successfully or not, the app must `free()` it (or hold it with
+/// `using`), which wipes the private key — wire profile §4.7 "decrypt with the ephemeral
+/// private key, then discard that key". Never reuse it for a second authorization.
 #[wasm_bindgen(js_name = DeliveryKeyPair)]
 pub struct WasmDeliveryKeyPair(DeliveryKeyPair);
 
@@ -276,13 +246,16 @@ impl WasmDeliveryKeyPair {
     }
 
     /// Opens a v2 delivery after every binding and claim check (`now` defaults to the clock).
-    /// Throws code "hash_mismatch", "jwe_malformed", "jwe_header_rejected", "invalid_epk",
-    /// "invalid_base64url", "jwe_decrypt_failed", "payload_invalid", "typ_mismatch",
-    /// "version_mismatch", "key_kind_mismatch", "client_id_mismatch", "aud_mismatch",
+    /// Pass the token response's `zk_key_kind`/`zk_key_version` as `zkKeyKind`/`zkKeyVersion`
+    /// when it has them: they are checked first ("key_kind_mismatch"/"version_mismatch").
+    /// Throws code "key_kind_mismatch", "version_mismatch", "hash_mismatch", "jwe_malformed",
+    /// "jwe_header_rejected", "invalid_epk", "invalid_base64url", "jwe_decrypt_failed",
+    /// "payload_invalid", "typ_mismatch", "client_id_mismatch", "aud_mismatch",
     /// "sub_mismatch", "state_mismatch", "redirect_uri_mismatch", "request_id_mismatch",
     /// "org_id_mismatch", "key_id_missing", "delivery_not_yet_valid",
-    /// "delivery_lifetime_too_long", "delivery_expired", "invalid_field", "invalid_input"
-    /// or "missing_field".
+    /// "delivery_lifetime_too_long", "delivery_expired", "invalid_input" (also a field of the
+    /// wrong type, or `e` not an object) or "missing_field". The key pair stays usable after a
+    /// refusal; `free()` it once the callback is handled.
     #[wasm_bindgen(js_name = openV2)]
     pub fn open_v2(&self, jwe: &str, e: &OpenV2Options) -> JsResult<WasmDeliveredKey> {
         let _scrub = super::ScrubOnDrop;
@@ -293,7 +266,7 @@ impl WasmDeliveryKeyPair {
     /// Opens a legacy v1 delivery (raw root key). Throws code "hash_mismatch",
     /// "jwe_malformed", "jwe_header_rejected", "invalid_epk", "invalid_base64url",
     /// "jwe_decrypt_failed", "invalid_length", "sub_mismatch", "client_id_mismatch" or
-    /// "missing_field".
+    /// "invalid_input" (a field of the wrong type, or `e` not an object).
     #[wasm_bindgen(js_name = openV1)]
     pub fn open_v1(&self, jwe: &str, e: &OpenV1Options) -> JsResult<WasmDeliveredKey> {
         let _scrub = super::ScrubOnDrop;
@@ -336,7 +309,7 @@ impl WasmDeliveredKey {
     }
 
     /// Turns a v2 delivery into an `AppKey` handle. Consumes this handle (also on failure).
-    /// Throws code "invalid_input" when the delivery carried a root key.
+    /// Throws code "key_kind_mismatch" when the delivery carried a root key.
     #[wasm_bindgen(js_name = intoAppKey)]
     pub fn into_app_key(self) -> JsResult<WasmAppKey> {
         let _scrub = super::ScrubOnDrop;
@@ -344,7 +317,7 @@ impl WasmDeliveredKey {
     }
 
     /// Turns a v1 delivery into a `RootKey` handle. Consumes this handle (also on failure).
-    /// Throws code "invalid_input" when the delivery carried a client app key.
+    /// Throws code "key_kind_mismatch" when the delivery carried a client app key.
     #[wasm_bindgen(js_name = intoRootKey)]
     pub fn into_root_key(self) -> JsResult<WasmRootKey> {
         let _scrub = super::ScrubOnDrop;
@@ -378,10 +351,14 @@ pub fn delivery_epk_v1(jwe: &str, expect: &OpenV1Options) -> JsResult<Vec<u8>> {
 
 /// Split open, step 2 (v2): `z` is the 32-byte ECDH x-coordinate from `deriveBits`. Repeats every
 /// check of step 1, then decrypts and checks the claims. The copy of `z` inside wasm is wiped;
-/// the caller should `fill(0)` its own. Throws the codes of {@link DeliveryKeyPair.openV2}, or
-/// "invalid_length" when `z` is not 32 bytes.
+/// the caller should `fill(0)` its own. Throws the codes of {@link DeliveryKeyPair.openV2},
+/// "invalid_length" when `z` is not 32 bytes, or "invalid_input" when it is not a `Uint8Array`.
 #[wasm_bindgen(js_name = openDeliveryV2WithSecret)]
-pub fn open_delivery_v2_with_secret(jwe: &str, z: &js_sys::Uint8Array, expect: &OpenV2Options) -> JsResult<WasmDeliveredKey> {
+pub fn open_delivery_v2_with_secret(
+    jwe: &str,
+    #[wasm_bindgen(unchecked_param_type = "Uint8Array")] z: &JsValue,
+    expect: &OpenV2Options,
+) -> JsResult<WasmDeliveredKey> {
     let _scrub = super::ScrubOnDrop;
     let e = OpenV2Owned::decode(expect)?;
     let z = shared_secret(z)?;
@@ -389,9 +366,14 @@ pub fn open_delivery_v2_with_secret(jwe: &str, z: &js_sys::Uint8Array, expect: &
 }
 
 /// Split open, step 2 (v1): like {@link openDeliveryV2WithSecret} for a v1 delivery. Throws the
-/// codes of {@link DeliveryKeyPair.openV1}, or "invalid_length" when `z` is not 32 bytes.
+/// codes of {@link DeliveryKeyPair.openV1}, "invalid_length" when `z` is not 32 bytes, or
+/// "invalid_input" when it is not a `Uint8Array`.
 #[wasm_bindgen(js_name = openDeliveryV1WithSecret)]
-pub fn open_delivery_v1_with_secret(jwe: &str, z: &js_sys::Uint8Array, expect: &OpenV1Options) -> JsResult<WasmDeliveredKey> {
+pub fn open_delivery_v1_with_secret(
+    jwe: &str,
+    #[wasm_bindgen(unchecked_param_type = "Uint8Array")] z: &JsValue,
+    expect: &OpenV1Options,
+) -> JsResult<WasmDeliveredKey> {
     let _scrub = super::ScrubOnDrop;
     let e = OpenV1Owned::decode(expect)?;
     let z = shared_secret(z)?;

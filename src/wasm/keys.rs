@@ -9,34 +9,22 @@ use rand_core::OsRng;
 use wasm_bindgen::prelude::*;
 use zeroize::Zeroizing;
 
-use super::opaque::{opt_string_field, string_field};
+use super::args::{self, opt_string_field, string_field};
 use super::{IntoJs, JsResult, WasmExportKey};
 use crate::keys::{self, EnvelopeMeta, RecoverySecret};
 use crate::{AppKey, DataKey, Error, ExportKey, RootKey};
 
+// Option bags: extern types only for their `.d.ts` type; read through `super::args` (never
+// imported getters), so a bad bag or a throwing getter cannot unwind through Rust.
 #[wasm_bindgen]
 extern "C" {
     /// `{ envelopeId, keyId, sub }`: what an envelope is bound to (its AAD).
     #[wasm_bindgen(typescript_type = "{ envelopeId: string; keyId: string; sub: string }")]
     pub type EnvelopeMetaOptions;
-    #[wasm_bindgen(method, getter, js_name = envelopeId)]
-    fn envelope_id(this: &EnvelopeMetaOptions) -> JsValue;
-    #[wasm_bindgen(method, getter, js_name = keyId)]
-    fn key_id(this: &EnvelopeMetaOptions) -> JsValue;
-    #[wasm_bindgen(method, getter)]
-    fn sub(this: &EnvelopeMetaOptions) -> JsValue;
 
     /// `{ sub, keyId, clientId, orgId? }`: the inputs of a Client App Key.
     #[wasm_bindgen(typescript_type = "{ sub: string; keyId: string; clientId: string; orgId?: string }")]
     pub type ClientAppKeyOptions;
-    #[wasm_bindgen(method, getter)]
-    fn sub(this: &ClientAppKeyOptions) -> JsValue;
-    #[wasm_bindgen(method, getter, js_name = keyId)]
-    fn key_id(this: &ClientAppKeyOptions) -> JsValue;
-    #[wasm_bindgen(method, getter, js_name = clientId)]
-    fn client_id(this: &ClientAppKeyOptions) -> JsValue;
-    #[wasm_bindgen(method, getter, js_name = orgId)]
-    fn org_id(this: &ClientAppKeyOptions) -> JsValue;
 }
 
 /// The decoded `{ envelopeId, keyId, sub }` bag; [`Meta::get`] borrows it as the core type.
@@ -50,9 +38,9 @@ impl Meta {
     fn decode(m: &EnvelopeMetaOptions) -> JsResult<Meta> {
         let decode = || -> Result<Meta, Error> {
             Ok(Meta {
-                envelope_id: string_field(m.envelope_id(), "envelopeId")?,
-                key_id: string_field(m.key_id(), "keyId")?,
-                sub: string_field(m.sub(), "sub")?,
+                envelope_id: string_field!(m, "envelopeId")?,
+                key_id: string_field!(m, "keyId")?,
+                sub: string_field!(m, "sub")?,
             })
         };
         decode().js()
@@ -63,11 +51,10 @@ impl Meta {
     }
 }
 
-/// Copies a JS byte array into wasm memory that is wiped on drop.
-pub(crate) fn secret_bytes(a: &js_sys::Uint8Array) -> Zeroizing<Vec<u8>> {
-    let mut out = Zeroizing::new(vec![0u8; a.length() as usize]);
-    a.copy_to(&mut out);
-    out
+/// Copies a JS `Uint8Array` into wasm memory that is wiped on drop (`invalid_input` for
+/// anything else).
+fn secret_bytes(a: &JsValue, what: &'static str) -> JsResult<Zeroizing<Vec<u8>>> {
+    args::bytes(a, what).js()
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -85,7 +72,7 @@ impl WasmExportKey {
 
     /// Opens a legacy `wrapped_drk`.
     /// Throws code "unwrap_failed" (wrong password key, wrong `sub` or tampered),
-    /// "invalid_base64url", "invalid_input" or "invalid_length".
+    /// "invalid_base64url", "ciphertext_truncated" (under 28 bytes) or "invalid_length".
     #[wasm_bindgen(js_name = unwrapRootKey)]
     pub fn unwrap_root_key(&self, wrapped: &str, sub: &str) -> JsResult<WasmRootKey> {
         let _scrub = super::ScrubOnDrop;
@@ -93,7 +80,8 @@ impl WasmExportKey {
     }
 
     /// Seals the root key as a v2 password envelope bound to `{ envelopeId, keyId, sub }`.
-    /// Throws code "invalid_input" (an empty field) or "missing_field".
+    /// Throws code "invalid_input" (an empty or non-string field, or `meta` not an object) or
+    /// "missing_field".
     #[wasm_bindgen(js_name = sealPasswordEnvelope)]
     pub fn seal_password_envelope(&self, root: &WasmRootKey, meta: &EnvelopeMetaOptions) -> JsResult<String> {
         let _scrub = super::ScrubOnDrop;
@@ -103,7 +91,8 @@ impl WasmExportKey {
 
     /// Opens a v2 password envelope (raw or root-key-JSON plaintext).
     /// Throws code "unwrap_failed", "envelope_metadata_mismatch", "invalid_base64url",
-    /// "invalid_input", "invalid_length" or "missing_field".
+    /// "ciphertext_truncated", "plaintext_invalid", "invalid_length", "invalid_input" (a
+    /// non-string field, or `meta` not an object) or "missing_field".
     #[wasm_bindgen(js_name = openPasswordEnvelope)]
     pub fn open_password_envelope(&self, wrapped: &str, meta: &EnvelopeMetaOptions) -> JsResult<WasmRootKey> {
         let _scrub = super::ScrubOnDrop;
@@ -111,8 +100,9 @@ impl WasmExportKey {
         self.0.open_password_envelope(wrapped, &meta.get()).map(WasmRootKey).js()
     }
 
-    /// Opens a password envelope migrated from v1 (`wrapping_alg` "DarkAuth-HKDF-SHA256+A256GCM/v1":
-    /// the same bytes as a `wrapped_drk`). Throws the codes of {@link ExportKey.unwrapRootKey}.
+    /// Opens a password envelope migrated from v1 (`wrapping_alg` "OPAQUE-HKDF-SHA256+A256GCM/v1",
+    /// `envelope_id` "legacy-drk-password:<sub>": the same bytes as a `wrapped_drk`). Throws the
+    /// codes of {@link ExportKey.unwrapRootKey}.
     #[wasm_bindgen(js_name = openMigratedPasswordEnvelope)]
     pub fn open_migrated_password_envelope(&self, wrapped: &str, sub: &str) -> JsResult<WasmRootKey> {
         let _scrub = super::ScrubOnDrop;
@@ -137,19 +127,19 @@ impl WasmExportKey {
 }
 
 /// `b64u` of the v2 password envelope AAD: the `aad` field the server stores with the envelope.
-/// Throws code "missing_field".
+/// Throws code "missing_field" or "invalid_input" (a non-string field, or `meta` not an object).
 #[wasm_bindgen(js_name = passwordEnvelopeAad)]
 pub fn password_envelope_aad(meta: &EnvelopeMetaOptions) -> JsResult<String> {
     Ok(keys::password_envelope_aad_b64u(&Meta::decode(meta)?.get()))
 }
 
-/// `b64u` of the recovery envelope AAD. Throws code "missing_field".
+/// `b64u` of the recovery envelope AAD. Throws code "missing_field" or "invalid_input".
 #[wasm_bindgen(js_name = recoveryEnvelopeAad)]
 pub fn recovery_envelope_aad(meta: &EnvelopeMetaOptions) -> JsResult<String> {
     Ok(keys::recovery_envelope_aad_b64u(&Meta::decode(meta)?.get()))
 }
 
-/// `b64u` of the passkey-PRF envelope AAD. Throws code "missing_field".
+/// `b64u` of the passkey-PRF envelope AAD. Throws code "missing_field" or "invalid_input".
 #[wasm_bindgen(js_name = prfEnvelopeAad)]
 pub fn prf_envelope_aad(meta: &EnvelopeMetaOptions) -> JsResult<String> {
     Ok(keys::prf_envelope_aad_b64u(&Meta::decode(meta)?.get()))
@@ -172,16 +162,16 @@ impl WasmRootKey {
     }
 
     /// Derives the Client App Key for one relying party (and organization, when given).
-    /// Throws code "missing_field".
+    /// Throws code "missing_field" or "invalid_input" (a non-string field, or `c` not an object).
     #[wasm_bindgen(js_name = deriveClientAppKey)]
     pub fn derive_client_app_key(&self, c: &ClientAppKeyOptions) -> JsResult<WasmAppKey> {
         let _scrub = super::ScrubOnDrop;
         let decode = || -> Result<(String, String, String, Option<String>), Error> {
             Ok((
-                string_field(c.sub(), "sub")?,
-                string_field(c.key_id(), "keyId")?,
-                string_field(c.client_id(), "clientId")?,
-                opt_string_field(c.org_id(), "orgId")?,
+                string_field!(c, "sub")?,
+                string_field!(c, "keyId")?,
+                string_field!(c, "clientId")?,
+                opt_string_field!(c, "orgId")?,
             ))
         };
         let (sub, key_id, client_id, org_id) = decode().js()?;
@@ -198,7 +188,8 @@ impl WasmRootKey {
     }
 
     /// **Exports a private key to JavaScript**: opens `wrapped_enc_private_jwk` and returns the
-    /// private JWK JSON string. Throws code "unwrap_failed", "invalid_base64url" or "invalid_input".
+    /// private JWK JSON string. Throws code "unwrap_failed", "invalid_base64url",
+    /// "ciphertext_truncated" or "plaintext_invalid" (not UTF-8).
     #[wasm_bindgen(js_name = unwrapPrivateJwkExport)]
     pub fn unwrap_private_jwk_export(&self, wrapped: &str) -> JsResult<js_sys::JsString> {
         let _scrub = super::ScrubOnDrop;
@@ -236,15 +227,20 @@ pub struct WasmDataKey(pub(crate) DataKey);
 #[wasm_bindgen(js_class = DataKey)]
 impl WasmDataKey {
     /// AES-256-GCM with AAD `{"note_id":itemId}`; returns padded standard base64 of iv‖ct‖tag.
-    /// Throws code "invalid_input".
-    pub fn encrypt(&self, #[wasm_bindgen(js_name = itemId)] item_id: &str, plaintext: &js_sys::Uint8Array) -> JsResult<String> {
+    /// Throws code "invalid_input" (also when `plaintext` is not a `Uint8Array`).
+    pub fn encrypt(
+        &self,
+        #[wasm_bindgen(js_name = itemId)] item_id: &str,
+        #[wasm_bindgen(unchecked_param_type = "Uint8Array")] plaintext: &JsValue,
+    ) -> JsResult<String> {
         let _scrub = super::ScrubOnDrop;
-        let plaintext = secret_bytes(plaintext);
+        let plaintext = secret_bytes(plaintext, "plaintext must be a Uint8Array")?;
         self.0.encrypt(&mut OsRng, item_id, &plaintext).js()
     }
 
     /// Decrypts what {@link DataKey.encrypt} produced for the same `itemId` and returns the
-    /// plaintext. Throws code "unwrap_failed" (wrong key, wrong item or tampered) or "invalid_input".
+    /// plaintext. Throws code "unwrap_failed" (wrong key, wrong item or tampered),
+    /// "invalid_base64" (not canonical padded base64) or "ciphertext_truncated".
     pub fn decrypt(
         &self,
         #[wasm_bindgen(js_name = itemId)] item_id: &str,
@@ -297,7 +293,8 @@ impl WasmRecoveryKey {
     }
 
     /// Seals the root key as a recovery envelope bound to `{ envelopeId, keyId, sub }`.
-    /// Throws code "invalid_input" (an empty field) or "missing_field".
+    /// Throws code "invalid_input" (an empty or non-string field, or `meta` not an object) or
+    /// "missing_field".
     #[wasm_bindgen(js_name = sealEnvelope)]
     pub fn seal_envelope(&self, root: &WasmRootKey, meta: &EnvelopeMetaOptions) -> JsResult<String> {
         let _scrub = super::ScrubOnDrop;
@@ -306,7 +303,8 @@ impl WasmRecoveryKey {
     }
 
     /// Opens a recovery envelope. Throws code "unwrap_failed", "invalid_base64url",
-    /// "invalid_input", "invalid_length" or "missing_field".
+    /// "ciphertext_truncated", "invalid_length", "invalid_input" (a non-string field, or `meta`
+    /// not an object) or "missing_field".
     #[wasm_bindgen(js_name = openEnvelope)]
     pub fn open_envelope(&self, wrapped: &str, meta: &EnvelopeMetaOptions) -> JsResult<WasmRootKey> {
         let _scrub = super::ScrubOnDrop;
@@ -321,31 +319,34 @@ impl WasmRecoveryKey {
 
 /// Seals the root key under a WebAuthn PRF output for one credential. The copy of `prfOutput`
 /// made inside wasm is wiped; the caller should `fill(0)` its own.
-/// Throws code "invalid_input" (empty PRF output, credential id or field) or "missing_field".
+/// Throws code "invalid_input" (empty PRF output, credential id or field; `prfOutput` not a
+/// `Uint8Array`; `meta` not an object) or "missing_field".
 #[wasm_bindgen(js_name = sealPrfEnvelope)]
 pub fn seal_prf_envelope(
-    #[wasm_bindgen(js_name = prfOutput)] prf_output: &js_sys::Uint8Array,
+    #[wasm_bindgen(js_name = prfOutput, unchecked_param_type = "Uint8Array")] prf_output: &JsValue,
     #[wasm_bindgen(js_name = credentialId)] credential_id: &str,
     root: &WasmRootKey,
     meta: &EnvelopeMetaOptions,
 ) -> JsResult<String> {
     let _scrub = super::ScrubOnDrop;
     let meta = Meta::decode(meta)?;
-    let prf = secret_bytes(prf_output);
+    let prf = secret_bytes(prf_output, "prfOutput must be a Uint8Array")?;
     keys::seal_prf_envelope(&mut OsRng, &prf, credential_id, &root.0, &meta.get()).js()
 }
 
 /// Opens a passkey-PRF envelope. Throws code "unwrap_failed", "invalid_base64url",
-/// "invalid_input", "invalid_length" or "missing_field".
+/// "ciphertext_truncated", "invalid_length", "invalid_input" (empty PRF output or credential
+/// id; `prfOutput` not a `Uint8Array`; a non-string field or `meta` not an object) or
+/// "missing_field".
 #[wasm_bindgen(js_name = openPrfEnvelope)]
 pub fn open_prf_envelope(
-    #[wasm_bindgen(js_name = prfOutput)] prf_output: &js_sys::Uint8Array,
+    #[wasm_bindgen(js_name = prfOutput, unchecked_param_type = "Uint8Array")] prf_output: &JsValue,
     #[wasm_bindgen(js_name = credentialId)] credential_id: &str,
     wrapped: &str,
     meta: &EnvelopeMetaOptions,
 ) -> JsResult<WasmRootKey> {
     let _scrub = super::ScrubOnDrop;
     let meta = Meta::decode(meta)?;
-    let prf = secret_bytes(prf_output);
+    let prf = secret_bytes(prf_output, "prfOutput must be a Uint8Array")?;
     keys::open_prf_envelope(&prf, credential_id, wrapped, &meta.get()).map(WasmRootKey).js()
 }

@@ -4,6 +4,7 @@
 //! Every failure becomes a JS `Error` named `ZkAuthError` with a stable `.code`.
 
 mod alloc;
+mod args;
 mod opaque;
 mod keys;
 mod delivery;

@@ -5,46 +5,26 @@ use rand_core::OsRng;
 use wasm_bindgen::prelude::*;
 use zeroize::Zeroizing;
 
+use super::args::{number_field, opt_string_field, string_field};
 use super::{object, IntoJs, JsResult};
 use crate::opaque::{self, OpaqueClient as CoreClient, Profile};
 use crate::{Error, ExportKey, SessionKey};
 
 #[wasm_bindgen]
 extern "C" {
-    /// `{ memoryKib, iterations, parallelism, serverIdentity, context? }`
+    /// `{ memoryKib, iterations, parallelism, serverIdentity, context? }`. Read through
+    /// [`super::args`] (never imported getters), so a bad bag cannot unwind through Rust.
     #[wasm_bindgen(typescript_type = "{ memoryKib: number; iterations: number; parallelism: number; serverIdentity: string; context?: string }")]
     pub type Argon2Options;
-    #[wasm_bindgen(method, getter, js_name = memoryKib)]
-    fn memory_kib(this: &Argon2Options) -> JsValue;
-    #[wasm_bindgen(method, getter)]
-    fn iterations(this: &Argon2Options) -> JsValue;
-    #[wasm_bindgen(method, getter)]
-    fn parallelism(this: &Argon2Options) -> JsValue;
-    #[wasm_bindgen(method, getter, js_name = serverIdentity)]
-    fn server_identity(this: &Argon2Options) -> JsValue;
-    #[wasm_bindgen(method, getter)]
-    fn context(this: &Argon2Options) -> JsValue;
 }
 
-pub(crate) fn u32_field(v: JsValue, name: &'static str) -> Result<u32, Error> {
-    let n = v.as_f64().ok_or(Error::MissingField(name))?;
+/// A whole, non-negative cost parameter that fits in a `u32`; `invalid_profile` otherwise.
+fn cost(n: f64) -> Result<u32, Error> {
     if n.fract() != 0.0 || !(0.0..=f64::from(u32::MAX)).contains(&n) {
         return Err(Error::InvalidProfile("numbers must be whole and non-negative"));
     }
     // Checked above: a whole number within u32's range.
     Ok(n as u32)
-}
-
-pub(crate) fn string_field(v: JsValue, name: &'static str) -> Result<String, Error> {
-    v.as_string().ok_or(Error::MissingField(name))
-}
-
-pub(crate) fn opt_string_field(v: JsValue, name: &'static str) -> Result<Option<String>, Error> {
-    if v.is_undefined() || v.is_null() {
-        Ok(None)
-    } else {
-        string_field(v, name).map(Some)
-    }
 }
 
 /// A KSF profile. Both sides of a deployment must use the same one.
@@ -58,15 +38,17 @@ impl WasmProfile {
         WasmProfile(Profile::darkauth())
     }
 
-    /// Argon2id with caller-chosen cost. Throws code "invalid_profile" or "missing_field".
+    /// Argon2id with caller-chosen cost. Throws code "invalid_profile" (cost out of range),
+    /// "missing_field" (a required field is absent) or "invalid_input" (`o` is not an object, or
+    /// a field has the wrong type).
     pub fn argon2id(o: &Argon2Options) -> JsResult<WasmProfile> {
         let build = || -> Result<Profile, Error> {
-            let context = opt_string_field(o.context(), "context")?.unwrap_or_default();
+            let context = opt_string_field!(o, "context")?.unwrap_or_default();
             Profile::argon2id(
-                u32_field(o.memory_kib(), "memoryKib")?,
-                u32_field(o.iterations(), "iterations")?,
-                u32_field(o.parallelism(), "parallelism")?,
-                &string_field(o.server_identity(), "serverIdentity")?,
+                cost(number_field!(o, "memoryKib")?)?,
+                cost(number_field!(o, "iterations")?)?,
+                cost(number_field!(o, "parallelism")?)?,
+                &string_field!(o, "serverIdentity")?,
                 &context,
             )
         };

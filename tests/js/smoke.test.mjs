@@ -59,3 +59,127 @@ test('the web build also loads in Node with init(bytes)', async () => {
   await web.init(bytes);
   assert.equal(web.hashB64u('abc'), 'ungWv48Bz-pBQUDeXa4iI7ADYaOWF3qctBD_YfIAFa0');
 });
+
+// ---- the wasm/JS boundary: no JS exception may unwind through a binding ----------------------
+
+const isCode = (...codes) => (e) => e instanceof zk.ZkAuthError && codes.includes(e.code);
+const META = { envelopeId: 'env_1', keyId: 'ark_1', sub: 'u1' };
+const CAK = { sub: 'u1', keyId: 'ark_1', clientId: 'app' };
+const SEAL = { sub: 'u1', clientId: 'app', requestId: 'r1', state: 'st', redirectUri: 'https://app.example/cb', keyId: 'ark_1' };
+const openBag = (s) => ({ zkKeyHash: s.zkKeyHash, clientId: 'app', redirectUri: 'https://app.example/cb', state: 'st' });
+const throwing = (name) => ({ ...META, get [name]() { throw new Error('getter threw'); } });
+
+test('bad option bags throw ZkAuthError and leave every handle usable and freeable', () => {
+  const rk = zk.RootKey.generate();
+  assert.throws(() => rk.deriveClientAppKey(undefined), isCode('invalid_input'));
+  assert.throws(() => rk.deriveClientAppKey(null), isCode('invalid_input'));
+  assert.throws(() => rk.deriveClientAppKey('sub'), isCode('invalid_input'));
+  assert.throws(() => rk.deriveClientAppKey({ ...CAK, get clientId() { throw new Error('x'); } }), isCode('invalid_input'));
+  assert.throws(() => rk.deriveClientAppKey(new Proxy({}, { get() { throw new Error('trap'); } })), isCode('invalid_input'));
+  const app = rk.deriveClientAppKey(CAK); // rk is not left borrowed
+
+  const dk = app.deriveDataKey('n');
+  const notBytes = { undefined, null: null, string: 'text', array: [1, 2], arrayLike: { length: 1, 0: 1 },
+    forged: Object.create(Uint8Array.prototype), proxy: new Proxy(new Uint8Array(4), {}) };
+  for (const [what, bad] of Object.entries(notBytes)) assert.throws(() => dk.encrypt('n', bad), isCode('invalid_input'), what);
+  const own = new Uint8Array([1, 2, 3]);
+  Object.defineProperty(own, 'length', { get() { throw new Error('own length'); } });
+  assert.equal(Buffer.from(dk.decrypt('n', dk.encrypt('n', own))).toString('hex'), '010203'); // built-in length, not the own getter
+  const detached = new Uint8Array(8);
+  structuredClone(detached.buffer, { transfer: [detached.buffer] });
+  assert.throws(() => dk.encrypt('n', detached), isCode('invalid_input'));
+  assert.deepEqual([...dk.decrypt('n', dk.encrypt('n', new Uint8Array([7, 8])))], [7, 8]);
+
+  const kp = zk.DeliveryKeyPair.generate();
+  assert.throws(() => kp.openV2('x', null), isCode('invalid_input'));
+  assert.throws(() => kp.openV2('x', undefined), isCode('invalid_input'));
+  assert.throws(() => kp.openV1('x', 5), isCode('invalid_input'));
+  const sealed = zk.sealDeliveryV2(app, kp.zkPub, SEAL);
+  assert.equal(kp.openV2(sealed.jwe, openBag(sealed)).kind, 'client_app_key');
+  assert.throws(() => zk.sealDeliveryV2(app, kp.zkPub, undefined), isCode('invalid_input'));
+  assert.throws(() => zk.deliveryEpkV2(sealed.jwe, null), isCode('invalid_input'));
+  assert.throws(() => zk.openDeliveryV2WithSecret(sealed.jwe, undefined, openBag(sealed)), isCode('invalid_input'));
+  assert.throws(() => zk.openDeliveryV2WithSecret(sealed.jwe, new Uint8Array(31), openBag(sealed)), isCode('invalid_length'));
+
+  const rec = zk.RecoveryKey.generate();
+  const rk2 = zk.RootKey.generate();
+  assert.throws(() => rec.sealEnvelope(rk2, throwing('envelopeId')), isCode('invalid_input'));
+  assert.throws(() => rec.openEnvelope('AAAA', throwing('sub')), isCode('invalid_input'));
+  assert.throws(() => zk.passwordEnvelopeAad(undefined), isCode('invalid_input'));
+  assert.throws(() => zk.sealPrfEnvelope(undefined, 'cred', rk2, META), isCode('invalid_input'));
+  assert.throws(() => zk.sealPrfEnvelope(new Uint8Array(32), 'cred', rk2, null), isCode('invalid_input'));
+  assert.throws(() => zk.OpaqueProfile.argon2id(undefined), isCode('invalid_input'));
+  const wrapped = rec.sealEnvelope(rk2, META); // rec and rk2 are not left borrowed
+  rec.openEnvelope(wrapped, META).free();
+
+  for (const h of [rk, app, dk, kp, rec, rk2]) assert.doesNotThrow(() => h.free());
+  assert.throws(() => rk.deriveClientAppKey(CAK), isCode('key_released')); // released, not "borrowed"
+});
+
+test('present-but-wrong-type fields are invalid_input; absent ones missing_field', () => {
+  const rk = zk.RootKey.generate();
+  assert.throws(() => rk.deriveClientAppKey({ ...CAK, sub: 1 }), isCode('invalid_input'));
+  assert.throws(() => rk.deriveClientAppKey({ ...CAK, orgId: 7 }), isCode('invalid_input'));
+  assert.throws(() => rk.deriveClientAppKey({ ...CAK, sub: undefined }), isCode('missing_field'));
+  assert.throws(() => rk.deriveClientAppKey({ ...CAK, sub: null }), isCode('missing_field'));
+  const argon = { memoryKib: 1024, iterations: 1, parallelism: 1, serverIdentity: 's' };
+  assert.throws(() => zk.OpaqueProfile.argon2id({ ...argon, memoryKib: '1024' }), isCode('invalid_input'));
+  assert.throws(() => zk.OpaqueProfile.argon2id({ ...argon, serverIdentity: {} }), isCode('invalid_input'));
+  const kp = zk.DeliveryKeyPair.generate();
+  const app = rk.deriveClientAppKey(CAK);
+  const s = zk.sealDeliveryV2(app, kp.zkPub, SEAL);
+  assert.throws(() => kp.openV2(s.jwe, { ...openBag(s), now: '1' }), isCode('invalid_input'));
+  assert.throws(() => zk.sealDeliveryV2(app, kp.zkPub, { ...SEAL, iat: 'now' }), isCode('invalid_input'));
+  assert.throws(() => kp.openV2(s.jwe, { ...openBag(s), zkKeyHash: undefined }), isCode('missing_field'));
+  for (const h of [rk, kp, app]) h.free();
+});
+
+test('openV2 checks the token response zkKeyKind/zkKeyVersion when given', () => {
+  const rk = zk.RootKey.generate();
+  const app = rk.deriveClientAppKey(CAK);
+  const kp = zk.DeliveryKeyPair.generate();
+  const s = zk.sealDeliveryV2(app, kp.zkPub, SEAL);
+  assert.throws(() => kp.openV2(s.jwe, { ...openBag(s), zkKeyKind: 'root_key' }), isCode('key_kind_mismatch'));
+  assert.throws(() => kp.openV2(s.jwe, { ...openBag(s), zkKeyVersion: 'v1' }), isCode('version_mismatch'));
+  assert.throws(() => zk.deliveryEpkV2(s.jwe, { ...openBag(s), zkKeyKind: 'root_key' }), isCode('key_kind_mismatch'));
+  assert.throws(() => kp.openV2(s.jwe, { ...openBag(s), zkKeyKind: 1 }), isCode('invalid_input'));
+  // The key pair stays usable after a refusal (by design); the app frees it after the callback.
+  const key = kp.openV2(s.jwe, { ...openBag(s), zkKeyKind: 'client_app_key', zkKeyVersion: 'v2' });
+  assert.equal(key.kind, 'client_app_key');
+  for (const h of [rk, app, kp, key]) h.free();
+});
+
+test('free() and [Symbol.dispose]() are no-ops on a freed or consumed handle', () => {
+  const rk = zk.RootKey.generate();
+  rk.free();
+  assert.doesNotThrow(() => rk.free());
+  assert.doesNotThrow(() => rk[Symbol.dispose]());
+  const rk2 = zk.RootKey.generate();
+  rk2[Symbol.dispose]();
+  assert.doesNotThrow(() => rk2.free());
+  assert.throws(() => rk2.deriveDataKey('x'), isCode('key_released'));
+  // A consumed handle (by-value method) too.
+  const kp = zk.DeliveryKeyPair.generate();
+  const app = zk.RootKey.generate().deriveClientAppKey(CAK);
+  const s = zk.sealDeliveryV2(app, kp.zkPub, SEAL);
+  const delivered = kp.openV2(s.jwe, openBag(s));
+  const appKey = delivered.intoAppKey();
+  assert.doesNotThrow(() => delivered.free());
+  assert.throws(() => delivered.exportRawKey(), isCode('key_released'));
+  assert.equal(zk.AppKey.prototype.free, zk.AppKey.prototype[Symbol.dispose]);
+  for (const h of [kp, app, appKey]) h.free();
+});
+
+test('glue argument errors and wasm traps are ZkAuthErrors too', async () => {
+  const rk = zk.RootKey.generate();
+  assert.throws(() => rk.deriveDataKey(undefined), isCode('invalid_input'));
+  assert.throws(() => zk.sealDeliveryV2({}, 'x', SEAL), isCode('invalid_input')); // not an AppKey handle
+  assert.throws(() => zk.hashB64u(undefined), isCode('invalid_input'));
+  rk.deriveDataKey('still usable').free();
+  rk.free();
+  const { mapError } = await import(new URL('./node_modules/zkauth/common.js', import.meta.url));
+  const trap = mapError(new WebAssembly.RuntimeError('unreachable'));
+  assert.ok(trap instanceof zk.ZkAuthError);
+  assert.equal(trap.code, 'internal_error');
+  assert.match(trap.message, /trapped; reload/);
+});
