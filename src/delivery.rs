@@ -31,7 +31,7 @@ use sha2::{Digest, Sha256};
 use zeroize::{Zeroize, Zeroizing};
 use zkauth_verify::{
     b64u, check_hash_binding, check_v1_header, check_v2_claims, hash_b64u, parse_compact_jwe, public_jwk_json,
-    v1_header_json, v2_header_json, validate_zk_pub, CompactJwe, ExpectV1, ExpectV2, JweVersion, V2Checked, KEY_KIND_CLIENT_APP_KEY,
+    v1_header_json, v2_header_json, validate_zk_pub, CompactJwe, JweVersion, V2Checked, KEY_KIND_CLIENT_APP_KEY,
     TYP_CLIENT_KEY, V2_LIFETIME_SECS,
 };
 
@@ -231,53 +231,11 @@ pub fn seal_delivery_v1<R: CryptoRng + RngCore>(rng: &mut R, root: &RootKey, zk_
 // Open (app side)
 // ---------------------------------------------------------------------------------------------
 
-/// What the app expects of a v2 delivery (wire profile §4.7 and §0).
-#[derive(Debug, Clone, Copy, Default)]
-pub struct OpenV2<'a> {
-    /// `zk_key_hash` from the token response; compared in constant time before anything else.
-    pub zk_key_hash: &'a str,
-    pub client_id: &'a str,
-    pub redirect_uri: &'a str,
-    /// The state the RP sent; `None` means no state (hash of "").
-    pub state: Option<&'a str>,
-    /// The ID token `sub`, when known.
-    pub sub: Option<&'a str>,
-    /// When given, the claim must be present and equal.
-    pub request_id: Option<&'a str>,
-    /// When given, the claim must be present and equal.
-    pub org_id: Option<&'a str>,
-    /// Unix seconds.
-    pub now: i64,
-    /// `zk_key_kind` from the token response, when the RP has it; must be `client_app_key`.
-    pub zk_key_kind: Option<&'a str>,
-    /// `zk_key_version` from the token response, when the RP has it; must be `v2`.
-    pub zk_key_version: Option<&'a str>,
-}
-
-/// What the app expects of a v1 delivery.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct OpenV1<'a> {
-    /// `zk_drk_hash` from the token response; checked when present.
-    pub drk_hash: Option<&'a str>,
-    pub sub: Option<&'a str>,
-    pub client_id: Option<&'a str>,
-}
-
-impl<'a> OpenV2<'a> {
-    fn expect(&self) -> ExpectV2<'a> {
-        ExpectV2 {
-            client_id: self.client_id,
-            redirect_uri: self.redirect_uri,
-            state: self.state,
-            sub: self.sub,
-            request_id: self.request_id,
-            org_id: self.org_id,
-            now: self.now,
-            zk_key_kind: self.zk_key_kind,
-            zk_key_version: self.zk_key_version,
-        }
-    }
-}
+/// What the app expects of a v2 delivery: zkauth-verify's [`ExpectV2`], so the SDK and every
+/// server apply one definition.
+pub use zkauth_verify::ExpectV2 as OpenV2;
+/// What the app expects of a v1 delivery: zkauth-verify's [`zkauth_verify::ExpectV1`].
+pub use zkauth_verify::ExpectV1 as OpenV1;
 
 /// Which key a delivery carried.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -371,7 +329,7 @@ impl fmt::Debug for DeliveredKey {
 /// Hash binding, then header allow-list and `epk` (inside `parse_compact_jwe`).
 fn prepare_v2<'j>(jwe: &'j str, e: &OpenV2<'_>) -> Result<CompactJwe<'j>, Error> {
     // §4.7 step 5: the token response's kind and version first, then the hash binding.
-    zkauth_verify::check_token_response_v2(&e.expect())?;
+    zkauth_verify::check_token_response_v2(e)?;
     check_hash_binding(jwe, e.zk_key_hash, "zk_key_hash")?;
     Ok(parse_compact_jwe(jwe, JweVersion::V2)?)
 }
@@ -386,7 +344,7 @@ fn prepare_v1<'j>(jwe: &'j str, e: &OpenV1<'_>) -> Result<CompactJwe<'j>, Error>
 /// AEAD, then the ordered v2 claim checks.
 fn finish_v2(parsed: &CompactJwe<'_>, z: &[u8; 32], e: &OpenV2<'_>) -> Result<DeliveredKey, Error> {
     let payload = decrypt_parsed(parsed, z)?;
-    let V2Checked { sub, key_id, cak } = check_v2_claims(&payload, &e.expect())?;
+    let V2Checked { sub, key_id, cak } = check_v2_claims(&payload, e)?;
     Ok(DeliveredKey::new(DeliveredKind::ClientAppKey, Some(key_id), Some(sub), &cak))
 }
 
@@ -395,7 +353,7 @@ fn finish_v1(parsed: &CompactJwe<'_>, z: &[u8; 32], e: &OpenV1<'_>) -> Result<De
     let payload = decrypt_parsed(parsed, z)?;
     let drk = <&[u8; 32]>::try_from(payload.as_slice())
         .map_err(|_| zkauth_verify::Error::InvalidLength { what: "v1 root key payload", expected: 32, actual: payload.len() })?;
-    check_v1_header(&parsed.header, &ExpectV1 { sub: e.sub, client_id: e.client_id })?;
+    check_v1_header(&parsed.header, e)?;
     Ok(DeliveredKey::new(DeliveredKind::RootKey, None, parsed.header.sub.clone(), drk))
 }
 

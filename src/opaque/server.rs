@@ -134,9 +134,7 @@ impl ServerSetup {
 impl StoredRecord {
     /// Validates an uploaded RegistrationRecord (exactly 129 bytes, valid public key) and binds it to `profile`.
     pub fn new(profile: &Profile, record: &str) -> Result<Self, Error> {
-        let bytes = decode_message(record, len::REGISTRATION_RECORD, "registration record")?;
-        RegistrationUpload::<Suite>::deserialize(&bytes).map_err(|_| Error::OpaqueMessageInvalid("registration record"))?;
-        Ok(StoredRecord { record: bytes, profile: profile.descriptor() })
+        Self::from_parts(record, &profile.descriptor())
     }
 
     /// Restores a record read from storage (as written by [`StoredRecord::record_b64u`] and [`StoredRecord::profile`]).

@@ -49,15 +49,22 @@ pub struct DeliveryClaimsV2 {
     pub exp: i64,
 }
 
-/// What the relying party expects of a v2 delivery.
-#[derive(Debug, Clone, Default)]
+/// What the relying party expects of a v2 delivery (wire profile §4.7 and §0). The SDK's
+/// `delivery::OpenV2` is this type.
+#[derive(Debug, Clone, Copy, Default)]
 pub struct ExpectV2<'a> {
+    /// `zk_key_hash` from the token response: `b64u(SHA-256(jwe))`, compared in constant time
+    /// ([`crate::check_hash_binding`]) before the JWE is parsed.
+    pub zk_key_hash: &'a str,
     pub client_id: &'a str,
     pub redirect_uri: &'a str,
     /// The state the RP sent; `None` means no state (hash of "").
     pub state: Option<&'a str>,
+    /// The ID token `sub`, when known.
     pub sub: Option<&'a str>,
+    /// When given, the claim must be present and equal.
     pub request_id: Option<&'a str>,
+    /// When given, the claim must be present and equal.
     pub org_id: Option<&'a str>,
     /// Unix seconds.
     pub now: i64,
@@ -67,10 +74,14 @@ pub struct ExpectV2<'a> {
     pub zk_key_version: Option<&'a str>,
 }
 
-/// What the relying party expects of a v1 delivery header.
-#[derive(Debug, Clone, Default)]
+/// What the relying party expects of a v1 delivery. The SDK's `delivery::OpenV1` is this type.
+#[derive(Debug, Clone, Copy, Default)]
 pub struct ExpectV1<'a> {
+    /// `zk_drk_hash` from the token response; checked when present.
+    pub drk_hash: Option<&'a str>,
+    /// Checked against the header's `sub` when given.
     pub sub: Option<&'a str>,
+    /// Checked against the header's `client_id` when given.
     pub client_id: Option<&'a str>,
 }
 
@@ -184,6 +195,7 @@ mod tests {
 
     fn expect() -> ExpectV2<'static> {
         ExpectV2 {
+            zk_key_hash: "",
             client_id: "app",
             redirect_uri: "https://app/cb",
             state: Some("st"),
@@ -262,9 +274,9 @@ mod tests {
     #[test]
     fn v1_header() {
         let h = JweHeader { sub: Some("s".into()), client_id: Some("c".into()) };
-        assert!(check_v1_header(&h, &ExpectV1 { sub: Some("s"), client_id: Some("c") }).is_ok());
+        assert!(check_v1_header(&h, &ExpectV1 { sub: Some("s"), client_id: Some("c"), drk_hash: None }).is_ok());
         assert!(check_v1_header(&h, &ExpectV1::default()).is_ok());
-        assert_eq!(check_v1_header(&h, &ExpectV1 { sub: Some("x"), client_id: None }), Err(Error::SubMismatch));
-        assert_eq!(check_v1_header(&h, &ExpectV1 { sub: None, client_id: Some("x") }), Err(Error::ClientIdMismatch));
+        assert_eq!(check_v1_header(&h, &ExpectV1 { sub: Some("x"), ..Default::default() }), Err(Error::SubMismatch));
+        assert_eq!(check_v1_header(&h, &ExpectV1 { client_id: Some("x"), ..Default::default() }), Err(Error::ClientIdMismatch));
     }
 }
