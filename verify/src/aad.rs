@@ -23,6 +23,26 @@ pub enum EnvelopeType {
     Recovery,
 }
 
+impl EnvelopeType {
+    /// Every type, in the order of the wire profile's table.
+    pub const ALL: [EnvelopeType; 4] = [EnvelopeType::Password, EnvelopeType::PasskeyPrf, EnvelopeType::TrustedDevice, EnvelopeType::Recovery];
+
+    /// The wire name (`password`, `passkey_prf`, `trusted_device`, `recovery`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EnvelopeType::Password => "password",
+            EnvelopeType::PasskeyPrf => "passkey_prf",
+            EnvelopeType::TrustedDevice => "trusted_device",
+            EnvelopeType::Recovery => "recovery",
+        }
+    }
+
+    /// The type with this wire name; `None` for anything else.
+    pub fn from_name(name: &str) -> Option<EnvelopeType> {
+        EnvelopeType::ALL.into_iter().find(|t| t.as_str() == name)
+    }
+}
+
 /// The AAD members, serialized in exactly this order.
 #[derive(Debug, Clone, Serialize)]
 pub struct EnvelopeAad<'a> {
@@ -39,6 +59,12 @@ pub struct EnvelopeAad<'a> {
 pub fn envelope_aad(aad: &EnvelopeAad<'_>) -> String {
     // Serializing a struct of strings cannot fail; the fallback is unreachable.
     serde_json::to_string(aad).unwrap_or_default()
+}
+
+/// The server-side check (§3.5): `given_b64u` must be exactly `b64u` of the canonical AAD
+/// for these members, compared in constant time.
+pub fn envelope_aad_matches(given_b64u: &str, aad: &EnvelopeAad<'_>) -> bool {
+    crate::ct_eq_str(given_b64u, &crate::b64u::encode(envelope_aad(aad).as_bytes()))
 }
 
 #[cfg(test)]
@@ -59,6 +85,15 @@ mod tests {
             r#"{"envelope_id":"env_1","key_id":"ark_2","sub":"sub3","type":"password","wrapping_alg":"OPAQUE-HKDF-SHA256+A256GCM/v2"}"#
         );
         let b = EnvelopeAad { envelope_type: EnvelopeType::PasskeyPrf, sub: "a\"b\\c\n\u{1}é/", ..a };
+        for t in EnvelopeType::ALL {
+            assert_eq!(EnvelopeType::from_name(t.as_str()), Some(t));
+            assert_eq!(serde_json::to_string(&t).unwrap_or_default(), format!("\"{}\"", t.as_str()));
+        }
+        assert_eq!(EnvelopeType::from_name("Password"), None);
+        let good = crate::b64u::encode(envelope_aad(&a).as_bytes());
+        assert!(envelope_aad_matches(&good, &a));
+        assert!(!envelope_aad_matches(&good, &b));
+        assert!(!envelope_aad_matches(&format!("{good}A"), &a));
         assert_eq!(
             envelope_aad(&b),
             r#"{"envelope_id":"env_1","key_id":"ark_2","sub":"a\"b\\c\n\u0001é/","type":"passkey_prf","wrapping_alg":"OPAQUE-HKDF-SHA256+A256GCM/v2"}"#

@@ -13,7 +13,7 @@ mod hash;
 mod jwe;
 mod jwk;
 
-pub use aad::{envelope_aad, EnvelopeAad, EnvelopeType, WRAPPING_ALG_PASSKEY_PRF, WRAPPING_ALG_PASSWORD_V1, WRAPPING_ALG_PASSWORD_V2, WRAPPING_ALG_RECOVERY, WRAPPING_ALG_TRUSTED_DEVICE};
+pub use aad::{envelope_aad, envelope_aad_matches, EnvelopeAad, EnvelopeType, WRAPPING_ALG_PASSKEY_PRF, WRAPPING_ALG_PASSWORD_V1, WRAPPING_ALG_PASSWORD_V2, WRAPPING_ALG_RECOVERY, WRAPPING_ALG_TRUSTED_DEVICE};
 pub use claims::{
     check_time_window, check_token_response_v2, check_v1_header, check_v2_claims, Aud, DeliveryClaimsV2, ExpectV1, ExpectV2, V2Checked, KEY_KIND_CLIENT_APP_KEY,
     MAX_FUTURE_SKEW_SECS, MAX_LIFETIME_SECS, TYP_CLIENT_KEY, V2_LIFETIME_SECS,
