@@ -1,0 +1,79 @@
+//! First-party sessions: stored by `b64u(SHA-256(id))`, listed by a random public handle.
+
+use super::Store;
+
+/// A live session as stored. The cookie value itself is never stored.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct SessionRow {
+    pub id_hash: String,
+    pub handle: String,
+    pub sub: String,
+    pub created_at: i64,
+    pub last_seen_at: i64,
+    pub absolute_expires_at: i64,
+}
+
+const COLUMNS: &str = "id_hash, handle, sub, created_at, last_seen_at, absolute_expires_at";
+
+impl Store {
+    pub async fn create_session(&self, s: &SessionRow) -> Result<(), sqlx::Error> {
+        sqlx::query("INSERT INTO sessions (id_hash, handle, sub, created_at, last_seen_at, absolute_expires_at) VALUES ($1, $2, $3, $4, $5, $6)")
+            .bind(&s.id_hash)
+            .bind(&s.handle)
+            .bind(&s.sub)
+            .bind(s.created_at)
+            .bind(s.last_seen_at)
+            .bind(s.absolute_expires_at)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// The session if it is alive at `now` (not past the absolute timeout, and seen within
+    /// `idle_secs`); sliding: `last_seen_at` moves forward at most once a minute.
+    pub async fn live_session(&self, id_hash: &str, now: i64, idle_secs: i64) -> Result<Option<SessionRow>, sqlx::Error> {
+        let row: Option<SessionRow> = sqlx::query_as(&format!(
+            "SELECT {COLUMNS} FROM sessions WHERE id_hash = $1 AND absolute_expires_at > $2 AND last_seen_at > $3"
+        ))
+        .bind(id_hash)
+        .bind(now)
+        .bind(now - idle_secs)
+        .fetch_optional(&self.pool)
+        .await?;
+        if let Some(s) = &row {
+            if now - s.last_seen_at >= 60 {
+                sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE id_hash = $2").bind(now).bind(id_hash).execute(&self.pool).await?;
+            }
+        }
+        Ok(row)
+    }
+
+    /// Ends one session; true if it existed.
+    pub async fn delete_session(&self, id_hash: &str) -> Result<bool, sqlx::Error> {
+        let r = sqlx::query("DELETE FROM sessions WHERE id_hash = $1").bind(id_hash).execute(&self.pool).await?;
+        Ok(r.rows_affected() > 0)
+    }
+
+    /// Ends one of the user's sessions by its public handle; true if it existed.
+    pub async fn delete_session_by_handle(&self, sub: &str, handle: &str) -> Result<bool, sqlx::Error> {
+        let r = sqlx::query("DELETE FROM sessions WHERE sub = $1 AND handle = $2").bind(sub).bind(handle).execute(&self.pool).await?;
+        Ok(r.rows_affected() > 0)
+    }
+
+    /// Ends every session of the user; returns how many.
+    pub async fn delete_sessions_of(&self, sub: &str) -> Result<u64, sqlx::Error> {
+        let r = sqlx::query("DELETE FROM sessions WHERE sub = $1").bind(sub).execute(&self.pool).await?;
+        Ok(r.rows_affected())
+    }
+
+    pub async fn sessions_of(&self, sub: &str, now: i64, idle_secs: i64) -> Result<Vec<SessionRow>, sqlx::Error> {
+        sqlx::query_as(&format!(
+            "SELECT {COLUMNS} FROM sessions WHERE sub = $1 AND absolute_expires_at > $2 AND last_seen_at > $3 ORDER BY created_at"
+        ))
+        .bind(sub)
+        .bind(now)
+        .bind(now - idle_secs)
+        .fetch_all(&self.pool)
+        .await
+    }
+}
