@@ -1,0 +1,379 @@
+//! Server configuration: a TOML file, overridden by `ZKAUTH_*` environment variables and then
+//! by command-line flags. Every value is checked before the port is bound; an error names the
+//! key and the file.
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use zkauth::opaque::Profile;
+
+/// A configuration error: which key, in which file, and why. `main` prints it and exits 2.
+#[derive(Debug, thiserror::Error)]
+#[error("{file}: {key}: {why}")]
+pub struct ConfigError {
+    pub file: String,
+    pub key: String,
+    pub why: String,
+}
+
+fn err(file: &str, key: impl Into<String>, why: impl Into<String>) -> ConfigError {
+    ConfigError { file: file.to_string(), key: key.into(), why: why.into() }
+}
+
+/// The file as written. Unknown keys are errors, so a typo never silently weakens a setting.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    issuer: Option<String>,
+    listen: Option<String>,
+    data_dir: Option<PathBuf>,
+    database: Option<String>,
+    #[serde(default)]
+    opaque_profile: Option<String>,
+    argon2id: Option<Argon2Params>,
+    #[serde(default)]
+    session: SessionConfig,
+    #[serde(default)]
+    rate_limits: RateLimits,
+    /// `"passphrase"` (default: Argon2id of `ZKAUTH_KEK_PASSPHRASE`).
+    kek: Option<String>,
+    #[serde(default)]
+    partitioned_cookies: bool,
+    #[serde(default)]
+    frame_ancestors: Vec<String>,
+    /// Folder served at `/` (the login page); none by default.
+    login_page_dir: Option<PathBuf>,
+    /// `"text"` (default) or `"json"`.
+    log_format: Option<String>,
+    /// Address of the `/metrics` listener; off when absent.
+    metrics_listen: Option<String>,
+    #[serde(default)]
+    clients: Vec<ClientConfig>,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Argon2Params {
+    pub memory_kib: u32,
+    pub iterations: u32,
+    pub parallelism: u32,
+}
+
+/// Session lifetimes in seconds.
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SessionConfig {
+    pub idle_timeout_secs: i64,
+    pub absolute_timeout_secs: i64,
+}
+
+impl Default for SessionConfig {
+    fn default() -> Self {
+        SessionConfig { idle_timeout_secs: 30 * 60, absolute_timeout_secs: 8 * 3600 }
+    }
+}
+
+/// Token-bucket limits: `burst` attempts at once, refilled at `per_minute`.
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Limit {
+    pub burst: u32,
+    pub per_minute: u32,
+}
+
+/// The abuse limits, per client IP and (where there is one) per identity.
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RateLimits {
+    /// OPAQUE login start and finish (DarkAuth's `opaque` bucket: 10/min).
+    pub login: Limit,
+    /// Registration (DarkAuth's `auth` bucket: 20/min).
+    pub register: Limit,
+    /// Recovery-key use.
+    pub recovery: Limit,
+    /// `POST /token`.
+    pub token: Limit,
+}
+
+impl Default for RateLimits {
+    fn default() -> Self {
+        RateLimits {
+            login: Limit { burst: 10, per_minute: 10 },
+            register: Limit { burst: 20, per_minute: 20 },
+            recovery: Limit { burst: 5, per_minute: 5 },
+            token: Limit { burst: 30, per_minute: 60 },
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ClientConfigFile {
+    client_id: String,
+    client_name: Option<String>,
+    client_type: Option<String>,
+    redirect_uris: Vec<String>,
+    #[serde(default)]
+    allowed_origins: Vec<String>,
+    zk_delivery: Option<String>,
+    #[serde(default)]
+    zk_required: bool,
+    key_delivery_version: Option<String>,
+    scopes: Option<Vec<String>>,
+}
+
+type ClientConfig = ClientConfigFile;
+
+/// How a client receives keys.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyDelivery {
+    None,
+    V1Drk,
+    V2,
+}
+
+impl KeyDelivery {
+    /// `key_delivery_version` as sent to the login page.
+    pub fn version(self) -> &'static str {
+        match self {
+            KeyDelivery::V1Drk => "v1-drk",
+            KeyDelivery::V2 | KeyDelivery::None => "v2",
+        }
+    }
+
+    /// `delivered_key_kind` as sent to the login page.
+    pub fn key_kind(self) -> &'static str {
+        match self {
+            KeyDelivery::V1Drk => "root_key",
+            KeyDelivery::V2 | KeyDelivery::None => "client_app_key",
+        }
+    }
+}
+
+/// A registered relying party.
+#[derive(Debug, Clone)]
+pub struct Client {
+    pub client_id: String,
+    pub client_name: String,
+    pub redirect_uris: Vec<String>,
+    pub allowed_origins: Vec<String>,
+    pub delivery: KeyDelivery,
+    pub zk_required: bool,
+    pub scopes: Vec<String>,
+}
+
+/// The checked configuration the server runs with.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Issuer URL without a trailing slash, e.g. `http://localhost:8080`.
+    pub issuer: String,
+    /// The issuer's origin (`scheme://host[:port]`), compared with `Origin` headers.
+    pub issuer_origin: String,
+    pub listen: String,
+    pub data_dir: PathBuf,
+    /// `sqlite` (a file in `data_dir`) or a `postgres://` URL.
+    pub database: String,
+    pub profile: Profile,
+    pub session: SessionConfig,
+    pub rate_limits: RateLimits,
+    pub partitioned_cookies: bool,
+    pub frame_ancestors: Vec<String>,
+    pub login_page_dir: Option<PathBuf>,
+    pub log_json: bool,
+    pub metrics_listen: Option<String>,
+    pub clients: Vec<Client>,
+}
+
+/// Values given on the command line or in the environment; they win over the file.
+#[derive(Debug, Default, Clone)]
+pub struct Overrides {
+    pub issuer: Option<String>,
+    pub listen: Option<String>,
+    pub data_dir: Option<PathBuf>,
+    pub database: Option<String>,
+}
+
+impl Overrides {
+    /// `ZKAUTH_ISSUER`, `ZKAUTH_LISTEN`, `ZKAUTH_DATA_DIR`, `ZKAUTH_DATABASE`.
+    pub fn from_env() -> Self {
+        let var = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+        Overrides {
+            issuer: var("ZKAUTH_ISSUER"),
+            listen: var("ZKAUTH_LISTEN"),
+            data_dir: var("ZKAUTH_DATA_DIR").map(PathBuf::from),
+            database: var("ZKAUTH_DATABASE"),
+        }
+    }
+
+    /// `other`'s values win where set.
+    pub fn then(self, other: Overrides) -> Self {
+        Overrides {
+            issuer: other.issuer.or(self.issuer),
+            listen: other.listen.or(self.listen),
+            data_dir: other.data_dir.or(self.data_dir),
+            database: other.database.or(self.database),
+        }
+    }
+}
+
+impl Config {
+    /// Reads and checks `path`, applying `overrides`.
+    pub fn load(path: &Path, overrides: Overrides) -> Result<Config, ConfigError> {
+        let file = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|e| err(&file, "(file)", format!("cannot read: {e}")))?;
+        Config::parse(&text, &file, overrides)
+    }
+
+    /// Parses and checks a TOML document; `file` names it in errors.
+    pub fn parse(text: &str, file: &str, overrides: Overrides) -> Result<Config, ConfigError> {
+        let raw: FileConfig = toml::from_str(text).map_err(|e| {
+            let key = e.span().and_then(|s| text.get(s)).map(|s| s.lines().next().unwrap_or("").to_string()).unwrap_or_default();
+            err(file, if key.is_empty() { "(syntax)".to_string() } else { key }, e.message().to_string())
+        })?;
+        let issuer = overrides.issuer.or(raw.issuer).ok_or_else(|| err(file, "issuer", "required"))?;
+        let issuer = issuer.trim_end_matches('/').to_string();
+        let issuer_origin = origin_of(&issuer).ok_or_else(|| err(file, "issuer", "must be an http:// or https:// URL"))?;
+        if issuer.starts_with("http://") && !is_loopback_origin(&issuer_origin) {
+            return Err(err(file, "issuer", "http:// is only allowed for localhost/127.0.0.1 (cookies are __Host-, i.e. Secure)"));
+        }
+        let listen = overrides.listen.or(raw.listen).unwrap_or_else(|| "127.0.0.1:8080".into());
+        listen.parse::<std::net::SocketAddr>().map_err(|_| err(file, "listen", "must be host:port with an IP address"))?;
+        let data_dir = overrides.data_dir.or(raw.data_dir).ok_or_else(|| err(file, "data_dir", "required"))?;
+        let database = overrides.database.or(raw.database).unwrap_or_else(|| "sqlite".into());
+        if database != "sqlite" && !database.starts_with("postgres://") && !database.starts_with("postgresql://") {
+            return Err(err(file, "database", "must be \"sqlite\" or a postgres:// URL"));
+        }
+        let profile = match raw.opaque_profile.as_deref().unwrap_or("darkauth") {
+            "darkauth" => Profile::darkauth(),
+            "argon2id" => {
+                let p = raw.argon2id.ok_or_else(|| err(file, "argon2id", "required when opaque_profile = \"argon2id\""))?;
+                Profile::argon2id(p.memory_kib, p.iterations, p.parallelism, &issuer_origin, "")
+                    .map_err(|e| err(file, "argon2id", e.to_string()))?
+            }
+            _ => return Err(err(file, "opaque_profile", "must be \"darkauth\" or \"argon2id\"")),
+        };
+        let s = raw.session;
+        if s.idle_timeout_secs < 60 || s.absolute_timeout_secs < s.idle_timeout_secs {
+            return Err(err(file, "session", "idle_timeout_secs must be >= 60 and <= absolute_timeout_secs"));
+        }
+        for (name, l) in [("login", raw.rate_limits.login), ("register", raw.rate_limits.register), ("recovery", raw.rate_limits.recovery), ("token", raw.rate_limits.token)] {
+            if l.burst == 0 || l.per_minute == 0 {
+                return Err(err(file, format!("rate_limits.{name}"), "burst and per_minute must be at least 1"));
+            }
+        }
+        match raw.kek.as_deref() {
+            None | Some("passphrase") => {}
+            Some(_) => return Err(err(file, "kek", "must be \"passphrase\" (the OS keyring is not supported in this build)")),
+        }
+        let log_json = match raw.log_format.as_deref() {
+            None | Some("text") => false,
+            Some("json") => true,
+            Some(_) => return Err(err(file, "log_format", "must be \"text\" or \"json\"")),
+        };
+        for a in &raw.frame_ancestors {
+            origin_of(a).filter(|o| o == a).ok_or_else(|| err(file, "frame_ancestors", "each entry must be an origin (scheme://host[:port])"))?;
+        }
+        if let Some(m) = &raw.metrics_listen {
+            m.parse::<std::net::SocketAddr>().map_err(|_| err(file, "metrics_listen", "must be host:port with an IP address"))?;
+        }
+        let clients = check_clients(file, raw.clients)?;
+        Ok(Config {
+            issuer,
+            issuer_origin,
+            listen,
+            data_dir,
+            database,
+            profile,
+            session: s,
+            rate_limits: raw.rate_limits,
+            partitioned_cookies: raw.partitioned_cookies,
+            frame_ancestors: raw.frame_ancestors,
+            login_page_dir: raw.login_page_dir,
+            log_json,
+            metrics_listen: raw.metrics_listen,
+            clients,
+        })
+    }
+
+    pub fn client(&self, client_id: &str) -> Option<&Client> {
+        self.clients.iter().find(|c| c.client_id == client_id)
+    }
+
+    /// Cookies need `Secure`; an https issuer also gets HSTS.
+    pub fn is_https(&self) -> bool {
+        self.issuer.starts_with("https://")
+    }
+}
+
+fn check_clients(file: &str, raw: Vec<ClientConfig>) -> Result<Vec<Client>, ConfigError> {
+    let mut seen = HashSet::new();
+    let mut out = Vec::with_capacity(raw.len());
+    for (i, c) in raw.into_iter().enumerate() {
+        let key = |k: &str| format!("clients[{i}].{k}");
+        if c.client_id.is_empty() || c.client_id.len() > 128 || !seen.insert(c.client_id.clone()) {
+            return Err(err(file, key("client_id"), "must be 1..128 characters and unique"));
+        }
+        match c.client_type.as_deref() {
+            None | Some("public") => {}
+            Some(_) => return Err(err(file, key("client_type"), "must be \"public\" (PKCE S256 required; confidential clients are not supported yet)")),
+        }
+        if c.redirect_uris.is_empty() {
+            return Err(err(file, key("redirect_uris"), "at least one is required"));
+        }
+        for u in &c.redirect_uris {
+            let o = origin_of(u).ok_or_else(|| err(file, key("redirect_uris"), "each must be an absolute http(s) URL"))?;
+            if u.contains('#') || (u.starts_with("http://") && !is_loopback_origin(&o)) {
+                return Err(err(file, key("redirect_uris"), "no fragment; http:// only for localhost"));
+            }
+        }
+        for o in &c.allowed_origins {
+            if origin_of(o).as_deref() != Some(o.as_str()) {
+                return Err(err(file, key("allowed_origins"), "each must be an origin: scheme://host[:port], no path, no trailing slash"));
+            }
+        }
+        let delivery = match (c.zk_delivery.as_deref().unwrap_or("fragment-jwe"), c.key_delivery_version.as_deref().unwrap_or("v2")) {
+            ("none", _) => KeyDelivery::None,
+            ("fragment-jwe", "v2") => KeyDelivery::V2,
+            ("fragment-jwe", "v1-drk") => KeyDelivery::V1Drk,
+            ("fragment-jwe", _) => return Err(err(file, key("key_delivery_version"), "must be \"v2\" or \"v1-drk\"")),
+            _ => return Err(err(file, key("zk_delivery"), "must be \"fragment-jwe\" or \"none\"")),
+        };
+        if delivery == KeyDelivery::None && c.zk_required {
+            return Err(err(file, key("zk_required"), "cannot be true with zk_delivery = \"none\""));
+        }
+        out.push(Client {
+            client_name: c.client_name.unwrap_or_else(|| c.client_id.clone()),
+            client_id: c.client_id,
+            redirect_uris: c.redirect_uris,
+            allowed_origins: c.allowed_origins,
+            delivery,
+            zk_required: c.zk_required,
+            scopes: c.scopes.unwrap_or_else(|| vec!["openid".into(), "profile".into()]),
+        });
+    }
+    Ok(out)
+}
+
+/// `scheme://host[:port]` of an http(s) URL, lower-cased; `None` for anything else.
+pub fn origin_of(url: &str) -> Option<String> {
+    let (scheme, rest) = url.split_once("://")?;
+    let scheme = scheme.to_ascii_lowercase();
+    if scheme != "http" && scheme != "https" {
+        return None;
+    }
+    let authority = rest.split(['/', '?', '#']).next()?;
+    if authority.is_empty() || authority.contains('@') || authority.contains(char::is_whitespace) {
+        return None;
+    }
+    Some(format!("{scheme}://{}", authority.to_ascii_lowercase()))
+}
+
+fn is_loopback_origin(origin: &str) -> bool {
+    let host = origin.split_once("://").map(|(_, h)| h).unwrap_or("");
+    let host = host.rsplit_once(':').filter(|(_, p)| p.bytes().all(|b| b.is_ascii_digit())).map(|(h, _)| h).unwrap_or(host);
+    host == "localhost" || host == "127.0.0.1" || host == "[::1]"
+}
+
+#[cfg(test)]
+mod tests;

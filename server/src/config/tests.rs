@@ -1,0 +1,64 @@
+//! Config parsing: the issue's example file works; errors name the key.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+
+use super::*;
+
+const EXAMPLE: &str = r#"
+issuer = "http://localhost:8080"
+listen = "127.0.0.1:8080"
+data_dir = "target/zkauth-data"
+database = "sqlite"
+opaque_profile = "darkauth"
+[[clients]]
+client_id = "demo-app"
+client_type = "public"
+redirect_uris = ["http://localhost:8081/callback"]
+allowed_origins = ["http://localhost:8081"]
+zk_delivery = "fragment-jwe"
+zk_required = true
+key_delivery_version = "v2"
+"#;
+
+#[test]
+fn example_file_parses() {
+    let c = Config::parse(EXAMPLE, "demo.toml", Overrides::default()).unwrap();
+    assert_eq!(c.issuer, "http://localhost:8080");
+    assert_eq!(c.issuer_origin, "http://localhost:8080");
+    assert_eq!(c.clients.len(), 1);
+    assert_eq!(c.clients[0].delivery, KeyDelivery::V2);
+    assert!(c.clients[0].zk_required);
+    assert_eq!(c.profile, Profile::darkauth());
+    assert_eq!(c.session.idle_timeout_secs, 1800);
+}
+
+#[test]
+fn overrides_win() {
+    let o = Overrides { listen: Some("127.0.0.1:9999".into()), ..Overrides::default() };
+    let c = Config::parse(EXAMPLE, "demo.toml", o).unwrap();
+    assert_eq!(c.listen, "127.0.0.1:9999");
+}
+
+#[test]
+fn errors_name_the_key_and_file() {
+    let e = Config::parse(&EXAMPLE.replace("listen = \"127.0.0.1:8080\"", "listen = \"nowhere\""), "demo.toml", Overrides::default()).unwrap_err();
+    assert_eq!((e.file.as_str(), e.key.as_str()), ("demo.toml", "listen"));
+    let e = Config::parse(&EXAMPLE.replace("database = \"sqlite\"", "databse = \"sqlite\""), "x.toml", Overrides::default()).unwrap_err();
+    assert!(e.to_string().starts_with("x.toml: "), "{e}");
+    assert!(e.why.contains("databse"), "{e}");
+    let e = Config::parse(&EXAMPLE.replace("\"v2\"", "\"v3\""), "d.toml", Overrides::default()).unwrap_err();
+    assert_eq!(e.key, "clients[0].key_delivery_version");
+    let e = Config::parse(&EXAMPLE.replace("http://localhost:8080\"\nlisten", "http://example.com\"\nlisten"), "d.toml", Overrides::default()).unwrap_err();
+    assert_eq!(e.key, "issuer");
+    let e = Config::parse(&EXAMPLE.replace("[\"http://localhost:8081\"]", "[\"http://localhost:8081/\"]"), "d.toml", Overrides::default()).unwrap_err();
+    assert_eq!(e.key, "clients[0].allowed_origins");
+}
+
+#[test]
+fn origins() {
+    assert_eq!(origin_of("HTTP://LocalHost:8080/a?b#c").as_deref(), Some("http://localhost:8080"));
+    assert_eq!(origin_of("javascript:alert(1)"), None);
+    assert_eq!(origin_of("https://user@host/"), None);
+    assert!(is_loopback_origin("http://127.0.0.1:1"));
+    assert!(!is_loopback_origin("http://localhost.evil.com"));
+}
