@@ -1,2 +1,126 @@
-//! zkauth reference server: placeholder until the reference-server issue.
-fn main() {}
+//! `zkauth-server --config FILE [--listen ADDR] [--issuer URL] [--data-dir DIR]
+//! [--database sqlite|postgres://…] [--dev]`: starts the reference server.
+//!
+//! Exit codes: 0 after a clean shutdown (Ctrl-C / SIGTERM), 2 for a usage, configuration or
+//! secrets error (reported before the port is bound), 1 when serving fails.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use tracing_subscriber::EnvFilter;
+use zkauth_server::{build, router, spawn_janitor, Clock, Config, KekSource, Overrides};
+
+const USAGE: &str = "usage: zkauth-server --config FILE [--listen ADDR] [--issuer URL] [--data-dir DIR] [--database sqlite|postgres://...] [--dev]";
+
+struct Args {
+    config: PathBuf,
+    overrides: Overrides,
+    dev: bool,
+}
+
+fn parse_args() -> Result<Args, String> {
+    let mut it = std::env::args().skip(1);
+    let mut config = None;
+    let mut o = Overrides::default();
+    let mut dev = false;
+    while let Some(arg) = it.next() {
+        let mut value = |name: &str| it.next().ok_or(format!("{name} needs a value"));
+        match arg.as_str() {
+            "--config" => config = Some(PathBuf::from(value("--config")?)),
+            "--listen" => o.listen = Some(value("--listen")?),
+            "--issuer" => o.issuer = Some(value("--issuer")?),
+            "--data-dir" => o.data_dir = Some(PathBuf::from(value("--data-dir")?)),
+            "--database" => o.database = Some(value("--database")?),
+            "--dev" => dev = true,
+            "-h" | "--help" => return Err(String::new()),
+            other => return Err(format!("unknown argument {other}")),
+        }
+    }
+    Ok(Args { config: config.ok_or("--config is required")?, overrides: o, dev })
+}
+
+fn fail(message: &str) -> ExitCode {
+    eprintln!("zkauth-server: {message}");
+    ExitCode::from(2)
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let args = match parse_args() {
+        Ok(a) => a,
+        Err(why) if why.is_empty() => {
+            println!("{USAGE}");
+            return ExitCode::SUCCESS;
+        }
+        Err(why) => return fail(&format!("{why}\n{USAGE}")),
+    };
+    // Flags win over the environment, which wins over the file.
+    let config = match Config::load(&args.config, Overrides::from_env().then(args.overrides)) {
+        Ok(c) => c,
+        Err(e) => return fail(&e.to_string()),
+    };
+    let filter = EnvFilter::try_from_env("ZKAUTH_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
+    if config.log_json {
+        tracing_subscriber::fmt().json().with_env_filter(filter).init();
+    } else {
+        tracing_subscriber::fmt().with_env_filter(filter).init();
+    }
+    let kek = match KekSource::from_env(args.dev) {
+        Ok(k) => k,
+        Err(e) => return fail(&e.to_string()),
+    };
+    if matches!(kek, KekSource::DevFile) {
+        tracing::warn!(target: "zkauth::server", "DEV MODE: the KEK is a plain file in the data dir (dev-kek.key). Never use --dev in production.");
+        eprintln!("zkauth-server: WARNING: --dev: server secrets are sealed under {}/dev-kek.key, a plain file. Never use this in production.", config.data_dir.display());
+    }
+    let listen = config.listen.clone();
+    let metrics_listen = config.metrics_listen.clone();
+    let state = match build(config, &kek, Clock::System).await {
+        Ok(s) => s,
+        Err(e) => return fail(&e.to_string()),
+    };
+    drop(kek);
+    let listener = match tokio::net::TcpListener::bind(&listen).await {
+        Ok(l) => l,
+        Err(e) => return fail(&format!("cannot listen on {listen}: {e}")),
+    };
+    if let Some(addr) = metrics_listen {
+        match tokio::net::TcpListener::bind(&addr).await {
+            Ok(l) => {
+                let app = zkauth_server::metrics::router(state.clone());
+                tokio::spawn(async move { axum::serve(l, app).await });
+                tracing::info!(target: "zkauth::server", %addr, "metrics listening");
+            }
+            Err(e) => return fail(&format!("cannot listen on {addr} (metrics_listen): {e}")),
+        }
+    }
+    spawn_janitor(state.clone());
+    tracing::info!(target: "zkauth::server", %listen, issuer = %state.config.issuer, "zkauth-server listening");
+    let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
+    let served = axum::serve(listener, app).with_graceful_shutdown(shutdown()).await;
+    match served {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("zkauth-server: {e}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+async fn shutdown() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(t) => t,
+            Err(_) => return std::future::pending().await,
+        };
+        tokio::select! { _ = ctrl_c => {}, _ = term.recv() => {} }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = ctrl_c.await;
+    }
+    tracing::info!(target: "zkauth::server", "shutting down");
+}

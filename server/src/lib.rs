@@ -1,0 +1,68 @@
+//! zkauth reference server: OPAQUE endpoints, key storage, authorize/token with
+//! zero-knowledge key delivery, and first-party cookie sessions — the answer to "what must my
+//! server do so that the zero-knowledge guarantees hold?".
+//!
+//! Modules, in the order a request meets them:
+//! - [`config`]: the TOML file, environment and flags, checked before the port is bound.
+//! - [`secrets`]: server secrets sealed at rest under a KEK.
+//! - [`store`]: every piece of state, in SQLite (default) or PostgreSQL.
+//! - [`state`]: what handlers share (config, store, keys, clock, counters, rate limits).
+//! - [`layers`]: headers, CSRF, no-bearer and request-log middleware.
+//! - [`session`], [`extract`]: cookie sessions and the request extractors.
+//! - [`routes`]: the endpoints, one file per group; [`idtoken`]: EdDSA ID tokens.
+//! - [`metrics`]: the Prometheus listener.
+//! - [`error`]: the one error type, with stable `error` strings.
+
+pub mod config;
+pub mod error;
+pub mod extract;
+pub mod idtoken;
+pub mod layers;
+pub mod metrics;
+pub mod routes;
+pub mod secrets;
+pub mod session;
+pub mod state;
+pub mod store;
+
+use std::time::Duration;
+
+pub use config::{Config, ConfigError, Overrides};
+pub use routes::router;
+pub use secrets::KekSource;
+pub use state::{AppState, Clock};
+
+/// Why the server did not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("data_dir {path}: {why}")]
+    DataDir { path: String, why: String },
+    #[error("database: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("database migrations: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error(transparent)]
+    Secrets(#[from] secrets::SecretsError),
+}
+
+/// Opens the data dir and database, opens (or creates) the sealed secrets, and returns the
+/// state the router runs on.
+pub async fn build(config: Config, kek: &KekSource, clock: Clock) -> Result<AppState, StartError> {
+    std::fs::create_dir_all(&config.data_dir).map_err(|e| StartError::DataDir { path: config.data_dir.display().to_string(), why: e.to_string() })?;
+    let store = store::Store::open(&config.database, &config.data_dir).await?;
+    let secrets = secrets::load(kek, &store, &config.data_dir).await?;
+    Ok(AppState::new(config, store, secrets, clock))
+}
+
+/// Deletes expired rows once a minute, for as long as the server runs.
+pub fn spawn_janitor(state: AppState) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(60));
+        loop {
+            tick.tick().await;
+            if let Err(e) = state.store.purge_expired(state.now()).await {
+                tracing::warn!(target: "zkauth::store", error = %e, "purging expired rows failed");
+            }
+        }
+    })
+}

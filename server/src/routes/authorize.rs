@@ -1,0 +1,192 @@
+//! `GET /authorize` and `POST /authorize/finalize` (wire profile §4.1, §4.6, §5).
+//!
+//! Authorize checks the request against the registered client (exact redirect URI, PKCE S256,
+//! the client's ZK rules, a strictly valid `zk_pub`), stores it for 5 minutes and sends the
+//! browser to the login page with the spec's query. Errors are JSON 400s and never redirect,
+//! so an unregistered URI can never receive one. Finalize (session + CSRF) consumes the
+//! request atomically and stores only the delivery's hash with a 60-second code.
+
+use axum::extract::{Query, State};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde::Deserialize;
+use serde_json::json;
+use zkauth_verify::{hash_b64u, validate_zk_pub};
+
+use super::keys::check_b64u;
+use crate::config::KeyDelivery;
+use crate::error::{ApiError, ApiResult};
+use crate::extract::FormBody;
+use crate::session::Session;
+use crate::state::{random_b64u, AppState};
+use crate::store::{AuthRequestRow, CodeRow};
+
+pub const REQUEST_TTL_SECS: i64 = 300;
+pub const CODE_TTL_SECS: i64 = 60;
+
+#[derive(Deserialize)]
+pub struct AuthorizeQuery {
+    client_id: Option<String>,
+    redirect_uri: Option<String>,
+    response_type: Option<String>,
+    state: Option<String>,
+    scope: Option<String>,
+    nonce: Option<String>,
+    code_challenge: Option<String>,
+    code_challenge_method: Option<String>,
+    zk_pub: Option<String>,
+    organization_id: Option<String>,
+}
+
+/// 43..128 characters of the base64url alphabet (PKCE challenge and verifier, §4.1).
+pub fn is_pkce_string(s: &str) -> bool {
+    (43..=128).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+fn is_uuid(s: &str) -> bool {
+    s.len() == 36
+        && s.bytes().enumerate().all(|(i, b)| if matches!(i, 8 | 13 | 18 | 23) { b == b'-' } else { b.is_ascii_hexdigit() })
+}
+
+/// `GET /authorize`
+pub async fn authorize(State(state): State<AppState>, q: Result<Query<AuthorizeQuery>, axum::extract::rejection::QueryRejection>) -> ApiResult<Response> {
+    let Query(q) = q.map_err(|_| ApiError::InvalidRequest("malformed or repeated query parameters"))?;
+    let client_id = q.client_id.ok_or(ApiError::InvalidRequest("client_id is required"))?;
+    let client = state.config.client(&client_id).ok_or(ApiError::InvalidClient("unknown client"))?;
+    let redirect_uri = q.redirect_uri.ok_or(ApiError::InvalidRequest("redirect_uri is required"))?;
+    if !client.redirect_uris.contains(&redirect_uri) {
+        return Err(ApiError::InvalidRequest("redirect_uri is not registered for this client"));
+    }
+    if q.response_type.as_deref() != Some("code") {
+        return Err(ApiError::InvalidRequest("response_type must be code"));
+    }
+    if q.code_challenge_method.as_deref() != Some("S256") {
+        return Err(ApiError::InvalidRequest("PKCE with code_challenge_method=S256 is required"));
+    }
+    let code_challenge = q.code_challenge.filter(|c| is_pkce_string(c)).ok_or(ApiError::InvalidRequest("code_challenge must be 43..128 base64url characters"))?;
+    let zk_pub_kid = match (&q.zk_pub, client.delivery, client.zk_required) {
+        (Some(_), KeyDelivery::None, _) => return Err(ApiError::InvalidRequest("this client does not support ZK delivery")),
+        (None, _, true) => return Err(ApiError::InvalidRequest("zk_pub is required for this client")),
+        (None, _, false) => None,
+        (Some(zk_pub), _, _) => {
+            if zk_pub.len() > 2048 || validate_zk_pub(zk_pub).is_err() {
+                return Err(ApiError::InvalidRequest("zk_pub is not a valid P-256 public JWK"));
+            }
+            Some(hash_b64u(zk_pub))
+        }
+    };
+    if q.organization_id.as_deref().is_some_and(|o| !is_uuid(o)) {
+        return Err(ApiError::InvalidRequest("organization_id must be a UUID"));
+    }
+    for (value, what) in [(&q.state, "state must be at most 512 characters"), (&q.nonce, "nonce must be at most 512 characters")] {
+        if value.as_ref().is_some_and(|v| v.len() > 512) {
+            return Err(ApiError::InvalidRequest(what));
+        }
+    }
+    let scope = q.scope.unwrap_or_else(|| "openid profile".into());
+    if scope.split(' ').any(|s| !client.scopes.iter().any(|c| c == s)) {
+        return Err(ApiError::InvalidRequest("scope names a scope this client may not request"));
+    }
+    let request_id = random_b64u(32);
+    state
+        .store
+        .put_auth_request(&AuthRequestRow {
+            request_id: request_id.clone(),
+            client_id: client.client_id.clone(),
+            redirect_uri: redirect_uri.clone(),
+            state: q.state.clone(),
+            scope: scope.clone(),
+            nonce: q.nonce,
+            code_challenge,
+            zk_pub_kid: zk_pub_kid.clone(),
+            expires_at: state.now() + REQUEST_TTL_SECS,
+        })
+        .await?;
+    let mut params: Vec<(&str, &str)> = vec![
+        ("request_id", &request_id),
+        ("client_id", &client.client_id),
+        ("client_name", &client.client_name),
+        ("redirect_uri", &redirect_uri),
+        ("scopes", &scope),
+        ("client_key_scope", "account"),
+        ("require_organization_selection", "0"),
+    ];
+    if let Some(s) = &q.state {
+        params.push(("state", s));
+    }
+    if let Some(zk_pub) = q.zk_pub.as_deref().filter(|_| zk_pub_kid.is_some()) {
+        params.extend([
+            ("has_zk", "1"),
+            ("zk_pub", zk_pub),
+            ("key_delivery_version", client.delivery.version()),
+            ("delivered_key_kind", client.delivery.key_kind()),
+        ]);
+    }
+    let query = serde_urlencoded::to_string(&params).map_err(|_| ApiError::Internal)?;
+    let location = HeaderValue::from_str(&format!("{}/?{query}", state.config.issuer)).map_err(|_| ApiError::Internal)?;
+    Ok((StatusCode::FOUND, [(header::LOCATION, location)]).into_response())
+}
+
+#[derive(Deserialize)]
+pub struct FinalizeForm {
+    request_id: String,
+    approve: String,
+    zk_key_hash: Option<String>,
+    drk_hash: Option<String>,
+    organization_id: Option<String>,
+}
+
+/// `POST /authorize/finalize` (form; session and CSRF required).
+pub async fn finalize(State(state): State<AppState>, s: Session, FormBody(f): FormBody<FinalizeForm>) -> ApiResult<impl IntoResponse> {
+    if f.organization_id.as_deref().is_some_and(|o| !is_uuid(o)) {
+        return Err(ApiError::InvalidRequest("organization_id must be a UUID"));
+    }
+    let now = state.now();
+    let req = state.store.take_auth_request(&f.request_id, now).await?.ok_or(ApiError::InvalidRequest("unknown or expired authorization request"))?;
+    let client = state.config.client(&req.client_id).ok_or(ApiError::InvalidClient("unknown client"))?;
+    if f.approve != "true" {
+        return Ok(Json(json!({
+            "error": "access_denied", "error_description": "the user denied the request",
+            "state": req.state, "redirect_uri": req.redirect_uri,
+        })));
+    }
+    let (zk_hash, zk_version) = match (&req.zk_pub_kid, client.delivery) {
+        (None, _) => {
+            if f.zk_key_hash.is_some() || f.drk_hash.is_some() {
+                return Err(ApiError::InvalidRequest("this request has no zk_pub: no delivery hash may be sent"));
+            }
+            (None, None)
+        }
+        (Some(_), KeyDelivery::V1Drk) => {
+            let h = f.drk_hash.filter(|_| f.zk_key_hash.is_none()).ok_or(ApiError::InvalidRequest("drk_hash (and no zk_key_hash) is required"))?;
+            (Some(h), Some("v1-drk"))
+        }
+        (Some(_), _) => {
+            let h = f.zk_key_hash.filter(|_| f.drk_hash.is_none()).ok_or(ApiError::InvalidRequest("zk_key_hash (and no drk_hash) is required"))?;
+            (Some(h), Some("v2"))
+        }
+    };
+    if let Some(h) = &zk_hash {
+        check_b64u(h, 32, 32, "the delivery hash must be base64url of 32 bytes")?;
+    }
+    let code = random_b64u(32);
+    state
+        .store
+        .put_code(&CodeRow {
+            code_hash: hash_b64u(&code),
+            family_id: random_b64u(16),
+            client_id: req.client_id,
+            redirect_uri: req.redirect_uri.clone(),
+            sub: s.sub().to_string(),
+            scope: req.scope,
+            nonce: req.nonce,
+            code_challenge: req.code_challenge,
+            zk_hash,
+            zk_version: zk_version.map(str::to_string),
+            auth_time: s.row.created_at,
+            expires_at: now + CODE_TTL_SECS,
+        })
+        .await?;
+    Ok(Json(json!({"code": code, "state": req.state, "redirect_uri": req.redirect_uri})))
+}

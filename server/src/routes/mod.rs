@@ -1,0 +1,91 @@
+//! The router: which endpoint is where, and which cross-cutting rules wrap which routes.
+//!
+//! - First-party routes (OPAQUE, session, keys, recovery, authorize): cookie session only,
+//!   same-origin + CSRF checks on every state change, no bearer tokens, never CORS.
+//! - Cross-origin routes (`/token`, `/notes`, `/.well-known/*`): CORS for the registered
+//!   clients' exact origins, fixed methods and headers, never `*`.
+//! - Everything: 64 KiB body limit, security headers, a request log without queries.
+
+mod authorize;
+mod discovery;
+mod keys;
+mod notes;
+mod opaque;
+mod recovery;
+mod session;
+mod token;
+
+use std::time::Duration;
+
+use axum::extract::DefaultBodyLimit;
+use axum::http::{header, Method};
+use axum::middleware::{from_fn, from_fn_with_state};
+use axum::routing::{get, post};
+use axum::Router;
+use tower_http::cors::{AllowOrigin, CorsLayer};
+use tower_http::services::ServeDir;
+
+use crate::layers::{csrf, no_bearer, request_log, same_origin, security_headers};
+use crate::state::AppState;
+
+pub use authorize::{CODE_TTL_SECS, REQUEST_TTL_SECS};
+pub use opaque::LOGIN_STATE_TTL_SECS;
+
+/// Largest request body accepted (refused with 413 before parsing).
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+pub fn router(state: AppState) -> Router {
+    // Before a session exists: the same-origin check only (login CSRF), so a stale cookie
+    // can never block a login.
+    let pre_session = Router::new()
+        .route("/opaque/register/start", post(opaque::register_start))
+        .route("/opaque/register/finish", post(opaque::register_finish))
+        .route("/opaque/login/start", post(opaque::login_start))
+        .route("/opaque/login/finish", post(opaque::login_finish))
+        .layer(from_fn_with_state(state.clone(), same_origin));
+    let first_party = Router::new()
+        .route("/session", get(session::current))
+        .route("/logout", post(session::logout))
+        .route("/logout/all", post(session::logout_all))
+        .route("/sessions", get(session::list))
+        .route("/sessions/{handle}/revoke", post(session::revoke))
+        .route("/crypto/wrapped-drk", get(keys::get_wrapped_drk).put(keys::put_wrapped_drk))
+        .route("/crypto/keybag", get(keys::keybag))
+        .route("/crypto/keybag/account-key", post(keys::create_account_key))
+        .route("/crypto/keybag/envelopes", post(keys::create_envelope))
+        .route("/crypto/keybag/envelopes/{id}", axum::routing::delete(keys::revoke_envelope))
+        .route("/crypto/keybag/rotate", post(keys::rotate))
+        .route("/crypto/keybag/recovery", post(recovery::create))
+        .route("/crypto/recovery-keys", get(recovery::list).post(recovery::create))
+        .route("/crypto/recovery-keys/{id}/use", post(recovery::use_key))
+        .route("/crypto/recovery-keys/{id}/revoke", post(recovery::revoke))
+        .route("/authorize", get(authorize::authorize))
+        .route("/authorize/finalize", post(authorize::finalize))
+        .layer(from_fn_with_state(state.clone(), csrf))
+        .merge(pre_session)
+        .layer(from_fn(no_bearer));
+
+    let origins: Vec<_> = state.config.clients.iter().flat_map(|c| &c.allowed_origins).filter_map(|o| o.parse().ok()).collect();
+    let cors = CorsLayer::new()
+        .allow_origin(AllowOrigin::list(origins))
+        .allow_methods([Method::GET, Method::POST, Method::PUT, Method::DELETE])
+        .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE])
+        .allow_credentials(true)
+        .max_age(Duration::from_secs(600));
+    let cross_origin = Router::new()
+        .route("/token", post(token::token))
+        .route("/notes", get(notes::list))
+        .route("/notes/{id}", get(notes::get).put(notes::put).delete(notes::delete))
+        .route("/.well-known/openid-configuration", get(discovery::openid_configuration))
+        .route("/.well-known/jwks.json", get(discovery::jwks))
+        .layer(cors);
+
+    let mut app = Router::new().merge(first_party).merge(cross_origin);
+    if let Some(dir) = &state.config.login_page_dir {
+        app = app.fallback_service(ServeDir::new(dir));
+    }
+    app.layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(from_fn(request_log))
+        .layer(from_fn_with_state(state.clone(), security_headers))
+        .with_state(state)
+}

@@ -1,0 +1,215 @@
+//! OPAQUE endpoints in DarkAuth's JSON shapes (wire profile §2.5): register start/finish and
+//! login start/finish.
+//!
+//! Unknown users get a KE2 from the RFC 9807 fake record, at the cost of a real one. Login
+//! state is sealed into the database for at most 60 s and consumed once; the identity at
+//! finish comes from that state, never from the body. The curve work runs on the blocking
+//! pool, never on the async workers. A successful finish starts a new session.
+
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::IntoResponse;
+use axum::Json;
+use rand_core::OsRng;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use zkauth::opaque::server::{ServerLoginState, StoredRecord};
+use zkauth_verify::hash_b64u;
+
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{ClientIp, JsonBody};
+use crate::session;
+use crate::state::{random_b64u, AppState, Event, LimitKind};
+use crate::store::{InsertError, UserRow};
+
+/// Login state lifetime.
+pub const LOGIN_STATE_TTL_SECS: i64 = 60;
+
+/// `POST /opaque/register/start` body.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RegisterStartRequest {
+    request: String,
+    email: Option<String>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RegisterStartResponse {
+    message: String,
+    server_public_key: String,
+}
+
+/// `POST /opaque/register/finish` body: the record may come as `record` instead of
+/// `message`; an extra `serverPublicKey` is ignored (wire profile §2.5).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RegisterFinishRequest {
+    email: String,
+    name: Option<String>,
+    #[serde(alias = "record")]
+    message: String,
+    #[serde(default, rename = "serverPublicKey")]
+    _server_public_key: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LoginStartRequest {
+    email: String,
+    request: String,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LoginStartResponse {
+    message: String,
+    session_id: String,
+}
+
+/// `POST /opaque/login/finish` body; `message` is accepted instead of `finish`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct LoginFinishRequest {
+    #[serde(alias = "message")]
+    finish: String,
+    session_id: String,
+}
+
+/// Login identities: 1..254 characters, no control characters.
+fn check_identity(email: &str) -> ApiResult<()> {
+    if email.is_empty() || email.len() > 254 || email.chars().any(char::is_control) {
+        return Err(ApiError::InvalidRequest("email must be 1..254 characters without control characters"));
+    }
+    Ok(())
+}
+
+fn opaque_refusal(e: zkauth::Error) -> ApiError {
+    match e {
+        zkauth::Error::OpaqueMessageInvalid(_) | zkauth::Error::Verify(_) => ApiError::InvalidRequest("malformed OPAQUE message"),
+        _ => ApiError::AuthenticationFailed,
+    }
+}
+
+/// `POST /opaque/register/start`
+pub async fn register_start(State(state): State<AppState>, ip: ClientIp, JsonBody(req): JsonBody<RegisterStartRequest>) -> ApiResult<Json<RegisterStartResponse>> {
+    let email = req.email.unwrap_or_default();
+    check_identity(&email)?;
+    state.limit(LimitKind::Register, &[&ip.0, &state.log_name(&email)]).await?;
+    let s = state.clone();
+    let message = tokio::task::spawn_blocking(move || s.secrets.opaque.registration_response(&req.request, email.as_bytes()))
+        .await?
+        .map_err(opaque_refusal)?;
+    Ok(Json(RegisterStartResponse { message, server_public_key: state.secrets.opaque.public_key() }))
+}
+
+#[derive(Serialize)]
+struct UserJson<'a> {
+    sub: &'a str,
+    email: &'a str,
+    name: &'a str,
+}
+
+/// `POST /opaque/register/finish`: stores the record and starts a session.
+pub async fn register_finish(
+    State(state): State<AppState>,
+    ip: ClientIp,
+    headers: HeaderMap,
+    JsonBody(req): JsonBody<RegisterFinishRequest>,
+) -> ApiResult<impl IntoResponse> {
+    check_identity(&req.email)?;
+    state.limit(LimitKind::Register, &[&ip.0]).await?;
+    let name = req.name.unwrap_or_default();
+    if name.len() > 200 || name.chars().any(char::is_control) {
+        return Err(ApiError::InvalidRequest("name must be at most 200 characters without control characters"));
+    }
+    let record = StoredRecord::new(&state.config.profile, &req.message).map_err(|_| ApiError::InvalidRequest("malformed registration record"))?;
+    let user = UserRow {
+        sub: random_b64u(16),
+        email: req.email,
+        name,
+        opaque_record: record.record_b64u(),
+        opaque_profile: record.profile().to_string(),
+    };
+    match state.store.create_user(&user, state.now()).await {
+        Ok(()) => {}
+        Err(InsertError::Exists) => return Err(ApiError::Conflict("an account with this email exists")),
+        Err(InsertError::Db(e)) => return Err(e.into()),
+    }
+    let (cookies, row, csrf) = session::start(&state, &headers, &user.sub).await?;
+    state.event(Event::Registered, &row.handle);
+    let user_json = UserJson { sub: &user.sub, email: &user.email, name: &user.name };
+    let body = json!({"sub": user.sub, "message": "registered", "requiresEmailVerification": false, "user": user_json, "csrfToken": csrf});
+    Ok((StatusCode::CREATED, cookies, Json(body)))
+}
+
+/// `POST /opaque/login/start`
+pub async fn login_start(State(state): State<AppState>, ip: ClientIp, JsonBody(req): JsonBody<LoginStartRequest>) -> ApiResult<Json<LoginStartResponse>> {
+    check_identity(&req.email)?;
+    state.limit(LimitKind::Login, &[&ip.0, &state.log_name(&req.email)]).await?;
+    let user = state.store.user_by_email(&req.email).await?;
+    let s = state.clone();
+    let found = user.as_ref().map(|u| (u.opaque_record.clone(), u.opaque_profile.clone()));
+    let email = req.email;
+    let (message, login_state) = tokio::task::spawn_blocking(move || {
+        let record = match found {
+            Some((r, p)) => Some(StoredRecord::from_parts(&r, &p)?),
+            None => None,
+        };
+        s.secrets.opaque.login_start(&mut OsRng, &s.config.profile, record.as_ref(), &req.request, email.as_bytes(), email.as_bytes())
+    })
+    .await?
+    .map_err(|e| {
+        if matches!(e, zkauth::Error::OpaqueProfileMismatch) {
+            tracing::warn!(target: "zkauth::opaque", "a stored record was made under another OPAQUE profile");
+        }
+        opaque_refusal(e)
+    })?;
+    let session_id = random_b64u(16);
+    let id_hash = hash_b64u(&session_id);
+    let sealed = state.login_state_key.seal(&login_state.to_bytes()[..], id_hash.as_bytes()).ok_or(ApiError::Internal)?;
+    let expires = state.now() + LOGIN_STATE_TTL_SECS;
+    state.store.put_pending_login(&id_hash, &sealed, user.as_ref().map(|u| u.sub.as_str()), expires).await?;
+    Ok(Json(LoginStartResponse { message, session_id }))
+}
+
+/// `POST /opaque/login/finish`: verifies KE3 and starts a session.
+pub async fn login_finish(
+    State(state): State<AppState>,
+    ip: ClientIp,
+    headers: HeaderMap,
+    JsonBody(req): JsonBody<LoginFinishRequest>,
+) -> ApiResult<impl IntoResponse> {
+    state.limit(LimitKind::Login, &[&ip.0]).await?;
+    let id_hash = hash_b64u(&req.session_id);
+    let outcome = finish(&state, &id_hash, &req.finish).await;
+    let user = match outcome {
+        Ok(user) => user,
+        Err(e) => {
+            state.event(Event::LoginFailed, &state.log_name(&id_hash));
+            return Err(e);
+        }
+    };
+    let (cookies, row, csrf) = session::start(&state, &headers, &user.sub).await?;
+    state.event(Event::LoginOk, &row.handle);
+    let body = json!({
+        "success": true,
+        "sub": user.sub,
+        "user": UserJson { sub: &user.sub, email: &user.email, name: &user.name },
+        "sessionKey": null,
+        "otpRequired": false,
+        "csrfToken": csrf,
+    });
+    Ok((cookies, Json(body)))
+}
+
+/// Consumes the login state and checks KE3; every failure is `authentication_failed`.
+async fn finish(state: &AppState, id_hash: &str, ke3: &str) -> ApiResult<UserRow> {
+    let (sealed, sub) = state.store.take_pending_login(id_hash, state.now()).await?.ok_or(ApiError::AuthenticationFailed)?;
+    let bytes = state.login_state_key.open(&sealed, id_hash.as_bytes()).ok_or(ApiError::AuthenticationFailed)?;
+    let login_state = ServerLoginState::from_bytes(&bytes).map_err(|_| ApiError::AuthenticationFailed)?;
+    let session_key = login_state.finish(ke3).map_err(|_| ApiError::AuthenticationFailed)?;
+    drop(session_key); // unused by the protocol (wire profile §2.6); wiped on drop
+    let sub = sub.ok_or(ApiError::AuthenticationFailed)?;
+    state.store.user_by_sub(&sub).await?.ok_or(ApiError::AuthenticationFailed)
+}

@@ -1,0 +1,162 @@
+//! `POST /token` (wire profile §4.6, §5): authorization-code and refresh-token grants.
+//!
+//! A code is spent by compare-and-set before anything else is checked, so a code is usable
+//! once even under concurrent requests; a replayed code revokes every token issued from it.
+//! PKCE S256 is compared in constant time. Refresh tokens rotate on every use and are bound to
+//! the client; a reused one revokes its whole family. ZK codes answer with the spec's fields.
+
+use axum::extract::State;
+use axum::http::{header, HeaderMap};
+use axum::response::IntoResponse;
+use axum::Json;
+use serde::Deserialize;
+use serde_json::{json, Map, Value};
+use zkauth_verify::{ct_eq_str, hash_b64u};
+
+use super::authorize::is_pkce_string;
+use crate::config::Client;
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{ClientIp, FormBody};
+use crate::idtoken::{self, IdClaims};
+use crate::state::{random_b64u, AppState, Event, LimitKind};
+use crate::store::{CodeRow, Redeemed, Rotated, TokenRow};
+
+pub const ACCESS_TTL_SECS: i64 = 600;
+pub const REFRESH_TTL_SECS: i64 = 30 * 24 * 3600;
+pub const ID_TOKEN_TTL_SECS: i64 = 600;
+
+#[derive(Deserialize)]
+pub struct TokenForm {
+    grant_type: String,
+    code: Option<String>,
+    client_id: Option<String>,
+    redirect_uri: Option<String>,
+    code_verifier: Option<String>,
+    refresh_token: Option<String>,
+}
+
+/// The client, which must be registered and, for browser calls, called from one of its origins.
+fn client_of<'a>(state: &'a AppState, client_id: Option<&str>, headers: &HeaderMap) -> ApiResult<&'a Client> {
+    let client = client_id.and_then(|id| state.config.client(id)).ok_or(ApiError::InvalidClient("unknown client"))?;
+    if let Some(origin) = headers.get(header::ORIGIN).and_then(|o| o.to_str().ok()) {
+        if !client.allowed_origins.iter().any(|o| o == origin) {
+            return Err(ApiError::InvalidClient("this origin is not allowed for this client"));
+        }
+    }
+    Ok(client)
+}
+
+/// `POST /token`
+pub async fn token(State(state): State<AppState>, ip: ClientIp, headers: HeaderMap, FormBody(f): FormBody<TokenForm>) -> ApiResult<impl IntoResponse> {
+    state.limit(LimitKind::Token, &[&ip.0]).await?;
+    let client = client_of(&state, f.client_id.as_deref(), &headers)?;
+    let body = match f.grant_type.as_str() {
+        "authorization_code" => code_grant(&state, client, &f).await?,
+        "refresh_token" => refresh_grant(&state, client, &f).await?,
+        _ => return Err(ApiError::UnsupportedGrantType),
+    };
+    Ok(([(header::PRAGMA, "no-cache")], Json(body)))
+}
+
+async fn code_grant(state: &AppState, client: &Client, f: &TokenForm) -> ApiResult<Value> {
+    let code = f.code.as_deref().filter(|c| !c.is_empty() && c.len() <= 256).ok_or(ApiError::InvalidRequest("code is required"))?;
+    let now = state.now();
+    let row = match state.store.redeem_code(&hash_b64u(code), now).await? {
+        Redeemed::Won(row) => row,
+        Redeemed::Replayed => {
+            state.event(Event::CodeReplay, &client.client_id);
+            return Err(ApiError::InvalidGrant("the code was already used; tokens issued from it are revoked"));
+        }
+        Redeemed::Unknown => return Err(ApiError::InvalidGrant("unknown code")),
+    };
+    check_code(&row, client, f, now)?;
+    let mut body = issue(state, client, &row.family_id, &row.sub, &row.scope, row.nonce.as_deref(), row.auth_time).await?;
+    match (row.zk_version.as_deref(), &row.zk_hash) {
+        (None, _) => {}
+        (Some("v1-drk"), Some(h)) => {
+            body.insert("zk_drk_hash".into(), json!(h));
+        }
+        (Some(_), Some(h)) => {
+            body.insert("zk_key_hash".into(), json!(h));
+            body.insert("zk_key_kind".into(), json!("client_app_key"));
+            body.insert("zk_key_version".into(), json!("v2"));
+        }
+        (Some(_), None) => return Err(ApiError::InvalidGrant("ZK code without its delivery hash")),
+    }
+    // A replay that raced this redemption revoked the family before our tokens existed:
+    // revoke them now. This request still won the code; its tokens are simply dead, as every
+    // token of a replayed code must be.
+    if state.store.family_replayed(&row.family_id).await? {
+        state.store.revoke_family(&row.family_id, now).await?;
+    }
+    Ok(Value::Object(body))
+}
+
+/// Everything a spent code must match: time, client, redirect URI, PKCE verifier.
+fn check_code(row: &CodeRow, client: &Client, f: &TokenForm, now: i64) -> ApiResult<()> {
+    if row.expires_at <= now {
+        return Err(ApiError::InvalidGrant("the code has expired"));
+    }
+    if row.client_id != client.client_id {
+        return Err(ApiError::InvalidGrant("the code was issued to another client"));
+    }
+    if f.redirect_uri.as_deref() != Some(row.redirect_uri.as_str()) {
+        return Err(ApiError::InvalidGrant("redirect_uri does not match the authorization request"));
+    }
+    let verifier = f.code_verifier.as_deref().filter(|v| is_pkce_string(v)).ok_or(ApiError::InvalidGrant("code_verifier is missing or malformed"))?;
+    if !ct_eq_str(&hash_b64u(verifier), &row.code_challenge) {
+        return Err(ApiError::InvalidGrant("code_verifier does not match code_challenge"));
+    }
+    Ok(())
+}
+
+async fn refresh_grant(state: &AppState, client: &Client, f: &TokenForm) -> ApiResult<Value> {
+    let token = f.refresh_token.as_deref().filter(|t| !t.is_empty() && t.len() <= 256).ok_or(ApiError::InvalidRequest("refresh_token is required"))?;
+    let now = state.now();
+    let row = match state.store.rotate_refresh(&hash_b64u(token), now).await? {
+        Rotated::Won(row) => row,
+        Rotated::Reused => {
+            state.event(Event::RefreshReuse, &client.client_id);
+            return Err(ApiError::InvalidGrant("the refresh token was already used; its family is revoked"));
+        }
+        Rotated::Unknown => return Err(ApiError::InvalidGrant("unknown or expired refresh token")),
+    };
+    if row.client_id != client.client_id {
+        // Another client holds this client's token: treat it as stolen.
+        state.store.revoke_family(&row.family_id, now).await?;
+        return Err(ApiError::InvalidGrant("the refresh token was issued to another client"));
+    }
+    let body = issue(state, client, &row.family_id, &row.sub, &row.scope, None, now).await?;
+    Ok(Value::Object(body))
+}
+
+/// Stores a new access and refresh token in `family` and signs an ID token.
+async fn issue(state: &AppState, client: &Client, family: &str, sub: &str, scope: &str, nonce: Option<&str>, auth_time: i64) -> ApiResult<Map<String, Value>> {
+    let now = state.now();
+    let access = random_b64u(32);
+    let refresh = random_b64u(32);
+    for (token, kind, ttl) in [(&access, "access", ACCESS_TTL_SECS), (&refresh, "refresh", REFRESH_TTL_SECS)] {
+        state
+            .store
+            .insert_token(&TokenRow {
+                token_hash: hash_b64u(token),
+                kind: kind.into(),
+                family_id: family.into(),
+                client_id: client.client_id.clone(),
+                sub: sub.into(),
+                scope: scope.into(),
+                expires_at: now + ttl,
+            })
+            .await?;
+    }
+    let claims = IdClaims { iss: &state.config.issuer, sub, aud: &client.client_id, iat: now, exp: now + ID_TOKEN_TTL_SECS, auth_time, nonce };
+    let id_token = idtoken::sign(&state.secrets.signing, &claims).ok_or(ApiError::Internal)?;
+    let mut body = Map::new();
+    body.insert("access_token".into(), json!(access));
+    body.insert("token_type".into(), json!("Bearer"));
+    body.insert("expires_in".into(), json!(ACCESS_TTL_SECS));
+    body.insert("refresh_token".into(), json!(refresh));
+    body.insert("id_token".into(), json!(id_token));
+    body.insert("scope".into(), json!(scope));
+    Ok(body)
+}

@@ -1,0 +1,129 @@
+//! First-party cookie sessions.
+//!
+//! The session id is 256 random bits in `__Host-zkauth` (`Secure; HttpOnly; SameSite=Lax;
+//! Path=/`, no `Domain`); the database keeps only `b64u(SHA-256(id))`. Sessions end after an
+//! idle timeout (sliding, server-side) or an absolute timeout, whichever comes first. Every
+//! login makes a new id and kills the one the request carried, so a pre-login cookie is never
+//! promoted (no fixation). The CSRF token is `HMAC(csrf_key, id)`, given to script in
+//! `__Host-zkauth-csrf` and echoed in `X-CSRF-Token`.
+
+use axum::extract::FromRequestParts;
+use axum::http::header::{HeaderMap, HeaderValue, COOKIE, SET_COOKIE};
+use axum::http::request::Parts;
+use zkauth_verify::{b64u, hash_b64u};
+
+use crate::error::{ApiError, ApiResult};
+use crate::state::{random_b64u, AppState};
+use crate::store::SessionRow;
+
+pub const SESSION_COOKIE: &str = "__Host-zkauth";
+pub const CSRF_COOKIE: &str = "__Host-zkauth-csrf";
+pub const CSRF_HEADER: &str = "x-csrf-token";
+
+/// The value of cookie `name` in the request (the first one; `__Host-` cookies cannot be
+/// shadowed by a sibling domain).
+pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v)
+}
+
+/// The CSRF token bound to a session id.
+pub fn csrf_token(state: &AppState, session_id: &str) -> String {
+    b64u::encode(&state.csrf_key.mac(&[b"csrf", session_id.as_bytes()]))
+}
+
+/// An authenticated first-party session (cookie only; bearer tokens are never accepted here).
+pub struct Session {
+    pub row: SessionRow,
+    /// The raw cookie value: needed to derive the CSRF token. Never logged.
+    id: String,
+}
+
+impl core::fmt::Debug for Session {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Session").field("handle", &self.row.handle).field("id", &"[redacted]").finish()
+    }
+}
+
+impl Session {
+    pub fn sub(&self) -> &str {
+        &self.row.sub
+    }
+
+    pub fn csrf_token(&self, state: &AppState) -> String {
+        csrf_token(state, &self.id)
+    }
+}
+
+impl FromRequestParts<AppState> for Session {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let id = cookie(&parts.headers, SESSION_COOKIE).ok_or(ApiError::Unauthenticated("no session"))?;
+        if id.len() != 43 {
+            return Err(ApiError::Unauthenticated("no session"));
+        }
+        let row = state
+            .store
+            .live_session(&hash_b64u(id), state.now(), state.config.session.idle_timeout_secs)
+            .await?
+            .ok_or(ApiError::Unauthenticated("the session has ended"))?;
+        Ok(Session { row, id: id.to_string() })
+    }
+}
+
+/// The hash of the session id the request carries, if any (to end it at login or logout).
+pub fn presented_session_hash(headers: &HeaderMap) -> Option<String> {
+    cookie(headers, SESSION_COOKIE).map(hash_b64u)
+}
+
+fn set_cookie(state: &AppState, name: &str, value: &str, max_age: i64, http_only: bool) -> ApiResult<HeaderValue> {
+    let mut c = format!("{name}={value}; Path=/; Secure; SameSite=Lax; Max-Age={max_age}");
+    if http_only {
+        c.push_str("; HttpOnly");
+    }
+    if state.config.partitioned_cookies {
+        c.push_str("; Partitioned");
+    }
+    HeaderValue::from_str(&c).map_err(|_| ApiError::Internal)
+}
+
+/// Starts a session for `sub`: ends the session the request carried (if any), stores the new
+/// one, and returns the `Set-Cookie` headers and the CSRF token.
+pub async fn start(state: &AppState, request_headers: &HeaderMap, sub: &str) -> ApiResult<(HeaderMap, SessionRow, String)> {
+    if let Some(old) = presented_session_hash(request_headers) {
+        state.store.delete_session(&old).await?;
+    }
+    let now = state.now();
+    let id = random_b64u(32);
+    let lifetime = state.config.session.absolute_timeout_secs;
+    let row = SessionRow {
+        id_hash: hash_b64u(&id),
+        handle: random_b64u(12),
+        sub: sub.to_string(),
+        created_at: now,
+        last_seen_at: now,
+        absolute_expires_at: now + lifetime,
+    };
+    state.store.create_session(&row).await?;
+    let csrf = csrf_token(state, &id);
+    let mut headers = HeaderMap::new();
+    headers.append(SET_COOKIE, set_cookie(state, SESSION_COOKIE, &id, lifetime, true)?);
+    headers.append(SET_COOKIE, set_cookie(state, CSRF_COOKIE, &csrf, lifetime, false)?);
+    Ok((headers, row, csrf))
+}
+
+/// `Set-Cookie` headers that expire both cookies, and `Clear-Site-Data`.
+pub fn clearing_headers(state: &AppState) -> ApiResult<HeaderMap> {
+    let mut headers = HeaderMap::new();
+    headers.append(SET_COOKIE, set_cookie(state, SESSION_COOKIE, "", 0, true)?);
+    headers.append(SET_COOKIE, set_cookie(state, CSRF_COOKIE, "", 0, false)?);
+    headers.insert("clear-site-data", HeaderValue::from_static("\"cookies\", \"storage\""));
+    Ok(headers)
+}
