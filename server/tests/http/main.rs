@@ -1,0 +1,13 @@
+//! HTTP-level integration tests of the reference server: the real router on a real SQLite
+//! file, driven by the SDK's native OPAQUE client and delivery code.
+
+// Test code: a panic is a failed assertion.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+
+mod harness;
+
+mod flow;
+mod logs;
+mod refusals;
+mod restart;
+mod sessions;

@@ -1,0 +1,267 @@
+//! Every refusal of the issue's list, each asserted with its status and `error`.
+
+use axum::body::Body;
+use axum::http::{header, Method, Request, StatusCode};
+use rand_core::OsRng;
+use serde_json::json;
+use zkauth::delivery::DeliveryKeyPair;
+use zkauth_verify::{b64u, hash_b64u};
+
+use crate::flow::{account_with_keys, app_authorize, approve, authorize_uri, exchange_code, token_request};
+use crate::harness::*;
+
+const CHALLENGE: &str = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
+
+async fn authorize_status(server: &Server, uri: &str) -> (StatusCode, serde_json::Value, bool) {
+    let (s, h, body) = server.send(Request::get(uri).body(Body::empty()).unwrap()).await;
+    (s, body, h.contains_key(header::LOCATION))
+}
+
+#[tokio::test]
+async fn authorize_refusals_never_redirect() {
+    let server = Server::start().await;
+    let zk = DeliveryKeyPair::generate(&mut OsRng).zk_pub();
+    let cases: Vec<(String, StatusCode, &str)> = vec![
+        (authorize_uri("nobody", REDIRECT, CHALLENGE, Some(&zk), "s"), StatusCode::UNAUTHORIZED, "invalid_client"),
+        (authorize_uri(CLIENT, "http://localhost:8081/callback/", CHALLENGE, Some(&zk), "s"), StatusCode::BAD_REQUEST, "invalid_request"),
+        (authorize_uri(CLIENT, "http://localhost:8081/other", CHALLENGE, Some(&zk), "s"), StatusCode::BAD_REQUEST, "invalid_request"),
+        (authorize_uri(CLIENT, REDIRECT, "short", Some(&zk), "s"), StatusCode::BAD_REQUEST, "invalid_request"),
+        (authorize_uri(CLIENT, REDIRECT, CHALLENGE, None, "s"), StatusCode::BAD_REQUEST, "invalid_request"),
+        (authorize_uri("plain-app", "http://localhost:8082/cb", CHALLENGE, Some(&zk), "s"), StatusCode::BAD_REQUEST, "invalid_request"),
+        (authorize_uri(CLIENT, REDIRECT, CHALLENGE, Some("e30"), "s"), StatusCode::BAD_REQUEST, "invalid_request"),
+    ];
+    for (uri, status, error) in cases {
+        let (s, body, redirected) = authorize_status(&server, &uri).await;
+        assert_eq!((s, body["error"].as_str().unwrap()), (status, error), "{uri}");
+        assert!(!redirected, "{uri}");
+    }
+    // Missing PKCE and plain PKCE.
+    let no_pkce = format!("/authorize?response_type=code&client_id={CLIENT}&redirect_uri={}", urlencode(REDIRECT));
+    assert_eq!(authorize_status(&server, &no_pkce).await.0, StatusCode::BAD_REQUEST);
+    let plain = authorize_uri(CLIENT, REDIRECT, CHALLENGE, Some(&zk), "s").replace("S256", "plain");
+    assert_eq!(authorize_status(&server, &plain).await.0, StatusCode::BAD_REQUEST);
+    // A repeated parameter is refused rather than guessed at.
+    let twice = format!("{}&client_id={CLIENT}", authorize_uri(CLIENT, REDIRECT, CHALLENGE, Some(&zk), "s"));
+    assert_eq!(authorize_status(&server, &twice).await.0, StatusCode::BAD_REQUEST);
+}
+
+fn urlencode(s: &str) -> String {
+    serde_urlencoded::to_string([("x", s)]).unwrap().trim_start_matches("x=").to_string()
+}
+
+/// `zk_pub` values that are off the curve, or whose `x` is 33 bytes with a leading zero.
+#[tokio::test]
+async fn malformed_zk_pub_is_refused() {
+    let server = Server::start().await;
+    let good = DeliveryKeyPair::generate(&mut OsRng).zk_pub();
+    let jwk: serde_json::Value = serde_json::from_slice(&b64u::decode(&good, "z").unwrap()).unwrap();
+    let x = b64u::decode(jwk["x"].as_str().unwrap(), "x").unwrap();
+    let mut y = b64u::decode(jwk["y"].as_str().unwrap(), "y").unwrap();
+    let mut padded = vec![0u8];
+    padded.extend_from_slice(&x);
+    let long_x = json!({"kty": "EC", "crv": "P-256", "x": b64u::encode(&padded), "y": jwk["y"]});
+    y[31] ^= 1;
+    let off_curve = json!({"kty": "EC", "crv": "P-256", "x": jwk["x"], "y": b64u::encode(&y)});
+    for bad in [long_x, off_curve] {
+        let zk = b64u::encode(bad.to_string().as_bytes());
+        let (s, body, redirected) = authorize_status(&server, &authorize_uri(CLIENT, REDIRECT, CHALLENGE, Some(&zk), "s")).await;
+        assert_eq!((s, body["error"].as_str().unwrap()), (StatusCode::BAD_REQUEST, "invalid_request"));
+        assert!(!redirected);
+    }
+}
+
+#[tokio::test]
+async fn finalize_needs_session_csrf_and_same_origin() {
+    let server = Server::start().await;
+    let mut b = server.browser();
+    account_with_keys(&mut b, "fin@example.com").await;
+    let req = app_authorize(&server).await;
+    let form = [("request_id", req.param("request_id").unwrap()), ("approve", "true"), ("zk_key_hash", "47DEQpj8HBSa-_TImW-5JCeuQeRkm5NMpJWZG3hSuFU")];
+
+    let mut anonymous = server.browser();
+    let (s, _, body) = anonymous.post_form("/authorize/finalize", &form).await;
+    assert_eq!((s, body["error"].as_str().unwrap()), (StatusCode::UNAUTHORIZED, "login_required"));
+
+    let csrf = b.csrf.take();
+    let (s, _, body) = b.post_form("/authorize/finalize", &form).await;
+    assert_eq!((s, body["error"].as_str().unwrap()), (StatusCode::FORBIDDEN, "csrf_refused"));
+    b.csrf = csrf;
+
+    b.origin = Some("http://localhost:8081".into());
+    let (s, _, body) = b.post_form("/authorize/finalize", &form).await;
+    assert_eq!((s, body["error"].as_str().unwrap()), (StatusCode::FORBIDDEN, "csrf_refused"), "another port is another origin");
+    b.origin = None;
+    let (s, _, _) = b.post_form("/authorize/finalize", &form).await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "no Origin, no Referer, no Sec-Fetch-Site");
+    let mut r = b.request(Method::POST, "/authorize/finalize", Some("application/x-www-form-urlencoded"), serde_urlencoded::to_string(form).unwrap());
+    r.headers_mut().insert("sec-fetch-site", "same-site".parse().unwrap());
+    assert_eq!(b.send(r).await.0, StatusCode::FORBIDDEN);
+    b.origin = Some(ISSUER.into());
+
+    // A ZK request needs its hash; the refusals above did not consume the request.
+    let (s, _, body) = b.post_form("/authorize/finalize", &form[..2]).await;
+    assert_eq!((s, body["error"].as_str().unwrap()), (StatusCode::BAD_REQUEST, "invalid_request"));
+    // ... and that refusal consumed it (atomic consume): a retry finds nothing.
+    let (s, _, _) = b.post_form("/authorize/finalize", &form).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn code_replay_revokes_its_tokens_and_wrong_pkce_fails() {
+    let server = Server::start().await;
+    let mut b = server.browser();
+    let acct = account_with_keys(&mut b, "replay@example.com").await;
+
+    let req = app_authorize(&server).await;
+    let (code, _) = approve(&mut b, &acct, &req).await;
+    let (s, body) = exchange_code(&server, &code, &hash_b64u("not the verifier")[..43]).await;
+    assert_eq!((s, body["error"].as_str().unwrap()), (StatusCode::BAD_REQUEST, "invalid_grant"));
+    // The failed attempt spent the code: the right verifier is now a replay.
+    assert_eq!(exchange_code(&server, &code, &req.verifier).await.0, StatusCode::BAD_REQUEST);
+
+    let req = app_authorize(&server).await;
+    let (code, _) = approve(&mut b, &acct, &req).await;
+    let (s, tok) = exchange_code(&server, &code, &req.verifier).await;
+    assert_eq!(s, StatusCode::OK);
+    let access = tok["access_token"].as_str().unwrap();
+    let notes = || Request::get("/notes").header(header::AUTHORIZATION, format!("Bearer {access}")).body(Body::empty()).unwrap();
+    assert_eq!(server.send(notes()).await.0, StatusCode::OK);
+    let (s, body) = exchange_code(&server, &code, &req.verifier).await;
+    assert_eq!((s, body["error"].as_str().unwrap()), (StatusCode::BAD_REQUEST, "invalid_grant"));
+    let (s, h, body) = server.send(notes()).await;
+    assert_eq!((s, body["error"].as_str().unwrap()), (StatusCode::UNAUTHORIZED, "invalid_token"));
+    assert!(h.contains_key(header::WWW_AUTHENTICATE));
+    let refresh = tok["refresh_token"].as_str().unwrap();
+    let (s, _) = token_request(&server, &[("grant_type", "refresh_token"), ("refresh_token", refresh), ("client_id", CLIENT)]).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "the replay revoked the refresh token too");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_redemptions_of_one_code_have_one_winner() {
+    let server = Server::start().await;
+    let mut b = server.browser();
+    let acct = account_with_keys(&mut b, "race@example.com").await;
+    let req = app_authorize(&server).await;
+    let (code, _) = approve(&mut b, &acct, &req).await;
+    let mut set = tokio::task::JoinSet::new();
+    for _ in 0..16 {
+        let app = server.app.clone();
+        let form = serde_urlencoded::to_string([("grant_type", "authorization_code"), ("code", &code), ("client_id", CLIENT), ("redirect_uri", REDIRECT), ("code_verifier", &req.verifier)]).unwrap();
+        set.spawn(async move {
+            use tower::ServiceExt;
+            let r = Request::post("/token").header(header::CONTENT_TYPE, "application/x-www-form-urlencoded").body(Body::from(form)).unwrap();
+            let res = app.oneshot(r).await.unwrap();
+            let status = res.status();
+            let body = http_body_util::BodyExt::collect(res.into_body()).await.unwrap().to_bytes();
+            (status, String::from_utf8_lossy(&body).to_string())
+        });
+    }
+    let results: Vec<(StatusCode, String)> = set.join_all().await;
+    let statuses: Vec<StatusCode> = results.iter().map(|r| r.0).collect();
+    assert!(results.iter().all(|(s, b)| *s == StatusCode::OK || b.contains("invalid_grant")), "{results:?}");
+    assert_eq!(statuses.iter().filter(|s| **s == StatusCode::OK).count(), 1, "{statuses:?}");
+    // The losers were replays: the winner's tokens are revoked too.
+    let winner: serde_json::Value = serde_json::from_str(&results.iter().find(|r| r.0 == StatusCode::OK).unwrap().1).unwrap();
+    let access = winner["access_token"].as_str().unwrap();
+    let r = Request::get("/notes").header(header::AUTHORIZATION, format!("Bearer {access}")).body(Body::empty()).unwrap();
+    assert_eq!(server.send(r).await.0, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn refresh_reuse_revokes_the_family() {
+    let server = Server::start().await;
+    let mut b = server.browser();
+    let acct = account_with_keys(&mut b, "family@example.com").await;
+    let req = app_authorize(&server).await;
+    let (code, _) = approve(&mut b, &acct, &req).await;
+    let (_, tok) = exchange_code(&server, &code, &req.verifier).await;
+    let r1 = tok["refresh_token"].as_str().unwrap().to_string();
+    let srv = &server;
+    let grant = |t: String| async move { token_request(srv, &[("grant_type", "refresh_token"), ("refresh_token", &t), ("client_id", CLIENT)]).await };
+    let (s, t2) = grant(r1.clone()).await;
+    assert_eq!(s, StatusCode::OK);
+    let r2 = t2["refresh_token"].as_str().unwrap().to_string();
+    let (s, body) = grant(r1).await;
+    assert_eq!((s, body["error"].as_str().unwrap()), (StatusCode::BAD_REQUEST, "invalid_grant"));
+    let (s, _) = grant(r2).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "reuse of r1 revoked r2, its successor");
+    // Bound to the client: another client id is refused.
+    let (s, body) = token_request(&server, &[("grant_type", "refresh_token"), ("refresh_token", "x"), ("client_id", "nobody")]).await;
+    assert_eq!((s, body["error"].as_str().unwrap()), (StatusCode::UNAUTHORIZED, "invalid_client"));
+}
+
+#[tokio::test]
+async fn login_state_expires_is_single_use_and_cannot_be_forged() {
+    let server = Server::start().await;
+    let mut b = server.browser();
+    b.register("late@example.com", PASSWORD).await;
+    let mut b = server.browser();
+
+    let (login, ke2, sid) = b.login_start("late@example.com", PASSWORD).await;
+    let ke3 = login.finish(&mut OsRng, &ke2, "late@example.com").unwrap().finish;
+    server.advance(61);
+    let (s, _, body) = b.post_json("/opaque/login/finish", json!({"finish": ke3, "sessionId": sid})).await;
+    assert_eq!((s, body["error"].as_str().unwrap()), (StatusCode::UNAUTHORIZED, "authentication_failed"));
+
+    let (login, ke2, _) = b.login_start("late@example.com", PASSWORD).await;
+    let ke3 = login.finish(&mut OsRng, &ke2, "late@example.com").unwrap().finish;
+    let (s, _, _) = b.post_json("/opaque/login/finish", json!({"finish": ke3, "sessionId": "AAAAAAAAAAAAAAAAAAAAAA"})).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED, "forged sessionId");
+
+    let (login, ke2, sid) = b.login_start("late@example.com", PASSWORD).await;
+    let ke3 = login.finish(&mut OsRng, &ke2, "late@example.com").unwrap().finish;
+    let (s, _, _) = b.post_json("/opaque/login/finish", json!({"finish": ke3, "sessionId": sid})).await;
+    assert_eq!(s, StatusCode::OK);
+    let (s, _, _) = b.post_json("/opaque/login/finish", json!({"finish": ke3, "sessionId": sid})).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED, "replayed finish");
+}
+
+#[tokio::test]
+async fn wrong_password_and_unknown_user_look_alike() {
+    let server = Server::start().await;
+    let mut b = server.browser();
+    b.register("known@example.com", PASSWORD).await;
+    let mut b = server.browser();
+    let (s1, wrong, _) = b.login("known@example.com", "wrong password").await;
+    let (s2, unknown, _) = b.login("nobody@example.com", PASSWORD).await;
+    assert_eq!((s1, s2), (StatusCode::UNAUTHORIZED, StatusCode::UNAUTHORIZED));
+    assert_eq!(wrong, unknown);
+    assert!(b.session.is_none());
+}
+
+#[tokio::test]
+async fn repeated_logins_are_rate_limited() {
+    let server = Server::start_with("[rate_limits]\nlogin = { burst = 3, per_minute = 3 }").await;
+    let mut b = server.browser();
+    b.register("limited@example.com", PASSWORD).await;
+    let client = zkauth::opaque::OpaqueClient::new(server.profile());
+    let mut statuses = vec![];
+    for _ in 0..4 {
+        let (ke1, _) = client.start_login(&mut OsRng, b"guess").unwrap();
+        let (s, h, body) = b.post_json("/opaque/login/start", json!({"email": "limited@example.com", "request": ke1})).await;
+        if s == StatusCode::TOO_MANY_REQUESTS {
+            assert_eq!(body["error"], "rate_limited");
+            assert!(h[header::RETRY_AFTER].to_str().unwrap().parse::<u64>().unwrap() >= 1);
+        }
+        statuses.push(s);
+    }
+    assert_eq!(statuses, [StatusCode::OK, StatusCode::OK, StatusCode::OK, StatusCode::TOO_MANY_REQUESTS]);
+    server.advance(25);
+    let (ke1, _) = client.start_login(&mut OsRng, b"guess").unwrap();
+    let (s, _, _) = b.post_json("/opaque/login/start", json!({"email": "limited@example.com", "request": ke1})).await;
+    assert_eq!(s, StatusCode::OK, "the bucket drains at 3/min");
+}
+
+#[tokio::test]
+async fn oversized_bodies_and_bearer_tokens_on_first_party_routes_are_refused() {
+    let server = Server::start().await;
+    let mut b = server.browser();
+    let big = "A".repeat(1 << 20);
+    let (s, _, body) = b.post_json("/opaque/login/start", json!({"email": "a@b", "request": big})).await;
+    assert_eq!((s, body["error"].as_str().unwrap()), (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"));
+    let r = Request::get("/session").header(header::AUTHORIZATION, "Bearer abc").body(Body::empty()).unwrap();
+    let (s, _, body) = server.send(r).await;
+    assert_eq!((s, body["error"].as_str().unwrap()), (StatusCode::BAD_REQUEST, "invalid_request"));
+    let (s, _, body) = b.post_json("/opaque/login/start", json!({"email": "a@b", "request": "x", "extra": 1})).await;
+    assert_eq!((s, body["error"].as_str().unwrap()), (StatusCode::BAD_REQUEST, "invalid_request"));
+}
