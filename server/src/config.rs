@@ -44,6 +44,10 @@ struct FileConfig {
     frame_ancestors: Vec<String>,
     /// Folder served at `/` (the login page); none by default.
     login_page_dir: Option<PathBuf>,
+    /// Folder served at `/pkg/` (the built npm package) on the login page and the demo app.
+    sdk_dir: Option<PathBuf>,
+    /// A static demo relying party on its own origin (`make demo`, e2e tests).
+    demo_app: Option<DemoApp>,
     /// `"text"` (default) or `"json"`.
     log_format: Option<String>,
     /// Address of the `/metrics` listener; off when absent.
@@ -58,6 +62,14 @@ pub struct Argon2Params {
     pub memory_kib: u32,
     pub iterations: u32,
     pub parallelism: u32,
+}
+
+/// The demo app: `dir` served on `listen`, with `/callback` answering `index.html`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DemoApp {
+    pub listen: String,
+    pub dir: PathBuf,
 }
 
 /// Session lifetimes in seconds.
@@ -180,6 +192,8 @@ pub struct Config {
     pub partitioned_cookies: bool,
     pub frame_ancestors: Vec<String>,
     pub login_page_dir: Option<PathBuf>,
+    pub sdk_dir: Option<PathBuf>,
+    pub demo_app: Option<DemoApp>,
     pub log_json: bool,
     pub metrics_listen: Option<String>,
     pub clients: Vec<Client>,
@@ -274,6 +288,9 @@ impl Config {
         for a in &raw.frame_ancestors {
             origin_of(a).filter(|o| o == a).ok_or_else(|| err(file, "frame_ancestors", "each entry must be an origin (scheme://host[:port])"))?;
         }
+        if let Some(d) = &raw.demo_app {
+            d.listen.parse::<std::net::SocketAddr>().map_err(|_| err(file, "demo_app.listen", "must be host:port with an IP address"))?;
+        }
         if let Some(m) = &raw.metrics_listen {
             m.parse::<std::net::SocketAddr>().map_err(|_| err(file, "metrics_listen", "must be host:port with an IP address"))?;
         }
@@ -290,6 +307,8 @@ impl Config {
             partitioned_cookies: raw.partitioned_cookies,
             frame_ancestors: raw.frame_ancestors,
             login_page_dir: raw.login_page_dir,
+            sdk_dir: raw.sdk_dir,
+            demo_app: raw.demo_app,
             log_json,
             metrics_listen: raw.metrics_listen,
             clients,

@@ -10,10 +10,11 @@
 //! - [`layers`]: headers, CSRF, no-bearer and request-log middleware.
 //! - [`session`], [`extract`]: cookie sessions and the request extractors.
 //! - [`routes`]: the endpoints, one file per group; [`idtoken`]: EdDSA ID tokens.
-//! - [`metrics`]: the Prometheus listener.
+//! - [`metrics`]: the Prometheus listener; [`demo_app`]: the demo relying party's static server.
 //! - [`error`]: the one error type, with stable `error` strings.
 
 pub mod config;
+pub mod demo_app;
 pub mod error;
 pub mod extract;
 pub mod idtoken;
@@ -48,7 +49,14 @@ pub enum StartError {
 /// Opens the data dir and database, opens (or creates) the sealed secrets, and returns the
 /// state the router runs on.
 pub async fn build(config: Config, kek: &KekSource, clock: Clock) -> Result<AppState, StartError> {
-    std::fs::create_dir_all(&config.data_dir).map_err(|e| StartError::DataDir { path: config.data_dir.display().to_string(), why: e.to_string() })?;
+    let dir_error = |e: std::io::Error| StartError::DataDir { path: config.data_dir.display().to_string(), why: e.to_string() };
+    std::fs::create_dir_all(&config.data_dir).map_err(dir_error)?;
+    // The database holds sealed secrets, hashes and ciphertext: nobody else needs to read it.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&config.data_dir, std::fs::Permissions::from_mode(0o700)).map_err(dir_error)?;
+    }
     let store = store::Store::open(&config.database, &config.data_dir).await?;
     let secrets = secrets::load(kek, &store, &config.data_dir).await?;
     Ok(AppState::new(config, store, secrets, clock))

@@ -95,6 +95,16 @@ async fn main() -> ExitCode {
             Err(e) => return fail(&format!("cannot listen on {addr} (metrics_listen): {e}")),
         }
     }
+    if let Some(demo) = state.config.demo_app.clone() {
+        match tokio::net::TcpListener::bind(&demo.listen).await {
+            Ok(l) => {
+                let app = zkauth_server::demo_app::router(&state.config, &demo);
+                tokio::spawn(async move { axum::serve(l, app).await });
+                tracing::info!(target: "zkauth::server", listen = %demo.listen, "demo app listening");
+            }
+            Err(e) => return fail(&format!("cannot listen on {} (demo_app.listen): {e}", demo.listen)),
+        }
+    }
     spawn_janitor(state.clone());
     tracing::info!(target: "zkauth::server", %listen, issuer = %state.config.issuer, "zkauth-server listening");
     let app = router(state).into_make_service_with_connect_info::<SocketAddr>();

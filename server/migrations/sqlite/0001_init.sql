@@ -134,3 +134,9 @@ CREATE TABLE rate_limits (
   level BIGINT NOT NULL,
   updated_ms BIGINT NOT NULL
 );
+
+CREATE TABLE password_resets (
+  token_hash TEXT PRIMARY KEY,
+  sub TEXT NOT NULL REFERENCES users(sub) ON DELETE CASCADE,
+  expires_at BIGINT NOT NULL
+);

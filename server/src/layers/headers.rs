@@ -17,16 +17,21 @@ pub fn content_security_policy(state: &AppState) -> String {
     } else {
         "'none'".to_string()
     };
+    csp(&ancestors, None)
+}
+
+/// The one CSP shape of every zkauth page; `connect` adds origins to `connect-src`.
+pub fn csp(frame_ancestors: &str, connect: Option<&str>) -> String {
+    let connect = connect.map(|c| format!("connect-src 'self' {c}; ")).unwrap_or_default();
     format!(
-        "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; object-src 'none'; base-uri 'none'; \
-         frame-ancestors {ancestors}; form-action 'self'; require-trusted-types-for 'script'"
+        "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; {connect}object-src 'none'; base-uri 'none'; \
+         frame-ancestors {frame_ancestors}; form-action 'self'; require-trusted-types-for 'script'"
     )
 }
 
-pub async fn security_headers(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    let mut response = next.run(req).await;
-    let h = response.headers_mut();
-    if let Ok(csp) = HeaderValue::from_str(&content_security_policy(&state)) {
+/// The headers every page gets, whatever server serves it.
+pub fn set_page_headers(h: &mut axum::http::HeaderMap, csp: &str) {
+    if let Ok(csp) = HeaderValue::from_str(csp) {
         h.insert(header::CONTENT_SECURITY_POLICY, csp);
     }
     h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
@@ -37,6 +42,12 @@ pub async fn security_headers(State(state): State<AppState>, req: Request, next:
         HeaderValue::from_static("camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()"),
     );
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+}
+
+pub async fn security_headers(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let mut response = next.run(req).await;
+    let h = response.headers_mut();
+    set_page_headers(h, &content_security_policy(&state));
     if state.config.is_https() {
         h.insert(header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static("max-age=63072000; includeSubDomains"));
     }

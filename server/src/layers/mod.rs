@@ -8,6 +8,6 @@ mod no_bearer;
 mod request_log;
 
 pub use csrf::{csrf, same_origin};
-pub use headers::security_headers;
+pub use headers::{csp, security_headers, set_page_headers};
 pub use no_bearer::no_bearer;
 pub use request_log::request_log;

@@ -11,6 +11,7 @@ mod discovery;
 mod keys;
 mod notes;
 mod opaque;
+mod password;
 mod recovery;
 mod session;
 mod token;
@@ -42,6 +43,9 @@ pub fn router(state: AppState) -> Router {
         .route("/opaque/register/finish", post(opaque::register_finish))
         .route("/opaque/login/start", post(opaque::login_start))
         .route("/opaque/login/finish", post(opaque::login_finish))
+        .route("/recovery/start", post(password::recovery_start))
+        .route("/password/reset/start", post(password::reset_start))
+        .route("/password/reset/finish", post(password::reset_finish))
         .layer(from_fn_with_state(state.clone(), same_origin));
     let first_party = Router::new()
         .route("/session", get(session::current))
@@ -59,6 +63,8 @@ pub fn router(state: AppState) -> Router {
         .route("/crypto/recovery-keys", get(recovery::list).post(recovery::create))
         .route("/crypto/recovery-keys/{id}/use", post(recovery::use_key))
         .route("/crypto/recovery-keys/{id}/revoke", post(recovery::revoke))
+        .route("/password/change/start", post(password::change_start))
+        .route("/password/change/finish", post(password::change_finish))
         .route("/authorize", get(authorize::authorize))
         .route("/authorize/finalize", post(authorize::finalize))
         .layer(from_fn_with_state(state.clone(), csrf))
@@ -81,6 +87,9 @@ pub fn router(state: AppState) -> Router {
         .layer(cors);
 
     let mut app = Router::new().merge(first_party).merge(cross_origin);
+    if let Some(dir) = &state.config.sdk_dir {
+        app = app.nest_service("/pkg", ServeDir::new(dir));
+    }
     if let Some(dir) = &state.config.login_page_dir {
         app = app.fallback_service(ServeDir::new(dir));
     }

@@ -77,14 +77,14 @@ pub struct LoginFinishRequest {
 }
 
 /// Login identities: 1..254 characters, no control characters.
-fn check_identity(email: &str) -> ApiResult<()> {
+pub(super) fn check_identity(email: &str) -> ApiResult<()> {
     if email.is_empty() || email.len() > 254 || email.chars().any(char::is_control) {
         return Err(ApiError::InvalidRequest("email must be 1..254 characters without control characters"));
     }
     Ok(())
 }
 
-fn opaque_refusal(e: zkauth::Error) -> ApiError {
+pub(super) fn opaque_refusal(e: zkauth::Error) -> ApiError {
     match e {
         zkauth::Error::OpaqueMessageInvalid(_) | zkauth::Error::Verify(_) => ApiError::InvalidRequest("malformed OPAQUE message"),
         _ => ApiError::AuthenticationFailed,

@@ -267,6 +267,16 @@ impl Store {
             .await
     }
 
+    /// The live recovery keys of the account with this login identity (unauthenticated
+    /// recovery: the verifier is checked against each).
+    pub async fn live_recovery_keys_by_email(&self, email: &str) -> Result<Vec<RecoveryKeyRow>, sqlx::Error> {
+        let cols = RECOVERY_COLUMNS.split(", ").map(|c| format!("r.{c}")).collect::<Vec<_>>().join(", ");
+        sqlx::query_as(&format!("SELECT {cols} FROM recovery_keys r JOIN users u ON u.sub = r.sub WHERE u.email = $1 AND r.revoked_at IS NULL"))
+            .bind(email)
+            .fetch_all(&self.pool)
+            .await
+    }
+
     pub async fn mark_recovery_used(&self, id: &str, now: i64) -> Result<(), sqlx::Error> {
         sqlx::query("UPDATE recovery_keys SET last_used_at = $1 WHERE recovery_key_id = $2").bind(now).bind(id).execute(&self.pool).await?;
         Ok(())

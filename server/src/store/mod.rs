@@ -103,6 +103,7 @@ impl Store {
             "DELETE FROM auth_requests WHERE expires_at <= $1",
             "DELETE FROM auth_codes WHERE expires_at <= $1 - 86400",
             "DELETE FROM tokens WHERE expires_at <= $1",
+            "DELETE FROM password_resets WHERE expires_at <= $1",
         ] {
             sqlx::query(sql).bind(now).execute(&self.pool).await?;
         }

@@ -43,6 +43,47 @@ impl Store {
             .await
     }
 
+    /// Replaces the account's OPAQUE record (password change or reset).
+    pub async fn set_opaque_record(&self, sub: &str, record: &str, profile: &str) -> Result<bool, sqlx::Error> {
+        let r = sqlx::query("UPDATE users SET opaque_record = $1, opaque_profile = $2 WHERE sub = $3")
+            .bind(record)
+            .bind(profile)
+            .bind(sub)
+            .execute(&self.pool)
+            .await?;
+        Ok(r.rows_affected() > 0)
+    }
+
+    /// A password-reset grant (after a recovery key was proven), stored by its hash.
+    pub async fn put_password_reset(&self, token_hash: &str, sub: &str, expires_at: i64) -> Result<(), sqlx::Error> {
+        sqlx::query("INSERT INTO password_resets (token_hash, sub, expires_at) VALUES ($1, $2, $3)")
+            .bind(token_hash)
+            .bind(sub)
+            .bind(expires_at)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// The sub of a live reset grant, without spending it (reset start).
+    pub async fn password_reset(&self, token_hash: &str, now: i64) -> Result<Option<String>, sqlx::Error> {
+        let v: Option<(String,)> = sqlx::query_as("SELECT sub FROM password_resets WHERE token_hash = $1 AND expires_at > $2")
+            .bind(token_hash)
+            .bind(now)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(v.map(|(s,)| s))
+    }
+
+    /// Spends a reset grant exactly once (reset finish).
+    pub async fn take_password_reset(&self, token_hash: &str, now: i64) -> Result<Option<String>, sqlx::Error> {
+        let v: Option<(String, i64)> = sqlx::query_as("DELETE FROM password_resets WHERE token_hash = $1 RETURNING sub, expires_at")
+            .bind(token_hash)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(v.filter(|(_, exp)| *exp > now).map(|(s, _)| s))
+    }
+
     /// Stores an OPAQUE login state (sealed) under the hash of its session id.
     pub async fn put_pending_login(&self, id_hash: &str, sealed_state: &str, sub: Option<&str>, expires_at: i64) -> Result<(), sqlx::Error> {
         sqlx::query("INSERT INTO pending_logins (id_hash, sealed_state, sub, expires_at) VALUES ($1, $2, $3, $4)")

@@ -8,6 +8,7 @@ mod harness;
 
 mod flow;
 mod logs;
+mod password;
 mod refusals;
 mod restart;
 mod sessions;

@@ -1,0 +1,29 @@
+//! The demo relying party for `make demo` and the end-to-end tests: static files on their own
+//! origin (so CORS and cross-origin delivery are real), `/callback` answering `index.html`, the
+//! SDK at `/pkg/`, and the same page headers as the login service, with `connect-src` opened
+//! to the issuer only. Not part of what a deployment runs.
+
+use axum::extract::Request;
+use axum::middleware::{from_fn, Next};
+use axum::response::Response;
+use axum::Router;
+use tower_http::services::{ServeDir, ServeFile};
+
+use crate::config::{Config, DemoApp};
+use crate::layers::{csp, set_page_headers};
+
+pub fn router(config: &Config, app: &DemoApp) -> Router {
+    let policy = csp("'none'", Some(&config.issuer_origin));
+    let mut router = Router::new().route_service("/callback", ServeFile::new(app.dir.join("index.html")));
+    if let Some(dir) = &config.sdk_dir {
+        router = router.nest_service("/pkg", ServeDir::new(dir));
+    }
+    router.fallback_service(ServeDir::new(&app.dir)).layer(from_fn(move |req: Request, next: Next| {
+        let policy = policy.clone();
+        async move {
+            let mut response: Response = next.run(req).await;
+            set_page_headers(response.headers_mut(), &policy);
+            response
+        }
+    }))
+}
