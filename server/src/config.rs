@@ -187,6 +187,9 @@ pub struct Config {
     /// `sqlite` (a file in `data_dir`) or a `postgres://` URL.
     pub database: String,
     pub profile: Profile,
+    /// The profile as the login page needs it to build the same `OpaqueProfile`
+    /// (`GET /opaque/config`).
+    pub profile_json: serde_json::Value,
     pub session: SessionConfig,
     pub rate_limits: RateLimits,
     pub partitioned_cookies: bool,
@@ -258,12 +261,17 @@ impl Config {
         if database != "sqlite" && !database.starts_with("postgres://") && !database.starts_with("postgresql://") {
             return Err(err(file, "database", "must be \"sqlite\" or a postgres:// URL"));
         }
-        let profile = match raw.opaque_profile.as_deref().unwrap_or("darkauth") {
-            "darkauth" => Profile::darkauth(),
+        let (profile, profile_json) = match raw.opaque_profile.as_deref().unwrap_or("darkauth") {
+            "darkauth" => (Profile::darkauth(), serde_json::json!({"profile": "darkauth"})),
             "argon2id" => {
                 let p = raw.argon2id.ok_or_else(|| err(file, "argon2id", "required when opaque_profile = \"argon2id\""))?;
-                Profile::argon2id(p.memory_kib, p.iterations, p.parallelism, &issuer_origin, "")
-                    .map_err(|e| err(file, "argon2id", e.to_string()))?
+                let profile = Profile::argon2id(p.memory_kib, p.iterations, p.parallelism, &issuer_origin, "")
+                    .map_err(|e| err(file, "argon2id", e.to_string()))?;
+                let json = serde_json::json!({
+                    "profile": "argon2id", "memoryKib": p.memory_kib, "iterations": p.iterations,
+                    "parallelism": p.parallelism, "serverIdentity": issuer_origin, "context": ""
+                });
+                (profile, json)
             }
             _ => return Err(err(file, "opaque_profile", "must be \"darkauth\" or \"argon2id\"")),
         };
@@ -302,6 +310,7 @@ impl Config {
             data_dir,
             database,
             profile,
+            profile_json,
             session: s,
             rate_limits: raw.rate_limits,
             partitioned_cookies: raw.partitioned_cookies,

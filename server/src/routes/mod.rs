@@ -48,6 +48,7 @@ pub fn router(state: AppState) -> Router {
         .route("/password/reset/finish", post(password::reset_finish))
         .layer(from_fn_with_state(state.clone(), same_origin));
     let first_party = Router::new()
+        .route("/opaque/config", get(opaque::config))
         .route("/session", get(session::current))
         .route("/logout", post(session::logout))
         .route("/logout/all", post(session::logout_all))

@@ -91,6 +91,12 @@ pub(super) fn opaque_refusal(e: zkauth::Error) -> ApiError {
     }
 }
 
+/// `GET /opaque/config`: the OPAQUE profile, so the login page builds the same one
+/// (`OpaqueProfile.darkauth()` or `OpaqueProfile.argon2id({…})`).
+pub async fn config(State(state): State<AppState>) -> Json<serde_json::Value> {
+    Json(state.config.profile_json.clone())
+}
+
 /// `POST /opaque/register/start`
 pub async fn register_start(State(state): State<AppState>, ip: ClientIp, JsonBody(req): JsonBody<RegisterStartRequest>) -> ApiResult<Json<RegisterStartResponse>> {
     let email = req.email.unwrap_or_default();
