@@ -35,10 +35,33 @@ export class DeliverySession {
   static complete(jwe: string, expect: Record<string, unknown> & { version?: 'v1' | 'v2'; zkPubKid?: string }): Promise<DeliveredKey>;
   static cancel(zkPubKid?: string): Promise<void>;
 }
+/** PKCE S256 (RFC 7636): \`verifier\` = b64u of 32 random bytes (43 characters), \`challenge\` =
+ *  b64u(SHA-256(ASCII verifier)). In browsers call it after \`init()\`. */
+export function createPkce(): Promise<{ verifier: string; challenge: string }>;
+/** A fresh OAuth \`state\` or OIDC \`nonce\`: b64u of 16 random bytes (22 characters). */
+export function createState(): string;
+/** What \`parseCallback\` read from an authorization callback URL; absent values are \`null\`. */
+export interface CallbackParams {
+  code: string | null;
+  state: string | null;
+  error: string | null;
+  errorDescription: string | null;
+  /** The delivered compact JWE from the fragment, percent-decoded. */
+  jwe: string | null;
+  /** "v2" for \`#darkauth_key_jwe=\`, "v1" for \`#drk_jwe=\`, null when there is no JWE. */
+  version: 'v2' | 'v1' | null;
+}
+/** Reads an authorization callback (wire profile §4.7 steps 1–2): code, state and error from
+ *  the query, the JWE from the fragment. In a browser, when \`url\` is the current page (the
+ *  default), the fragment is removed from the address bar and the history entry first, even
+ *  when parsing then fails. Throws ZkAuthError "delivery_version_mixed" when both fragments
+ *  are present, "invalid_input" for an unparsable URL, a repeated parameter, an empty JWE or
+ *  bad percent-encoding. */
+export function parseCallback(url?: string | URL): CallbackParams;
 `,
 );
-for (const f of ['common.js', 'index.js', 'node.js', 'session.js']) copyFileSync(`js/${f}`, `${pkg}/${f}`);
-const files = ['session.js', 'zkauth_bg.wasm', 'zkauth.js', 'zkauth.d.ts', 'zkauth_bg.wasm.d.ts', 'api.js', 'common.js', 'index.js', 'node.js', 'index.d.ts', 'snippets'];
+for (const f of ['common.js', 'index.js', 'node.js', 'session.js', 'oauth.js']) copyFileSync(`js/${f}`, `${pkg}/${f}`);
+const files = ['session.js', 'oauth.js', 'zkauth_bg.wasm', 'zkauth.js', 'zkauth.d.ts', 'zkauth_bg.wasm.d.ts', 'api.js', 'common.js', 'index.js', 'node.js', 'index.d.ts', 'snippets'];
 writeFileSync(
   `${pkg}/package.json`,
   JSON.stringify(

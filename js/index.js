@@ -3,6 +3,7 @@ import initWasm from './zkauth.js';
 
 export * from './api.js';
 export { DeliverySession } from './session.js';
+export { createPkce, createState, parseCallback } from './oauth.js';
 
 let ready;
 

@@ -6,6 +6,8 @@ initSync({ module: readFileSync(new URL('./zkauth_bg.wasm', import.meta.url)) })
 
 export * from './api.js';
 export { DeliverySession } from './session.js';
+// parseCallback never touches history in Node (there is none): it only parses.
+export { createPkce, createState, parseCallback } from './oauth.js';
 
 /** Node is ready at import; kept for API symmetry with the browser build. */
 export function init() {
