@@ -19,7 +19,10 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
-use sqlx::AnyPool;
+use sqlx::pool::PoolConnectionMetadata;
+use sqlx::{AnyConnection, AnyPool};
+
+type BoxFuture<'a, T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send + 'a>>;
 
 pub use keys::{AccountKeyRow, EnvelopeRow, NewEnvelope, RecoveryKeyRow};
 pub use limits::Bucket;
@@ -59,6 +62,17 @@ fn insert_result(r: Result<sqlx::any::AnyQueryResult, sqlx::Error>) -> Result<()
     }
 }
 
+/// Per-connection SQLite settings. `synchronous = NORMAL` is the documented pairing with
+/// WAL: commits no longer wait for an fsync each (the WAL is synced at checkpoints), and the
+/// database stays consistent after a crash; only the last commits before a power loss can
+/// be lost. (sqlx's defaults already give foreign_keys = ON and a 5 s busy_timeout.)
+fn sqlite_session_pragmas<'c>(conn: &'c mut AnyConnection, _: PoolConnectionMetadata) -> BoxFuture<'c, Result<(), sqlx::Error>> {
+    Box::pin(async move {
+        sqlx::query("PRAGMA synchronous = NORMAL").execute(&mut *conn).await?;
+        Ok(())
+    })
+}
+
 impl Store {
     /// Opens `database` (`"sqlite"` = `zkauth.db` in `data_dir`, or a `postgres://` URL) and
     /// runs the migrations.
@@ -71,16 +85,15 @@ impl Store {
             (database.to_string(), Backend::Postgres, 16)
         };
         let options = AnyConnectOptions::from_str(&url)?;
-        let pool = AnyPoolOptions::new()
-            .max_connections(max)
-            .acquire_timeout(Duration::from_secs(5))
-            .connect_with(options)
-            .await?;
+        let mut pool_options = AnyPoolOptions::new().max_connections(max).acquire_timeout(Duration::from_secs(5));
+        if backend == Backend::Sqlite {
+            pool_options = pool_options.after_connect(sqlite_session_pragmas);
+        }
+        let pool = pool_options.connect_with(options).await?;
         match backend {
             Backend::Sqlite => {
-                // sqlx's SQLite defaults already set foreign_keys = ON and a 5 s busy_timeout
-                // (writers queue instead of failing); WAL lets readers run beside the writer
-                // and is a property of the file, so setting it once is enough.
+                // WAL lets readers run beside the writer and is a property of the file, so
+                // setting it once is enough.
                 sqlx::query("PRAGMA journal_mode = WAL").execute(&pool).await?;
                 sqlx::migrate!("./migrations/sqlite").run(&pool).await?
             }
