@@ -11,7 +11,7 @@ use zkauth::keys::EnvelopeMeta;
 use zkauth::opaque::server::ServerSetup;
 use zkauth::opaque::vectors::{run_vectors, Outcome};
 use zkauth::{ExportKey, RootKey};
-use zkauth_verify::{b64u, hash_b64u, validate_zk_pub};
+use zkauth_verify::{b64u, hash_b64u, protected_header_json, validate_zk_pub};
 
 use crate::args::{self, Parsed, Spec};
 use crate::input::{io_failure, print_key_hex, print_line, stdin_key32, stdin_line};
@@ -106,17 +106,7 @@ fn zkpub_check(p: &Parsed) -> Result<(), Failure> {
 
 /// `zkauth jwe inspect <jwe>`: the protected header JSON, exactly as encoded, and nothing else.
 fn jwe_inspect(p: &Parsed) -> Result<(), Failure> {
-    let jwe = p.operand(0)?;
-    if jwe.split('.').count() != 5 {
-        return Err(zkauth_verify::Error::JweMalformed("a compact JWE has exactly 5 segments").into());
-    }
-    let first = jwe.split('.').next().unwrap_or_default();
-    let header = b64u::decode(first, "protected header")?;
-    let text = std::str::from_utf8(&header).map_err(|_| zkauth_verify::Error::JweHeaderRejected("not UTF-8"))?;
-    match serde_json::from_str::<serde_json::Value>(text) {
-        Ok(v) if v.is_object() => print_line(text.as_bytes()),
-        _ => Err(zkauth_verify::Error::JweHeaderRejected("not a JSON object").into()),
-    }
+    print_line(protected_header_json(p.operand(0)?)?.as_bytes())
 }
 
 /// Current unix time in seconds.

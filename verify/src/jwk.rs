@@ -8,13 +8,11 @@ use std::fmt;
 
 use p256::elliptic_curve::sec1::{EncodedPoint, FromEncodedPoint};
 use p256::{NistP256, PublicKey};
-use serde::de::{self, Deserializer, IgnoredAny, MapAccess, Visitor};
-use serde::Deserialize;
+use serde::de::MapAccess;
 
+use crate::json::{self, MemberError, Members, Value};
 use crate::{b64u, hash_b64u, Error};
 
-/// At most this many members in a JWK (kty, crv, x, y plus kid, use, alg, key_ops, ext, …).
-const MAX_JWK_MEMBERS: usize = 16;
 /// Longest accepted `zk_pub` string (an honest one is about 120–250 characters).
 pub const MAX_ZK_PUB_LEN: usize = 2048;
 
@@ -28,43 +26,19 @@ pub(crate) struct JwkFields {
     has_d: bool,
 }
 
-impl<'de> Deserialize<'de> for JwkFields {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = JwkFields;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a JWK object")
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<JwkFields, A::Error> {
-                let mut out = JwkFields::default();
-                let mut seen: Vec<String> = Vec::new();
-                while let Some(key) = map.next_key::<String>()? {
-                    // Stop at the first duplicate, and bound the work: a JWK has a handful of members.
-                    if seen.contains(&key) || seen.len() >= MAX_JWK_MEMBERS {
-                        return Err(de::Error::custom("duplicate or too many members"));
-                    }
-                    let slot = match key.as_str() {
-                        "kty" => Some(&mut out.kty),
-                        "crv" => Some(&mut out.crv),
-                        "x" => Some(&mut out.x),
-                        "y" => Some(&mut out.y),
-                        _ => None,
-                    };
-                    match slot {
-                        // A non-string value for a member we read fails the whole parse.
-                        Some(slot) => *slot = Some(map.next_value::<String>()?),
-                        None => {
-                            out.has_d |= key == "d";
-                            map.next_value::<IgnoredAny>()?;
-                        }
-                    }
-                    seen.push(key);
-                }
-                Ok(out)
-            }
+impl Members for JwkFields {
+    fn member<'de, A: MapAccess<'de>>(&mut self, name: &str, value: Value<'_, A>) -> Result<(), MemberError<A::Error>> {
+        // A non-string value for a member we read fails the whole parse.
+        match name {
+            "kty" => self.kty = Some(value.string()?),
+            "crv" => self.crv = Some(value.string()?),
+            "x" => self.x = Some(value.string()?),
+            "y" => self.y = Some(value.string()?),
+            // Whatever its value: a public key never carries `d`.
+            "d" => self.has_d = true,
+            _ => {}
         }
-        deserializer.deserialize_map(V)
+        Ok(())
     }
 }
 
@@ -112,14 +86,14 @@ pub fn validate_zk_pub(zk_pub: &str) -> Result<ZkPub, Error> {
         return Err(Error::InvalidZkPub("longer than 2048 characters"));
     }
     let json = b64u::decode(zk_pub, "zk_pub").map_err(|_| Error::InvalidZkPub("not canonical base64url"))?;
-    let fields: JwkFields = serde_json::from_slice(&json).map_err(|_| Error::InvalidZkPub("not a JSON object of unique members"))?;
+    let fields: JwkFields = json::read_object(&json).map_err(|_| Error::InvalidZkPub("not a JSON object of unique members"))?;
     let public_key = fields.into_public_key(Error::InvalidZkPub)?;
     Ok(ZkPub { public_key, kid: hash_b64u(zk_pub) })
 }
 
 /// Validates a JWK given as JSON text (an `epk`, or a public JWK file).
 pub fn parse_epk_value(json: &str) -> Result<PublicKey, Error> {
-    let fields: JwkFields = serde_json::from_str(json).map_err(|_| Error::InvalidEpk("not a JSON object of unique members"))?;
+    let fields: JwkFields = json::read_object(json.as_bytes()).map_err(|_| Error::InvalidEpk("not a JSON object of unique members"))?;
     fields.into_public_key(Error::InvalidEpk)
 }
 
