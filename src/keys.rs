@@ -32,7 +32,7 @@ use rand_core::{CryptoRng, RngCore};
 use serde::{Deserialize, Serialize};
 use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 use zkauth_verify::{
-    b64u, ct_eq_str, envelope_aad, EnvelopeAad, EnvelopeType, WRAPPING_ALG_PASSKEY_PRF, WRAPPING_ALG_PASSWORD_V2, WRAPPING_ALG_RECOVERY,
+    b64std, b64u, ct_eq_str, envelope_aad, EnvelopeAad, EnvelopeType, WRAPPING_ALG_PASSKEY_PRF, WRAPPING_ALG_PASSWORD_V2, WRAPPING_ALG_RECOVERY,
 };
 
 use crate::error::b64u_decode;
@@ -541,41 +541,6 @@ fn note_aad(item_id: &str) -> String {
     serde_json::to_string(&NoteAad { note_id: item_id }).unwrap_or_default()
 }
 
-/// Padded standard base64 (RFC 4648 §4), built on zkauth-verify's canonical b64u by swapping
-/// the two alphabet characters and adding `=`.
-fn std_b64_encode(bytes: &[u8]) -> String {
-    let mut s: String = b64u::encode(bytes)
-        .chars()
-        .map(|c| match c {
-            '-' => '+',
-            '_' => '/',
-            c => c,
-        })
-        .collect();
-    while s.len() % 4 != 0 {
-        s.push('=');
-    }
-    s
-}
-
-/// Canonical padded standard base64 only: correct padding, no URL alphabet, zero trailing bits.
-fn std_b64_decode(s: &str) -> Result<Vec<u8>, Error> {
-    const BAD: Error = Error::InvalidBase64("note ciphertext");
-    let body = s.trim_end_matches('=');
-    if s.len() % 4 != 0 || s.len() - body.len() > 2 || body.contains(['-', '_']) {
-        return Err(BAD);
-    }
-    let url: String = body
-        .chars()
-        .map(|c| match c {
-            '+' => '-',
-            '/' => '_',
-            c => c,
-        })
-        .collect();
-    b64u::decode(&url, "ciphertext").map_err(|_| BAD)
-}
-
 impl DataKey {
     /// Encrypts one item: format B with AAD `{"note_id":"<item_id>"}`, as padded standard base64.
     /// Fails only for plaintexts above AES-GCM's 64 GiB limit.
@@ -583,7 +548,7 @@ impl DataKey {
         let aad = note_aad(item_id);
         // EXPOSE: the DEK encrypts the item.
         let sealed = seal_format_b(self.expose_secret(), rng, plaintext, aad.as_bytes())?;
-        Ok(std_b64_encode(&sealed))
+        Ok(b64std::encode(&sealed))
     }
 
     /// Decrypts one item encrypted under AAD `{"note_id":"<item_id>"}`.
@@ -594,7 +559,7 @@ impl DataKey {
     /// Decrypts with an AAD given verbatim (DarkAuth's decrypt takes the caller's
     /// `JSON.stringify(aadObject)` and does not rebuild it from the note id, §3.12).
     pub fn decrypt_with_aad(&self, aad: &str, ciphertext_b64: &str) -> Result<Zeroizing<Vec<u8>>, Error> {
-        let sealed = std_b64_decode(ciphertext_b64)?;
+        let sealed = b64std::decode(ciphertext_b64).ok_or(Error::InvalidBase64("note ciphertext"))?;
         if sealed.len() < MIN_SEALED_LEN {
             return Err(Error::CiphertextTruncated("sealed value"));
         }
@@ -1059,24 +1024,13 @@ mod tests {
         for bad in ["", "====", unpadded, &url, &extra_pad, &three_pad, &bits, &format!(" {KAT_NOTE_CIPHERTEXT}")] {
             assert_eq!(code(dek.decrypt(NOTE_ID, bad)), "invalid_base64", "{bad:?}");
         }
-        assert_eq!(code(dek.decrypt(NOTE_ID, &std_b64_encode(&[0; 27]))), "ciphertext_truncated");
-        assert_eq!(code(dek.decrypt(NOTE_ID, &std_b64_encode(&[0; 28]))), "unwrap_failed");
-        let mut sealed = std_b64_decode(KAT_NOTE_CIPHERTEXT).unwrap();
+        assert_eq!(code(dek.decrypt(NOTE_ID, &b64std::encode(&[0; 27]))), "ciphertext_truncated");
+        assert_eq!(code(dek.decrypt(NOTE_ID, &b64std::encode(&[0; 28]))), "unwrap_failed");
+        let mut sealed = b64std::decode(KAT_NOTE_CIPHERTEXT).unwrap();
         if let Some(last) = sealed.last_mut() {
             *last ^= 1;
         }
-        assert_eq!(code(dek.decrypt(NOTE_ID, &std_b64_encode(&sealed))), "unwrap_failed");
-    }
-
-    #[test]
-    fn std_b64_matches_rfc4648() {
-        for (raw, enc) in [(&b""[..], ""), (b"f", "Zg=="), (b"fo", "Zm8="), (b"foo", "Zm9v"), (b"foob", "Zm9vYg=="), (b"\xfb\xff", "+/8=")]
-        {
-            assert_eq!(std_b64_encode(raw), enc);
-            if !raw.is_empty() {
-                assert_eq!(std_b64_decode(enc).unwrap(), raw);
-            }
-        }
+        assert_eq!(code(dek.decrypt(NOTE_ID, &b64std::encode(&sealed))), "unwrap_failed");
     }
 
     // ---- round trips with a real CSPRNG ----

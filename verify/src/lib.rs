@@ -6,6 +6,7 @@
 //! so the browser and the server apply byte-for-byte the same rules.
 
 mod aad;
+pub mod b64std;
 pub mod b64u;
 mod claims;
 mod error;
