@@ -1,11 +1,15 @@
 //! OPAQUE (RFC 9807) with P256-SHA256 on opaque-ke: the one suite, the KSF profiles, and the
-//! client. The server lives in [`server`]; the conformance runner in [`vectors`].
+//! client. The server half (`server`, `wire`) is behind the cargo feature `server`, the RFC 9807
+//! conformance runner (`vectors`) behind `conformance`: neither is in the wasm package.
 //!
 //! Every message is checked for its exact length (wire profile §2.4) before parsing, so
 //! too-long input is refused instead of silently truncated.
 
+#[cfg(feature = "server")]
 pub mod server;
+#[cfg(feature = "conformance")]
 pub mod vectors;
+#[cfg(feature = "server")]
 pub mod wire;
 
 use opaque_ke::errors::InternalError;
@@ -125,13 +129,13 @@ impl Profile {
     }
 
     /// Identity KSF with explicit identities/context: for RFC 9807 conformance vectors only.
-    #[doc(hidden)]
+    #[cfg(feature = "conformance")]
     pub fn conformance_identity(server_identity: Option<&[u8]>, context: &[u8]) -> Self {
         Profile { stretch: Stretch::Identity, server_identity: server_identity.map(<[u8]>::to_vec), context: context.to_vec() }
     }
 
     /// Conformance profile with scrypt (the CLI's `"KSF": "scrypt"` vectors).
-    #[doc(hidden)]
+    #[cfg(feature = "conformance")]
     pub fn conformance_scrypt(log_n: u8, r: u32, p: u32, server_identity: Option<&[u8]>, context: &[u8]) -> Self {
         Profile { stretch: Stretch::Scrypt { log_n, r, p }, server_identity: server_identity.map(<[u8]>::to_vec), context: context.to_vec() }
     }
