@@ -35,7 +35,8 @@ impl DeliveryKeyPair {
 
     /// Loads a P-256 private JWK: `kty` = "EC", `crv` = "P-256", `d` canonical b64u of exactly
     /// 32 bytes (a valid non-zero scalar); `x` and `y`, when present, must both be there and
-    /// match `d`. Duplicate members are refused; other members are ignored.
+    /// match `d`. Duplicate members are refused; other members are ignored (at most 16 members in
+    /// all, at most 4 KiB of JSON).
     pub fn from_private_jwk(json: &str) -> Result<Self, Error> {
         secret_from_private_jwk(json).map(|secret| Self { secret })
     }

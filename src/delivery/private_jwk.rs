@@ -1,13 +1,12 @@
-//! Loading the recipient's P-256 private JWK (`kty`, `crv`, `d`, optional matching `x`/`y`).
-
-use core::fmt;
+//! Loading the recipient's P-256 private JWK (`kty`, `crv`, `d`, optional matching `x`/`y`),
+//! read by zkauth-verify's bounded JSON reader: unique members, at most 16, at most 4 KiB.
 
 use p256::elliptic_curve::sec1::ToEncodedPoint;
 use p256::SecretKey;
-use serde::de::{Deserializer, IgnoredAny, MapAccess, Visitor};
-use serde::Deserialize;
+use serde::de::MapAccess;
 use zeroize::Zeroizing;
 use zkauth_verify::b64u;
+use zkauth_verify::json::{read_object, MemberError, Members, Refusal, Value};
 
 use crate::Error;
 
@@ -19,51 +18,33 @@ struct PrivateJwkFields {
     x: Option<String>,
     y: Option<String>,
     d: Option<Zeroizing<String>>,
-    duplicate: bool,
 }
 
-impl<'de> Deserialize<'de> for PrivateJwkFields {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = PrivateJwkFields;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a private JWK object")
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<PrivateJwkFields, A::Error> {
-                let mut out = PrivateJwkFields::default();
-                let mut seen: Vec<String> = Vec::new();
-                while let Some(key) = map.next_key::<String>()? {
-                    if seen.contains(&key) {
-                        out.duplicate = true;
-                    }
-                    match key.as_str() {
-                        "kty" => out.kty = Some(map.next_value()?),
-                        "crv" => out.crv = Some(map.next_value()?),
-                        "x" => out.x = Some(map.next_value()?),
-                        "y" => out.y = Some(map.next_value()?),
-                        "d" => out.d = Some(Zeroizing::new(map.next_value()?)),
-                        _ => {
-                            map.next_value::<IgnoredAny>()?;
-                        }
-                    }
-                    seen.push(key);
-                }
-                Ok(out)
-            }
+impl Members for PrivateJwkFields {
+    fn member<'de, A: MapAccess<'de>>(&mut self, name: &str, value: Value<'_, A>) -> Result<(), MemberError<A::Error>> {
+        match name {
+            "kty" => self.kty = Some(value.string()?),
+            "crv" => self.crv = Some(value.string()?),
+            "x" => self.x = Some(value.string()?),
+            "y" => self.y = Some(value.string()?),
+            "d" => self.d = Some(value.secret_string()?),
+            _ => {}
         }
-        deserializer.deserialize_map(V)
+        Ok(())
     }
 }
 
 /// Loads a P-256 private JWK: `kty` = "EC", `crv` = "P-256", `d` canonical b64u of exactly
 /// 32 bytes (a valid non-zero scalar); `x` and `y`, when present, must both be there and
-/// match `d`. Duplicate members are refused; other members are ignored.
+/// match `d`. Duplicate members are refused; other members are ignored (at most 16 members in
+/// all, at most 4 KiB of JSON).
 pub(super) fn secret_from_private_jwk(json: &str) -> Result<SecretKey, Error> {
-    let f: PrivateJwkFields = serde_json::from_str(json).map_err(|_| Error::InvalidPrivateJwk("not a JSON object of string members"))?;
-    if f.duplicate {
-        return Err(Error::InvalidPrivateJwk("duplicate member"));
-    }
+    let f: PrivateJwkFields = read_object(json.as_bytes()).map_err(|refusal| {
+        Error::InvalidPrivateJwk(match refusal {
+            Refusal::DuplicateMember => "duplicate member",
+            _ => "not a JSON object of string members",
+        })
+    })?;
     if f.kty.as_deref() != Some("EC") {
         return Err(Error::InvalidPrivateJwk("kty must be EC"));
     }

@@ -9,7 +9,7 @@ use std::fmt;
 use p256::PublicKey;
 use serde::de::MapAccess;
 
-use crate::json::{self, MemberError, Members, Refusal, Value};
+use crate::json::{read_object, MemberError, Members, Refusal, Value};
 use crate::jwk::{coordinates, JwkFields};
 use crate::{b64u, Error};
 
@@ -122,7 +122,7 @@ pub fn parse_compact_jwe(jwe: &str, version: JweVersion) -> Result<CompactJwe<'_
         return Err(Error::JweHeaderRejected("protected header longer than 2 KiB"));
     }
     let header_json = b64u::decode(aad, "protected header")?;
-    let raw: RawHeader = json::read_object(&header_json).map_err(|refusal| {
+    let raw: RawHeader = read_object(&header_json).map_err(|refusal| {
         Error::JweHeaderRejected(match refusal {
             Refusal::DuplicateMember => "duplicate member",
             Refusal::Member(why) => why,

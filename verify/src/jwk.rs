@@ -10,7 +10,7 @@ use p256::elliptic_curve::sec1::{EncodedPoint, FromEncodedPoint};
 use p256::{NistP256, PublicKey};
 use serde::de::MapAccess;
 
-use crate::json::{self, MemberError, Members, Value};
+use crate::json::{read_object, MemberError, Members, Value};
 use crate::{b64u, hash_b64u, Error};
 
 /// Longest accepted `zk_pub` string (an honest one is about 120–250 characters).
@@ -86,14 +86,14 @@ pub fn validate_zk_pub(zk_pub: &str) -> Result<ZkPub, Error> {
         return Err(Error::InvalidZkPub("longer than 2048 characters"));
     }
     let json = b64u::decode(zk_pub, "zk_pub").map_err(|_| Error::InvalidZkPub("not canonical base64url"))?;
-    let fields: JwkFields = json::read_object(&json).map_err(|_| Error::InvalidZkPub("not a JSON object of unique members"))?;
+    let fields: JwkFields = read_object(&json).map_err(|_| Error::InvalidZkPub("not a JSON object of unique members"))?;
     let public_key = fields.into_public_key(Error::InvalidZkPub)?;
     Ok(ZkPub { public_key, kid: hash_b64u(zk_pub) })
 }
 
 /// Validates a JWK given as JSON text (an `epk`, or a public JWK file).
 pub fn parse_epk_value(json: &str) -> Result<PublicKey, Error> {
-    let fields: JwkFields = json::read_object(json.as_bytes()).map_err(|_| Error::InvalidEpk("not a JSON object of unique members"))?;
+    let fields: JwkFields = read_object(json.as_bytes()).map_err(|_| Error::InvalidEpk("not a JSON object of unique members"))?;
     fields.into_public_key(Error::InvalidEpk)
 }
 
