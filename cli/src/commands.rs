@@ -6,7 +6,7 @@
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use zeroize::Zeroizing;
-use zkauth::delivery::{DeliveryKeyPair, OpenV1, OpenV2};
+use zkauth::delivery::{DeliveryKeyPair, ExpectV1, ExpectV2};
 use zkauth::keys::EnvelopeMeta;
 use zkauth::opaque::server::ServerSetup;
 use zkauth::opaque::vectors::{run_vectors, Outcome};
@@ -132,7 +132,7 @@ fn jwe_open(p: &Parsed) -> Result<(), Failure> {
         if let Some(extra) = p.given().find(|n| !V1_OPTIONS.contains(n)) {
             return Err(p.usage(format!("option --{extra} does not apply to --v1")));
         }
-        let expect = OpenV1 { drk_hash: p.value("expect-hash"), sub: p.value("sub"), client_id: p.value("client-id") };
+        let expect = ExpectV1 { drk_hash: p.value("expect-hash"), sub: p.value("sub"), client_id: p.value("client-id") };
         let pair = load_key_pair(key_path)?;
         let jwe = stdin_line("the JWE")?;
         let key = pair.open_v1(&jwe, &expect)?;
@@ -151,7 +151,7 @@ fn jwe_open(p: &Parsed) -> Result<(), Failure> {
         Some(s) => s.parse::<i64>().map_err(|_| p.usage("--now must be an integer (unix seconds)".into()))?,
         None => unix_now()?,
     };
-    let expect = OpenV2 {
+    let expect = ExpectV2 {
         zk_key_hash,
         client_id,
         redirect_uri,

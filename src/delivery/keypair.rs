@@ -11,7 +11,7 @@ use zkauth_verify::{b64u, hash_b64u, parse_compact_jwe, public_jwk_json, JweVers
 use super::jwe::{decrypt_parsed, shared_x};
 use super::open::{finish_v1, finish_v2, prepare_v1, prepare_v2};
 use super::private_jwk::secret_from_private_jwk;
-use super::{DeliveredKey, OpenV1, OpenV2};
+use super::{DeliveredKey, ExpectV1, ExpectV2};
 use crate::Error;
 
 /// The RP's ephemeral delivery key pair (one per login). The private scalar is wiped on drop;
@@ -64,13 +64,13 @@ impl DeliveryKeyPair {
 
     /// Opens a v2 delivery and returns the Client App Key after every check of wire profile
     /// §4.7 and §0 has passed.
-    pub fn open_v2(&self, jwe: &str, e: &OpenV2<'_>) -> Result<DeliveredKey, Error> {
+    pub fn open_v2(&self, jwe: &str, e: &ExpectV2<'_>) -> Result<DeliveredKey, Error> {
         let parsed = prepare_v2(jwe, e)?;
         self.with_shared(&parsed.epk, |z| finish_v2(&parsed, z, e))
     }
 
     /// Opens a v1 delivery and returns the root key (exactly 32 bytes).
-    pub fn open_v1(&self, jwe: &str, e: &OpenV1<'_>) -> Result<DeliveredKey, Error> {
+    pub fn open_v1(&self, jwe: &str, e: &ExpectV1<'_>) -> Result<DeliveredKey, Error> {
         let parsed = prepare_v1(jwe, e)?;
         self.with_shared(&parsed.epk, |z| finish_v1(&parsed, z, e))
     }

@@ -15,8 +15,8 @@
 //! themselves live in `zkauth-verify`, shared with servers and the CLI.
 //!
 //! For browser custody, where the recipient key is a non-extractable WebCrypto key, the open is
-//! split: [`jwe_epk_v2`]/[`jwe_epk_v1`] validate the JWE and return the sender's `epk` for
-//! `deriveBits`, and [`open_v2_with_shared_secret`]/[`open_v1_with_shared_secret`] finish with
+//! split: [`delivery_epk_v2`]/[`delivery_epk_v1`] validate the JWE and return the sender's `epk` for
+//! `deriveBits`, and [`open_delivery_v2_with_secret`]/[`open_delivery_v1_with_secret`] finish with
 //! the 32-byte `Z`. [`DeliveryKeyPair::open_v2`]/[`DeliveryKeyPair::open_v1`] run the very same
 //! code with a native ECDH step in the middle.
 
@@ -32,11 +32,9 @@ mod tests;
 
 pub use delivered::{DeliveredKey, DeliveredKind};
 pub use keypair::DeliveryKeyPair;
-pub use open::{jwe_epk_v1, jwe_epk_v2, open_v1_with_shared_secret, open_v2_with_shared_secret};
+pub use open::{delivery_epk_v1, delivery_epk_v2, open_delivery_v1_with_secret, open_delivery_v2_with_secret};
 pub use seal::{seal_delivery_v1, seal_delivery_v2, SealV2, Sealed};
 
-/// What the app expects of a v2 delivery: zkauth-verify's [`ExpectV2`], so the SDK and every
-/// server apply one definition.
-pub use zkauth_verify::ExpectV2 as OpenV2;
-/// What the app expects of a v1 delivery: zkauth-verify's [`zkauth_verify::ExpectV1`].
-pub use zkauth_verify::ExpectV1 as OpenV1;
+/// What the app expects of a delivery: zkauth-verify's types, so the SDK and every server
+/// apply one definition.
+pub use zkauth_verify::{ExpectV1, ExpectV2};

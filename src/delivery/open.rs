@@ -7,7 +7,7 @@ use p256::PublicKey;
 use zkauth_verify::{check_hash_binding, check_v1_header, check_v2_claims, parse_compact_jwe, CompactJwe, JweVersion, V2Checked};
 
 use super::jwe::decrypt_parsed;
-use super::{DeliveredKey, DeliveredKind, OpenV1, OpenV2};
+use super::{DeliveredKey, DeliveredKind, ExpectV1, ExpectV2};
 use crate::Error;
 
 fn uncompressed(epk: &PublicKey) -> Result<[u8; 65], Error> {
@@ -15,14 +15,14 @@ fn uncompressed(epk: &PublicKey) -> Result<[u8; 65], Error> {
 }
 
 /// Hash binding, then header allow-list and `epk` (inside `parse_compact_jwe`).
-pub(super) fn prepare_v2<'j>(jwe: &'j str, e: &OpenV2<'_>) -> Result<CompactJwe<'j>, Error> {
+pub(super) fn prepare_v2<'j>(jwe: &'j str, e: &ExpectV2<'_>) -> Result<CompactJwe<'j>, Error> {
     // §4.7 step 5: the token response's kind and version first, then the hash binding.
     zkauth_verify::check_token_response_v2(e)?;
     check_hash_binding(jwe, e.zk_key_hash, "zk_key_hash")?;
     Ok(parse_compact_jwe(jwe, JweVersion::V2)?)
 }
 
-pub(super) fn prepare_v1<'j>(jwe: &'j str, e: &OpenV1<'_>) -> Result<CompactJwe<'j>, Error> {
+pub(super) fn prepare_v1<'j>(jwe: &'j str, e: &ExpectV1<'_>) -> Result<CompactJwe<'j>, Error> {
     if let Some(expected) = e.drk_hash {
         check_hash_binding(jwe, expected, "drk_hash")?;
     }
@@ -30,14 +30,14 @@ pub(super) fn prepare_v1<'j>(jwe: &'j str, e: &OpenV1<'_>) -> Result<CompactJwe<
 }
 
 /// AEAD, then the ordered v2 claim checks.
-pub(super) fn finish_v2(parsed: &CompactJwe<'_>, z: &[u8; 32], e: &OpenV2<'_>) -> Result<DeliveredKey, Error> {
+pub(super) fn finish_v2(parsed: &CompactJwe<'_>, z: &[u8; 32], e: &ExpectV2<'_>) -> Result<DeliveredKey, Error> {
     let payload = decrypt_parsed(parsed, z)?;
     let V2Checked { sub, key_id, cak } = check_v2_claims(&payload, e)?;
     Ok(DeliveredKey::new(DeliveredKind::ClientAppKey, Some(key_id), Some(sub), &cak))
 }
 
 /// AEAD, then exactly 32 bytes of root key, then the header's `sub`/`client_id`.
-pub(super) fn finish_v1(parsed: &CompactJwe<'_>, z: &[u8; 32], e: &OpenV1<'_>) -> Result<DeliveredKey, Error> {
+pub(super) fn finish_v1(parsed: &CompactJwe<'_>, z: &[u8; 32], e: &ExpectV1<'_>) -> Result<DeliveredKey, Error> {
     let payload = decrypt_parsed(parsed, z)?;
     let drk = <&[u8; 32]>::try_from(payload.as_slice())
         .map_err(|_| zkauth_verify::Error::InvalidLength { what: "v1 root key payload", expected: 32, actual: payload.len() })?;
@@ -48,25 +48,25 @@ pub(super) fn finish_v1(parsed: &CompactJwe<'_>, z: &[u8; 32], e: &OpenV1<'_>) -
 /// Split open, step 1 (v2): checks `zk_key_hash`, the header allow-list and the `epk`, and
 /// returns the sender's ephemeral public key as uncompressed SEC1 (65 bytes, `04 ‖ x ‖ y`) for
 /// a WebCrypto `deriveBits` with a non-extractable key. Nothing here is secret.
-pub fn jwe_epk_v2(jwe: &str, e: &OpenV2<'_>) -> Result<[u8; 65], Error> {
+pub fn delivery_epk_v2(jwe: &str, e: &ExpectV2<'_>) -> Result<[u8; 65], Error> {
     uncompressed(&prepare_v2(jwe, e)?.epk)
 }
 
 /// Split open, step 1 (v1): checks `drk_hash` (when given), the header allow-list and the
 /// `epk`, and returns the `epk` as uncompressed SEC1 (65 bytes).
-pub fn jwe_epk_v1(jwe: &str, e: &OpenV1<'_>) -> Result<[u8; 65], Error> {
+pub fn delivery_epk_v1(jwe: &str, e: &ExpectV1<'_>) -> Result<[u8; 65], Error> {
     uncompressed(&prepare_v1(jwe, e)?.epk)
 }
 
 /// Split open, step 2 (v2): `z` is the 32-byte ECDH x-coordinate between the recipient key and
-/// the `epk` of [`jwe_epk_v2`]. Repeats every check of step 1, then decrypts and checks the claims.
-pub fn open_v2_with_shared_secret(jwe: &str, z: &[u8; 32], e: &OpenV2<'_>) -> Result<DeliveredKey, Error> {
+/// the `epk` of [`delivery_epk_v2`]. Repeats every check of step 1, then decrypts and checks the claims.
+pub fn open_delivery_v2_with_secret(jwe: &str, z: &[u8; 32], e: &ExpectV2<'_>) -> Result<DeliveredKey, Error> {
     let parsed = prepare_v2(jwe, e)?;
     finish_v2(&parsed, z, e)
 }
 
-/// Split open, step 2 (v1): like [`open_v2_with_shared_secret`] for a v1 delivery.
-pub fn open_v1_with_shared_secret(jwe: &str, z: &[u8; 32], e: &OpenV1<'_>) -> Result<DeliveredKey, Error> {
+/// Split open, step 2 (v1): like [`open_delivery_v2_with_secret`] for a v1 delivery.
+pub fn open_delivery_v1_with_secret(jwe: &str, z: &[u8; 32], e: &ExpectV1<'_>) -> Result<DeliveredKey, Error> {
     let parsed = prepare_v1(jwe, e)?;
     finish_v1(&parsed, z, e)
 }

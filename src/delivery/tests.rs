@@ -39,8 +39,8 @@ fn seal_params() -> SealV2<'static> {
     }
 }
 
-fn expect_for(hash: &str) -> OpenV2<'_> {
-    OpenV2 {
+fn expect_for(hash: &str) -> ExpectV2<'_> {
+    ExpectV2 {
         zk_key_hash: hash,
         client_id: CLIENT,
         redirect_uri: REDIRECT,
@@ -133,14 +133,14 @@ fn v2_round_trips_with_many_keys() {
         assert_eq!(got.key_id(), Some(KEY_ID));
         assert_eq!(got.sub(), Some(SUB));
         // The split form gives the same result.
-        let epk = jwe_epk_v2(&sealed.jwe, &e).unwrap();
+        let epk = delivery_epk_v2(&sealed.jwe, &e).unwrap();
         let epk = PublicKey::from_sec1_bytes(&epk).unwrap();
         let shared = p256::ecdh::diffie_hellman(kp.secret.to_nonzero_scalar(), epk.as_affine());
         let z = shared_x(&shared).unwrap();
-        let split = open_v2_with_shared_secret(&sealed.jwe, z, &e).unwrap();
+        let split = open_delivery_v2_with_secret(&sealed.jwe, z, &e).unwrap();
         assert_eq!(split.expose_secret(), &raw);
         // A wrong Z is an AEAD failure.
-        assert_eq!(code(open_v2_with_shared_secret(&sealed.jwe, &[0u8; 32], &e)), "jwe_decrypt_failed");
+        assert_eq!(code(open_delivery_v2_with_secret(&sealed.jwe, &[0u8; 32], &e)), "jwe_decrypt_failed");
         assert_eq!(got.into_app_key().unwrap().expose_secret(), &raw);
     }
 }
@@ -181,16 +181,16 @@ fn v1_round_trips_with_many_keys() {
         let root = RootKey::from_bytes(raw);
         let sealed = seal_delivery_v1(&mut OsRng, &root, &kp.zk_pub(), SUB, CLIENT).unwrap();
         assert_eq!(sealed.hash, hash_b64u(&sealed.jwe));
-        let e = OpenV1 { drk_hash: Some(&sealed.hash), sub: Some(SUB), client_id: Some(CLIENT) };
+        let e = ExpectV1 { drk_hash: Some(&sealed.hash), sub: Some(SUB), client_id: Some(CLIENT) };
         let got = kp.open_v1(&sealed.jwe, &e).unwrap();
         assert_eq!(got.expose_secret(), &raw);
         assert_eq!(got.kind(), DeliveredKind::RootKey);
         assert_eq!(got.key_id(), None);
         assert_eq!(got.sub(), Some(SUB));
-        assert!(kp.open_v1(&sealed.jwe, &OpenV1::default()).is_ok());
-        let epk = PublicKey::from_sec1_bytes(&jwe_epk_v1(&sealed.jwe, &e).unwrap()).unwrap();
+        assert!(kp.open_v1(&sealed.jwe, &ExpectV1::default()).is_ok());
+        let epk = PublicKey::from_sec1_bytes(&delivery_epk_v1(&sealed.jwe, &e).unwrap()).unwrap();
         let shared = p256::ecdh::diffie_hellman(kp.secret.to_nonzero_scalar(), epk.as_affine());
-        let split = open_v1_with_shared_secret(&sealed.jwe, shared_x(&shared).unwrap(), &e).unwrap();
+        let split = open_delivery_v1_with_secret(&sealed.jwe, shared_x(&shared).unwrap(), &e).unwrap();
         assert_eq!(split.expose_secret(), &raw);
         // v1 and v2 member sets do not mix.
         assert_eq!(code(kp.open_raw(&sealed.jwe)), "jwe_header_rejected");
@@ -202,7 +202,7 @@ fn v1_round_trips_with_many_keys() {
     let s = seal_delivery_v1(&mut OsRng, &RootKey::from_bytes([1; 32]), &kp.zk_pub(), "s\"u", "c\\i").unwrap();
     let parsed = parse_compact_jwe(&s.jwe, JweVersion::V1).unwrap();
     assert_eq!(b64u::decode(parsed.aad, "h").unwrap(), v1_header_json(&parsed.epk, "s\"u", "c\\i").as_bytes());
-    assert_eq!(kp.open_v1(&s.jwe, &OpenV1::default()).unwrap().sub(), Some("s\"u"));
+    assert_eq!(kp.open_v1(&s.jwe, &ExpectV1::default()).unwrap().sub(), Some("s\"u"));
 }
 
 #[test]
@@ -260,8 +260,8 @@ fn forged_variants_are_refused_with_their_own_code() {
     assert_eq!(code(kp.open_v2(&honest.jwe, &expect_for(""))), "hash_mismatch");
     // §4.7 step 5: token-response kind and version are checked before the JWE.
     let ok_hash = hash_b64u(&honest.jwe);
-    assert_eq!(code(kp.open_v2(&honest.jwe, &OpenV2 { zk_key_kind: Some("root_key"), ..expect_for(&ok_hash) })), "key_kind_mismatch");
-    assert_eq!(code(kp.open_v2(&honest.jwe, &OpenV2 { zk_key_version: Some("v1"), ..expect_for(&ok_hash) })), "version_mismatch");
+    assert_eq!(code(kp.open_v2(&honest.jwe, &ExpectV2 { zk_key_kind: Some("root_key"), ..expect_for(&ok_hash) })), "key_kind_mismatch");
+    assert_eq!(code(kp.open_v2(&honest.jwe, &ExpectV2 { zk_key_version: Some("v1"), ..expect_for(&ok_hash) })), "version_mismatch");
 
     let extra = seal_with_header(&kp, |epk| format!(r#"{{"alg":"ECDH-ES","enc":"A256GCM","epk":{},"kid":"k"}}"#, epk_json(epk)));
     let zip = seal_with_header(&kp, |epk| format!(r#"{{"alg":"ECDH-ES","enc":"A256GCM","zip":"DEF","epk":{}}}"#, epk_json(epk)));
@@ -296,7 +296,7 @@ fn forged_variants_are_refused_with_their_own_code() {
         let h = b64u::encode(format!(r#"{{"alg":"ECDH-ES","enc":"A256GCM","epk":{epk}}}"#).as_bytes());
         let forged = replace_segment(&honest.jwe, 0, &h);
         assert_eq!(try_open(&forged), "invalid_epk", "{epk}");
-        assert_eq!(code(jwe_epk_v2(&forged, &expect_for(&hash_b64u(&forged)))), "invalid_epk");
+        assert_eq!(code(delivery_epk_v2(&forged, &expect_for(&hash_b64u(&forged)))), "invalid_epk");
     }
 
     // Segments and encodings.
@@ -331,22 +331,22 @@ fn forged_variants_are_refused_with_their_own_code() {
 
     // Claims: wrong expectations on an honest JWE.
     let h = honest.hash.as_str();
-    let cases: Vec<(OpenV2<'_>, &str)> = vec![
-        (OpenV2 { client_id: "evil", ..expect_for(h) }, "client_id_mismatch"),
-        (OpenV2 { state: Some("other"), ..expect_for(h) }, "state_mismatch"),
-        (OpenV2 { state: None, ..expect_for(h) }, "state_mismatch"),
-        (OpenV2 { redirect_uri: "https://app.example/callback/", ..expect_for(h) }, "redirect_uri_mismatch"),
-        (OpenV2 { sub: Some("someone-else"), ..expect_for(h) }, "sub_mismatch"),
-        (OpenV2 { request_id: Some("req-other"), ..expect_for(h) }, "request_id_mismatch"),
-        (OpenV2 { org_id: Some("org-other"), ..expect_for(h) }, "org_id_mismatch"),
-        (OpenV2 { now: NOW + 120, ..expect_for(h) }, "delivery_expired"),
-        (OpenV2 { now: NOW - 61, ..expect_for(h) }, "delivery_not_yet_valid"),
+    let cases: Vec<(ExpectV2<'_>, &str)> = vec![
+        (ExpectV2 { client_id: "evil", ..expect_for(h) }, "client_id_mismatch"),
+        (ExpectV2 { state: Some("other"), ..expect_for(h) }, "state_mismatch"),
+        (ExpectV2 { state: None, ..expect_for(h) }, "state_mismatch"),
+        (ExpectV2 { redirect_uri: "https://app.example/callback/", ..expect_for(h) }, "redirect_uri_mismatch"),
+        (ExpectV2 { sub: Some("someone-else"), ..expect_for(h) }, "sub_mismatch"),
+        (ExpectV2 { request_id: Some("req-other"), ..expect_for(h) }, "request_id_mismatch"),
+        (ExpectV2 { org_id: Some("org-other"), ..expect_for(h) }, "org_id_mismatch"),
+        (ExpectV2 { now: NOW + 120, ..expect_for(h) }, "delivery_expired"),
+        (ExpectV2 { now: NOW - 61, ..expect_for(h) }, "delivery_not_yet_valid"),
     ];
     for (e, want) in &cases {
         assert_eq!(code(kp.open_v2(&honest.jwe, e)), *want);
     }
     // Optional expectations omitted: still opens.
-    assert!(kp.open_v2(&honest.jwe, &OpenV2 { sub: None, request_id: None, org_id: None, ..expect_for(h) }).is_ok());
+    assert!(kp.open_v2(&honest.jwe, &ExpectV2 { sub: None, request_id: None, org_id: None, ..expect_for(h) }).is_ok());
 
     // Claims: forged payloads, honestly encrypted to the right key.
     let forged_claims: Vec<(Vec<(&str, Value)>, &str)> = vec![
@@ -392,21 +392,21 @@ fn v1_forgeries_are_refused() {
     let kp = DeliveryKeyPair::generate(&mut OsRng);
     let raw = random_key();
     let honest = seal_delivery_v1(&mut OsRng, &RootKey::from_bytes(raw), &kp.zk_pub(), SUB, CLIENT).unwrap();
-    let e = OpenV1 { drk_hash: Some(&honest.hash), sub: Some(SUB), client_id: Some(CLIENT) };
-    assert_eq!(code(kp.open_v1(&honest.jwe, &OpenV1 { drk_hash: Some(&hash_b64u("x")), ..e })), "hash_mismatch");
-    assert_eq!(code(kp.open_v1(&honest.jwe, &OpenV1 { sub: Some("other"), ..e })), "sub_mismatch");
-    assert_eq!(code(kp.open_v1(&honest.jwe, &OpenV1 { client_id: Some("other"), ..e })), "client_id_mismatch");
+    let e = ExpectV1 { drk_hash: Some(&honest.hash), sub: Some(SUB), client_id: Some(CLIENT) };
+    assert_eq!(code(kp.open_v1(&honest.jwe, &ExpectV1 { drk_hash: Some(&hash_b64u("x")), ..e })), "hash_mismatch");
+    assert_eq!(code(kp.open_v1(&honest.jwe, &ExpectV1 { sub: Some("other"), ..e })), "sub_mismatch");
+    assert_eq!(code(kp.open_v1(&honest.jwe, &ExpectV1 { client_id: Some("other"), ..e })), "client_id_mismatch");
     // Payloads that are not exactly 32 bytes.
     for len in [1usize, 31, 33, 64] {
         let s = seal_compact(&mut OsRng, &kp.public_key(), |epk| v1_header_json(epk, SUB, CLIENT), &vec![3u8; len]).unwrap();
-        assert_eq!(code(kp.open_v1(&s.jwe, &OpenV1::default())), "invalid_length", "{len}");
+        assert_eq!(code(kp.open_v1(&s.jwe, &ExpectV1::default())), "invalid_length", "{len}");
     }
     // An empty payload gives an empty ciphertext segment: a malformed delivery.
     let empty = seal_compact(&mut OsRng, &kp.public_key(), |epk| v1_header_json(epk, SUB, CLIENT), &[]).unwrap();
-    assert_eq!(code(kp.open_v1(&empty.jwe, &OpenV1::default())), "jwe_malformed");
+    assert_eq!(code(kp.open_v1(&empty.jwe, &ExpectV1::default())), "jwe_malformed");
     // A v2 header is not a v1 delivery; an extra member is refused.
     let v2 = seal_compact(&mut OsRng, &kp.public_key(), v2_header_json, &[3u8; 32]).unwrap();
-    assert_eq!(code(kp.open_v1(&v2.jwe, &OpenV1::default())), "jwe_header_rejected");
+    assert_eq!(code(kp.open_v1(&v2.jwe, &ExpectV1::default())), "jwe_header_rejected");
     let extra = seal_compact(
         &mut OsRng,
         &kp.public_key(),
@@ -414,11 +414,11 @@ fn v1_forgeries_are_refused() {
         &[3u8; 32],
     )
     .unwrap();
-    assert_eq!(code(kp.open_v1(&extra.jwe, &OpenV1::default())), "jwe_header_rejected");
+    assert_eq!(code(kp.open_v1(&extra.jwe, &ExpectV1::default())), "jwe_header_rejected");
     let mut ct = b64u::decode(honest.jwe.split('.').nth(3).unwrap(), "ct").unwrap();
     ct[5] ^= 0x80;
     let flipped = replace_segment(&honest.jwe, 3, &b64u::encode(&ct));
-    assert_eq!(code(kp.open_v1(&flipped, &OpenV1::default())), "jwe_decrypt_failed");
+    assert_eq!(code(kp.open_v1(&flipped, &ExpectV1::default())), "jwe_decrypt_failed");
     assert_eq!(kp.open_v1(&honest.jwe, &e).unwrap().expose_secret(), &raw);
 }
 
@@ -467,7 +467,7 @@ fn mutation_loop_never_panics_and_never_opens() {
         let h = hash_b64u(&mutated);
         let results = [
             kp.open_v2(&mutated, &expect_for(&h)).map(|_| ()),
-            kp.open_v1(&mutated, &OpenV1 { drk_hash: Some(&h), ..OpenV1::default() }).map(|_| ()),
+            kp.open_v1(&mutated, &ExpectV1 { drk_hash: Some(&h), ..ExpectV1::default() }).map(|_| ()),
             kp.open_raw(&mutated).map(|_| ()),
             kp.open_v2(&mutated, &expect_for(&v2.hash)).map(|_| ()),
         ];
@@ -481,7 +481,7 @@ fn mutation_loop_never_panics_and_never_opens() {
     assert!(codes.get("jwe_decrypt_failed").copied().unwrap_or(0) > 100, "{codes:?}");
     // The key pair is still usable.
     assert_eq!(kp.open_v2(&v2.jwe, &expect_for(&v2.hash)).unwrap().expose_secret(), &raw);
-    assert_eq!(kp.open_v1(&v1.jwe, &OpenV1::default()).unwrap().expose_secret(), &raw);
+    assert_eq!(kp.open_v1(&v1.jwe, &ExpectV1::default()).unwrap().expose_secret(), &raw);
 }
 
 #[test]
@@ -552,7 +552,7 @@ fn opens_a_jwe_made_by_jose() {
     let jwk = r#"{"kty":"EC","x":"rP8N_kNveeGiHHSgjng10FyatgPWD4G17tytuDGI64Q","y":"X-rJgmAVQN7KSB7vAz2BVD4iu6qAP4SF5QkxXpMlpV4","crv":"P-256","d":"OslDLHzSoVBYdeFPW8udC084zyyFXp4Vz6gGV3o-uls"}"#;
     let jwe = "eyJhbGciOiJFQ0RILUVTIiwiZW5jIjoiQTI1NkdDTSIsImVwayI6eyJ4IjoiNEJDVmlmSERzdnJFUnZaa1JPZkwyeTFkN0pEX2FXRUJiVkhrb2NyaWRkRSIsImNydiI6IlAtMjU2Iiwia3R5IjoiRUMiLCJ5IjoiMDhPNmVFemtPM1JNYkt0RGpZd1ExT2JaTDBremhhQ0dTSzY3d0RZS0RaNCJ9fQ..ALQV71I1YzIf9V9d.I8WXn8U1jGyvFonRo92NT0BL6ciOfmib5d7fB9nlGA6UH6QTba1b6STDSR0UWJjUlCcOmquMkGsPUo4SJspznFYHt5yOA6c3KSNiuZYjjqEmI-uIbE1hdqDE2XiWhRgK3mt1vwHB7OWEYgSX-lkISGJz5PsUgsY8j17S6f236Wlafz2gKqTKkDA0BwLj9C8M9CSmiJsaOGbAcwAETFoc3VhBVKtEzoOeJdr29DPEFQ7yc4znn2-48DhCkh2QEIOsj5uKhDj_3nHnPj5wI0ysiaBNun7e_QyvIsCnJTUL7OTJM9eXFf5d5ZaMxCPJfKg1pWWc6g3SARI1rHlWH4hECqnoGxFVRg2Uzlzjim-6vOHNKhlnldzc42fOmpmQAr2Tjb5Qs1pwAA5QpcR3QgrQgWoRKc6oGMds9LHMY1PcVvtlWj8QqLnD_lerVM5XLxmSj8BO_oeQ27fPI1dgt2rak4_AuIZoApRFhzOIEikKomyGczN9jleTE0BzYg.XHCWRouS-EJT3uFYW6gRvw";
     let kp = DeliveryKeyPair::from_private_jwk(jwk).unwrap();
-    let e = OpenV2 {
+    let e = ExpectV2 {
         zk_key_hash: "HqVv6rPZrzruZyt-eiFJ6M4veuI53iXLjboCMSZ04m0",
         client_id: "app",
         redirect_uri: "https://app.example/cb",

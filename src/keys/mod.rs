@@ -40,6 +40,6 @@ mod tests;
 
 pub use app_data::derive_data_key;
 pub use envelope_meta::EnvelopeMeta;
-pub use password::password_envelope_aad_b64u;
-pub use prf::{open_prf_envelope, prf_envelope_aad_b64u, seal_prf_envelope};
-pub use recovery::{recovery_envelope_aad_b64u, RecoverySecret};
+pub use password::password_envelope_aad;
+pub use prf::{open_prf_envelope, prf_envelope_aad, seal_prf_envelope};
+pub use recovery::{recovery_envelope_aad, RecoveryKey};

@@ -83,7 +83,7 @@ impl ExportKey {
 
     /// Writes a v2 password envelope: key `KW`, raw 32-byte plaintext, canonical AAD with
     /// `type: "password"` and `wrapping_alg: "OPAQUE-HKDF-SHA256+A256GCM/v2"`. Returns the
-    /// `wrapped_key` (b64u); the `aad` field to send is [`password_envelope_aad_b64u`].
+    /// `wrapped_key` (b64u); the `aad` field to send is [`password_envelope_aad`].
     pub fn seal_password_envelope<R: CryptoRng + RngCore>(
         &self,
         rng: &mut R,
@@ -126,6 +126,6 @@ impl ExportKey {
 }
 
 /// `b64u` of the canonical password-envelope AAD: the `aad` field of `POST /crypto/keybag/envelopes`.
-pub fn password_envelope_aad_b64u(meta: &EnvelopeMeta<'_>) -> String {
+pub fn password_envelope_aad(meta: &EnvelopeMeta<'_>) -> String {
     b64u::encode(meta.aad(EnvelopeType::Password, WRAPPING_ALG_PASSWORD_V2).as_bytes())
 }

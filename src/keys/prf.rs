@@ -47,6 +47,6 @@ pub fn open_prf_envelope(prf_output: &[u8], credential_id: &str, wrapped: &str, 
 }
 
 /// `b64u` of the canonical passkey-PRF envelope AAD.
-pub fn prf_envelope_aad_b64u(meta: &EnvelopeMeta<'_>) -> String {
+pub fn prf_envelope_aad(meta: &EnvelopeMeta<'_>) -> String {
     b64u::encode(meta.aad(EnvelopeType::PasskeyPrf, WRAPPING_ALG_PASSKEY_PRF).as_bytes())
 }

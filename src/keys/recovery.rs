@@ -15,15 +15,15 @@ use crate::{Error, RootKey};
 /// A recovery secret: 32 random bytes, shown to the user once as b64u (43 characters).
 /// Only `H(secret)` (the verifier) goes to the server.
 #[derive(ZeroizeOnDrop)]
-pub struct RecoverySecret(pub(super) Box<[u8; 32]>);
+pub struct RecoveryKey(pub(super) Box<[u8; 32]>);
 
-impl core::fmt::Debug for RecoverySecret {
+impl core::fmt::Debug for RecoveryKey {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.write_str("RecoverySecret([redacted])")
+        f.write_str("RecoveryKey([redacted])")
     }
 }
 
-impl RecoverySecret {
+impl RecoveryKey {
     /// A fresh recovery secret from a CSPRNG.
     pub fn generate<R: CryptoRng + RngCore>(rng: &mut R) -> Self {
         let mut secret = Box::new([0u8; 32]);
@@ -49,7 +49,7 @@ impl RecoverySecret {
     }
 
     /// The verifier sent to the server: `b64u(H(secret))`.
-    pub fn verifier_b64u(&self) -> String {
+    pub fn verifier(&self) -> String {
         let mut digest = sha256(self.0.as_slice());
         let out = b64u::encode(&digest);
         digest.zeroize();
@@ -58,7 +58,7 @@ impl RecoverySecret {
 
     /// Writes a recovery envelope: format A under the recovery wrap key, canonical AAD with
     /// `type: "recovery"` and `wrapping_alg: "DarkAuth-Recovery-HKDF-SHA256+A256GCM/v2"`.
-    pub fn seal_recovery_envelope<R: CryptoRng + RngCore>(
+    pub fn seal_envelope<R: CryptoRng + RngCore>(
         &self,
         rng: &mut R,
         root: &RootKey,
@@ -71,7 +71,7 @@ impl RecoverySecret {
     }
 
     /// Opens a recovery envelope (raw 32-byte plaintext).
-    pub fn open_recovery_envelope(&self, wrapped: &str, meta: &EnvelopeMeta<'_>) -> Result<RootKey, Error> {
+    pub fn open_envelope(&self, wrapped: &str, meta: &EnvelopeMeta<'_>) -> Result<RootKey, Error> {
         let sealed = decode_sealed(wrapped, "wrapped_key")?;
         let aad = meta.aad(EnvelopeType::Recovery, WRAPPING_ALG_RECOVERY);
         let key = recovery_wrap_key(&self.0, meta.sub);
@@ -81,6 +81,6 @@ impl RecoverySecret {
 }
 
 /// `b64u` of the canonical recovery-envelope AAD (the `aad` field of `POST /crypto/recovery-keys`).
-pub fn recovery_envelope_aad_b64u(meta: &EnvelopeMeta<'_>) -> String {
+pub fn recovery_envelope_aad(meta: &EnvelopeMeta<'_>) -> String {
     b64u::encode(meta.aad(EnvelopeType::Recovery, WRAPPING_ALG_RECOVERY).as_bytes())
 }

@@ -181,7 +181,7 @@ fn migrated_v1_password_envelope() {
 #[test]
 fn kat_password_envelope() {
     assert_eq!(meta().aad(EnvelopeType::Password, WRAPPING_ALG_PASSWORD_V2), KAT_PASSWORD_AAD);
-    assert_eq!(password_envelope_aad_b64u(&meta()), b64u::encode(KAT_PASSWORD_AAD.as_bytes()));
+    assert_eq!(password_envelope_aad(&meta()), b64u::encode(KAT_PASSWORD_AAD.as_bytes()));
     let wrapped = export_key().seal_password_envelope(&mut iv_rng(), &root(), &meta()).unwrap();
     assert_eq!(wrapped, KAT_PASSWORD_ENVELOPE);
     let opened = export_key().open_password_envelope(&wrapped, &meta()).unwrap();
@@ -246,7 +246,7 @@ fn seal_refuses_empty_metadata() {
     let mut rng = iv_rng();
     for m in [EnvelopeMeta { envelope_id: "", ..meta() }, EnvelopeMeta { key_id: "", ..meta() }, EnvelopeMeta { sub: "", ..meta() }] {
         assert_eq!(code(export_key().seal_password_envelope(&mut rng, &root(), &m)), "invalid_input");
-        assert_eq!(code(RecoverySecret::generate(&mut rng).seal_recovery_envelope(&mut rng, &root(), &m)), "invalid_input");
+        assert_eq!(code(RecoveryKey::generate(&mut rng).seal_envelope(&mut rng, &root(), &m)), "invalid_input");
         assert_eq!(code(seal_prf_envelope(&mut rng, &[1; 32], CREDENTIAL_ID, &root(), &m)), "invalid_input");
     }
 }
@@ -261,7 +261,7 @@ fn bad_wrapped_inputs_have_typed_errors() {
     let opens: [(&str, Open<'_>); 4] = [
         ("wrapped_drk", &|w| code(ek.unwrap_root_key(w, SUB))),
         ("password", &|w| code(ek.open_password_envelope(w, &m))),
-        ("recovery", &|w| code(RecoverySecret(Box::new(arr(0x40))).open_recovery_envelope(w, &m))),
+        ("recovery", &|w| code(RecoveryKey(Box::new(arr(0x40))).open_envelope(w, &m))),
         ("prf", &|w| code(open_prf_envelope(&seq(0x60, 32), CREDENTIAL_ID, w, &m))),
     ];
     let good = KAT_PASSWORD_ENVELOPE;
@@ -303,13 +303,13 @@ fn tampering_is_unwrap_failed() {
 #[test]
 fn truncations_never_panic() {
     let ek = export_key();
-    let rs = RecoverySecret(Box::new(arr(0x40)));
+    let rs = RecoveryKey(Box::new(arr(0x40)));
     for s in [KAT_WRAPPED_DRK, KAT_PASSWORD_ENVELOPE_KW2_JSON, KAT_WRAPPED_ENC_PRIV] {
         for i in 0..s.len() {
             let t = &s[..i];
             assert!(ek.unwrap_root_key(t, SUB).is_err());
             assert!(ek.open_password_envelope(t, &meta()).is_err());
-            assert!(rs.open_recovery_envelope(t, &meta()).is_err());
+            assert!(rs.open_envelope(t, &meta()).is_err());
             assert!(open_prf_envelope(&[1], CREDENTIAL_ID, t, &meta()).is_err());
             assert!(root().unwrap_private_jwk(t).is_err());
         }
@@ -335,14 +335,14 @@ fn kat_client_app_key() {
 
 #[test]
 fn kat_recovery() {
-    let secret = RecoverySecret::generate(&mut PatternRng::new(&seq(0x40, 32)));
+    let secret = RecoveryKey::generate(&mut PatternRng::new(&seq(0x40, 32)));
     assert_eq!(secret.expose_display().as_str(), KAT_RECOVERY_DISPLAY);
-    assert_eq!(secret.verifier_b64u(), KAT_RECOVERY_VERIFIER);
-    assert_eq!(format!("{secret:?}"), "RecoverySecret([redacted])");
-    let wrapped = secret.seal_recovery_envelope(&mut iv_rng(), &root(), &meta()).unwrap();
+    assert_eq!(secret.verifier(), KAT_RECOVERY_VERIFIER);
+    assert_eq!(format!("{secret:?}"), "RecoveryKey([redacted])");
+    let wrapped = secret.seal_envelope(&mut iv_rng(), &root(), &meta()).unwrap();
     assert_eq!(wrapped, KAT_RECOVERY_ENVELOPE);
     assert_eq!(
-        b64u::decode(&recovery_envelope_aad_b64u(&meta()), "t").unwrap(),
+        b64u::decode(&recovery_envelope_aad(&meta()), "t").unwrap(),
         KAT_PASSWORD_AAD
             .replace(
                 r#""password","wrapping_alg":"OPAQUE-HKDF-SHA256+A256GCM/v2""#,
@@ -350,31 +350,31 @@ fn kat_recovery() {
             )
             .as_bytes()
     );
-    let parsed = RecoverySecret::from_display(KAT_RECOVERY_DISPLAY).unwrap();
+    let parsed = RecoveryKey::from_display(KAT_RECOVERY_DISPLAY).unwrap();
     assert_eq!(
         parsed
-            .open_recovery_envelope(KAT_RECOVERY_ENVELOPE, &meta())
+            .open_envelope(KAT_RECOVERY_ENVELOPE, &meta())
             .unwrap()
             .expose_secret(),
         &arr(0x20)
     );
-    let pasted = RecoverySecret::from_display(&format!("  {KAT_RECOVERY_DISPLAY}\n")).unwrap();
-    assert_eq!(pasted.verifier_b64u(), KAT_RECOVERY_VERIFIER);
+    let pasted = RecoveryKey::from_display(&format!("  {KAT_RECOVERY_DISPLAY}\n")).unwrap();
+    assert_eq!(pasted.verifier(), KAT_RECOVERY_VERIFIER);
 }
 
 #[test]
 fn recovery_rejects_bad_inputs() {
-    assert_eq!(code(RecoverySecret::from_display(&KAT_RECOVERY_DISPLAY[..42])), "invalid_base64url");
-    assert_eq!(code(RecoverySecret::from_display("QEFCQ0RFRkdISUpLTE1OT1BRUlNUVVZXWFlaW1xdXl9")), "invalid_base64url"); // trailing bits
-    assert_eq!(code(RecoverySecret::from_display(&b64u::encode(&[1; 31]))), "invalid_length");
-    assert_eq!(code(RecoverySecret::from_display(&b64u::encode(&[1; 33]))), "invalid_length");
-    assert_eq!(code(RecoverySecret::from_display("")), "invalid_base64url");
-    let wrong = RecoverySecret::from_display(&b64u::encode(&[1; 32])).unwrap();
-    assert_eq!(code(wrong.open_recovery_envelope(KAT_RECOVERY_ENVELOPE, &meta())), "unwrap_failed");
-    let right = RecoverySecret::from_display(KAT_RECOVERY_DISPLAY).unwrap();
-    assert_eq!(code(right.open_recovery_envelope(KAT_RECOVERY_ENVELOPE, &EnvelopeMeta { key_id: "ark_x", ..meta() })), "unwrap_failed");
+    assert_eq!(code(RecoveryKey::from_display(&KAT_RECOVERY_DISPLAY[..42])), "invalid_base64url");
+    assert_eq!(code(RecoveryKey::from_display("QEFCQ0RFRkdISUpLTE1OT1BRUlNUVVZXWFlaW1xdXl9")), "invalid_base64url"); // trailing bits
+    assert_eq!(code(RecoveryKey::from_display(&b64u::encode(&[1; 31]))), "invalid_length");
+    assert_eq!(code(RecoveryKey::from_display(&b64u::encode(&[1; 33]))), "invalid_length");
+    assert_eq!(code(RecoveryKey::from_display("")), "invalid_base64url");
+    let wrong = RecoveryKey::from_display(&b64u::encode(&[1; 32])).unwrap();
+    assert_eq!(code(wrong.open_envelope(KAT_RECOVERY_ENVELOPE, &meta())), "unwrap_failed");
+    let right = RecoveryKey::from_display(KAT_RECOVERY_DISPLAY).unwrap();
+    assert_eq!(code(right.open_envelope(KAT_RECOVERY_ENVELOPE, &EnvelopeMeta { key_id: "ark_x", ..meta() })), "unwrap_failed");
     // A password envelope under the same bytes is bound to a different type and key.
-    assert_eq!(code(right.open_recovery_envelope(KAT_PASSWORD_ENVELOPE, &meta())), "unwrap_failed");
+    assert_eq!(code(right.open_envelope(KAT_PASSWORD_ENVELOPE, &meta())), "unwrap_failed");
 }
 
 // ---- passkey PRF ----
@@ -395,7 +395,7 @@ fn kat_prf_envelope() {
     assert_eq!(code(open_prf_envelope(&[], CREDENTIAL_ID, KAT_PRF_ENVELOPE, &meta())), "invalid_input");
     assert_eq!(code(open_prf_envelope(&prf, "", KAT_PRF_ENVELOPE, &meta())), "invalid_input");
     assert_eq!(code(seal_prf_envelope(&mut iv_rng(), &[], CREDENTIAL_ID, &root(), &meta())), "invalid_input");
-    assert!(prf_envelope_aad_b64u(&meta()) != password_envelope_aad_b64u(&meta()));
+    assert!(prf_envelope_aad(&meta()) != password_envelope_aad(&meta()));
 }
 
 // ---- wrapped_enc_priv ----
@@ -486,11 +486,11 @@ fn round_trips() {
     let pw = ek.seal_password_envelope(&mut rng, &r, &m).unwrap();
     assert_eq!(ek.open_password_envelope(&pw, &m).unwrap().expose_secret(), r.expose_secret());
 
-    let rs = RecoverySecret::generate(&mut rng);
-    let rw = rs.seal_recovery_envelope(&mut rng, &r, &m).unwrap();
-    let rs2 = RecoverySecret::from_display(&rs.expose_display()).unwrap();
-    assert_eq!(rs2.open_recovery_envelope(&rw, &m).unwrap().expose_secret(), r.expose_secret());
-    assert_eq!(rs2.verifier_b64u(), rs.verifier_b64u());
+    let rs = RecoveryKey::generate(&mut rng);
+    let rw = rs.seal_envelope(&mut rng, &r, &m).unwrap();
+    let rs2 = RecoveryKey::from_display(&rs.expose_display()).unwrap();
+    assert_eq!(rs2.open_envelope(&rw, &m).unwrap().expose_secret(), r.expose_secret());
+    assert_eq!(rs2.verifier(), rs.verifier());
 
     let pw2 = seal_prf_envelope(&mut rng, &[5; 32], "cred", &r, &m).unwrap();
     assert_eq!(open_prf_envelope(&[5; 32], "cred", &pw2, &m).unwrap().expose_secret(), r.expose_secret());
