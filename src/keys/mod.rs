@@ -28,7 +28,7 @@
 
 mod app_data;
 mod client_app_key;
-mod envelope_meta;
+mod envelope;
 mod format;
 mod password;
 mod prf;
@@ -39,7 +39,7 @@ mod schedule;
 mod tests;
 
 pub use app_data::derive_data_key;
-pub use envelope_meta::EnvelopeMeta;
+pub use envelope::EnvelopeMeta;
 pub use password::password_envelope_aad;
 pub use prf::{open_prf_envelope, prf_envelope_aad, seal_prf_envelope};
 pub use recovery::{recovery_envelope_aad, RecoveryKey};

@@ -6,7 +6,7 @@ use std::borrow::Cow;
 use rand_core::{CryptoRng, RngCore};
 use serde::Deserialize;
 use zeroize::Zeroizing;
-use zkauth_verify::{b64u, ct_eq_str, EnvelopeType, WRAPPING_ALG_PASSWORD_V2};
+use zkauth_verify::{ct_eq_str, EnvelopeType, WRAPPING_ALG_PASSWORD_V2};
 
 use super::format::{decode_sealed, open_format_a, root_from_raw, seal_root};
 use super::schedule::{kw_v1, kw_v2};
@@ -90,11 +90,9 @@ impl ExportKey {
         root: &RootKey,
         meta: &EnvelopeMeta<'_>,
     ) -> Result<String, Error> {
-        meta.check_for_seal()?;
-        let aad = meta.aad(EnvelopeType::Password, WRAPPING_ALG_PASSWORD_V2);
         // EXPOSE: export_key is the IKM of the password key schedule.
         let kw = kw_v1(self.expose_secret(), meta.sub);
-        seal_root(&kw, rng, root, aad.as_bytes())
+        meta.seal_root(rng, &kw, root, EnvelopeType::Password, WRAPPING_ALG_PASSWORD_V2)
     }
 
     /// Opens a v2 password envelope: tries `KW2`, then `KW` (§3.3). The plaintext may be the
@@ -127,5 +125,5 @@ impl ExportKey {
 
 /// `b64u` of the canonical password-envelope AAD: the `aad` field of `POST /crypto/keybag/envelopes`.
 pub fn password_envelope_aad(meta: &EnvelopeMeta<'_>) -> String {
-    b64u::encode(meta.aad(EnvelopeType::Password, WRAPPING_ALG_PASSWORD_V2).as_bytes())
+    meta.aad_b64u(EnvelopeType::Password, WRAPPING_ALG_PASSWORD_V2)
 }

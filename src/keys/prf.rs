@@ -1,9 +1,8 @@
 //! Passkey-PRF envelopes (§3.9): the root key wrapped under a WebAuthn PRF output.
 
 use rand_core::{CryptoRng, RngCore};
-use zkauth_verify::{b64u, EnvelopeType, WRAPPING_ALG_PASSKEY_PRF};
+use zkauth_verify::{EnvelopeType, WRAPPING_ALG_PASSKEY_PRF};
 
-use super::format::{decode_sealed, open_format_a, root_from_raw, seal_root};
 use super::schedule::prf_wrap_key;
 use super::EnvelopeMeta;
 use crate::{Error, RootKey};
@@ -30,23 +29,18 @@ pub fn seal_prf_envelope<R: CryptoRng + RngCore>(
     meta: &EnvelopeMeta<'_>,
 ) -> Result<String, Error> {
     check_prf_inputs(prf_output, credential_id)?;
-    meta.check_for_seal()?;
-    let aad = meta.aad(EnvelopeType::PasskeyPrf, WRAPPING_ALG_PASSKEY_PRF);
     let key = prf_wrap_key(prf_output, meta.sub, credential_id);
-    seal_root(&key, rng, root, aad.as_bytes())
+    meta.seal_root(rng, &key, root, EnvelopeType::PasskeyPrf, WRAPPING_ALG_PASSKEY_PRF)
 }
 
 /// Opens a passkey-PRF envelope (raw 32-byte plaintext).
 pub fn open_prf_envelope(prf_output: &[u8], credential_id: &str, wrapped: &str, meta: &EnvelopeMeta<'_>) -> Result<RootKey, Error> {
     check_prf_inputs(prf_output, credential_id)?;
-    let sealed = decode_sealed(wrapped, "wrapped_key")?;
-    let aad = meta.aad(EnvelopeType::PasskeyPrf, WRAPPING_ALG_PASSKEY_PRF);
     let key = prf_wrap_key(prf_output, meta.sub, credential_id);
-    let plaintext = open_format_a(&key, &sealed, aad.as_bytes())?;
-    root_from_raw(&plaintext)
+    meta.open_root(&key, wrapped, EnvelopeType::PasskeyPrf, WRAPPING_ALG_PASSKEY_PRF)
 }
 
 /// `b64u` of the canonical passkey-PRF envelope AAD.
 pub fn prf_envelope_aad(meta: &EnvelopeMeta<'_>) -> String {
-    b64u::encode(meta.aad(EnvelopeType::PasskeyPrf, WRAPPING_ALG_PASSKEY_PRF).as_bytes())
+    meta.aad_b64u(EnvelopeType::PasskeyPrf, WRAPPING_ALG_PASSKEY_PRF)
 }

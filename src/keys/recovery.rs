@@ -5,7 +5,6 @@ use rand_core::{CryptoRng, RngCore};
 use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 use zkauth_verify::{b64u, EnvelopeType, WRAPPING_ALG_RECOVERY};
 
-use super::format::{decode_sealed, open_format_a, root_from_raw, seal_root};
 use super::schedule::recovery_wrap_key;
 use super::EnvelopeMeta;
 use crate::error::b64u_decode;
@@ -64,23 +63,18 @@ impl RecoveryKey {
         root: &RootKey,
         meta: &EnvelopeMeta<'_>,
     ) -> Result<String, Error> {
-        meta.check_for_seal()?;
-        let aad = meta.aad(EnvelopeType::Recovery, WRAPPING_ALG_RECOVERY);
         let key = recovery_wrap_key(&self.0, meta.sub);
-        seal_root(&key, rng, root, aad.as_bytes())
+        meta.seal_root(rng, &key, root, EnvelopeType::Recovery, WRAPPING_ALG_RECOVERY)
     }
 
     /// Opens a recovery envelope (raw 32-byte plaintext).
     pub fn open_envelope(&self, wrapped: &str, meta: &EnvelopeMeta<'_>) -> Result<RootKey, Error> {
-        let sealed = decode_sealed(wrapped, "wrapped_key")?;
-        let aad = meta.aad(EnvelopeType::Recovery, WRAPPING_ALG_RECOVERY);
         let key = recovery_wrap_key(&self.0, meta.sub);
-        let plaintext = open_format_a(&key, &sealed, aad.as_bytes())?;
-        root_from_raw(&plaintext)
+        meta.open_root(&key, wrapped, EnvelopeType::Recovery, WRAPPING_ALG_RECOVERY)
     }
 }
 
 /// `b64u` of the canonical recovery-envelope AAD (the `aad` field of `POST /crypto/recovery-keys`).
 pub fn recovery_envelope_aad(meta: &EnvelopeMeta<'_>) -> String {
-    b64u::encode(meta.aad(EnvelopeType::Recovery, WRAPPING_ALG_RECOVERY).as_bytes())
+    meta.aad_b64u(EnvelopeType::Recovery, WRAPPING_ALG_RECOVERY)
 }
