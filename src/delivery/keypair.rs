@@ -6,11 +6,10 @@ use core::fmt;
 use p256::{PublicKey, SecretKey};
 use rand_core::{CryptoRng, RngCore};
 use zeroize::Zeroizing;
-use zkauth_verify::{b64u, hash_b64u, parse_compact_jwe, public_jwk_json, JweVersion};
+use zkauth_verify::{b64u, hash_b64u, parse_compact_jwe, parse_private_jwk, public_jwk_json, JweVersion};
 
 use super::jwe::{decrypt_parsed, shared_x};
 use super::open::{finish_v1, finish_v2, prepare_v1, prepare_v2};
-use super::private_jwk::secret_from_private_jwk;
 use super::{DeliveredKey, ExpectV1, ExpectV2};
 use crate::Error;
 
@@ -38,7 +37,7 @@ impl DeliveryKeyPair {
     /// match `d`. Duplicate members are refused; other members are ignored (at most 16 members in
     /// all, at most 4 KiB of JSON).
     pub fn from_private_jwk(json: &str) -> Result<Self, Error> {
-        secret_from_private_jwk(json).map(|secret| Self { secret })
+        parse_private_jwk(json).map(|secret| Self { secret }).map_err(Error::InvalidPrivateJwk)
     }
 
     /// The public key.

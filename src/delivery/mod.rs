@@ -25,7 +25,6 @@ mod delivered;
 mod jwe;
 mod keypair;
 mod open;
-mod private_jwk;
 mod seal;
 #[cfg(test)]
 mod tests;
