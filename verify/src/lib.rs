@@ -1,8 +1,9 @@
 //! zkauth-verify: the wire rules that the zkauth SDK and every server share.
 //!
-//! Canonical base64url, `X_hash` strings, strict `zk_pub`/`epk` validation, compact-JWE
-//! parsing with the profile's header allow-list, the canonical envelope AAD, and the
-//! v1/v2 delivery-claim checks. No wasm, no OPAQUE, no randomness: pure functions only,
+//! Canonical base64url (and padded base64 for note ciphertexts), `X_hash` strings, one
+//! bounded strict JSON-object reader, strict `zk_pub`/`epk`/private-JWK validation,
+//! compact-JWE parsing with the profile's header allow-list, the canonical envelope AAD, and
+//! the v1/v2 delivery-claim checks. No wasm, no OPAQUE, no randomness: pure functions only,
 //! so the browser and the server apply byte-for-byte the same rules.
 
 mod aad;
