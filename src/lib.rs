@@ -1,22 +1,31 @@
 //! zkauth: client-side crypto for zero-knowledge login.
 //!
-//! - [`opaque`]: OPAQUE (RFC 9807, P256-SHA256) client and server, KSF chosen by profile.
+//! - [`opaque`]: OPAQUE (RFC 9807, P256-SHA256) client, KSF chosen by profile; the server half
+//!   behind the `server` feature.
 //! - [`keys`]: key custody — root key, password wrap and envelopes, app keys, recovery, passkey PRF.
 //! - [`delivery`]: fragment-JWE key delivery (seal on the login page, open in the app).
 //!
 //! The native core is plain Rust (tested by `cargo test`); `wasm` is a thin binding layer.
 
-pub mod delivery;
-mod error;
-pub(crate) mod primitives;
-mod secret;
-
-pub use error::Error;
-pub use secret::{AppKey, AppKeyContext, DataKey, ExportKey, RootKey, SessionKey};
+// Encodings and wire rules (canonical base64url, JWK/JWE parsing, claims): zkauth-verify.
 pub use zkauth_verify as verify;
+// The one error type, with stable string codes.
+mod error;
+pub use error::Error;
+// Secret key newtypes: boxed 32-byte keys, wiped on drop, never printed.
+mod secret;
+pub use secret::{AppKey, AppKeyContext, DataKey, ExportKey, RootKey, SessionKey};
+// HKDF, AES-256-GCM and SHA-256, crate-private: callers use whole operations.
+pub(crate) mod primitives;
+// OPAQUE: suite, KSF profiles, client (server and conformance runner behind features).
 pub mod opaque;
-#[cfg(feature = "bench")]
-pub mod bench;
+// Key custody: wrapping the root key, app and data keys, recovery and passkey-PRF envelopes.
+pub mod keys;
+// Fragment-JWE delivery: seal on the login page, open in the app.
+pub mod delivery;
+// The wasm-bindgen layer: converts JS values and calls the modules above.
 #[cfg(target_arch = "wasm32")]
 pub mod wasm;
-pub mod keys;
+// Benchmark hooks for bench/ (feature `bench`, never in the package).
+#[cfg(feature = "bench")]
+pub mod bench;

@@ -7,17 +7,21 @@ use rand_core::{CryptoRng, RngCore};
 use zeroize::{Zeroize, ZeroizeOnDrop};
 
 macro_rules! secret_key {
-    ($(#[$doc:meta])* $name:ident) => {
+    ($(#[$doc:meta])* $name:ident $({ $($(#[$field_doc:meta])* $field:ident: $ty:ty),* $(,)? })?) => {
         $(#[$doc])*
         // Only ZeroizeOnDrop: a public `zeroize()` would let a live handle act as a zero key.
+        // Extra fields are public metadata, not key material: they start at their default.
         #[derive(ZeroizeOnDrop)]
-        pub struct $name(Box<[u8; 32]>);
+        pub struct $name {
+            key: Box<[u8; 32]>,
+            $($($(#[$field_doc])* #[zeroize(skip)] $field: $ty,)*)?
+        }
 
         impl $name {
             /// Takes ownership of key bytes (the caller should wipe its own copy).
             pub fn from_bytes(bytes: [u8; 32]) -> Self {
                 let mut b = bytes;
-                let out = Self(Box::new(b));
+                let out = Self::from_box(Box::new(b));
                 b.zeroize();
                 out
             }
@@ -29,12 +33,16 @@ macro_rules! secret_key {
                     return Err(crate::Error::InvalidInput(concat!(stringify!($name), " must be 32 bytes")));
                 }
                 key.copy_from_slice(bytes);
-                Ok(Self(key))
+                Ok(Self::from_box(key))
             }
 
             /// The raw key bytes. Every caller documents why with `// EXPOSE:`.
             pub fn expose_secret(&self) -> &[u8; 32] {
-                &self.0
+                &self.key
+            }
+
+            fn from_box(key: Box<[u8; 32]>) -> Self {
+                Self { key, $($($field: Default::default(),)*)? }
             }
         }
 
@@ -54,6 +62,22 @@ secret_key!(
     /// The account root key (DRK/ARK): 32 random bytes generated on the client.
     RootKey
 );
+secret_key!(
+    /// A Client App Key (CAK) derived from the root key for one relying party.
+    AppKey {
+        /// Where the key was derived for; `None` for key bytes of unknown origin.
+        context: Option<AppKeyContext>,
+    }
+);
+secret_key!(
+    /// OPAQUE `session_key`. Unused by the protocol; held only to be wiped.
+    SessionKey
+);
+secret_key!(
+    /// A per-item application data key.
+    DataKey
+);
+
 /// Where a Client App Key was derived for (wire profile §3.7). A sealer refuses to deliver
 /// the key under claims that name another subject, key id, client or organization.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -65,43 +89,12 @@ pub struct AppKeyContext {
     pub org_id: Option<String>,
 }
 
-/// A Client App Key (CAK) derived from the root key for one relying party.
-#[derive(ZeroizeOnDrop)]
-pub struct AppKey {
-    key: Box<[u8; 32]>,
-    #[zeroize(skip)]
-    context: Option<AppKeyContext>,
-}
-
 impl AppKey {
-    /// Takes ownership of key bytes of unknown origin (no derivation context).
-    pub fn from_bytes(bytes: [u8; 32]) -> Self {
-        let mut b = bytes;
-        let out = AppKey { key: Box::new(b), context: None };
-        b.zeroize();
-        out
-    }
-
-    /// Copies key bytes of unknown origin from a slice that must be exactly 32 bytes long.
-    pub fn from_slice(bytes: &[u8]) -> Result<Self, crate::Error> {
-        let mut key = Box::new([0u8; 32]);
-        if bytes.len() != 32 {
-            return Err(crate::Error::InvalidInput("AppKey must be 32 bytes"));
-        }
-        key.copy_from_slice(bytes);
-        Ok(AppKey { key, context: None })
-    }
-
     /// Key bytes with the context they were derived for.
     pub(crate) fn derived(bytes: &[u8; 32], context: AppKeyContext) -> Self {
         let mut key = Box::new([0u8; 32]);
         key.copy_from_slice(bytes);
         AppKey { key, context: Some(context) }
-    }
-
-    /// The raw key bytes. Every caller documents why with `// EXPOSE:`.
-    pub fn expose_secret(&self) -> &[u8; 32] {
-        &self.key
     }
 
     /// The derivation context, when this key was derived by [`crate::RootKey::derive_client_app_key`].
@@ -110,26 +103,12 @@ impl AppKey {
     }
 }
 
-impl core::fmt::Debug for AppKey {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.write_str("AppKey([redacted])")
-    }
-}
-secret_key!(
-    /// OPAQUE `session_key`. Unused by the protocol; held only to be wiped.
-    SessionKey
-);
-secret_key!(
-    /// A per-item application data key.
-    DataKey
-);
-
 impl RootKey {
     /// A fresh root key from a CSPRNG.
     pub fn generate<R: CryptoRng + RngCore>(rng: &mut R) -> Self {
         let mut key = Box::new([0u8; 32]);
         rng.fill_bytes(&mut key[..]);
-        Self(key)
+        Self::from_box(key)
     }
 }
 

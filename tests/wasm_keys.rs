@@ -112,7 +112,7 @@ fn seal_bag() -> wasm::SealV2Options {
     bag(&[("sub", SUB), ("clientId", CLIENT_ID), ("requestId", "req-1"), ("state", "st-1"), ("redirectUri", REDIRECT), ("keyId", KEY_ID)])
 }
 
-fn open_bag(hash: &str) -> wasm::OpenV2Options {
+fn open_bag(hash: &str) -> wasm::ExpectV2Options {
     bag(&[("zkKeyHash", hash), ("clientId", CLIENT_ID), ("redirectUri", REDIRECT), ("state", "st-1"), ("sub", SUB), ("requestId", "req-1")])
 }
 
@@ -275,11 +275,11 @@ fn v2_round_trip_and_forgeries() {
     // Forged variants, each with its own code.
     let other_hash = wasm::hash_b64u("something else");
     assert_eq!(err_code(kp.open_v2(&jwe, &open_bag(&other_hash))), "hash_mismatch");
-    let wrong_client: wasm::OpenV2Options = bag(&[("zkKeyHash", &hash), ("clientId", "other-app"), ("redirectUri", REDIRECT), ("state", "st-1")]);
+    let wrong_client: wasm::ExpectV2Options = bag(&[("zkKeyHash", &hash), ("clientId", "other-app"), ("redirectUri", REDIRECT), ("state", "st-1")]);
     assert_eq!(err_code(kp.open_v2(&jwe, &wrong_client)), "client_id_mismatch");
-    let wrong_state: wasm::OpenV2Options = bag(&[("zkKeyHash", &hash), ("clientId", CLIENT_ID), ("redirectUri", REDIRECT), ("state", "st-2")]);
+    let wrong_state: wasm::ExpectV2Options = bag(&[("zkKeyHash", &hash), ("clientId", CLIENT_ID), ("redirectUri", REDIRECT), ("state", "st-2")]);
     assert_eq!(err_code(kp.open_v2(&jwe, &wrong_state)), "state_mismatch");
-    let wrong_redirect: wasm::OpenV2Options = bag(&[("zkKeyHash", &hash), ("clientId", CLIENT_ID), ("redirectUri", "https://evil/cb"), ("state", "st-1")]);
+    let wrong_redirect: wasm::ExpectV2Options = bag(&[("zkKeyHash", &hash), ("clientId", CLIENT_ID), ("redirectUri", "https://evil/cb"), ("state", "st-1")]);
     assert_eq!(err_code(kp.open_v2(&jwe, &wrong_redirect)), "redirect_uri_mismatch");
     let mut parts: Vec<String> = jwe.split('.').map(str::to_owned).collect();
     let mut ct = b64u::decode(&parts[3], "ct").unwrap();
@@ -289,7 +289,7 @@ fn v2_round_trip_and_forgeries() {
     assert_eq!(err_code(kp.open_v2(&tampered, &open_bag(&wasm::hash_b64u(&tampered)))), "jwe_decrypt_failed");
     let other_kp = wasm::WasmDeliveryKeyPair::generate();
     assert_eq!(err_code(other_kp.open_v2(&jwe, &open_bag(&hash))), "jwe_decrypt_failed");
-    let missing: wasm::OpenV2Options = bag(&[("zkKeyHash", &hash), ("redirectUri", REDIRECT)]);
+    let missing: wasm::ExpectV2Options = bag(&[("zkKeyHash", &hash), ("redirectUri", REDIRECT)]);
     assert_eq!(err_code(kp.open_v2(&jwe, &missing)), "missing_field");
 
     // The key pair still opens the honest JWE after every refusal.
@@ -316,7 +316,7 @@ fn v2_round_trip_and_forgeries() {
     assert_eq!(err_code(wasm::seal_delivery_v2(&cak, &kp.zk_pub(), &other_client)), "app_key_context_mismatch");
 
     // §4.7 step 5: the token response's zk_key_kind / zk_key_version, when passed, are checked.
-    let with_token = |kind: &str, version: &str| -> wasm::OpenV2Options {
+    let with_token = |kind: &str, version: &str| -> wasm::ExpectV2Options {
         bag(&[("zkKeyHash", &hash), ("clientId", CLIENT_ID), ("redirectUri", REDIRECT), ("state", "st-1"), ("zkKeyKind", kind), ("zkKeyVersion", version)])
     };
     assert_eq!(err_code(kp.open_v2(&jwe, &with_token("root_key", "v2"))), "key_kind_mismatch");
@@ -398,13 +398,13 @@ fn private_jwk_and_split_open() {
     assert_eq!(bytes(&got.export_raw_key()), bytes(&kp.open_v2(&jwe, &open_bag(&hash)).unwrap().export_raw_key()));
     assert_eq!(err_code(wasm::open_delivery_v2_with_secret(&jwe, &js_sys::Uint8Array::new_with_length(32), &open_bag(&hash))), "jwe_decrypt_failed");
     assert_eq!(err_code(wasm::open_delivery_v2_with_secret(&jwe, &js_sys::Uint8Array::new_with_length(31), &open_bag(&hash))), "invalid_length");
-    let wrong_client: wasm::OpenV2Options = bag(&[("zkKeyHash", &hash), ("clientId", "other-app"), ("redirectUri", REDIRECT), ("state", "st-1")]);
+    let wrong_client: wasm::ExpectV2Options = bag(&[("zkKeyHash", &hash), ("clientId", "other-app"), ("redirectUri", REDIRECT), ("state", "st-1")]);
     assert_eq!(err_code(wasm::open_delivery_v2_with_secret(&jwe, &z, &wrong_client)), "client_id_mismatch");
 
     // v1
     let sealed = wasm::seal_delivery_v1(&root, &kp.zk_pub(), &bag(&[("sub", "u1"), ("clientId", CLIENT_ID)])).unwrap();
     let (jwe, hash) = (field(&sealed, "jwe"), field(&sealed, "drkHash"));
-    let e: wasm::OpenV1Options = bag(&[("drkHash", &hash), ("sub", "u1")]);
+    let e: wasm::ExpectV1Options = bag(&[("drkHash", &hash), ("sub", "u1")]);
     let epk = wasm::delivery_epk_v1(&jwe, &e).unwrap();
     assert_eq!(epk.len(), 65);
     let got = wasm::open_delivery_v1_with_secret(&jwe, &z_for(&epk), &e).unwrap();

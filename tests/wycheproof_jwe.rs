@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use serde_json::Value;
-use zkauth::delivery::{DeliveryKeyPair, OpenV1, OpenV2};
+use zkauth::delivery::{DeliveryKeyPair, ExpectV1, ExpectV2};
 use zkauth::verify::hash_b64u;
 
 const IN_PROFILE: u64 = 78;
@@ -72,9 +72,9 @@ fn wycheproof_json_web_encryption() {
             }
             // The full openers refuse everything too (tcId 78 carries no delivery claims).
             let h = hash_b64u(&jwe);
-            let e2 = OpenV2 { zk_key_hash: &h, client_id: "c", redirect_uri: "r", now: 0, ..OpenV2::default() };
+            let e2 = ExpectV2 { zk_key_hash: &h, client_id: "c", redirect_uri: "r", now: 0, ..ExpectV2::default() };
             assert!(kp.open_v2(&jwe, &e2).is_err(), "tcId {id}: open_v2");
-            assert!(kp.open_v1(&jwe, &OpenV1 { drk_hash: Some(&h), ..OpenV1::default() }).is_err(), "tcId {id}: open_v1");
+            assert!(kp.open_v1(&jwe, &ExpectV1 { drk_hash: Some(&h), ..ExpectV1::default() }).is_err(), "tcId {id}: open_v1");
         }
     }
 
@@ -106,13 +106,13 @@ fn wycheproof_tc78_in_detail() {
     assert_eq!(hex::encode(&*kp.open_raw(jwe).unwrap()), t["pt"].as_str().unwrap());
     // The split form returns the sender's epk from the header.
     let h = hash_b64u(jwe);
-    let e = OpenV2 { zk_key_hash: &h, client_id: "c", redirect_uri: "r", now: 0, ..OpenV2::default() };
-    let epk = zkauth::delivery::jwe_epk_v2(jwe, &e).unwrap();
+    let e = ExpectV2 { zk_key_hash: &h, client_id: "c", redirect_uri: "r", now: 0, ..ExpectV2::default() };
+    let epk = zkauth::delivery::delivery_epk_v2(jwe, &e).unwrap();
     assert_eq!(epk[0], 4);
     // "foo" is not a v2 claim object: the full opener reaches the claim check and refuses there.
     assert_eq!(kp.open_v2(jwe, &e).unwrap_err().code(), "payload_invalid");
     // A v1 opener refuses the v2 member set.
-    assert_eq!(kp.open_v1(jwe, &OpenV1::default()).unwrap_err().code(), "jwe_header_rejected");
+    assert_eq!(kp.open_v1(jwe, &ExpectV1::default()).unwrap_err().code(), "jwe_header_rejected");
     // Flipping any single bit of the tag is an AEAD failure.
     let parts: Vec<&str> = jwe.split('.').collect();
     let tag = zkauth::verify::b64u::decode(parts[4], "tag").unwrap();

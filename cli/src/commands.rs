@@ -6,12 +6,12 @@
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use zeroize::Zeroizing;
-use zkauth::delivery::{DeliveryKeyPair, OpenV1, OpenV2};
+use zkauth::delivery::{DeliveryKeyPair, ExpectV1, ExpectV2};
 use zkauth::keys::EnvelopeMeta;
 use zkauth::opaque::server::ServerSetup;
 use zkauth::opaque::vectors::{run_vectors, Outcome};
 use zkauth::{ExportKey, RootKey};
-use zkauth_verify::{b64u, hash_b64u, validate_zk_pub};
+use zkauth_verify::{b64u, hash_b64u, protected_header_json, validate_zk_pub};
 
 use crate::args::{self, Parsed, Spec};
 use crate::input::{io_failure, print_key_hex, print_line, stdin_key32, stdin_line};
@@ -106,17 +106,7 @@ fn zkpub_check(p: &Parsed) -> Result<(), Failure> {
 
 /// `zkauth jwe inspect <jwe>`: the protected header JSON, exactly as encoded, and nothing else.
 fn jwe_inspect(p: &Parsed) -> Result<(), Failure> {
-    let jwe = p.operand(0)?;
-    if jwe.split('.').count() != 5 {
-        return Err(zkauth_verify::Error::JweMalformed("a compact JWE has exactly 5 segments").into());
-    }
-    let first = jwe.split('.').next().unwrap_or_default();
-    let header = b64u::decode(first, "protected header")?;
-    let text = std::str::from_utf8(&header).map_err(|_| zkauth_verify::Error::JweHeaderRejected("not UTF-8"))?;
-    match serde_json::from_str::<serde_json::Value>(text) {
-        Ok(v) if v.is_object() => print_line(text.as_bytes()),
-        _ => Err(zkauth_verify::Error::JweHeaderRejected("not a JSON object").into()),
-    }
+    print_line(protected_header_json(p.operand(0)?)?.as_bytes())
 }
 
 /// Current unix time in seconds.
@@ -142,7 +132,7 @@ fn jwe_open(p: &Parsed) -> Result<(), Failure> {
         if let Some(extra) = p.given().find(|n| !V1_OPTIONS.contains(n)) {
             return Err(p.usage(format!("option --{extra} does not apply to --v1")));
         }
-        let expect = OpenV1 { drk_hash: p.value("expect-hash"), sub: p.value("sub"), client_id: p.value("client-id") };
+        let expect = ExpectV1 { drk_hash: p.value("expect-hash"), sub: p.value("sub"), client_id: p.value("client-id") };
         let pair = load_key_pair(key_path)?;
         let jwe = stdin_line("the JWE")?;
         let key = pair.open_v1(&jwe, &expect)?;
@@ -161,7 +151,7 @@ fn jwe_open(p: &Parsed) -> Result<(), Failure> {
         Some(s) => s.parse::<i64>().map_err(|_| p.usage("--now must be an integer (unix seconds)".into()))?,
         None => unix_now()?,
     };
-    let expect = OpenV2 {
+    let expect = ExpectV2 {
         zk_key_hash,
         client_id,
         redirect_uri,

@@ -1,13 +1,13 @@
 //! Compact-JWE parsing and opening never panic; a forged JWE never opens.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
-use zkauth::delivery::{DeliveryKeyPair, OpenV1, OpenV2};
+use zkauth::delivery::{DeliveryKeyPair, ExpectV1, ExpectV2};
 
 fuzz_target!(|s: &str| {
     let _ = zkauth_verify::parse_compact_jwe(s, zkauth_verify::JweVersion::V2);
     let kp = DeliveryKeyPair::generate(&mut rand_core::OsRng);
     let hash = zkauth_verify::hash_b64u(s);
-    let e = OpenV2 { zk_key_hash: &hash, client_id: "c", redirect_uri: "https://a/cb", now: 1_000, ..Default::default() };
+    let e = ExpectV2 { zk_key_hash: &hash, client_id: "c", redirect_uri: "https://a/cb", now: 1_000, ..Default::default() };
     assert!(kp.open_v2(s, &e).is_err(), "a fuzzed JWE opened for a fresh key");
-    assert!(kp.open_v1(s, &OpenV1 { drk_hash: Some(&hash), ..Default::default() }).is_err());
+    assert!(kp.open_v1(s, &ExpectV1 { drk_hash: Some(&hash), ..Default::default() }).is_err());
 });

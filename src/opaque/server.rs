@@ -102,17 +102,19 @@ impl ServerSetup {
         credential_identifier: &[u8],
         client_identity: &[u8],
     ) -> Result<(String, ServerLoginState), Error> {
-        self.login_start_with(rng, profile, record, ke1, credential_identifier, Some(client_identity))
+        self.login_start_with(rng, Some(client_identity), profile, record, ke1, credential_identifier)
     }
 
+    /// [`Self::login_start`] with the client identity optional: `None` is RFC 9807's default
+    /// (the client's public key), which only the conformance vectors use.
     pub(crate) fn login_start_with<R: CryptoRng + RngCore>(
         &self,
         rng: &mut R,
+        client_identity: Option<&[u8]>,
         profile: &Profile,
         record: Option<&StoredRecord>,
         ke1: &str,
         credential_identifier: &[u8],
-        client_identity: Option<&[u8]>,
     ) -> Result<(String, ServerLoginState), Error> {
         let bytes = decode_message(ke1, len::KE1, "KE1")?;
         let request = CredentialRequest::<Suite>::deserialize(&bytes).map_err(|_| Error::OpaqueMessageInvalid("KE1"))?;

@@ -184,7 +184,7 @@ fn run_real(v: &Vector<'_>) -> Result<(), String> {
         v.hex("inputs", "server_nonce")?,
     ]);
     let (ke2, state) = setup
-        .login_start_with(&mut rng, &profile, Some(&record), &ke1, &cred_id, client_identity.as_deref())
+        .login_start_with(&mut rng, client_identity.as_deref(), &profile, Some(&record), &ke1, &cred_id)
         .map_err(|e| format!("login start (server): {e}"))?;
     rng.finish("server login start")?;
     check("KE2", &ke2, &v.b64("outputs", "KE2")?)?;
@@ -213,7 +213,7 @@ fn run_fake(v: &Vector<'_>) -> Result<(), String> {
         v.hex("inputs", "server_nonce")?,
     ]);
     let (ke2, _state) = setup
-        .login_start_with(&mut rng, &profile, None, &v.b64("inputs", "KE1")?, &cred_id, client_identity.as_deref())
+        .login_start_with(&mut rng, client_identity.as_deref(), &profile, None, &v.b64("inputs", "KE1")?, &cred_id)
         .map_err(|e| format!("fake login start: {e}"))?;
     rng.finish("fake login start")?;
     check("KE2", &ke2, &v.b64("outputs", "KE2")?)

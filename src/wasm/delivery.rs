@@ -9,7 +9,7 @@ use zeroize::Zeroizing;
 use super::keys::{WasmAppKey, WasmRootKey};
 use super::args::{self, opt_number_field, opt_string_field, string_field};
 use super::{object, IntoJs, JsResult};
-use crate::delivery::{self, DeliveredKey, DeliveryKeyPair, OpenV1, OpenV2, SealV2};
+use crate::delivery::{self, DeliveredKey, DeliveryKeyPair, ExpectV1, ExpectV2, SealV2};
 use crate::Error;
 
 // Option bags: extern types only for their `.d.ts` type; read through `super::args` (never
@@ -28,11 +28,11 @@ extern "C" {
     /// response's `zk_key_kind`/`zk_key_version`: pass them whenever the token response has them
     /// (wire profile §4.7 step 5; they must be "client_app_key" and "v2").
     #[wasm_bindgen(typescript_type = "{ zkKeyHash: string; clientId: string; redirectUri: string; state?: string; sub?: string; requestId?: string; orgId?: string; now?: number; zkKeyKind?: string; zkKeyVersion?: string }")]
-    pub type OpenV2Options;
+    pub type ExpectV2Options;
 
     /// What the app expects of a v1 delivery.
     #[wasm_bindgen(typescript_type = "{ drkHash?: string; sub?: string; clientId?: string }")]
-    pub type OpenV1Options;
+    pub type ExpectV1Options;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -91,7 +91,7 @@ impl SealV2Owned {
     }
 }
 
-struct OpenV2Owned {
+struct ExpectV2Owned {
     zk_key_hash: String,
     client_id: String,
     redirect_uri: String,
@@ -104,10 +104,10 @@ struct OpenV2Owned {
     zk_key_version: Option<String>,
 }
 
-impl OpenV2Owned {
-    fn decode(e: &OpenV2Options) -> JsResult<Self> {
+impl ExpectV2Owned {
+    fn decode(e: &ExpectV2Options) -> JsResult<Self> {
         let decode = || -> Result<Self, Error> {
-            Ok(OpenV2Owned {
+            Ok(ExpectV2Owned {
                 zk_key_hash: string_field!(e, "zkKeyHash")?,
                 client_id: string_field!(e, "clientId")?,
                 redirect_uri: string_field!(e, "redirectUri")?,
@@ -123,8 +123,8 @@ impl OpenV2Owned {
         decode().js()
     }
 
-    fn get(&self) -> OpenV2<'_> {
-        OpenV2 {
+    fn get(&self) -> ExpectV2<'_> {
+        ExpectV2 {
             zk_key_hash: &self.zk_key_hash,
             client_id: &self.client_id,
             redirect_uri: &self.redirect_uri,
@@ -139,16 +139,16 @@ impl OpenV2Owned {
     }
 }
 
-struct OpenV1Owned {
+struct ExpectV1Owned {
     drk_hash: Option<String>,
     sub: Option<String>,
     client_id: Option<String>,
 }
 
-impl OpenV1Owned {
-    fn decode(e: &OpenV1Options) -> JsResult<Self> {
+impl ExpectV1Owned {
+    fn decode(e: &ExpectV1Options) -> JsResult<Self> {
         let decode = || -> Result<Self, Error> {
-            Ok(OpenV1Owned {
+            Ok(ExpectV1Owned {
                 drk_hash: opt_string_field!(e, "drkHash")?,
                 sub: opt_string_field!(e, "sub")?,
                 client_id: opt_string_field!(e, "clientId")?,
@@ -157,8 +157,8 @@ impl OpenV1Owned {
         decode().js()
     }
 
-    fn get(&self) -> OpenV1<'_> {
-        OpenV1 { drk_hash: self.drk_hash.as_deref(), sub: self.sub.as_deref(), client_id: self.client_id.as_deref() }
+    fn get(&self) -> ExpectV1<'_> {
+        ExpectV1 { drk_hash: self.drk_hash.as_deref(), sub: self.sub.as_deref(), client_id: self.client_id.as_deref() }
     }
 }
 
@@ -257,9 +257,9 @@ impl WasmDeliveryKeyPair {
     /// wrong type, or `e` not an object) or "missing_field". The key pair stays usable after a
     /// refusal; `free()` it once the callback is handled.
     #[wasm_bindgen(js_name = openV2)]
-    pub fn open_v2(&self, jwe: &str, e: &OpenV2Options) -> JsResult<WasmDeliveredKey> {
+    pub fn open_v2(&self, jwe: &str, e: &ExpectV2Options) -> JsResult<WasmDeliveredKey> {
         let _scrub = super::ScrubOnDrop;
-        let e = OpenV2Owned::decode(e)?;
+        let e = ExpectV2Owned::decode(e)?;
         self.0.open_v2(jwe, &e.get()).map(WasmDeliveredKey).js()
     }
 
@@ -268,9 +268,9 @@ impl WasmDeliveryKeyPair {
     /// "jwe_decrypt_failed", "invalid_length", "sub_mismatch", "client_id_mismatch" or
     /// "invalid_input" (a field of the wrong type, or `e` not an object).
     #[wasm_bindgen(js_name = openV1)]
-    pub fn open_v1(&self, jwe: &str, e: &OpenV1Options) -> JsResult<WasmDeliveredKey> {
+    pub fn open_v1(&self, jwe: &str, e: &ExpectV1Options) -> JsResult<WasmDeliveredKey> {
         let _scrub = super::ScrubOnDrop;
-        let e = OpenV1Owned::decode(e)?;
+        let e = ExpectV1Owned::decode(e)?;
         self.0.open_v1(jwe, &e.get()).map(WasmDeliveredKey).js()
     }
 }
@@ -334,19 +334,19 @@ impl WasmDeliveredKey {
 /// `deriveBits`. Nothing returned is secret. Throws the pre-decryption codes of
 /// {@link DeliveryKeyPair.openV2}.
 #[wasm_bindgen(js_name = deliveryEpkV2)]
-pub fn delivery_epk_v2(jwe: &str, expect: &OpenV2Options) -> JsResult<Vec<u8>> {
+pub fn delivery_epk_v2(jwe: &str, expect: &ExpectV2Options) -> JsResult<Vec<u8>> {
     let _scrub = super::ScrubOnDrop;
-    let e = OpenV2Owned::decode(expect)?;
-    delivery::jwe_epk_v2(jwe, &e.get()).map(|epk| epk.to_vec()).js()
+    let e = ExpectV2Owned::decode(expect)?;
+    delivery::delivery_epk_v2(jwe, &e.get()).map(|epk| epk.to_vec()).js()
 }
 
 /// Split open, step 1 (v1): like {@link deliveryEpkV2} for a v1 delivery (`drkHash` checked
 /// when given).
 #[wasm_bindgen(js_name = deliveryEpkV1)]
-pub fn delivery_epk_v1(jwe: &str, expect: &OpenV1Options) -> JsResult<Vec<u8>> {
+pub fn delivery_epk_v1(jwe: &str, expect: &ExpectV1Options) -> JsResult<Vec<u8>> {
     let _scrub = super::ScrubOnDrop;
-    let e = OpenV1Owned::decode(expect)?;
-    delivery::jwe_epk_v1(jwe, &e.get()).map(|epk| epk.to_vec()).js()
+    let e = ExpectV1Owned::decode(expect)?;
+    delivery::delivery_epk_v1(jwe, &e.get()).map(|epk| epk.to_vec()).js()
 }
 
 /// Split open, step 2 (v2): `z` is the 32-byte ECDH x-coordinate from `deriveBits`. Repeats every
@@ -357,12 +357,12 @@ pub fn delivery_epk_v1(jwe: &str, expect: &OpenV1Options) -> JsResult<Vec<u8>> {
 pub fn open_delivery_v2_with_secret(
     jwe: &str,
     #[wasm_bindgen(unchecked_param_type = "Uint8Array")] z: &JsValue,
-    expect: &OpenV2Options,
+    expect: &ExpectV2Options,
 ) -> JsResult<WasmDeliveredKey> {
     let _scrub = super::ScrubOnDrop;
-    let e = OpenV2Owned::decode(expect)?;
+    let e = ExpectV2Owned::decode(expect)?;
     let z = shared_secret(z)?;
-    delivery::open_v2_with_shared_secret(jwe, &z, &e.get()).map(WasmDeliveredKey).js()
+    delivery::open_delivery_v2_with_secret(jwe, &z, &e.get()).map(WasmDeliveredKey).js()
 }
 
 /// Split open, step 2 (v1): like {@link openDeliveryV2WithSecret} for a v1 delivery. Throws the
@@ -372,10 +372,10 @@ pub fn open_delivery_v2_with_secret(
 pub fn open_delivery_v1_with_secret(
     jwe: &str,
     #[wasm_bindgen(unchecked_param_type = "Uint8Array")] z: &JsValue,
-    expect: &OpenV1Options,
+    expect: &ExpectV1Options,
 ) -> JsResult<WasmDeliveredKey> {
     let _scrub = super::ScrubOnDrop;
-    let e = OpenV1Owned::decode(expect)?;
+    let e = ExpectV1Owned::decode(expect)?;
     let z = shared_secret(z)?;
-    delivery::open_v1_with_shared_secret(jwe, &z, &e.get()).map(WasmDeliveredKey).js()
+    delivery::open_delivery_v1_with_secret(jwe, &z, &e.get()).map(WasmDeliveredKey).js()
 }

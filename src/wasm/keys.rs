@@ -11,7 +11,7 @@ use zeroize::Zeroizing;
 
 use super::args::{self, opt_string_field, string_field};
 use super::{IntoJs, JsResult, WasmExportKey};
-use crate::keys::{self, EnvelopeMeta, RecoverySecret};
+use crate::keys::{self, EnvelopeMeta, RecoveryKey};
 use crate::{AppKey, DataKey, Error, ExportKey, RootKey};
 
 // Option bags: extern types only for their `.d.ts` type; read through `super::args` (never
@@ -130,19 +130,19 @@ impl WasmExportKey {
 /// Throws code "missing_field" or "invalid_input" (a non-string field, or `meta` not an object).
 #[wasm_bindgen(js_name = passwordEnvelopeAad)]
 pub fn password_envelope_aad(meta: &EnvelopeMetaOptions) -> JsResult<String> {
-    Ok(keys::password_envelope_aad_b64u(&Meta::decode(meta)?.get()))
+    Ok(keys::password_envelope_aad(&Meta::decode(meta)?.get()))
 }
 
 /// `b64u` of the recovery envelope AAD. Throws code "missing_field" or "invalid_input".
 #[wasm_bindgen(js_name = recoveryEnvelopeAad)]
 pub fn recovery_envelope_aad(meta: &EnvelopeMetaOptions) -> JsResult<String> {
-    Ok(keys::recovery_envelope_aad_b64u(&Meta::decode(meta)?.get()))
+    Ok(keys::recovery_envelope_aad(&Meta::decode(meta)?.get()))
 }
 
 /// `b64u` of the passkey-PRF envelope AAD. Throws code "missing_field" or "invalid_input".
 #[wasm_bindgen(js_name = prfEnvelopeAad)]
 pub fn prf_envelope_aad(meta: &EnvelopeMetaOptions) -> JsResult<String> {
-    Ok(keys::prf_envelope_aad_b64u(&Meta::decode(meta)?.get()))
+    Ok(keys::prf_envelope_aad(&Meta::decode(meta)?.get()))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -258,14 +258,14 @@ impl WasmDataKey {
 
 /// A recovery key: 32 random bytes the user writes down, held in wasm.
 #[wasm_bindgen(js_name = RecoveryKey)]
-pub struct WasmRecoveryKey(RecoverySecret);
+pub struct WasmRecoveryKey(RecoveryKey);
 
 #[wasm_bindgen(js_class = RecoveryKey)]
 impl WasmRecoveryKey {
     /// A fresh random recovery key (browser CSPRNG).
     pub fn generate() -> WasmRecoveryKey {
         let _scrub = super::ScrubOnDrop;
-        WasmRecoveryKey(RecoverySecret::generate(&mut OsRng))
+        WasmRecoveryKey(RecoveryKey::generate(&mut OsRng))
     }
 
     /// Parses the display string the user typed (surrounding whitespace ignored).
@@ -274,7 +274,7 @@ impl WasmRecoveryKey {
     pub fn from_display(display: String) -> JsResult<WasmRecoveryKey> {
         let _scrub = super::ScrubOnDrop;
         let display = Zeroizing::new(display);
-        RecoverySecret::from_display(&display).map(WasmRecoveryKey).js()
+        RecoveryKey::from_display(&display).map(WasmRecoveryKey).js()
     }
 
     /// **Exports the secret to JavaScript**: the one-time display string (b64u) to show the user.
@@ -289,7 +289,7 @@ impl WasmRecoveryKey {
     #[wasm_bindgen(getter)]
     pub fn verifier(&self) -> String {
         let _scrub = super::ScrubOnDrop;
-        self.0.verifier_b64u()
+        self.0.verifier()
     }
 
     /// Seals the root key as a recovery envelope bound to `{ envelopeId, keyId, sub }`.
@@ -299,7 +299,7 @@ impl WasmRecoveryKey {
     pub fn seal_envelope(&self, root: &WasmRootKey, meta: &EnvelopeMetaOptions) -> JsResult<String> {
         let _scrub = super::ScrubOnDrop;
         let meta = Meta::decode(meta)?;
-        self.0.seal_recovery_envelope(&mut OsRng, &root.0, &meta.get()).js()
+        self.0.seal_envelope(&mut OsRng, &root.0, &meta.get()).js()
     }
 
     /// Opens a recovery envelope. Throws code "unwrap_failed", "invalid_base64url",
@@ -309,7 +309,7 @@ impl WasmRecoveryKey {
     pub fn open_envelope(&self, wrapped: &str, meta: &EnvelopeMetaOptions) -> JsResult<WasmRootKey> {
         let _scrub = super::ScrubOnDrop;
         let meta = Meta::decode(meta)?;
-        self.0.open_recovery_envelope(wrapped, &meta.get()).map(WasmRootKey).js()
+        self.0.open_envelope(wrapped, &meta.get()).map(WasmRootKey).js()
     }
 }
 

@@ -7,7 +7,7 @@ use zeroize::Zeroizing;
 
 use super::args::{number_field, opt_string_field, string_field};
 use super::{object, IntoJs, JsResult};
-use crate::opaque::{self, OpaqueClient as CoreClient, Profile};
+use crate::opaque::{self, OpaqueClient, Profile};
 use crate::{Error, ExportKey, SessionKey};
 
 #[wasm_bindgen]
@@ -64,13 +64,13 @@ impl WasmProfile {
 
 /// The OPAQUE client for one profile.
 #[wasm_bindgen(js_name = OpaqueClient)]
-pub struct WasmOpaqueClient(CoreClient);
+pub struct WasmOpaqueClient(OpaqueClient);
 
 #[wasm_bindgen(js_class = OpaqueClient)]
 impl WasmOpaqueClient {
     #[wasm_bindgen(constructor)]
     pub fn new(profile: &WasmProfile) -> WasmOpaqueClient {
-        WasmOpaqueClient(CoreClient::new(profile.0.clone()))
+        WasmOpaqueClient(OpaqueClient::new(profile.0.clone()))
     }
 
     /// Returns `{ request, state }`; the password stays inside wasm in `state`.

@@ -49,8 +49,8 @@ pub struct DeliveryClaimsV2 {
     pub exp: i64,
 }
 
-/// What the relying party expects of a v2 delivery (wire profile §4.7 and §0). The SDK's
-/// `delivery::OpenV2` is this type.
+/// What the relying party expects of a v2 delivery (wire profile §4.7 and §0). The SDK
+/// re-exports it as `zkauth::delivery::ExpectV2`.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct ExpectV2<'a> {
     /// `zk_key_hash` from the token response: `b64u(SHA-256(jwe))`, compared in constant time
@@ -74,7 +74,7 @@ pub struct ExpectV2<'a> {
     pub zk_key_version: Option<&'a str>,
 }
 
-/// What the relying party expects of a v1 delivery. The SDK's `delivery::OpenV1` is this type.
+/// What the relying party expects of a v1 delivery. Re-exported as `zkauth::delivery::ExpectV1`.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct ExpectV1<'a> {
     /// `zk_drk_hash` from the token response; checked when present.

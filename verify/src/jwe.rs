@@ -7,9 +7,9 @@
 use std::fmt;
 
 use p256::PublicKey;
-use serde::de::{Deserializer, MapAccess, Visitor};
-use serde::Deserialize;
+use serde::de::MapAccess;
 
+use crate::json::{read_object, MemberError, Members, Refusal, Value};
 use crate::jwk::{coordinates, JwkFields};
 use crate::{b64u, Error};
 
@@ -52,6 +52,7 @@ impl fmt::Debug for CompactJwe<'_> {
     }
 }
 
+/// The header members, collected by the bounded reader; any other member is refused there.
 #[derive(Default)]
 struct RawHeader {
     alg: Option<String>,
@@ -59,43 +60,20 @@ struct RawHeader {
     sub: Option<String>,
     client_id: Option<String>,
     epk: Option<JwkFields>,
-    rejected: Option<&'static str>,
 }
 
-impl<'de> Deserialize<'de> for RawHeader {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = RawHeader;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a JWE protected header object")
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RawHeader, A::Error> {
-                let mut h = RawHeader::default();
-                let mut seen: Vec<String> = Vec::new();
-                while let Some(key) = map.next_key::<String>()? {
-                    // The first duplicate or disallowed member ends parsing (bounded work).
-                    if seen.contains(&key) {
-                        h.rejected = Some("duplicate member");
-                        return Ok(h);
-                    }
-                    match key.as_str() {
-                        "alg" => h.alg = Some(map.next_value()?),
-                        "enc" => h.enc = Some(map.next_value()?),
-                        "sub" => h.sub = Some(map.next_value()?),
-                        "client_id" => h.client_id = Some(map.next_value()?),
-                        "epk" => h.epk = Some(map.next_value()?),
-                        _ => {
-                            h.rejected = Some("member not allowed");
-                            return Ok(h);
-                        }
-                    }
-                    seen.push(key);
-                }
-                Ok(h)
-            }
+impl Members for RawHeader {
+    fn member<'de, A: MapAccess<'de>>(&mut self, name: &str, value: Value<'_, A>) -> Result<(), MemberError<A::Error>> {
+        match name {
+            "alg" => self.alg = Some(value.string()?),
+            "enc" => self.enc = Some(value.string()?),
+            "sub" => self.sub = Some(value.string()?),
+            "client_id" => self.client_id = Some(value.string()?),
+            "epk" => self.epk = Some(value.object()?),
+            // The first disallowed member ends parsing (bounded work).
+            _ => return Err(MemberError::Refused("member not allowed")),
         }
-        deserializer.deserialize_map(V)
+        Ok(())
     }
 }
 
@@ -109,17 +87,34 @@ fn segment<const N: usize>(s: &str, what: &'static str) -> Result<[u8; N], Error
     })
 }
 
+/// The five segments of a compact JWE, not yet decoded.
+fn segments(jwe: &str) -> Result<[&str; 5], Error> {
+    let mut parts = jwe.split('.');
+    match (parts.next(), parts.next(), parts.next(), parts.next(), parts.next(), parts.next()) {
+        (Some(aad), Some(ek), Some(iv), Some(ct), Some(tag), None) => Ok([aad, ek, iv, ct, tag]),
+        _ => Err(Error::JweMalformed("a compact JWE has exactly 5 segments")),
+    }
+}
+
+/// The protected header of a compact JWE as JSON text, exactly as encoded, for inspection: five
+/// segments, a canonical b64u first segment, UTF-8 text of a JSON object. No profile rule is
+/// applied; [`parse_compact_jwe`] is what decides whether a JWE is acceptable.
+pub fn protected_header_json(jwe: &str) -> Result<String, Error> {
+    let [aad, ..] = segments(jwe)?;
+    let header = b64u::decode(aad, "protected header")?;
+    let text = String::from_utf8(header).map_err(|_| Error::JweHeaderRejected("not UTF-8"))?;
+    match serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(&text) {
+        Ok(_) => Ok(text),
+        Err(_) => Err(Error::JweHeaderRejected("not a JSON object")),
+    }
+}
+
 /// Parses a compact JWE and applies every header rule of `version`, including `epk` validation.
 pub fn parse_compact_jwe(jwe: &str, version: JweVersion) -> Result<CompactJwe<'_>, Error> {
     if jwe.len() > MAX_JWE_LEN {
         return Err(Error::JweMalformed("longer than 64 KiB"));
     }
-    let mut parts = jwe.split('.');
-    let (Some(aad), Some(ek), Some(iv), Some(ct), Some(tag), None) =
-        (parts.next(), parts.next(), parts.next(), parts.next(), parts.next(), parts.next())
-    else {
-        return Err(Error::JweMalformed("a compact JWE has exactly 5 segments"));
-    };
+    let [aad, ek, iv, ct, tag] = segments(jwe)?;
     if aad.is_empty() {
         return Err(Error::JweMalformed("empty protected header"));
     }
@@ -127,11 +122,13 @@ pub fn parse_compact_jwe(jwe: &str, version: JweVersion) -> Result<CompactJwe<'_
         return Err(Error::JweHeaderRejected("protected header longer than 2 KiB"));
     }
     let header_json = b64u::decode(aad, "protected header")?;
-    let raw: RawHeader =
-        serde_json::from_slice(&header_json).map_err(|_| Error::JweHeaderRejected("not a JSON object of string members"))?;
-    if let Some(why) = raw.rejected {
-        return Err(Error::JweHeaderRejected(why));
-    }
+    let raw: RawHeader = read_object(&header_json).map_err(|refusal| {
+        Error::JweHeaderRejected(match refusal {
+            Refusal::DuplicateMember => "duplicate member",
+            Refusal::Member(why) => why,
+            _ => "not a JSON object of string members",
+        })
+    })?;
     let v1_members = raw.sub.is_some() && raw.client_id.is_some();
     let v2_members = raw.sub.is_none() && raw.client_id.is_none();
     match version {
@@ -223,6 +220,17 @@ mod tests {
         let off_curve = EPK.replace("rDM6", "rDM7");
         let h = format!(r#"{{"alg":"ECDH-ES","enc":"A256GCM","epk":{off_curve}}}"#);
         assert_eq!(parse_compact_jwe(&jwe_with_header(&h), JweVersion::V2).unwrap_err().code(), "invalid_epk");
+    }
+
+    #[test]
+    fn protected_header_for_inspection() {
+        let h = format!(r#"{{"alg":"x","kid":"k","epk":{EPK}}}"#);
+        assert_eq!(protected_header_json(&jwe_with_header(&h)).unwrap(), h);
+        let rest = "..AAAA.AAAA.AAAA";
+        assert_eq!(protected_header_json(&format!("{}{rest}", b64u::encode(b"[1]"))).unwrap_err().code(), "jwe_header_rejected");
+        assert_eq!(protected_header_json(&format!("{}{rest}", b64u::encode(&[0xff]))).unwrap_err().code(), "jwe_header_rejected");
+        assert_eq!(protected_header_json(&format!("e30={rest}")).unwrap_err().code(), "invalid_base64url");
+        assert_eq!(protected_header_json("e30.a.b").unwrap_err().code(), "jwe_malformed");
     }
 
     #[test]

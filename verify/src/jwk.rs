@@ -1,77 +1,75 @@
-//! Strict P-256 public JWKs: `zk_pub` (b64u of the JWK JSON) and the JWE `epk` member.
+//! Strict P-256 JWKs: the public `zk_pub` (b64u of the JWK JSON) and JWE `epk`, and the
+//! recipient's private JWK.
 //!
-//! Rules (wire profile §0): `kty` = "EC", `crv` = "P-256", `x`/`y` canonical b64u of exactly
-//! 32 bytes, a point on the curve that is not the identity, no `d` member whatever its value,
-//! no duplicate members. Other public members (`kid`, `key_ops`, `ext`, `use`, `alg`) are ignored.
+//! Public-key rules (wire profile §0): `kty` = "EC", `crv` = "P-256", `x`/`y` canonical b64u of
+//! exactly 32 bytes, a point on the curve that is not the identity, no `d` member whatever its
+//! value, no duplicate members. Other public members (`kid`, `key_ops`, `ext`, `use`, `alg`) are
+//! ignored. All three read their JSON through [`crate::json`].
 
 use std::fmt;
 
-use p256::elliptic_curve::sec1::{EncodedPoint, FromEncodedPoint};
-use p256::{NistP256, PublicKey};
-use serde::de::{self, Deserializer, IgnoredAny, MapAccess, Visitor};
-use serde::Deserialize;
+use p256::elliptic_curve::sec1::{EncodedPoint, FromEncodedPoint, ToEncodedPoint};
+use p256::{NistP256, PublicKey, SecretKey};
+use serde::de::MapAccess;
+use zeroize::Zeroizing;
 
+use crate::json::{read_object, MemberError, Members, Refusal, Value};
 use crate::{b64u, hash_b64u, Error};
 
-/// At most this many members in a JWK (kty, crv, x, y plus kid, use, alg, key_ops, ext, …).
-const MAX_JWK_MEMBERS: usize = 16;
 /// Longest accepted `zk_pub` string (an honest one is about 120–250 characters).
 pub const MAX_ZK_PUB_LEN: usize = 2048;
 
-/// The JWK members zkauth reads, collected without judging them yet.
+/// The JWK members zkauth reads, collected without judging them yet. `D` keeps the private
+/// member `d`: only whether it is there (`bool`) for a public key, its text for a private one.
 #[derive(Default)]
-pub(crate) struct JwkFields {
+pub(crate) struct JwkFields<D = bool> {
     kty: Option<String>,
     crv: Option<String>,
     x: Option<String>,
     y: Option<String>,
-    has_d: bool,
+    d: D,
 }
 
-impl<'de> Deserialize<'de> for JwkFields {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = JwkFields;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a JWK object")
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<JwkFields, A::Error> {
-                let mut out = JwkFields::default();
-                let mut seen: Vec<String> = Vec::new();
-                while let Some(key) = map.next_key::<String>()? {
-                    // Stop at the first duplicate, and bound the work: a JWK has a handful of members.
-                    if seen.contains(&key) || seen.len() >= MAX_JWK_MEMBERS {
-                        return Err(de::Error::custom("duplicate or too many members"));
-                    }
-                    let slot = match key.as_str() {
-                        "kty" => Some(&mut out.kty),
-                        "crv" => Some(&mut out.crv),
-                        "x" => Some(&mut out.x),
-                        "y" => Some(&mut out.y),
-                        _ => None,
-                    };
-                    match slot {
-                        // A non-string value for a member we read fails the whole parse.
-                        Some(slot) => *slot = Some(map.next_value::<String>()?),
-                        None => {
-                            out.has_d |= key == "d";
-                            map.next_value::<IgnoredAny>()?;
-                        }
-                    }
-                    seen.push(key);
-                }
-                Ok(out)
-            }
+/// How [`JwkFields`] keeps the `d` member.
+pub(crate) trait PrivateMember: Default {
+    fn read<'de, A: MapAccess<'de>>(&mut self, value: Value<'_, A>) -> Result<(), A::Error>;
+}
+
+/// A public key never carries `d`, whatever its value: its presence is kept, the value skipped.
+impl PrivateMember for bool {
+    fn read<'de, A: MapAccess<'de>>(&mut self, _value: Value<'_, A>) -> Result<(), A::Error> {
+        *self = true;
+        Ok(())
+    }
+}
+
+/// A private key's `d` must be a string; it is wiped on drop.
+impl PrivateMember for Option<Zeroizing<String>> {
+    fn read<'de, A: MapAccess<'de>>(&mut self, value: Value<'_, A>) -> Result<(), A::Error> {
+        *self = Some(value.secret_string()?);
+        Ok(())
+    }
+}
+
+impl<D: PrivateMember> Members for JwkFields<D> {
+    fn member<'de, A: MapAccess<'de>>(&mut self, name: &str, value: Value<'_, A>) -> Result<(), MemberError<A::Error>> {
+        // A non-string value for a member we read fails the whole parse.
+        match name {
+            "kty" => self.kty = Some(value.string()?),
+            "crv" => self.crv = Some(value.string()?),
+            "x" => self.x = Some(value.string()?),
+            "y" => self.y = Some(value.string()?),
+            "d" => self.d.read(value)?,
+            _ => {}
         }
-        deserializer.deserialize_map(V)
+        Ok(())
     }
 }
 
 impl JwkFields {
     /// Applies the §0 rules; `err` builds the caller's error variant (zk_pub or epk).
     pub(crate) fn into_public_key(self, err: fn(&'static str) -> Error) -> Result<PublicKey, Error> {
-        if self.has_d {
+        if self.d {
             return Err(err("private member d present"));
         }
         if self.kty.as_deref() != Some("EC") {
@@ -112,20 +110,55 @@ pub fn validate_zk_pub(zk_pub: &str) -> Result<ZkPub, Error> {
         return Err(Error::InvalidZkPub("longer than 2048 characters"));
     }
     let json = b64u::decode(zk_pub, "zk_pub").map_err(|_| Error::InvalidZkPub("not canonical base64url"))?;
-    let fields: JwkFields = serde_json::from_slice(&json).map_err(|_| Error::InvalidZkPub("not a JSON object of unique members"))?;
+    let fields: JwkFields = read_object(&json).map_err(|_| Error::InvalidZkPub("not a JSON object of unique members"))?;
     let public_key = fields.into_public_key(Error::InvalidZkPub)?;
     Ok(ZkPub { public_key, kid: hash_b64u(zk_pub) })
 }
 
 /// Validates a JWK given as JSON text (an `epk`, or a public JWK file).
 pub fn parse_epk_value(json: &str) -> Result<PublicKey, Error> {
-    let fields: JwkFields = serde_json::from_str(json).map_err(|_| Error::InvalidEpk("not a JSON object of unique members"))?;
+    let fields: JwkFields = read_object(json.as_bytes()).map_err(|_| Error::InvalidEpk("not a JSON object of unique members"))?;
     fields.into_public_key(Error::InvalidEpk)
+}
+
+/// Loads a P-256 private JWK: `kty` = "EC", `crv` = "P-256", `d` canonical b64u of exactly
+/// 32 bytes (a valid non-zero scalar); `x` and `y`, when present, must both be there and
+/// match `d`. Duplicate members are refused; other members are ignored (at most 16 members in
+/// all, at most 4 KiB of JSON). On refusal, the reason (the SDK's `invalid_private_jwk`).
+pub fn parse_private_jwk(json: &str) -> Result<SecretKey, &'static str> {
+    let f: JwkFields<Option<Zeroizing<String>>> = read_object(json.as_bytes()).map_err(|refusal| match refusal {
+        Refusal::DuplicateMember => "duplicate member",
+        _ => "not a JSON object of string members",
+    })?;
+    if f.kty.as_deref() != Some("EC") {
+        return Err("kty must be EC");
+    }
+    if f.crv.as_deref() != Some("P-256") {
+        return Err("crv must be P-256");
+    }
+    let d = f.d.as_ref().ok_or("d is required")?;
+    let d = Zeroizing::new(b64u::decode(d, "d").map_err(|_| "d is not canonical base64url")?);
+    if d.len() != 32 {
+        return Err("d must be exactly 32 bytes");
+    }
+    let secret = SecretKey::from_slice(&d).map_err(|_| "d is not a valid P-256 scalar")?;
+    match (&f.x, &f.y) {
+        (None, None) => {}
+        (Some(x), Some(y)) => {
+            let coord = |s: &str| b64u::decode_array::<32>(s, "coordinate").map_err(|_| "x and y must be canonical base64url of 32 bytes");
+            let (x, y) = (coord(x)?, coord(y)?);
+            let point = secret.public_key().to_encoded_point(false);
+            if point.x().map(|px| px.as_slice()) != Some(&x[..]) || point.y().map(|py| py.as_slice()) != Some(&y[..]) {
+                return Err("x and y do not match d");
+            }
+        }
+        _ => return Err("x and y must both be present or both absent"),
+    }
+    Ok(secret)
 }
 
 /// Affine coordinates of a public key as canonical b64u `(x, y)`.
 pub(crate) fn coordinates(key: &PublicKey) -> (String, String) {
-    use p256::elliptic_curve::sec1::ToEncodedPoint;
     let point = key.to_encoded_point(false);
     // An uncompressed encoding of a valid public key always has both coordinates.
     let x = point.x().map(|x| b64u::encode(x)).unwrap_or_default();

@@ -1,15 +1,18 @@
 //! zkauth-verify: the wire rules that the zkauth SDK and every server share.
 //!
-//! Canonical base64url, `X_hash` strings, strict `zk_pub`/`epk` validation, compact-JWE
-//! parsing with the profile's header allow-list, the canonical envelope AAD, and the
-//! v1/v2 delivery-claim checks. No wasm, no OPAQUE, no randomness: pure functions only,
+//! Canonical base64url (and padded base64 for note ciphertexts), `X_hash` strings, one
+//! bounded strict JSON-object reader, strict `zk_pub`/`epk`/private-JWK validation,
+//! compact-JWE parsing with the profile's header allow-list, the canonical envelope AAD, and
+//! the v1/v2 delivery-claim checks. No wasm, no OPAQUE, no randomness: pure functions only,
 //! so the browser and the server apply byte-for-byte the same rules.
 
 mod aad;
+pub mod b64std;
 pub mod b64u;
 mod claims;
 mod error;
 mod hash;
+pub mod json;
 mod jwe;
 mod jwk;
 
@@ -20,5 +23,5 @@ pub use claims::{
 };
 pub use error::Error;
 pub use hash::{check_hash_binding, ct_eq, ct_eq_str, hash_b64u};
-pub use jwe::{parse_compact_jwe, v1_header_json, v2_header_json, CompactJwe, JweHeader, JweVersion};
-pub use jwk::{parse_epk_value, public_jwk_json, validate_zk_pub, ZkPub};
+pub use jwe::{parse_compact_jwe, protected_header_json, v1_header_json, v2_header_json, CompactJwe, JweHeader, JweVersion};
+pub use jwk::{parse_epk_value, parse_private_jwk, public_jwk_json, validate_zk_pub, ZkPub};

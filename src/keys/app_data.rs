@@ -1,0 +1,73 @@
+//! App data keys (§3.12): one key per item, derived from the root key or a Client App Key,
+//! and the note encryption DarkAuth's demo app uses (format B, padded standard base64).
+
+use rand_core::{CryptoRng, RngCore};
+use serde::Serialize;
+use zeroize::Zeroizing;
+use zkauth_verify::b64std;
+
+use super::format::{open_format_b, seal_format_b, MIN_SEALED_LEN};
+use super::schedule::data_key_bytes;
+use crate::{AppKey, DataKey, Error, RootKey};
+
+impl RootKey {
+    /// The data key of one item (§3.12), derived from the root key.
+    pub fn derive_data_key(&self, item_id: &str) -> DataKey {
+        // EXPOSE: the root key is the IKM of the DEK derivation.
+        derive_data_key(self.expose_secret(), item_id)
+    }
+}
+
+impl AppKey {
+    /// The data key of one item (§3.12), derived from a Client App Key (for v2 relying
+    /// parties, which hold only a CAK).
+    pub fn derive_data_key(&self, item_id: &str) -> DataKey {
+        // EXPOSE: the CAK is the IKM of the DEK derivation.
+        derive_data_key(self.expose_secret(), item_id)
+    }
+}
+
+/// `DEK = HKDF(key, "DarkAuth|demo-notes", "note:" + item_id)`, where `key` is the root key
+/// (owner DEK, as DarkAuth's demo app does) or a CAK.
+pub fn derive_data_key(key: &[u8; 32], item_id: &str) -> DataKey {
+    let dek = data_key_bytes(key, item_id);
+    DataKey::from_bytes(*dek)
+}
+
+#[derive(Serialize)]
+struct NoteAad<'a> {
+    note_id: &'a str,
+}
+
+/// `JSON.stringify({note_id})`: serde_json escapes exactly as JSON.stringify does.
+pub(super) fn note_aad(item_id: &str) -> String {
+    // Serializing a struct of one string cannot fail; the fallback is unreachable.
+    serde_json::to_string(&NoteAad { note_id: item_id }).unwrap_or_default()
+}
+
+impl DataKey {
+    /// Encrypts one item: format B with AAD `{"note_id":"<item_id>"}`, as padded standard base64.
+    /// Fails only for plaintexts above AES-GCM's 64 GiB limit.
+    pub fn encrypt<R: CryptoRng + RngCore>(&self, rng: &mut R, item_id: &str, plaintext: &[u8]) -> Result<String, Error> {
+        let aad = note_aad(item_id);
+        // EXPOSE: the DEK encrypts the item.
+        let sealed = seal_format_b(self.expose_secret(), rng, plaintext, aad.as_bytes())?;
+        Ok(b64std::encode(&sealed))
+    }
+
+    /// Decrypts one item encrypted under AAD `{"note_id":"<item_id>"}`.
+    pub fn decrypt(&self, item_id: &str, ciphertext_b64: &str) -> Result<Zeroizing<Vec<u8>>, Error> {
+        self.decrypt_with_aad(&note_aad(item_id), ciphertext_b64)
+    }
+
+    /// Decrypts with an AAD given verbatim (DarkAuth's decrypt takes the caller's
+    /// `JSON.stringify(aadObject)` and does not rebuild it from the note id, §3.12).
+    pub fn decrypt_with_aad(&self, aad: &str, ciphertext_b64: &str) -> Result<Zeroizing<Vec<u8>>, Error> {
+        let sealed = b64std::decode(ciphertext_b64).ok_or(Error::InvalidBase64("note ciphertext"))?;
+        if sealed.len() < MIN_SEALED_LEN {
+            return Err(Error::CiphertextTruncated("sealed value"));
+        }
+        // EXPOSE: the DEK decrypts the item.
+        open_format_b(self.expose_secret(), &sealed, aad.as_bytes())
+    }
+}

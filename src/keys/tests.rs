@@ -1,0 +1,508 @@
+//! Tests of key custody. Known answers come from tests/vectors/custody_kat.py (Python
+//! `cryptography`), not from this code. Re-run it to regenerate: the names below match its
+//! output lines.
+
+// Test code: a panic is a failed assertion.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+
+use rand_core::{CryptoRng, RngCore};
+use zkauth_verify::{b64std, b64u, EnvelopeType, WRAPPING_ALG_PASSWORD_V2};
+
+use super::app_data::note_aad;
+use super::format::seal_format_b;
+use super::password::root_from_password_plaintext;
+use super::private_jwk::PRIVATE_JWK_AAD;
+use super::schedule::{kw_v1, kw_v2, mk_v1, mk_v2, prf_wrap_key, private_key_wrap_key, recovery_wrap_key};
+use super::*;
+use crate::{Error, ExportKey, RootKey};
+
+/// Returns `pattern` over and over: every fresh `PatternRng` gives the same bytes.
+struct PatternRng {
+    pattern: Vec<u8>,
+    pos: usize,
+}
+
+impl PatternRng {
+    fn new(pattern: &[u8]) -> Self {
+        Self { pattern: pattern.to_vec(), pos: 0 }
+    }
+}
+
+impl RngCore for PatternRng {
+    fn next_u32(&mut self) -> u32 {
+        let mut b = [0u8; 4];
+        self.fill_bytes(&mut b);
+        u32::from_le_bytes(b)
+    }
+    fn next_u64(&mut self) -> u64 {
+        let mut b = [0u8; 8];
+        self.fill_bytes(&mut b);
+        u64::from_le_bytes(b)
+    }
+    fn fill_bytes(&mut self, dest: &mut [u8]) {
+        for d in dest.iter_mut() {
+            *d = self.pattern[self.pos % self.pattern.len()];
+            self.pos += 1;
+        }
+    }
+    fn try_fill_bytes(&mut self, dest: &mut [u8]) -> Result<(), rand_core::Error> {
+        self.fill_bytes(dest);
+        Ok(())
+    }
+}
+impl CryptoRng for PatternRng {}
+
+fn seq(start: u8, len: u8) -> Vec<u8> {
+    (start..start + len).collect()
+}
+fn arr(start: u8) -> [u8; 32] {
+    let mut a = [0u8; 32];
+    a.copy_from_slice(&seq(start, 32));
+    a
+}
+fn iv_rng() -> PatternRng {
+    PatternRng::new(&seq(0xa0, 12))
+}
+
+// Fixed inputs, mirrored from custody_kat.py.
+fn export_key() -> ExportKey {
+    ExportKey::from_bytes(arr(0x00))
+}
+fn root() -> RootKey {
+    RootKey::from_bytes(arr(0x20))
+}
+const SUB: &str = "emthdXRoLXRlc3Qtc3ViIQ";
+const KEY_ID: &str = "ark_a2V5LWlkLWZvci16a2F1dGgtdGVzdHMh";
+const ENVELOPE_ID: &str = "env_0b6c6a8e-3f7d-4c1e-9a52-1d2e3f405162";
+const CLIENT_ID: &str = "demo-app";
+const ORG_ID: &str = "8c1f6f0e-2b1a-4d8e-9a0b-1c2d3e4f5a6b";
+const CREDENTIAL_ID: &str = "Y3JlZGVudGlhbC1pZC0wMDE";
+const PRIVATE_JWK: &str = r#"{"crv":"P-256","d":"ZGRkZGRkZGRkZGRkZGRkZGRkZGRkZGRkZGRkZGRkZGQ","ext":true,"key_ops":["deriveKey","deriveBits"],"kty":"EC","x":"eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHg","y":"eXl5eXl5eXl5eXl5eXl5eXl5eXl5eXl5eXl5eXl5eXk"}"#;
+const NOTE_ID: &str = "note-1";
+const NOTE_ID_ODD: &str = "n\"\\\n\u{1}é";
+const NOTE_PT: &[u8] = b"hello, notes";
+fn meta() -> EnvelopeMeta<'static> {
+    EnvelopeMeta { envelope_id: ENVELOPE_ID, key_id: KEY_ID, sub: SUB }
+}
+
+// Known answers (custody_kat.py output).
+const KAT_MK: &str = "160149f8a4f72b4ba6ca2867fda9cd616fe7439c08390844006db6d8fd6f65dc";
+const KAT_KW: &str = "724bc443c06cf4c82ca018ae7f7a74ae89b4ab57d8695b0885759c77f93697e0";
+const KAT_MK2: &str = "b291d8893ac44bea5998e63d0826025839edd3a78935a17ef6adfee0cb175d2e";
+const KAT_KW2: &str = "1e5f3cebb5141d343da9644dd4113d5c76613b0c59b18e9a5acf0577d1aaba3d";
+const KAT_WRAPPED_DRK: &str = "oKGio6SlpqeoqaqroFI5-qwtH9N0DOmNALPbF1KcfiZPn4U-eGa_cyHDJY8HqTmF62UeERuU5AWzlN0Y";
+const KAT_PASSWORD_AAD: &str = r#"{"envelope_id":"env_0b6c6a8e-3f7d-4c1e-9a52-1d2e3f405162","key_id":"ark_a2V5LWlkLWZvci16a2F1dGgtdGVzdHMh","sub":"emthdXRoLXRlc3Qtc3ViIQ","type":"password","wrapping_alg":"OPAQUE-HKDF-SHA256+A256GCM/v2"}"#;
+const KAT_PASSWORD_ENVELOPE: &str = "oKGio6SlpqeoqaqrG5vUnsJGr_mLpdDgO0W-aVKcfiZPn4U-eGa_cyHDJY8HqTmF62UeERuU5AWzlN0Y";
+const KAT_PASSWORD_ENVELOPE_KW2_RAW: &str = "oKGio6SlpqeoqaqrF_UeGl1poWTtp1VMWHf_5tKLjalgWALVEFnJH1xrHGYxMutauiW6t5eQCSUzJ2Nn";
+const KAT_PASSWORD_ENVELOPE_KW_JSON: &str = "oKGio6SlpqeoqaqrstSglaWp-8EKRkCs84f4vwmfKHwbmJk7FC7nM0ybf8ga2WjVsCVGUg7_sVH7hKhCddTjcZ4WgEl5N0rdlWjvkusM7ABn06HsjzwtNNX_7TwEDHNC-3wXKg1oTbJd1og1y_TeqciNdqjVH01iMmjfz9MPVbHv7yWqvAdAp5IQ4wF8b_H3KUBRpY6IKThpdcHzOGan7FIT24vu5ISWleDGhzC3znGfcNXCIRkz2OKL6y7icVc6BX0Hzy-OQgdjMuOSWeDW15o";
+const KAT_PASSWORD_ENVELOPE_KW2_JSON: &str = "oKGio6SlpqeoqaqrQi3WdKCiOa5sUfYB20eBoImI2_M0Xx7QfBGRXzEzRiEsQroK4WXi9IL7XHF7NxY9i7OyHJRfk1WYfthT1BbmRXMZILYXuBu836uyBu9hPxgRG5EGnvZc2iPz9KAiQMdUKxZIkopK7qU7QyZmItFKDi_sHif8lK03AjhkQFNARdNgoeD_XzYGy1ZWhpYS2CSK99JVD4-cTOLS9aZZ3no4GYixu6ocs7P5xft9e1dOc479ZhFECmcZVyuiL603-xfWfCeu9hs";
+const KAT_PASSWORD_ENVELOPE_JSON_BAD_SUB: &str = "oKGio6SlpqeoqaqrH_8cW6_vZLp_2aCNOFgQlomI2_M0Xx7QfBGRXzEzRiEsQroK4WXi9IL7XHF7NxY9i7OyHJRfk1WYfthT1BbmRXMZILYXuBu8372wH-JqCS9TMqUnl7dDqTz1vqkibbRMJVVRnKx0tZcsNVNrO_ZCNWvZQlqdmfQ9ZAZVRE4VNOQog5nWcHNejXByl9BgtwXrnpl9BLXSPKn42ahj-HElNvKtlL8WmJHhxIgDWkIHfbLbOhMOMwoQDlzEOQ";
+const KAT_PASSWORD_ENVELOPE_JSON_BAD_KEY_ID: &str = "oKGio6SlpqeoqaqriJeFXzzJFIBfmHPKW3pJ-AmfKHwbmJk7FC7nM0ybf8ga2WjVsCVGUg7_sVH7hKhCddTjcZ4WgEl5N0rdlWjvkusM7ABn06HsjzwtNNX_7TwEDHNC-3wXKg1oTbJd1og1y_TeqciNdqjVH01iMmjfwZUxBY-ar2yHmTYU_tloliUnYLnCAm1MoqaVADNTdOrhYQi830F8i-SX6ZWm79bTgEyR12ntc9CITyc";
+const KAT_PASSWORD_ENVELOPE_JSON_SHORT_ARK: &str = "oKGio6SlpqeoqaqrO4xW5XN-JsM0B_RuAH-9gAmfKHwbmJk7FC7nM0ybf8ga2WjVsCVGUg7_sVH7hKhCddTjcZ4WgEl5N0rdlWjvkusM7ABn06HsjzwtNNX_7TwEDHNC-3wXKg1oTbJd1og1y_TeqciNdqjVH01iMmjfz9MPVbHv7yWqvAdAp5IQ4wF8b_H3KUBRpY6IKThpdcHzOGan7FIT24vu5ISWleDGhzC3znGfcNXCIRkz2OKL6y7icVc6BX0Hzy-OQgdjMuOSWe3MiA";
+const KAT_CAK_NO_ORG: &str = "ffc05e65f518719f6b408829ec577d5a2863122585fefd9adb6f507b59083f6a";
+const KAT_CAK_ORG: &str = "43fb0a1b738fe7175f6a9575ea8daadf37ad1454c266106265631cc3bd86198f";
+const KAT_RECOVERY_DISPLAY: &str = "QEFCQ0RFRkdISUpLTE1OT1BRUlNUVVZXWFlaW1xdXl8";
+const KAT_RECOVERY_VERIFIER: &str = "yipP5yf6rs8W7NEwqG4IhcVUDAU3U0BEUHHAZXVV_UI";
+const KAT_RECOVERY_WRAP_KEY: &str = "ec578daa1a542543384503382ab45661657f90bc53ebc368921a86eb80a1f6d5";
+const KAT_RECOVERY_ENVELOPE: &str = "oKGio6SlpqeoqaqrgyqQ9xjR8HbIiPoPFV7gaiQ6NaP1g7iNjMvDdjVAUvKcYPg_Tz2m_FAQk6vC44kb";
+const KAT_PRF_WRAP_KEY: &str = "0b3c847cc098160b8142086de8d0680c55519bae1714d4f83a28a7f7383606d7";
+const KAT_PRF_ENVELOPE: &str = "oKGio6SlpqeoqaqrA-HPku15dapH5LZD9s68wbM32tOsVOL723htK1k3LpJaAz3NRSVBK4-jTHaftD3s";
+const KAT_PRIVATE_KEY_WRAP_KEY: &str = "2ba5256a254d149884105bcf7a6246f37d2d9ade54451741619de1c2d8c32783";
+const KAT_WRAPPED_ENC_PRIV: &str = "oKGio6SlpqeoqaqrI3wNqDKS0l9W1MFGOxL77zyvfc8qg_MdraCf_YaoddfltbWDE9EYlM2FUuHTo0D7xD0kOYQPslcM_Janr0LGf4tnRBc_f0QNusHh6IbrLBjwQcxu5tdQdzAR1qStSbt0lLIIlI5Nvzhxrt4heM_pGpLxf2WKleAQ3K2XRifowBwJ29lsz5rc-VNeHQM5GMjB-5M2-RdJncrIeRMBULToN7MTBWJg3AfmTRCoGW04H_NJ4PEBQAXBMMca7bbydo3g5vS4UPklA0_rKHAIdDscf2jYhdfOEBgP2FXUbA_2QSnPugfZfDGUMRVOC9rPGkKp";
+const KAT_NOTE_DEK: &str = "e271d8fa94063a3fdad054a8516b53e997495f8413510507c510add539847de6";
+const KAT_NOTE_AAD: &str = r#"{"note_id":"note-1"}"#;
+const KAT_NOTE_CIPHERTEXT: &str = "oKGio6Slpqeoqaqr9UvEUqIbUqFt5vv3i+DVjUkm3LxNUvr7pt/0Ag==";
+const KAT_NOTE_ODD_AAD: &str = r#"{"note_id":"n\"\\\n\u0001é"}"#;
+const KAT_NOTE_ODD_CIPHERTEXT: &str = "oKGio6SlpqeoqaqrJWGk+TKbyb9nNxpmb3xysHZZC2sckO2O4oB8TA==";
+const KAT_NOTE_DEK_FROM_CAK: &str = "1c63396bef08bdb75203828b59b7c103e2030cd817f1d30959173e5a4f13d338";
+
+fn code<T>(r: Result<T, Error>) -> &'static str {
+    match r {
+        Ok(_) => "ok",
+        Err(e) => e.code(),
+    }
+}
+
+/// Flips one bit of byte `i` of a b64u value and re-encodes it canonically.
+fn flip(s: &str, i: usize) -> String {
+    let mut b = b64u::decode(s, "t").unwrap();
+    b[i] ^= 0x01;
+    b64u::encode(&b)
+}
+
+// ---- key schedules ----
+
+#[test]
+fn kat_password_key_schedules() {
+    let ek = arr(0x00);
+    assert_eq!(hex::encode(*mk_v1(&ek, SUB)), KAT_MK);
+    assert_eq!(hex::encode(*kw_v1(&ek, SUB)), KAT_KW);
+    assert_eq!(hex::encode(*mk_v2(&ek, SUB)), KAT_MK2);
+    assert_eq!(hex::encode(*kw_v2(&ek, SUB)), KAT_KW2);
+    assert_ne!(*kw_v1(&ek, "other"), *kw_v1(&ek, SUB));
+}
+
+#[test]
+fn kat_other_wrap_keys() {
+    assert_eq!(hex::encode(*recovery_wrap_key(&arr(0x40), SUB)), KAT_RECOVERY_WRAP_KEY);
+    assert_eq!(hex::encode(*prf_wrap_key(&seq(0x60, 32), SUB, CREDENTIAL_ID)), KAT_PRF_WRAP_KEY);
+    assert_eq!(hex::encode(*private_key_wrap_key(&arr(0x20))), KAT_PRIVATE_KEY_WRAP_KEY);
+}
+
+// ---- legacy wrapped_drk ----
+
+#[test]
+fn kat_wrapped_drk() {
+    let wrapped = export_key().wrap_root_key(&mut iv_rng(), &root(), SUB);
+    assert_eq!(wrapped, KAT_WRAPPED_DRK);
+    assert_eq!(b64u::decode(&wrapped, "t").unwrap().len(), 60);
+    let opened = export_key().unwrap_root_key(KAT_WRAPPED_DRK, SUB).unwrap();
+    assert_eq!(opened.expose_secret(), &arr(0x20));
+}
+
+#[test]
+fn wrapped_drk_rejects_wrong_binding() {
+    assert_eq!(code(export_key().unwrap_root_key(KAT_WRAPPED_DRK, "emthdXRoLXRlc3Qtc3ViIg")), "unwrap_failed");
+    assert_eq!(code(ExportKey::from_bytes([9; 32]).unwrap_root_key(KAT_WRAPPED_DRK, SUB)), "unwrap_failed");
+    // A v2 password envelope is not a wrapped_drk (different AAD), and vice versa.
+    assert_eq!(code(export_key().unwrap_root_key(KAT_PASSWORD_ENVELOPE, SUB)), "unwrap_failed");
+    assert_eq!(code(export_key().open_password_envelope(KAT_WRAPPED_DRK, &meta())), "unwrap_failed");
+}
+
+#[test]
+fn migrated_v1_password_envelope() {
+    // Same bytes as a wrapped_drk: key KW, AAD = UTF8(sub).
+    let opened = export_key().open_migrated_password_envelope(KAT_WRAPPED_DRK, SUB).unwrap();
+    assert_eq!(opened.expose_secret(), &arr(0x20));
+}
+
+// ---- v2 password envelope ----
+
+#[test]
+fn kat_password_envelope() {
+    assert_eq!(meta().aad(EnvelopeType::Password, WRAPPING_ALG_PASSWORD_V2), KAT_PASSWORD_AAD);
+    assert_eq!(password_envelope_aad(&meta()), b64u::encode(KAT_PASSWORD_AAD.as_bytes()));
+    let wrapped = export_key().seal_password_envelope(&mut iv_rng(), &root(), &meta()).unwrap();
+    assert_eq!(wrapped, KAT_PASSWORD_ENVELOPE);
+    let opened = export_key().open_password_envelope(&wrapped, &meta()).unwrap();
+    assert_eq!(opened.expose_secret(), &arr(0x20));
+}
+
+#[test]
+fn password_envelope_read_paths() {
+    // KW2 + raw, KW + JSON, KW2 + JSON: all written by the Python reference.
+    for w in [KAT_PASSWORD_ENVELOPE_KW2_RAW, KAT_PASSWORD_ENVELOPE_KW_JSON, KAT_PASSWORD_ENVELOPE_KW2_JSON] {
+        let opened = export_key().open_password_envelope(w, &meta()).unwrap();
+        assert_eq!(opened.expose_secret(), &arr(0x20));
+    }
+}
+
+#[test]
+fn password_envelope_json_binding() {
+    let r = export_key().open_password_envelope(KAT_PASSWORD_ENVELOPE_JSON_BAD_SUB, &meta());
+    assert_eq!(r.unwrap_err(), Error::EnvelopeMetadataMismatch("sub"));
+    let r = export_key().open_password_envelope(KAT_PASSWORD_ENVELOPE_JSON_BAD_KEY_ID, &meta());
+    assert_eq!(r.unwrap_err(), Error::EnvelopeMetadataMismatch("key_id"));
+    assert_eq!(code(export_key().open_password_envelope(KAT_PASSWORD_ENVELOPE_JSON_SHORT_ARK, &meta())), "invalid_length");
+}
+
+#[test]
+fn password_plaintext_parser() {
+    let m = meta();
+    let ok = format!(
+        r#"{{"typ":"DarkAuth-Account-Root-Key","version":"v2","sub":"{SUB}","key_id":"{KEY_ID}","ark":"{}"}}"#,
+        b64u::encode(&arr(0x20))
+    );
+    assert_eq!(root_from_password_plaintext(ok.as_bytes(), &m).unwrap().expose_secret(), &arr(0x20));
+    let bad_typ = ok.replace("DarkAuth-Account-Root-Key", "Other");
+    assert_eq!(root_from_password_plaintext(bad_typ.as_bytes(), &m).unwrap_err(), Error::EnvelopeMetadataMismatch("typ"));
+    let bad_ver = ok.replace("\"v2\"", "\"v3\"");
+    assert_eq!(root_from_password_plaintext(bad_ver.as_bytes(), &m).unwrap_err(), Error::EnvelopeMetadataMismatch("version"));
+    let padded_ark = ok.replace("\"}", "=\"}");
+    assert_eq!(code(root_from_password_plaintext(padded_ark.as_bytes(), &m)), "invalid_base64url");
+    let dup = ok.replace("{\"typ\"", "{\"sub\":\"x\",\"typ\"");
+    assert_eq!(code(root_from_password_plaintext(dup.as_bytes(), &m)), "plaintext_invalid");
+    for junk in [&b""[..], b"not json", &[0u8; 31], &[0u8; 33], b"{}", b"[]"] {
+        assert_eq!(code(root_from_password_plaintext(junk, &m)), "plaintext_invalid");
+    }
+}
+
+#[test]
+fn password_envelope_rejects_wrong_metadata() {
+    let other = [
+        EnvelopeMeta { envelope_id: "env_other", ..meta() },
+        EnvelopeMeta { key_id: "ark_other", ..meta() },
+        EnvelopeMeta { sub: "emthdXRoLXRlc3Qtc3ViIg", ..meta() },
+    ];
+    for m in &other {
+        assert_eq!(code(export_key().open_password_envelope(KAT_PASSWORD_ENVELOPE, m)), "unwrap_failed");
+        assert_eq!(code(export_key().open_password_envelope(KAT_PASSWORD_ENVELOPE_KW2_JSON, m)), "unwrap_failed");
+    }
+    assert_eq!(code(ExportKey::from_bytes([9; 32]).open_password_envelope(KAT_PASSWORD_ENVELOPE, &meta())), "unwrap_failed");
+}
+
+#[test]
+fn seal_refuses_empty_metadata() {
+    let mut rng = iv_rng();
+    for m in [EnvelopeMeta { envelope_id: "", ..meta() }, EnvelopeMeta { key_id: "", ..meta() }, EnvelopeMeta { sub: "", ..meta() }] {
+        assert_eq!(code(export_key().seal_password_envelope(&mut rng, &root(), &m)), "invalid_input");
+        assert_eq!(code(RecoveryKey::generate(&mut rng).seal_envelope(&mut rng, &root(), &m)), "invalid_input");
+        assert_eq!(code(seal_prf_envelope(&mut rng, &[1; 32], CREDENTIAL_ID, &root(), &m)), "invalid_input");
+    }
+}
+
+// ---- bad encodings and lengths (§6 of the brief) ----
+
+#[test]
+fn bad_wrapped_inputs_have_typed_errors() {
+    let ek = export_key();
+    let m = meta();
+    type Open<'a> = &'a dyn Fn(&str) -> &'static str;
+    let opens: [(&str, Open<'_>); 4] = [
+        ("wrapped_drk", &|w| code(ek.unwrap_root_key(w, SUB))),
+        ("password", &|w| code(ek.open_password_envelope(w, &m))),
+        ("recovery", &|w| code(RecoveryKey(Box::new(arr(0x40))).open_envelope(w, &m))),
+        ("prf", &|w| code(open_prf_envelope(&seq(0x60, 32), CREDENTIAL_ID, w, &m))),
+    ];
+    let good = KAT_PASSWORD_ENVELOPE;
+    for (name, open) in opens {
+        // Encodings that are not canonical b64u.
+        let two_short = &good[..good.len() - 2]; // ends in "lN": non-zero unused bits
+        let three_short = &good[..good.len() - 3]; // length 1 mod 4
+        for bad in
+            ["", " ", "oKGio6Sl=", "oKGio6Sl+/", &format!("{good}="), &format!(" {good}"), &format!("{good}\n"), two_short, three_short]
+        {
+            assert_eq!(open(bad), "invalid_base64url", "{name}: {bad:?}");
+        }
+        // Canonical b64u, but shorter than iv + tag.
+        for n in [1usize, 12, 27] {
+            assert_eq!(open(&b64u::encode(&vec![0xa5; n])), "ciphertext_truncated", "{name}: {n} bytes");
+        }
+        // Exactly iv + tag (empty ciphertext) or any other length: AEAD failure.
+        for n in [28usize, 59, 61] {
+            assert_eq!(open(&b64u::encode(&vec![0xa5; n])), "unwrap_failed", "{name}: {n} bytes");
+        }
+    }
+}
+
+#[test]
+fn tampering_is_unwrap_failed() {
+    let ek = export_key();
+    // Format A: bytes 0..12 iv, 12..28 tag, 28.. ciphertext.
+    for i in [0usize, 11, 12, 27, 28, 59] {
+        assert_eq!(code(ek.unwrap_root_key(&flip(KAT_WRAPPED_DRK, i), SUB)), "unwrap_failed", "byte {i}");
+        assert_eq!(code(ek.open_password_envelope(&flip(KAT_PASSWORD_ENVELOPE, i), &meta())), "unwrap_failed", "byte {i}");
+    }
+    // Format B: tag is the last 16 bytes.
+    let len = b64u::decode(KAT_WRAPPED_ENC_PRIV, "t").unwrap().len();
+    for i in [0usize, 12, len - 16, len - 1] {
+        assert_eq!(code(root().unwrap_private_jwk(&flip(KAT_WRAPPED_ENC_PRIV, i))), "unwrap_failed", "byte {i}");
+    }
+}
+
+#[test]
+fn truncations_never_panic() {
+    let ek = export_key();
+    let rs = RecoveryKey(Box::new(arr(0x40)));
+    for s in [KAT_WRAPPED_DRK, KAT_PASSWORD_ENVELOPE_KW2_JSON, KAT_WRAPPED_ENC_PRIV] {
+        for i in 0..s.len() {
+            let t = &s[..i];
+            assert!(ek.unwrap_root_key(t, SUB).is_err());
+            assert!(ek.open_password_envelope(t, &meta()).is_err());
+            assert!(rs.open_envelope(t, &meta()).is_err());
+            assert!(open_prf_envelope(&[1], CREDENTIAL_ID, t, &meta()).is_err());
+            assert!(root().unwrap_private_jwk(t).is_err());
+        }
+    }
+    let dek = root().derive_data_key(NOTE_ID);
+    for i in 0..KAT_NOTE_CIPHERTEXT.len() {
+        assert!(dek.decrypt(NOTE_ID, &KAT_NOTE_CIPHERTEXT[..i]).is_err());
+    }
+}
+
+// ---- CAK ----
+
+#[test]
+fn kat_client_app_key() {
+    let r = root();
+    assert_eq!(hex::encode(r.derive_client_app_key(SUB, KEY_ID, CLIENT_ID, None).expose_secret()), KAT_CAK_NO_ORG);
+    assert_eq!(hex::encode(r.derive_client_app_key(SUB, KEY_ID, CLIENT_ID, Some("")).expose_secret()), KAT_CAK_NO_ORG);
+    assert_eq!(hex::encode(r.derive_client_app_key(SUB, KEY_ID, CLIENT_ID, Some(ORG_ID)).expose_secret()), KAT_CAK_ORG);
+    assert_ne!(hex::encode(r.derive_client_app_key(SUB, "legacy-drk:x", CLIENT_ID, None).expose_secret()), KAT_CAK_NO_ORG);
+}
+
+// ---- recovery ----
+
+#[test]
+fn kat_recovery() {
+    let secret = RecoveryKey::generate(&mut PatternRng::new(&seq(0x40, 32)));
+    assert_eq!(secret.expose_display().as_str(), KAT_RECOVERY_DISPLAY);
+    assert_eq!(secret.verifier(), KAT_RECOVERY_VERIFIER);
+    assert_eq!(format!("{secret:?}"), "RecoveryKey([redacted])");
+    let wrapped = secret.seal_envelope(&mut iv_rng(), &root(), &meta()).unwrap();
+    assert_eq!(wrapped, KAT_RECOVERY_ENVELOPE);
+    assert_eq!(
+        b64u::decode(&recovery_envelope_aad(&meta()), "t").unwrap(),
+        KAT_PASSWORD_AAD
+            .replace(
+                r#""password","wrapping_alg":"OPAQUE-HKDF-SHA256+A256GCM/v2""#,
+                r#""recovery","wrapping_alg":"DarkAuth-Recovery-HKDF-SHA256+A256GCM/v2""#
+            )
+            .as_bytes()
+    );
+    let parsed = RecoveryKey::from_display(KAT_RECOVERY_DISPLAY).unwrap();
+    assert_eq!(
+        parsed
+            .open_envelope(KAT_RECOVERY_ENVELOPE, &meta())
+            .unwrap()
+            .expose_secret(),
+        &arr(0x20)
+    );
+    let pasted = RecoveryKey::from_display(&format!("  {KAT_RECOVERY_DISPLAY}\n")).unwrap();
+    assert_eq!(pasted.verifier(), KAT_RECOVERY_VERIFIER);
+}
+
+#[test]
+fn recovery_rejects_bad_inputs() {
+    assert_eq!(code(RecoveryKey::from_display(&KAT_RECOVERY_DISPLAY[..42])), "invalid_base64url");
+    assert_eq!(code(RecoveryKey::from_display("QEFCQ0RFRkdISUpLTE1OT1BRUlNUVVZXWFlaW1xdXl9")), "invalid_base64url"); // trailing bits
+    assert_eq!(code(RecoveryKey::from_display(&b64u::encode(&[1; 31]))), "invalid_length");
+    assert_eq!(code(RecoveryKey::from_display(&b64u::encode(&[1; 33]))), "invalid_length");
+    assert_eq!(code(RecoveryKey::from_display("")), "invalid_base64url");
+    let wrong = RecoveryKey::from_display(&b64u::encode(&[1; 32])).unwrap();
+    assert_eq!(code(wrong.open_envelope(KAT_RECOVERY_ENVELOPE, &meta())), "unwrap_failed");
+    let right = RecoveryKey::from_display(KAT_RECOVERY_DISPLAY).unwrap();
+    assert_eq!(code(right.open_envelope(KAT_RECOVERY_ENVELOPE, &EnvelopeMeta { key_id: "ark_x", ..meta() })), "unwrap_failed");
+    // A password envelope under the same bytes is bound to a different type and key.
+    assert_eq!(code(right.open_envelope(KAT_PASSWORD_ENVELOPE, &meta())), "unwrap_failed");
+}
+
+// ---- passkey PRF ----
+
+#[test]
+fn kat_prf_envelope() {
+    let prf = seq(0x60, 32);
+    let wrapped = seal_prf_envelope(&mut iv_rng(), &prf, CREDENTIAL_ID, &root(), &meta()).unwrap();
+    assert_eq!(wrapped, KAT_PRF_ENVELOPE);
+    assert_eq!(
+        open_prf_envelope(&prf, CREDENTIAL_ID, KAT_PRF_ENVELOPE, &meta())
+            .unwrap()
+            .expose_secret(),
+        &arr(0x20)
+    );
+    assert_eq!(code(open_prf_envelope(&prf, "Y3JlZGVudGlhbC1pZC0wMDI", KAT_PRF_ENVELOPE, &meta())), "unwrap_failed");
+    assert_eq!(code(open_prf_envelope(&seq(0x61, 32), CREDENTIAL_ID, KAT_PRF_ENVELOPE, &meta())), "unwrap_failed");
+    assert_eq!(code(open_prf_envelope(&[], CREDENTIAL_ID, KAT_PRF_ENVELOPE, &meta())), "invalid_input");
+    assert_eq!(code(open_prf_envelope(&prf, "", KAT_PRF_ENVELOPE, &meta())), "invalid_input");
+    assert_eq!(code(seal_prf_envelope(&mut iv_rng(), &[], CREDENTIAL_ID, &root(), &meta())), "invalid_input");
+    assert!(prf_envelope_aad(&meta()) != password_envelope_aad(&meta()));
+}
+
+// ---- wrapped_enc_priv ----
+
+#[test]
+fn kat_wrapped_enc_priv() {
+    let r = root();
+    let wrapped = r.wrap_private_jwk(&mut iv_rng(), PRIVATE_JWK).unwrap();
+    assert_eq!(wrapped, KAT_WRAPPED_ENC_PRIV);
+    // §0: wrapping must not wipe the root key it was derived from.
+    assert_eq!(r.expose_secret(), &arr(0x20));
+    assert_eq!(r.unwrap_private_jwk(KAT_WRAPPED_ENC_PRIV).unwrap().as_str(), PRIVATE_JWK);
+    // The upstream hazard: a blob under a zeroed root key does not open under the real one.
+    let zero_wrapped = RootKey::from_bytes([0; 32])
+        .wrap_private_jwk(&mut iv_rng(), PRIVATE_JWK)
+        .unwrap();
+    assert_eq!(code(r.unwrap_private_jwk(&zero_wrapped)), "unwrap_failed");
+    assert_eq!(code(RootKey::from_bytes([1; 32]).unwrap_private_jwk(KAT_WRAPPED_ENC_PRIV)), "unwrap_failed");
+    assert_eq!(code(r.wrap_private_jwk(&mut iv_rng(), "")), "invalid_input");
+    // Format A is not format B: a key envelope does not open as a private JWK.
+    assert_eq!(code(r.unwrap_private_jwk(KAT_PASSWORD_ENVELOPE)), "unwrap_failed");
+}
+
+#[test]
+fn private_jwk_must_be_utf8() {
+    let r = root();
+    let wk = private_key_wrap_key(r.expose_secret());
+    let sealed = seal_format_b(&wk, &mut iv_rng(), &[0xff, 0xfe], PRIVATE_JWK_AAD).unwrap();
+    assert_eq!(code(r.unwrap_private_jwk(&b64u::encode(&sealed))), "plaintext_invalid");
+}
+
+// ---- data keys ----
+
+#[test]
+fn kat_note() {
+    let r = root();
+    let dek = r.derive_data_key(NOTE_ID);
+    assert_eq!(hex::encode(dek.expose_secret()), KAT_NOTE_DEK);
+    assert_eq!(hex::encode(derive_data_key(&arr(0x20), NOTE_ID).expose_secret()), KAT_NOTE_DEK);
+    assert_eq!(note_aad(NOTE_ID), KAT_NOTE_AAD);
+    assert_eq!(note_aad(NOTE_ID_ODD), KAT_NOTE_ODD_AAD);
+    assert_eq!(dek.encrypt(&mut iv_rng(), NOTE_ID, NOTE_PT).unwrap(), KAT_NOTE_CIPHERTEXT);
+    assert_eq!(dek.decrypt(NOTE_ID, KAT_NOTE_CIPHERTEXT).unwrap().as_slice(), NOTE_PT);
+    assert_eq!(dek.decrypt_with_aad(KAT_NOTE_AAD, KAT_NOTE_CIPHERTEXT).unwrap().as_slice(), NOTE_PT);
+    let odd = r.derive_data_key(NOTE_ID_ODD);
+    assert_eq!(odd.encrypt(&mut iv_rng(), NOTE_ID_ODD, NOTE_PT).unwrap(), KAT_NOTE_ODD_CIPHERTEXT);
+    assert_eq!(odd.decrypt(NOTE_ID_ODD, KAT_NOTE_ODD_CIPHERTEXT).unwrap().as_slice(), NOTE_PT);
+    let cak = r.derive_client_app_key(SUB, KEY_ID, CLIENT_ID, Some(ORG_ID));
+    assert_eq!(hex::encode(cak.derive_data_key(NOTE_ID).expose_secret()), KAT_NOTE_DEK_FROM_CAK);
+}
+
+#[test]
+fn note_rejects_bad_inputs() {
+    let dek = root().derive_data_key(NOTE_ID);
+    assert_eq!(code(dek.decrypt("note-2", KAT_NOTE_CIPHERTEXT)), "unwrap_failed");
+    assert_eq!(code(root().derive_data_key("note-2").decrypt(NOTE_ID, KAT_NOTE_CIPHERTEXT)), "unwrap_failed");
+    let unpadded = KAT_NOTE_CIPHERTEXT.trim_end_matches('=');
+    let url = KAT_NOTE_CIPHERTEXT.replace('+', "-").replace('/', "_");
+    let extra_pad = format!("{KAT_NOTE_CIPHERTEXT}==");
+    let three_pad = format!("{}===", &KAT_NOTE_CIPHERTEXT[..KAT_NOTE_CIPHERTEXT.len() - 3]);
+    let bits = KAT_NOTE_CIPHERTEXT.replace("Ag==", "Ah==");
+    for bad in ["", "====", unpadded, &url, &extra_pad, &three_pad, &bits, &format!(" {KAT_NOTE_CIPHERTEXT}")] {
+        assert_eq!(code(dek.decrypt(NOTE_ID, bad)), "invalid_base64", "{bad:?}");
+    }
+    assert_eq!(code(dek.decrypt(NOTE_ID, &b64std::encode(&[0; 27]))), "ciphertext_truncated");
+    assert_eq!(code(dek.decrypt(NOTE_ID, &b64std::encode(&[0; 28]))), "unwrap_failed");
+    let mut sealed = b64std::decode(KAT_NOTE_CIPHERTEXT).unwrap();
+    if let Some(last) = sealed.last_mut() {
+        *last ^= 1;
+    }
+    assert_eq!(code(dek.decrypt(NOTE_ID, &b64std::encode(&sealed))), "unwrap_failed");
+}
+
+// ---- round trips with a real CSPRNG ----
+
+#[test]
+fn round_trips() {
+    let mut rng = rand_core::OsRng;
+    let ek = ExportKey::from_bytes([3; 32]);
+    let r = RootKey::generate(&mut rng);
+    let m = EnvelopeMeta { envelope_id: "env_x", key_id: "ark_y", sub: "c3Vi" };
+
+    let w1 = ek.wrap_root_key(&mut rng, &r, m.sub);
+    let w2 = ek.wrap_root_key(&mut rng, &r, m.sub);
+    assert_ne!(w1, w2, "fresh IVs");
+    assert_eq!(ek.unwrap_root_key(&w1, m.sub).unwrap().expose_secret(), r.expose_secret());
+
+    let pw = ek.seal_password_envelope(&mut rng, &r, &m).unwrap();
+    assert_eq!(ek.open_password_envelope(&pw, &m).unwrap().expose_secret(), r.expose_secret());
+
+    let rs = RecoveryKey::generate(&mut rng);
+    let rw = rs.seal_envelope(&mut rng, &r, &m).unwrap();
+    let rs2 = RecoveryKey::from_display(&rs.expose_display()).unwrap();
+    assert_eq!(rs2.open_envelope(&rw, &m).unwrap().expose_secret(), r.expose_secret());
+    assert_eq!(rs2.verifier(), rs.verifier());
+
+    let pw2 = seal_prf_envelope(&mut rng, &[5; 32], "cred", &r, &m).unwrap();
+    assert_eq!(open_prf_envelope(&[5; 32], "cred", &pw2, &m).unwrap().expose_secret(), r.expose_secret());
+
+    let jw = r.wrap_private_jwk(&mut rng, "{\"d\":\"é\"}").unwrap();
+    assert_eq!(r.unwrap_private_jwk(&jw).unwrap().as_str(), "{\"d\":\"é\"}");
+
+    let cak = r.derive_client_app_key(m.sub, m.key_id, "app", None);
+    for dek in [r.derive_data_key("i"), cak.derive_data_key("i")] {
+        for pt in [&b""[..], b"x", &[7u8; 1000]] {
+            let ct = dek.encrypt(&mut rng, "i", pt).unwrap();
+            assert_eq!(dek.decrypt("i", &ct).unwrap().as_slice(), pt);
+        }
+    }
+}

@@ -1,0 +1,52 @@
+//! The key-stretching functions a profile can choose (wire profile §2.2): scrypt for DarkAuth,
+//! Argon2id for new deployments, and the identity function of the RFC 9807 vectors.
+
+use opaque_ke::errors::InternalError;
+use opaque_ke::generic_array::{ArrayLength, GenericArray};
+use opaque_ke::ksf::Ksf;
+use zeroize::Zeroize;
+
+/// The key-stretching function of a profile.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Stretch {
+    /// No stretching: RFC 9807 conformance vectors only; the npm API cannot reach it.
+    Identity,
+    /// scrypt with empty salt and 32-byte output (DarkAuth: N=32768, r=8, p=1).
+    Scrypt { log_n: u8, r: u32, p: u32 },
+    /// Argon2id v1.3 with a 16-byte zero salt (opaque-ke's convention), output = Nh.
+    Argon2id { memory_kib: u32, iterations: u32, parallelism: u32 },
+}
+
+impl Default for Stretch {
+    /// The DarkAuth scrypt parameters (never Identity, so a forgotten KSF is never "none").
+    fn default() -> Self {
+        Stretch::Scrypt { log_n: 15, r: 8, p: 1 }
+    }
+}
+
+impl Ksf for Stretch {
+    fn hash<L: ArrayLength<u8>>(&self, input: GenericArray<u8, L>) -> Result<GenericArray<u8, L>, InternalError> {
+        let mut out = GenericArray::<u8, L>::default();
+        match self {
+            Stretch::Identity => return Ok(input),
+            Stretch::Scrypt { log_n, r, p } => {
+                let params = scrypt::Params::new(*log_n, *r, *p, out.len()).map_err(|_| InternalError::KsfError)?;
+                scrypt::scrypt(&input, &[], &params, &mut out).map_err(|_| InternalError::KsfError)?;
+            }
+            Stretch::Argon2id { memory_kib, iterations, parallelism } => {
+                let params = argon2::Params::new(*memory_kib, *iterations, *parallelism, Some(out.len()))
+                    .map_err(|_| InternalError::KsfError)?;
+                // Allocate the work area fallibly: an allocation failure must be an error, not
+                // a wasm trap that would strand the password in the unfinished state.
+                let mut blocks: Vec<argon2::Block> = Vec::new();
+                blocks.try_reserve_exact(params.block_count()).map_err(|_| InternalError::KsfError)?;
+                blocks.resize(params.block_count(), argon2::Block::default());
+                let result = argon2::Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params)
+                    .hash_password_into_with_memory(&input, &[0u8; 16], &mut out, &mut blocks);
+                blocks.iter_mut().for_each(Zeroize::zeroize);
+                result.map_err(|_| InternalError::KsfError)?;
+            }
+        }
+        Ok(out)
+    }
+}
