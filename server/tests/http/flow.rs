@@ -8,7 +8,7 @@ use ed25519_dalek::{Signature, Verifier, VerifyingKey};
 use rand_core::{OsRng, RngCore};
 use serde_json::{json, Value};
 use zkauth::delivery::{seal_delivery_v2, DeliveryKeyPair, SealV2};
-use zkauth::keys::{password_envelope_aad_b64u, EnvelopeMeta};
+use zkauth::keys::{password_envelope_aad, EnvelopeMeta};
 use zkauth::RootKey;
 use zkauth_verify::{b64u, hash_b64u, ExpectV2, WRAPPING_ALG_PASSWORD_V2};
 
@@ -104,7 +104,7 @@ pub async fn account_with_keys(b: &mut Browser<'_>, email: &str) -> Account {
     let wrapped_key = export.seal_password_envelope(&mut OsRng, &root, &meta).unwrap();
     let body = json!({
         "envelope_id": meta.envelope_id, "key_id": key_id, "type": "password", "wrapping_alg": WRAPPING_ALG_PASSWORD_V2,
-        "wrapped_key": wrapped_key, "aad": password_envelope_aad_b64u(&meta), "metadata": {"version": "v2"}
+        "wrapped_key": wrapped_key, "aad": password_envelope_aad(&meta), "metadata": {"version": "v2"}
     });
     let (s, _, env) = b.post_json("/crypto/keybag/envelopes", body).await;
     assert_eq!(s, StatusCode::CREATED, "{env}");

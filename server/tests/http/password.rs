@@ -4,7 +4,7 @@
 use axum::http::StatusCode;
 use rand_core::OsRng;
 use serde_json::json;
-use zkauth::keys::{recovery_envelope_aad_b64u, EnvelopeMeta, RecoverySecret};
+use zkauth::keys::{recovery_envelope_aad, EnvelopeMeta, RecoveryKey};
 use zkauth::opaque::OpaqueClient;
 use zkauth_verify::WRAPPING_ALG_RECOVERY;
 
@@ -57,26 +57,26 @@ async fn forgotten_password_reset_with_a_recovery_key() {
     let server = Server::start().await;
     let mut b = server.browser();
     let acct = account_with_keys(&mut b, "forgot@example.com").await;
-    let secret = RecoverySecret::generate(&mut OsRng);
+    let secret = RecoveryKey::generate(&mut OsRng);
     let meta = EnvelopeMeta { envelope_id: "env_rec-9", key_id: &acct.key_id, sub: &acct.sub };
     let body = json!({
         "key_id": acct.key_id, "envelope_id": meta.envelope_id, "wrapping_alg": WRAPPING_ALG_RECOVERY,
-        "wrapped_key": secret.seal_recovery_envelope(&mut OsRng, &acct.root, &meta).unwrap(),
-        "aad": recovery_envelope_aad_b64u(&meta), "verifier": secret.verifier_b64u(),
+        "wrapped_key": secret.seal_envelope(&mut OsRng, &acct.root, &meta).unwrap(),
+        "aad": recovery_envelope_aad(&meta), "verifier": secret.verifier(),
     });
     assert_eq!(b.post_json("/crypto/recovery-keys", body).await.0, StatusCode::CREATED);
 
     let mut lost = server.browser();
-    let wrong = RecoverySecret::generate(&mut OsRng).verifier_b64u();
+    let wrong = RecoveryKey::generate(&mut OsRng).verifier();
     let (s1, _, e1) = lost.post_json("/recovery/start", json!({"email": "forgot@example.com", "verifier": wrong})).await;
-    let (s2, _, e2) = lost.post_json("/recovery/start", json!({"email": "nobody@example.com", "verifier": secret.verifier_b64u()})).await;
+    let (s2, _, e2) = lost.post_json("/recovery/start", json!({"email": "nobody@example.com", "verifier": secret.verifier()})).await;
     assert_eq!((s1, s2), (StatusCode::FORBIDDEN, StatusCode::FORBIDDEN));
     assert_eq!(e1, e2, "unknown account and wrong key look alike");
 
-    let (s, _, rec) = lost.post_json("/recovery/start", json!({"email": "forgot@example.com", "verifier": secret.verifier_b64u()})).await;
+    let (s, _, rec) = lost.post_json("/recovery/start", json!({"email": "forgot@example.com", "verifier": secret.verifier()})).await;
     assert_eq!(s, StatusCode::OK, "{rec}");
     assert_eq!(rec["sub"], json!(acct.sub));
-    let root = secret.open_recovery_envelope(rec["envelope"]["wrapped_key"].as_str().unwrap(), &meta).unwrap();
+    let root = secret.open_envelope(rec["envelope"]["wrapped_key"].as_str().unwrap(), &meta).unwrap();
     assert_eq!(root.expose_secret(), acct.root.expose_secret());
     let token = rec["reset_token"].as_str().unwrap().to_string();
 

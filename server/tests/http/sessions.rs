@@ -4,7 +4,7 @@
 use axum::http::StatusCode;
 use rand_core::OsRng;
 use serde_json::json;
-use zkauth::keys::{recovery_envelope_aad_b64u, EnvelopeMeta, RecoverySecret};
+use zkauth::keys::{recovery_envelope_aad, EnvelopeMeta, RecoveryKey};
 use zkauth_verify::WRAPPING_ALG_RECOVERY;
 
 use crate::flow::account_with_keys;
@@ -119,15 +119,15 @@ async fn recovery_key_create_use_and_revoke() {
     let server = Server::start().await;
     let mut b = server.browser();
     let acct = account_with_keys(&mut b, "recover@example.com").await;
-    let secret = RecoverySecret::generate(&mut OsRng);
+    let secret = RecoveryKey::generate(&mut OsRng);
     let meta = EnvelopeMeta { envelope_id: "env_rec-1", key_id: &acct.key_id, sub: &acct.sub };
-    let wrapped = secret.seal_recovery_envelope(&mut OsRng, &acct.root, &meta).unwrap();
+    let wrapped = secret.seal_envelope(&mut OsRng, &acct.root, &meta).unwrap();
     let body = json!({
         "recovery_key_id": "rk_1", "envelope_id": meta.envelope_id, "key_id": acct.key_id, "wrapping_alg": WRAPPING_ALG_RECOVERY,
-        "wrapped_key": wrapped, "aad": recovery_envelope_aad_b64u(&meta), "verifier": secret.verifier_b64u(), "metadata": {"version": "v2"}
+        "wrapped_key": wrapped, "aad": recovery_envelope_aad(&meta), "verifier": secret.verifier(), "metadata": {"version": "v2"}
     });
     let mut bad_aad = body.clone();
-    bad_aad["aad"] = json!(recovery_envelope_aad_b64u(&EnvelopeMeta { sub: "someone-else", ..meta }));
+    bad_aad["aad"] = json!(recovery_envelope_aad(&EnvelopeMeta { sub: "someone-else", ..meta }));
     let (s, _, err) = b.post_json("/crypto/recovery-keys", bad_aad).await;
     assert_eq!((s, err["error"].as_str().unwrap()), (StatusCode::BAD_REQUEST, "invalid_request"));
     let (s, _, created) = b.post_json("/crypto/recovery-keys", body).await;
@@ -136,20 +136,20 @@ async fn recovery_key_create_use_and_revoke() {
     let (s, _, list) = b.get("/crypto/recovery-keys").await;
     assert_eq!(s, StatusCode::OK);
     assert_eq!(list["recovery_keys"][0]["envelope"]["wrapped_key"], json!(wrapped));
-    assert!(!list.to_string().contains(&secret.verifier_b64u()), "the verifier is stored hashed");
+    assert!(!list.to_string().contains(&secret.verifier()), "the verifier is stored hashed");
 
-    let wrong = RecoverySecret::generate(&mut OsRng).verifier_b64u();
+    let wrong = RecoveryKey::generate(&mut OsRng).verifier();
     let (s, _, err) = b.post_json("/crypto/recovery-keys/rk_1/use", json!({"verifier": wrong})).await;
     assert_eq!((s, err["error"].as_str().unwrap()), (StatusCode::FORBIDDEN, "access_denied"));
     let before = b.session.clone();
-    let (s, _, used) = b.post_json("/crypto/recovery-keys/rk_1/use", json!({"verifier": secret.verifier_b64u()})).await;
+    let (s, _, used) = b.post_json("/crypto/recovery-keys/rk_1/use", json!({"verifier": secret.verifier()})).await;
     assert_eq!(s, StatusCode::OK, "{used}");
     assert_ne!(b.session, before, "privilege change rotates the session id");
-    let opened = secret.open_recovery_envelope(used["envelope"]["wrapped_key"].as_str().unwrap(), &meta).unwrap();
+    let opened = secret.open_envelope(used["envelope"]["wrapped_key"].as_str().unwrap(), &meta).unwrap();
     assert_eq!(opened.expose_secret(), acct.root.expose_secret());
 
     let (s, _, _) = b.post_json("/crypto/recovery-keys/rk_1/revoke", json!({})).await;
     assert_eq!(s, StatusCode::OK);
-    let (s, _, _) = b.post_json("/crypto/recovery-keys/rk_1/use", json!({"verifier": secret.verifier_b64u()})).await;
+    let (s, _, _) = b.post_json("/crypto/recovery-keys/rk_1/use", json!({"verifier": secret.verifier()})).await;
     assert_eq!(s, StatusCode::NOT_FOUND);
 }
