@@ -1,0 +1,446 @@
+// zkauth demo app: "Sign in with zkauth" with fragment-JWE key delivery (wire profile §4),
+// then notes encrypted in this page with per-note data keys derived from the delivered key.
+//
+// Custody: the delivered key is a wasm handle in this module's memory only. Across the
+// redirect the app keeps PKCE verifier, state, nonce and the DeliverySession id in
+// sessionStorage (the ephemeral private key itself is a non-extractable WebCrypto key that
+// DeliverySession keeps); all of it is removed on the callback. A reload loses the key, and
+// the page offers to sign in again with a new zk_pub. Any failure keeps no key.
+import { init, DeliverySession, createPkce, createState, parseCallback, ZkAuthError } from '/pkg/index.js';
+
+const PENDING = 'zkauth-demo:pending';
+const PENDING_MAX_AGE_MS = 10 * 60 * 1000;
+
+const $ = (id) => {
+  const el = document.getElementById(id);
+  if (!el) throw new Error(`missing element #${id}`);
+  return el;
+};
+
+/** Deployment settings: `config.json` next to this page ({ issuer, clientId }). */
+let config = null;
+/** The signed-in state, memory only: { appKey, accessToken, sub }. */
+let session = null;
+
+// ---- errors --------------------------------------------------------------------------------
+
+class AppError extends Error {
+  constructor(code) {
+    super(code);
+    this.code = code;
+  }
+}
+
+class HttpFailure extends Error {
+  constructor(status, code, description) {
+    super(description || code);
+    this.status = status;
+    this.code = code;
+  }
+}
+
+const KEY_REFUSED = 'The key sent to this app did not pass its checks, so it was thrown away. Please sign in again.';
+const SENTENCES = {
+  access_denied: 'You declined to sign in to this app.',
+  no_pending: 'This sign-in response was already used or has expired. Please sign in again.',
+  state_mismatch: 'This sign-in response does not belong to the sign-in this page started. Please sign in again.',
+  missing_code: 'The sign-in response is incomplete. Please sign in again.',
+  missing_jwe: 'The sign-in response carried no key for this app. Please sign in again.',
+  invalid_grant: 'The login server refused this sign-in (it was already used or has expired). Please sign in again.',
+  invalid_client: 'The login server does not know this app. Check the app configuration.',
+  rate_limited: 'Too many attempts. Wait a minute and sign in again.',
+  id_token_invalid: 'The login server’s identity token did not verify. Please sign in again.',
+  invalid_token: 'Your session with this app has ended. Please sign in again.',
+  network: 'The login server cannot be reached. Check your connection and try again.',
+  config: 'This app is not configured (config.json is missing or wrong).',
+  delivery_session_missing: 'This sign-in response was already used. Please sign in again.',
+  delivery_session_expired: 'This sign-in took too long. Please sign in again.',
+  delivery_session_ambiguous: 'Several sign-ins are pending in this browser. Please sign in again.',
+  delivery_version_mixed: KEY_REFUSED,
+  unsupported_environment: 'This browser lacks what the app needs (IndexedDB and WebCrypto).',
+  storage_failed: 'This browser refused to keep the sign-in key (private mode?). Please try again.',
+};
+
+function sentence(e) {
+  const code = e?.code;
+  if (code && SENTENCES[code]) return SENTENCES[code];
+  if (e instanceof ZkAuthError) return KEY_REFUSED; // hash, signature, binding or decryption failure
+  if (e instanceof HttpFailure && e.status >= 500) return 'The login server had a problem. Please try again.';
+  return 'Something went wrong. Please sign in again.';
+}
+
+// ---- view ----------------------------------------------------------------------------------
+
+function show(view) {
+  for (const v of ['loading', 'signedout', 'notes']) $(`view-${v}`).hidden = v !== view;
+  document.body.dataset.view = view;
+  $('signout').hidden = view !== 'notes';
+  $('who').hidden = view !== 'notes';
+}
+
+function setError(text) {
+  $('error').textContent = text ?? '';
+  $('error').hidden = !text;
+}
+
+function setNotice(text) {
+  $('notice').textContent = text ?? '';
+  $('notice').hidden = !text;
+}
+
+async function busy(button, fn) {
+  const label = button.textContent;
+  button.disabled = true;
+  button.classList.add('busy');
+  if (button.dataset.busy) button.textContent = button.dataset.busy;
+  try {
+    return await fn();
+  } finally {
+    button.textContent = label;
+    button.classList.remove('busy');
+    button.disabled = false;
+  }
+}
+
+function showSignedOut(error) {
+  dropSession();
+  setNotice(null);
+  setError(error ? sentence(error) : null);
+  $('signin').disabled = false;
+  show('signedout');
+}
+
+function dropSession() {
+  session?.appKey.free();
+  session = null;
+  $('notes').replaceChildren();
+}
+
+// ---- helpers -------------------------------------------------------------------------------
+
+function b64uDecode(s) {
+  if (typeof s !== 'string' || !/^[A-Za-z0-9_-]*$/.test(s)) throw new AppError('id_token_invalid');
+  const bin = atob(s.replace(/-/g, '+').replace(/_/g, '/') + '='.repeat((4 - (s.length % 4)) % 4));
+  return Uint8Array.from(bin, (c) => c.charCodeAt(0));
+}
+
+async function http(url, init = {}) {
+  let res;
+  try {
+    res = await fetch(url, { cache: 'no-store', credentials: 'omit', redirect: 'error', ...init });
+  } catch {
+    throw new AppError('network');
+  }
+  let data = null;
+  try {
+    data = await res.json();
+  } catch {
+    data = null;
+  }
+  if (!res.ok) throw new HttpFailure(res.status, data?.error ?? 'server_error', data?.error_description);
+  return data;
+}
+
+const issuerUrl = (path) => new URL(path, config.issuer).href;
+const redirectUri = () => `${location.origin}/callback`;
+
+// ---- sign in -------------------------------------------------------------------------------
+
+async function signIn() {
+  // One pending sign-in per tab: a new one replaces the old (whose key is deleted).
+  const old = takePending();
+  if (old?.zkPubKid) await DeliverySession.cancel(old.zkPubKid).catch(() => {});
+  const { zkPub, zkPubKid } = await DeliverySession.begin();
+  const { verifier, challenge } = await createPkce();
+  const state = createState();
+  const nonce = createState();
+  sessionStorage.setItem(PENDING, JSON.stringify({ state, nonce, verifier, zkPubKid, created: Date.now() }));
+  const url = new URL(issuerUrl('/authorize'));
+  url.search = new URLSearchParams({
+    response_type: 'code',
+    client_id: config.clientId,
+    redirect_uri: redirectUri(),
+    scope: 'openid profile',
+    state,
+    nonce,
+    code_challenge: challenge,
+    code_challenge_method: 'S256',
+    zk_pub: zkPub,
+  }).toString();
+  location.assign(url.href);
+}
+
+/** Reads and removes the pending sign-in of this tab. */
+function takePending() {
+  const raw = sessionStorage.getItem(PENDING);
+  sessionStorage.removeItem(PENDING);
+  if (!raw) return null;
+  try {
+    const p = JSON.parse(raw);
+    if (typeof p?.state !== 'string' || typeof p.verifier !== 'string' || typeof p.zkPubKid !== 'string') return null;
+    if (!(Date.now() - p.created < PENDING_MAX_AGE_MS)) return { zkPubKid: p.zkPubKid, expired: true };
+    return p;
+  } catch {
+    return null;
+  }
+}
+
+/** Verifies the ID token (EdDSA over the issuer's JWKS, iss, aud, exp, nonce); returns claims. */
+async function verifyIdToken(idToken, nonce) {
+  const parts = typeof idToken === 'string' ? idToken.split('.') : [];
+  if (parts.length !== 3) throw new AppError('id_token_invalid');
+  let header;
+  let claims;
+  try {
+    header = JSON.parse(new TextDecoder().decode(b64uDecode(parts[0])));
+    claims = JSON.parse(new TextDecoder().decode(b64uDecode(parts[1])));
+  } catch {
+    throw new AppError('id_token_invalid');
+  }
+  if (header?.alg !== 'EdDSA' || typeof header.kid !== 'string') throw new AppError('id_token_invalid');
+  const jwks = await http(issuerUrl('/.well-known/jwks.json'));
+  const jwk = (jwks?.keys ?? []).find((k) => k.kid === header.kid && k.kty === 'OKP' && k.crv === 'Ed25519');
+  if (!jwk) throw new AppError('id_token_invalid');
+  let ok = false;
+  try {
+    const key = await crypto.subtle.importKey('jwk', { kty: 'OKP', crv: 'Ed25519', x: jwk.x }, { name: 'Ed25519' }, false, ['verify']);
+    ok = await crypto.subtle.verify({ name: 'Ed25519' }, key, b64uDecode(parts[2]), new TextEncoder().encode(`${parts[0]}.${parts[1]}`));
+  } catch {
+    ok = false;
+  }
+  if (!ok) throw new AppError('id_token_invalid');
+  const now = Math.floor(Date.now() / 1000);
+  const audOk = claims.aud === config.clientId || (Array.isArray(claims.aud) && claims.aud.includes(config.clientId));
+  const valid =
+    claims.iss === config.issuer &&
+    audOk &&
+    typeof claims.sub === 'string' &&
+    claims.sub.length > 0 &&
+    typeof claims.exp === 'number' &&
+    claims.exp > now &&
+    (typeof claims.iat !== 'number' || claims.iat <= now + 60) &&
+    claims.nonce === nonce;
+  if (!valid) throw new AppError('id_token_invalid');
+  return claims;
+}
+
+/** The callback (wire profile §4.7): parse and strip the fragment, check state, exchange the
+ *  code, verify the ID token, open the delivery with every binding. */
+async function completeSignIn() {
+  let cb = null;
+  let parseError = null;
+  try {
+    cb = parseCallback(); // removes the fragment from the URL and history first
+  } catch (e) {
+    parseError = e;
+  }
+  history.replaceState(null, '', '/'); // the code and state go too
+  const pending = takePending();
+  try {
+    if (parseError) throw parseError;
+    if (!pending || pending.expired) throw new AppError('no_pending');
+    if (cb.state !== pending.state) throw new AppError('state_mismatch');
+    if (cb.error) throw new AppError(cb.error === 'access_denied' ? 'access_denied' : 'invalid_grant');
+    if (!cb.code) throw new AppError('missing_code');
+    if (!cb.jwe || cb.version !== 'v2') throw new AppError('missing_jwe');
+
+    const token = await http(issuerUrl('/token'), {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({
+        grant_type: 'authorization_code',
+        code: cb.code,
+        client_id: config.clientId,
+        redirect_uri: redirectUri(),
+        code_verifier: pending.verifier,
+      }).toString(),
+    });
+    const claims = await verifyIdToken(token.id_token, pending.nonce);
+    const delivered = await DeliverySession.complete(cb.jwe, {
+      zkPubKid: pending.zkPubKid,
+      zkKeyHash: token.zk_key_hash,
+      zkKeyKind: token.zk_key_kind,
+      zkKeyVersion: token.zk_key_version,
+      clientId: config.clientId,
+      redirectUri: redirectUri(),
+      state: pending.state,
+      sub: claims.sub,
+    });
+    const appKey = delivered.intoAppKey(); // consumes the DeliveredKey
+    session = { appKey, accessToken: token.access_token, sub: claims.sub };
+  } catch (e) {
+    if (pending?.zkPubKid) await DeliverySession.cancel(pending.zkPubKid).catch(() => {});
+    throw e;
+  }
+}
+
+// ---- notes ---------------------------------------------------------------------------------
+
+const aadFor = (noteId) => JSON.stringify({ note_id: noteId });
+
+async function notesApi(method, path, body) {
+  const init = { method, headers: { authorization: `Bearer ${session.accessToken}` } };
+  if (body !== undefined) {
+    init.headers['content-type'] = 'application/json';
+    init.body = JSON.stringify(body);
+  }
+  try {
+    return await http(issuerUrl(path), init);
+  } catch (e) {
+    if (e instanceof HttpFailure && e.status === 401) {
+      showSignedOut(new AppError('invalid_token'));
+      throw new AppError('signed_out');
+    }
+    throw e;
+  }
+}
+
+function decryptNote(n) {
+  if (n.aad !== aadFor(n.note_id)) return null;
+  const dk = session.appKey.deriveDataKey(n.note_id);
+  try {
+    const bytes = dk.decrypt(n.note_id, n.ciphertext);
+    const note = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
+    bytes.fill(0);
+    return typeof note?.title === 'string' && typeof note.body === 'string' ? note : null;
+  } catch {
+    return null;
+  } finally {
+    dk.free();
+  }
+}
+
+function noteItem(n) {
+  const li = document.createElement('li');
+  li.dataset.noteId = n.note_id;
+  const note = decryptNote(n);
+  const head = document.createElement('div');
+  head.className = 'head';
+  const title = document.createElement('span');
+  title.className = 'note-title';
+  const date = document.createElement('span');
+  date.className = 'note-date';
+  date.textContent = new Date((n.updated_at ?? n.created_at) * 1000).toLocaleString();
+  const del = document.createElement('button');
+  del.type = 'button';
+  del.className = 'link';
+  del.textContent = 'Delete';
+  del.addEventListener('click', () => run(del, async () => {
+    await notesApi('DELETE', `/notes/${encodeURIComponent(n.note_id)}`);
+    await loadNotes();
+  }));
+  head.append(title, date, del);
+  li.append(head);
+  if (note) {
+    title.textContent = note.title || '(untitled)';
+    const body = document.createElement('div');
+    body.className = 'note-body';
+    body.textContent = note.body;
+    li.append(body);
+  } else {
+    li.classList.add('broken');
+    title.textContent = 'This note cannot be opened with your key.';
+  }
+  return li;
+}
+
+async function loadNotes() {
+  const { notes } = await notesApi('GET', '/notes');
+  notes.sort((a, b) => (b.updated_at ?? 0) - (a.updated_at ?? 0));
+  $('notes').replaceChildren(...notes.map(noteItem));
+  $('notes-empty').hidden = notes.length > 0;
+  $('notes-count').textContent = notes.length ? `(${notes.length})` : '';
+}
+
+async function saveNote() {
+  const title = $('note-title').value.trim();
+  const body = $('note-body').value;
+  if (!title && !body.trim()) return;
+  const noteId = `note_${crypto.randomUUID()}`;
+  const plaintext = new TextEncoder().encode(JSON.stringify({ title, body }));
+  const dk = session.appKey.deriveDataKey(noteId);
+  let ciphertext;
+  try {
+    ciphertext = dk.encrypt(noteId, plaintext);
+  } finally {
+    dk.free();
+    plaintext.fill(0);
+  }
+  await notesApi('PUT', `/notes/${encodeURIComponent(noteId)}`, { ciphertext, aad: aadFor(noteId) });
+  $('note-title').value = '';
+  $('note-body').value = '';
+  await loadNotes();
+}
+
+async function showNotes() {
+  $('who').textContent = `Account ${session.sub.slice(0, 8)}…`;
+  $('note-save').disabled = false;
+  show('notes');
+  await loadNotes();
+}
+
+async function run(button, fn) {
+  setError(null);
+  try {
+    await busy(button, fn);
+  } catch (e) {
+    if (e?.code === 'signed_out') return;
+    setError(sentence(e));
+  }
+}
+
+// ---- start ---------------------------------------------------------------------------------
+
+function wire() {
+  $('signin').addEventListener('click', () => run($('signin'), signIn));
+  $('signout').addEventListener('click', () => {
+    showSignedOut(null);
+    setNotice('Signed out. The key was dropped from this page.');
+  });
+  $('note-form').addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    run($('note-save'), saveNote);
+  });
+  $('notes-refresh').addEventListener('click', () => run($('notes-refresh'), loadNotes));
+}
+
+async function loadConfig() {
+  try {
+    const c = await (await fetch('/config.json', { cache: 'no-store' })).json();
+    if (typeof c?.issuer !== 'string' || typeof c.clientId !== 'string') throw new Error('shape');
+    new URL(c.issuer);
+    return { issuer: c.issuer.replace(/\/+$/, ''), clientId: c.clientId };
+  } catch {
+    throw new AppError('config');
+  }
+}
+
+async function start() {
+  wire();
+  try {
+    config = await loadConfig();
+    await init();
+  } catch (e) {
+    setError(e instanceof AppError ? sentence(e) : 'This page could not load its cryptography (WebAssembly). Please reload.');
+    return;
+  }
+  if (location.pathname === '/callback') {
+    $('loading-text').textContent = 'Signing you in…';
+    try {
+      await completeSignIn();
+    } catch (e) {
+      showSignedOut(e);
+      return;
+    }
+    try {
+      await showNotes();
+      setNotice('Signed in. Your key arrived in this page; the login server never saw it.');
+    } catch (e) {
+      if (e?.code !== 'signed_out') setError(sentence(e));
+    }
+    return;
+  }
+  showSignedOut(null);
+}
+
+start();
