@@ -1,5 +1,6 @@
 //! OPAQUE (RFC 9807) with P256-SHA256 on opaque-ke: the one suite, the KSF profiles, and the
-//! client. The server half (`server`, `wire`) is behind the cargo feature `server`, the RFC 9807
+//! client. The server half (`server`: setup, records, login state) is behind the cargo feature
+//! `server` (DarkAuth's endpoint bodies live in zkauth-server), the RFC 9807
 //! conformance runner (`vectors`) behind `conformance`: neither is in the wasm package.
 //!
 //! Every message is checked for its exact length (wire profile §2.4) before parsing, so
@@ -12,8 +13,6 @@ mod profile;
 pub mod server;
 #[cfg(feature = "conformance")]
 pub mod vectors;
-#[cfg(feature = "server")]
-pub mod wire;
 
 pub use client::{ClientLogin, ClientRegistration, LoginFinish, OpaqueClient, RegistrationFinish};
 pub use ksf::Stretch;

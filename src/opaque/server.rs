@@ -2,10 +2,8 @@
 //! response for unknown users) and login finish, in DarkAuth's message shapes.
 //!
 //! Login state serializes to DarkAuth's 64-byte layout `expected_client_mac ‖ session_key`,
-//! so login-finish may run in another process. [`PendingLogins`] is a small in-memory store
-//! with TTL and single use, for the reference server and tests.
-
-use std::collections::HashMap;
+//! so login-finish may run in another process (the reference server seals it into its
+//! database, single use, with a TTL).
 
 use opaque_ke::{CredentialFinalization, CredentialRequest, RegistrationRequest, RegistrationUpload, ServerLoginParameters, ServerRegistration};
 use rand_core::{CryptoRng, RngCore};
@@ -196,49 +194,5 @@ impl ServerLoginState {
         let key: Result<[u8; 32], _> = done.session_key.as_slice().try_into();
         done.session_key.as_mut_slice().zeroize();
         key.map(SessionKey::from_bytes).map_err(|_| Error::OpaqueAuthFailed)
-    }
-}
-
-/// In-memory pending logins: each state is taken once and expires after `ttl_secs`. The
-/// identity saved at login start travels with the state (identity binding: finish never reads
-/// the account from request fields); `None` marks a fake-record login for an unknown user.
-#[derive(Default)]
-pub struct PendingLogins {
-    states: HashMap<String, (ServerLoginState, Option<String>, i64)>,
-    ttl_secs: i64,
-}
-
-/// At most this many unfinished logins are held; login start is unauthenticated, so the
-/// store must not grow without bound (DarkAuth also rate-limits login start per IP).
-pub const MAX_PENDING_LOGINS: usize = 100_000;
-
-impl PendingLogins {
-    /// DarkAuth keeps login state for 10 minutes.
-    pub fn new(ttl_secs: i64) -> Self {
-        PendingLogins { states: HashMap::new(), ttl_secs }
-    }
-
-    /// Stores a state under a fresh b64u(16 random bytes) session id. Expired states are
-    /// purged when the store is full; a store full of live states refuses (`invalid_input`).
-    pub fn insert<R: CryptoRng + RngCore>(&mut self, rng: &mut R, state: ServerLoginState, identity: Option<String>, now: i64) -> Result<String, Error> {
-        if self.states.len() >= MAX_PENDING_LOGINS {
-            self.states.retain(|_, (_, _, exp)| *exp > now);
-        }
-        if self.states.len() >= MAX_PENDING_LOGINS {
-            return Err(Error::InvalidInput("too many pending logins; try again later"));
-        }
-        let mut id = [0u8; 16];
-        rng.fill_bytes(&mut id);
-        let id = b64u::encode(&id);
-        self.states.insert(id.clone(), (state, identity, now.saturating_add(self.ttl_secs)));
-        Ok(id)
-    }
-
-    /// Takes a state out (single use). Unknown, used or expired ids are refused alike.
-    pub fn take(&mut self, session_id: &str, now: i64) -> Result<(ServerLoginState, Option<String>), Error> {
-        match self.states.remove(session_id) {
-            Some((state, identity, exp)) if exp > now => Ok((state, identity)),
-            _ => Err(Error::StateUsed),
-        }
     }
 }
