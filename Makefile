@@ -17,7 +17,7 @@ WASM_OUT    := target/$(WASM_TARGET)/wasm-release/zkauth.wasm
 VERSION     := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n1)
 
 .PHONY: all lint tools tool-rust tool-wasm-bindgen tool-wasm-pack tool-chromium tool-binaryen tool-js \
-        pkg test test-native test-browser test-node test-js bench demo clean
+        pkg test test-native test-browser test-node test-js test-e2e bench demo clean
 
 all: test
 
@@ -65,7 +65,7 @@ pkg: tool-rust tool-wasm-bindgen tool-binaryen
 	@echo "wasm: $$(stat -c %s pkg/zkauth_bg.wasm) bytes raw, $$(gzip -9 -c pkg/zkauth_bg.wasm | wc -c) bytes gzip -9"
 
 # ---- tests -------------------------------------------------------------------------------
-test: lint test-native test-browser test-node test-js
+test: lint test-native test-browser test-node test-js test-e2e
 	@echo "make test: all suites passed"
 
 # The deny lints (unwrap/expect/indexing/panic) natively and for wasm32, where src/wasm lives;
@@ -84,8 +84,15 @@ test-browser: tool-rust tool-wasm-bindgen tool-wasm-pack tool-chromium
 test-node: tool-rust tool-wasm-bindgen tool-wasm-pack
 	wasm-pack test --node --release --mode no-install -- --locked --test wasm --test wasm_keys --test wasm_memory
 
+# Only the top-level files: the e2e tests under e2e/ need the server (test-e2e).
 test-js: tool-js tool-chromium
-	cd tests/js && node --test --test-reporter=spec
+	cd tests/js && node --test --test-reporter=spec *.test.mjs
+
+# The whole flow in Chromium against the real server: login page, demo app, refusals, a scan of
+# the server's files and logs for secrets. Screenshots go to target/e2e/.
+test-e2e: pkg tool-js tool-chromium
+	cargo build --locked -p zkauth-server
+	cd tests/js && node --test --test-reporter=spec e2e/
 
 bench: pkg tool-js tool-chromium
 	cargo build --locked --lib --target $(WASM_TARGET) --profile wasm-release --features bench

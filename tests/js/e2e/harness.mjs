@@ -1,0 +1,335 @@
+// End-to-end harness: the real zkauth-server (target/debug) on free loopback ports with a fresh
+// data dir, the login page and a copy of the demo app with a written config.json, Debian
+// Chromium via playwright-core, screenshots, a CSP/Trusted-Types watcher, and test-only
+// instrumentation that learns key bytes to scan the server's files and logs for.
+import { spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createDecipheriv, createHash, hkdfSync } from 'node:crypto';
+import { chromium } from 'playwright-core';
+import * as zk from 'zkauth';
+import { CHROMIUM_ARGS } from '../harness.mjs';
+
+export const ROOT = resolve(fileURLToPath(new URL('../../..', import.meta.url)));
+export const CLIENT_ID = 'demo-app';
+export const CLIENT_NAME = 'zkauth demo notes';
+const SERVER_BIN = join(ROOT, 'target/debug/zkauth-server');
+const SHOTS = join(ROOT, 'target/e2e');
+
+// ---- server --------------------------------------------------------------------------------
+
+async function freePort() {
+  return new Promise((resolvePort, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolvePort(port));
+    });
+  });
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+function configToml({ issuer, appOrigin, issuerPort, appPort, dataDir, appDir, login }) {
+  return `# written by tests/js/e2e/harness.mjs
+issuer = "${issuer}"
+listen = "127.0.0.1:${issuerPort}"
+data_dir = "${dataDir}"
+database = "sqlite"
+opaque_profile = "darkauth"
+login_page_dir = "${join(ROOT, 'www/login')}"
+sdk_dir = "${join(ROOT, 'pkg')}"
+
+[demo_app]
+listen = "127.0.0.1:${appPort}"
+dir = "${appDir}"
+
+[rate_limits]
+login = { burst = ${login.burst}, per_minute = ${login.per_minute} }
+register = { burst = 100, per_minute = 100 }
+recovery = { burst = 50, per_minute = 50 }
+token = { burst = 200, per_minute = 200 }
+
+[[clients]]
+client_id = "${CLIENT_ID}"
+client_name = "${CLIENT_NAME}"
+client_type = "public"
+redirect_uris = ["${appOrigin}/callback"]
+allowed_origins = ["${appOrigin}"]
+zk_delivery = "fragment-jwe"
+zk_required = true
+key_delivery_version = "v2"
+`;
+}
+
+const running = new Set();
+process.on('exit', () => {
+  for (const child of running) child.kill('SIGKILL');
+});
+
+/** Starts zkauth-server --dev on two free ports; resolves once both origins answer. */
+export async function startServer(name, { login = { burst: 500, per_minute: 500 } } = {}) {
+  const issuerPort = await freePort();
+  let appPort = await freePort();
+  while (appPort === issuerPort) appPort = await freePort();
+  const issuer = `http://localhost:${issuerPort}`;
+  const appOrigin = `http://localhost:${appPort}`;
+  const run = join(ROOT, 'target/e2e-data', `${name}-${Date.now()}-${process.pid}`);
+  const dataDir = join(run, 'data');
+  const appDir = join(run, 'app');
+  mkdirSync(run, { recursive: true });
+  // The shipped demo app, with this run's deployment settings.
+  cpSync(join(ROOT, 'www/app'), appDir, { recursive: true });
+  writeFileSync(join(appDir, 'config.json'), `${JSON.stringify({ issuer, clientId: CLIENT_ID }, null, 2)}\n`);
+  const configPath = join(run, 'zkauth.toml');
+  writeFileSync(configPath, configToml({ issuer, appOrigin, issuerPort, appPort, dataDir, appDir, login }));
+
+  const child = spawn(SERVER_BIN, ['--config', configPath, '--dev'], {
+    cwd: ROOT,
+    env: { ...process.env, ZKAUTH_LOG: 'info,zkauth=trace,zkauth_server=trace', NO_COLOR: '1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  running.add(child);
+  const out = [];
+  child.stdout.on('data', (b) => out.push(b));
+  child.stderr.on('data', (b) => out.push(b));
+  const exited = new Promise((r) => child.once('exit', (code, signal) => r({ code, signal })));
+  let dead = null;
+  exited.then((e) => {
+    dead = e;
+    running.delete(child);
+  });
+
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    if (dead) throw new Error(`zkauth-server exited early (${JSON.stringify(dead)}):\n${Buffer.concat(out)}`);
+    try {
+      const [a, b] = await Promise.all([fetch(`${issuer}/opaque/config`), fetch(`${appOrigin}/config.json`)]);
+      if (a.ok && b.ok) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`zkauth-server did not start:\n${Buffer.concat(out)}`);
+    }
+    await sleep(100);
+  }
+
+  return {
+    issuer,
+    appOrigin,
+    run,
+    dataDir,
+    log: () => Buffer.concat(out),
+    async stop() {
+      if (!dead) {
+        child.kill('SIGTERM');
+        const t = setTimeout(() => child.kill('SIGKILL'), 5000);
+        await exited;
+        clearTimeout(t);
+      }
+      writeFileSync(join(run, 'server.log'), Buffer.concat(out));
+      return dead;
+    },
+  };
+}
+
+// ---- browser -------------------------------------------------------------------------------
+
+export async function launch() {
+  return chromium.launch({ executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium', args: CHROMIUM_ARGS });
+}
+
+const CSP_TEXT = /Content Security Policy|Content-Security-Policy|Trusted ?Type|TrustedHTML|TrustedScript|TrustedScriptURL|require-trusted-types/i;
+
+/** Watches every page of a context: CSP and Trusted Types violations (console and
+ *  `securitypolicyviolation` events) and uncaught page errors. */
+export class Watcher {
+  constructor() {
+    this.violations = [];
+    this.pageErrors = [];
+  }
+
+  async attach(context) {
+    await context.exposeBinding('__e2eViolation', ({ page }, v) => {
+      this.violations.push(`${page?.url() ?? '?'}: ${v}`);
+    });
+    await context.addInitScript(() => {
+      document.addEventListener('securitypolicyviolation', (e) => {
+        window.__e2eViolation?.(`${e.effectiveDirective} blocked ${e.blockedURI || '(inline)'} at ${e.sourceFile}:${e.lineNumber}`);
+      });
+    });
+    context.on('page', (page) => this.watchPage(page));
+    for (const page of context.pages()) this.watchPage(page);
+  }
+
+  watchPage(page) {
+    page.on('console', (m) => {
+      if (CSP_TEXT.test(m.text())) this.violations.push(`${page.url()}: console ${m.type()}: ${m.text()}`);
+    });
+    page.on('pageerror', (e) => this.pageErrors.push(`${page.url()}: ${e}`));
+  }
+}
+
+let shotNo = 0;
+/** Empties target/e2e/ (screenshots) and target/e2e-data/ (data dirs, configs, server logs)
+ *  so both hold this run only. */
+export function clearOutputs() {
+  rmSync(SHOTS, { recursive: true, force: true });
+  rmSync(join(ROOT, 'target/e2e-data'), { recursive: true, force: true });
+  shotNo = 0;
+}
+
+/** Full-page screenshot to target/e2e/NN-name.png. */
+export async function shot(page, name) {
+  mkdirSync(SHOTS, { recursive: true });
+  shotNo += 1;
+  const file = join(SHOTS, `${String(shotNo).padStart(2, '0')}-${name}.png`);
+  await page.screenshot({ path: file, fullPage: true });
+  return file;
+}
+
+/** Records the URLs (with their fragments) of every /callback document a page loads. */
+export function recordCallbacks(page) {
+  const urls = [];
+  page.on('framenavigated', (frame) => {
+    if (frame === page.mainFrame() && new URL(frame.url()).pathname === '/callback') urls.push(frame.url());
+  });
+  return urls;
+}
+
+// ---- test-only instrumentation: key bytes, for the secret scan ------------------------------
+
+const zkGlue = await import(new URL('../node_modules/zkauth/zkauth.js', import.meta.url));
+const wasmMemory = () => new Uint8Array(zkGlue.initSync().memory.buffer);
+
+const h = (s) => createHash('sha256').update(s, 'utf8').digest();
+
+/** Decrypts a legacy wrapped_drk (format A, AAD = sub) with a candidate export key. */
+function openWrappedDrk(exportKey, wrapped, sub) {
+  const mk = Buffer.from(hkdfSync('sha256', exportKey, h(`DarkAuth|v1|tenant=default|user=${sub}`), 'mk', 32));
+  const kw = Buffer.from(hkdfSync('sha256', mk, Buffer.from('DarkAuth|v1'), 'wrap-key', 32));
+  const blob = Buffer.from(wrapped, 'base64url');
+  const d = createDecipheriv('aes-256-gcm', kw, blob.subarray(0, 12));
+  d.setAAD(Buffer.from(sub, 'utf8'));
+  d.setAuthTag(blob.subarray(12, 28));
+  return Buffer.concat([d.update(blob.subarray(28)), d.final()]);
+}
+
+/** The 32 bytes behind an ExportKey handle, found next to the handle in wasm memory and proved
+ *  by opening the account's wrapped_drk with them (so a wrong guess can never pass). Returns
+ *  { exportKey, root }. Test instrumentation only: the SDK has no way out for these bytes. */
+function exportKeyBytes(handle, wrappedDrk, sub) {
+  const mem = wasmMemory();
+  const view = new DataView(mem.buffer);
+  const ptr = handle.__wbg_ptr;
+  const candidates = [];
+  for (let off = 0; off <= 16; off += 4) {
+    candidates.push(ptr + off);
+    candidates.push(view.getUint32(ptr + off, true));
+  }
+  for (const at of candidates) {
+    if (at <= 0 || at + 32 > mem.length) continue;
+    const key = Buffer.from(mem.subarray(at, at + 32));
+    try {
+      const root = openWrappedDrk(key, wrappedDrk, sub);
+      if (root.length === 32) return { exportKey: key, root };
+    } catch {
+      // not it
+    }
+  }
+  throw new Error('export key bytes not found next to the handle');
+}
+
+/** A first-party client in Node (same-origin headers, cookies, CSRF) for instrumentation. */
+export class NodeClient {
+  constructor(issuer) {
+    this.issuer = issuer;
+    this.cookies = new Map();
+    this.csrf = null;
+  }
+
+  async call(method, path, body) {
+    const headers = { origin: this.issuer, accept: 'application/json' };
+    if (this.cookies.size) headers.cookie = [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+    if (this.csrf && method !== 'GET') headers['x-csrf-token'] = this.csrf;
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    const res = await fetch(this.issuer + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    for (const c of res.headers.getSetCookie()) {
+      const [pair] = c.split(';');
+      const i = pair.indexOf('=');
+      this.cookies.set(pair.slice(0, i), pair.slice(i + 1));
+    }
+    const data = await res.json().catch(() => null);
+    if (data?.csrfToken) this.csrf = data.csrfToken;
+    if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(data)}`);
+    return data;
+  }
+
+  /** OPAQUE login as the account; returns the key bytes it holds: export key, root key and the
+   *  demo app's CAK. */
+  async keyBytes(email, password) {
+    const profileJson = await this.call('GET', '/opaque/config');
+    if (profileJson.profile !== 'darkauth') throw new Error('the e2e config uses the darkauth profile');
+    const client = new zk.OpaqueClient(zk.OpaqueProfile.darkauth());
+    const { request, state } = client.startLogin(password);
+    const ke2 = await this.call('POST', '/opaque/login/start', { email, request });
+    const { finish, exportKey, sessionKey } = state.finish(ke2.message, email);
+    sessionKey.free();
+    const res = await this.call('POST', '/opaque/login/finish', { finish, sessionId: ke2.sessionId });
+    const sub = res.sub;
+    const { wrapped_drk: wrapped } = await this.call('GET', '/crypto/wrapped-drk');
+    const keybag = await this.call('GET', '/crypto/keybag');
+    const keyId = keybag.account_keys.find((k) => k.status === 'active').key_id;
+    const bytes = exportKeyBytes(exportKey, wrapped, sub);
+    // The CAK, through the SDK's one deliberate exit (a delivery opened here in Node).
+    const root = exportKey.unwrapRootKey(wrapped, sub);
+    const app = root.deriveClientAppKey({ sub, keyId, clientId: CLIENT_ID });
+    const kp = zk.DeliveryKeyPair.generate();
+    const sealed = zk.sealDeliveryV2(app, kp.zkPub, { sub, clientId: CLIENT_ID, requestId: 'r', redirectUri: 'https://x/cb', keyId });
+    const delivered = kp.openV2(sealed.jwe, { zkKeyHash: sealed.zkKeyHash, clientId: CLIENT_ID, redirectUri: 'https://x/cb' });
+    const cak = Buffer.from(delivered.exportRawKey());
+    for (const handle of [delivered, kp, app, root, exportKey, state, client]) handle.free();
+    await this.call('POST', '/logout');
+    return { sub, keyId, exportKey: bytes.exportKey, root: bytes.root, cak };
+  }
+}
+
+// ---- the secret scan -----------------------------------------------------------------------
+
+/** Every encoding a secret could be written in: raw bytes, hex, base64url, padded base64. */
+function forms(value) {
+  if (typeof value === 'string') return [Buffer.from(value, 'utf8')];
+  const b = Buffer.from(value);
+  return [b, Buffer.from(b.toString('hex')), Buffer.from(b.toString('base64url')), Buffer.from(b.toString('base64'))];
+}
+
+function filesUnder(dir) {
+  const out = [];
+  for (const name of readdirSync(dir)) {
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) out.push(...filesUnder(p));
+    else out.push(p);
+  }
+  return out;
+}
+
+/** Scans `blobs` ({name: Buffer}) for every secret ({what: string|bytes}); returns the hits. */
+export function scan(blobs, secrets) {
+  const hits = [];
+  for (const [name, blob] of Object.entries(blobs)) {
+    for (const [what, value] of Object.entries(secrets)) {
+      if (value === undefined || value === null || value.length === 0) throw new Error(`no value for ${what}`);
+      if (forms(value).some((f) => blob.includes(f))) hits.push(`${what} in ${name}`);
+    }
+  }
+  return hits;
+}
+
+export function dataFiles(dir) {
+  return Object.fromEntries(filesUnder(dir).map((p) => [p, readFileSync(p)]));
+}
