@@ -100,10 +100,18 @@ bench: pkg tool-js tool-chromium
 	cd tests/js && node ../../bench/run.mjs
 
 # ---- demo --------------------------------------------------------------------------------
+# The reference server with --dev serves the login page (www/login) on :8080, the demo app
+# (www/app) on :8081 and the package at /pkg/ on both; the data dir target/zkauth-data is kept,
+# so accounts survive a restart. Ctrl-C stops it.
 demo: pkg
-	rm -rf www/pkg && cp -r pkg www/pkg
-	@echo "serving www/ on http://127.0.0.1:8080"
-	python3 -m http.server 8080 --bind 127.0.0.1 --directory www
+	cargo build --locked -p zkauth-server
+	@echo
+	@echo "  zkauth demo"
+	@echo "    demo app (start here):  http://localhost:8081"
+	@echo "    login service (issuer): http://localhost:8080"
+	@echo "    data: target/zkauth-data (kept between runs). Ctrl-C stops the server."
+	@echo
+	target/debug/zkauth-server --config server/demo.toml --dev
 
 clean:
 	rm -rf pkg www/pkg target
