@@ -17,7 +17,7 @@ WASM_OUT    := target/$(WASM_TARGET)/wasm-release/zkauth.wasm
 VERSION     := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n1)
 
 .PHONY: all lint tools tool-rust tool-wasm-bindgen tool-wasm-pack tool-chromium tool-binaryen tool-js \
-        pkg test test-native test-browser test-node test-js test-e2e bench demo clean
+        tool-postgres pkg test test-native test-postgres test-browser test-node test-js test-e2e bench demo clean
 
 all: test
 
@@ -37,6 +37,11 @@ tool-wasm-bindgen:
 tool-wasm-pack:
 	@wasm-pack --version 2>/dev/null | grep -q " $(WASM_PACK_VERSION)$$" \
 	  || cargo install --locked wasm-pack --version $(WASM_PACK_VERSION)
+
+# PostgreSQL 15 server binaries for the second storage backend's tests (Debian's package).
+tool-postgres:
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 \
+	  || { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q postgresql; }
 
 tool-chromium:
 	@command -v chromium >/dev/null && command -v chromedriver >/dev/null \
@@ -65,7 +70,7 @@ pkg: tool-rust tool-wasm-bindgen tool-binaryen
 	@echo "wasm: $$(stat -c %s pkg/zkauth_bg.wasm) bytes raw, $$(gzip -9 -c pkg/zkauth_bg.wasm | wc -c) bytes gzip -9"
 
 # ---- tests -------------------------------------------------------------------------------
-test: lint test-native test-browser test-node test-js test-e2e
+test: lint test-native test-postgres test-browser test-node test-js test-e2e
 	@echo "make test: all suites passed"
 
 # The deny lints (unwrap/expect/indexing/panic) natively and for wasm32, where src/wasm lives;
@@ -77,6 +82,11 @@ lint: tool-rust
 
 test-native:
 	cargo test --locked --workspace
+
+# The server's HTTP suite again, on PostgreSQL: a throwaway cluster under target/pg on a free
+# loopback port, stopped when the tests end (also on failure).
+test-postgres: tool-postgres
+	server/tests/with-postgres.sh cargo test --locked -p zkauth-server --test http
 
 test-browser: tool-rust tool-wasm-bindgen tool-wasm-pack tool-chromium
 	WASM_BINDGEN_USE_BROWSER=1 wasm-pack test --headless --chrome --release --mode no-install -- --locked --test wasm --test wasm_keys --test wasm_memory
@@ -98,6 +108,7 @@ bench: pkg tool-js tool-chromium
 	cargo build --locked --lib --target $(WASM_TARGET) --profile wasm-release --features bench
 	wasm-bindgen --target web --out-dir target/bench-pkg --out-name zkauth $(WASM_OUT)
 	cd tests/js && node ../../bench/run.mjs
+	cargo bench --locked -p zkauth-server --bench login
 
 # ---- demo --------------------------------------------------------------------------------
 # The reference server with --dev serves the login page (www/login) on :8080, the demo app

@@ -97,7 +97,7 @@ impl Store {
                 sqlx::query("PRAGMA journal_mode = WAL").execute(&pool).await?;
                 sqlx::migrate!("./migrations/sqlite").run(&pool).await?
             }
-            Backend::Postgres => return Err(sqlx::Error::Configuration("PostgreSQL support is not built yet".into())),
+            Backend::Postgres => sqlx::migrate!("./migrations/postgres").run(&pool).await?,
         }
         Ok(Store { pool, backend })
     }

@@ -202,7 +202,7 @@ impl Store {
 
     /// True if the code of this family was replayed (checked after issuing its tokens).
     pub async fn family_replayed(&self, family_id: &str) -> Result<bool, sqlx::Error> {
-        let v: Option<(i64,)> = sqlx::query_as("SELECT 1 FROM auth_codes WHERE family_id = $1 AND replayed_at IS NOT NULL")
+        let v: Option<(String,)> = sqlx::query_as("SELECT family_id FROM auth_codes WHERE family_id = $1 AND replayed_at IS NOT NULL")
             .bind(family_id)
             .fetch_optional(&self.pool)
             .await?;

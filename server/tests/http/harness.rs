@@ -23,13 +23,28 @@ pub const REDIRECT: &str = "http://localhost:8081/callback";
 pub const CLIENT: &str = "demo-app";
 pub const PASSWORD: &str = "correct horse battery staple";
 
-pub fn config_toml(data_dir: &std::path::Path, extra: &str) -> String {
+/// The backend under test: SQLite by default; with `ZKAUTH_TEST_POSTGRES` (a server URL such
+/// as `postgres://postgres@127.0.0.1:5432`), a fresh PostgreSQL database per data dir. The
+/// same tests run against both (`make test-postgres`).
+pub async fn database_for(data_dir: &std::path::Path) -> String {
+    let Ok(base) = std::env::var("ZKAUTH_TEST_POSTGRES") else { return "sqlite".into() };
+    use sqlx::Connection;
+    sqlx::any::install_default_drivers();
+    let name = format!("zk_{}", zkauth_verify::hash_b64u(&data_dir.display().to_string()).to_ascii_lowercase().replace(['-', '_'], "")[..20].to_string());
+    let mut admin = sqlx::AnyConnection::connect(&format!("{base}/postgres")).await.unwrap();
+    // A restart test reopens the same data dir: the database exists already then.
+    let _ = sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut admin).await;
+    admin.close().await.unwrap();
+    format!("{base}/{name}")
+}
+
+pub fn config_toml(data_dir: &std::path::Path, database: &str, extra: &str) -> String {
     format!(
         r#"
 issuer = "{ISSUER}"
 listen = "127.0.0.1:0"
 data_dir = "{}"
-database = "sqlite"
+database = "{database}"
 opaque_profile = "argon2id"
 [argon2id]
 memory_kib = 1024
@@ -75,9 +90,12 @@ impl Server {
     }
 
     pub async fn start_in(dir: Arc<tempfile::TempDir>, extra: &str, kek: &KekSource) -> Result<Server, zkauth_server::StartError> {
-        let config = Config::parse(&config_toml(dir.path(), extra), "test.toml", Overrides::default()).unwrap();
+        let database = database_for(dir.path()).await;
+        let config = Config::parse(&config_toml(dir.path(), &database, extra), "test.toml", Overrides::default()).unwrap();
         let clock = Arc::new(AtomicI64::new(1_800_000_000_000));
         let state = build(config, kek, Clock::Manual(clock.clone())).await?;
+        let expected = if database == "sqlite" { zkauth_server::store::Backend::Sqlite } else { zkauth_server::store::Backend::Postgres };
+        assert_eq!(state.store.backend(), expected);
         let app = router(state.clone()).layer(MockConnectInfo(SocketAddr::from(([127, 0, 0, 1], 40000))));
         Ok(Server { state, app, clock, _dir: dir })
     }

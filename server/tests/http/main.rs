@@ -7,6 +7,7 @@
 mod harness;
 
 mod flow;
+mod instances;
 mod logs;
 mod password;
 mod refusals;
