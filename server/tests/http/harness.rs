@@ -46,11 +46,11 @@ listen = "127.0.0.1:0"
 data_dir = "{}"
 database = "{database}"
 opaque_profile = "argon2id"
+{extra}
 [argon2id]
 memory_kib = 1024
 iterations = 1
 parallelism = 1
-{extra}
 [[clients]]
 client_id = "{CLIENT}"
 client_name = "Demo app"

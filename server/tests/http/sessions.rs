@@ -153,3 +153,30 @@ async fn recovery_key_create_use_and_revoke() {
     let (s, _, _) = b.post_json("/crypto/recovery-keys/rk_1/use", json!({"verifier": secret.verifier()})).await;
     assert_eq!(s, StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn partitioned_cookies_for_embedded_login_pages() {
+    let server = Server::start_with("partitioned_cookies = true\nframe_ancestors = [\"https://portal.example\"]").await;
+    let mut b = server.browser();
+    let client = zkauth::opaque::OpaqueClient::new(server.profile());
+    let (request, reg) = client.start_registration(&mut OsRng, PASSWORD.as_bytes()).unwrap();
+    let (_, h, start) = b.post_json("/opaque/register/start", json!({"request": request, "email": "p@example.com"})).await;
+    assert!(h[axum::http::header::CONTENT_SECURITY_POLICY].to_str().unwrap().contains("frame-ancestors https://portal.example;"));
+    let done = reg.finish(&mut OsRng, start["message"].as_str().unwrap(), "p@example.com").unwrap();
+    let (_, h, _) = b.post_json("/opaque/register/finish", json!({"email": "p@example.com", "record": done.record})).await;
+    assert!(set_cookies(&h).iter().all(|c| c.ends_with("; Partitioned")), "{:?}", set_cookies(&h));
+}
+
+#[tokio::test]
+async fn metrics_count_security_events() {
+    let server = Server::start().await;
+    let mut b = server.browser();
+    b.register("m@example.com", PASSWORD).await;
+    assert_eq!(b.login("m@example.com", "wrong").await.0, StatusCode::UNAUTHORIZED);
+    let app = zkauth_server::metrics::router(server.state.clone());
+    let res = tower::ServiceExt::oneshot(app, axum::http::Request::get("/metrics").body(axum::body::Body::empty()).unwrap()).await.unwrap();
+    let text = String::from_utf8(http_body_util::BodyExt::collect(res.into_body()).await.unwrap().to_bytes().to_vec()).unwrap();
+    assert!(text.contains("zkauth_security_events_total{event=\"login_failed\"} 1\n"), "{text}");
+    assert!(text.contains("zkauth_security_events_total{event=\"registered\"} 1\n"), "{text}");
+    assert!(text.contains("# TYPE zkauth_security_events_total counter"));
+}
