@@ -30,7 +30,8 @@ pub async fn database_for(data_dir: &std::path::Path) -> String {
     let Ok(base) = std::env::var("ZKAUTH_TEST_POSTGRES") else { return "sqlite".into() };
     use sqlx::Connection;
     sqlx::any::install_default_drivers();
-    let name = format!("zk_{}", zkauth_verify::hash_b64u(&data_dir.display().to_string()).to_ascii_lowercase().replace(['-', '_'], "")[..20]);
+    let digest = zkauth_verify::hash_b64u(&data_dir.display().to_string()).to_ascii_lowercase().replace(['-', '_'], "");
+    let name = format!("zk_{}", &digest[..20]);
     let mut admin = sqlx::AnyConnection::connect(&format!("{base}/postgres")).await.unwrap();
     // A restart test reopens the same data dir: the database exists already then.
     let _ = sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut admin).await;
