@@ -41,6 +41,7 @@ const mem = {
   root: null,
   keyId: null,
   afterRecovery: null, // what to show once the recovery key is confirmed
+  leaving: false, // navigating to the app: buttons stay disabled
 };
 
 function forgetKeys() {
@@ -195,7 +196,7 @@ async function busy(button, fn) {
     button.textContent = label;
     button.classList.remove('busy');
     button.removeAttribute('aria-busy');
-    button.disabled = false;
+    button.disabled = mem.leaving;
   }
 }
 
@@ -437,7 +438,10 @@ async function openRoot(exportKey, sub) {
     }
   }
   if (failure) throw failure;
-  if (keyId) throw new PageError('unwrap_failed');
+  // Envelopes of other kinds (recovery) hold the root key: only they can open it now.
+  if ((keybag.envelopes ?? []).some((e) => !e.revoked_at)) throw new PageError('unwrap_failed');
+  // Nothing holds a root key (a first login, or a registration cut off before its keys were
+  // stored): set up fresh keys.
   return null;
 }
 
@@ -541,12 +545,12 @@ async function doReauth() {
 
 /** Re-wraps the (unchanged) root key under a new export key, retrying a few times: until it
  *  succeeds, only the recovery key opens the data. */
-async function rewrap(exportKey, root, sub) {
+async function rewrap(exportKey, root, sub, fallbackKeyId) {
   let last;
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
       const keybag = await api('GET', '/crypto/keybag');
-      const keyId = activeKeyId(keybag) ?? mem.keyId;
+      const keyId = activeKeyId(keybag) ?? fallbackKeyId;
       if (!keyId) throw new PageError('no_keys');
       await storePasswordWrap(exportKey, root, sub, keyId, keybag);
       return keyId;
@@ -577,7 +581,7 @@ async function doChangePassword() {
   try {
     await api('POST', '/password/change/finish', { record });
     try {
-      mem.keyId = await rewrap(exportKey, mem.root, mem.user.sub);
+      mem.keyId = await rewrap(exportKey, mem.root, mem.user.sub, mem.keyId);
     } catch (e) {
       throw e instanceof ApiFailure && e.code === 'rate_limited' ? e : new PageError('rewrap_failed');
     }
@@ -596,10 +600,12 @@ async function doForgot() {
   const rk = RecoveryKey.fromDisplay(display); // invalid_base64url / invalid_length
   let root;
   let reset;
+  let recoveryKeyId;
   try {
     reset = await api('POST', '/recovery/start', { email, verifier: rk.verifier });
     const env = reset.envelope;
     root = rk.openEnvelope(env.wrapped_key, { envelopeId: env.envelope_id, keyId: env.key_id, sub: reset.sub });
+    recoveryKeyId = env.key_id;
   } finally {
     rk.free();
   }
@@ -613,7 +619,7 @@ async function doForgot() {
       const who = await api('GET', '/session');
       setUser(who);
       forgetKeys();
-      mem.keyId = await rewrap(exportKey, root, mem.user.sub);
+      mem.keyId = await rewrap(exportKey, root, mem.user.sub, recoveryKeyId);
       mem.root = root;
       root = null;
     } finally {
@@ -714,6 +720,7 @@ async function finalize(approve) {
   let href = target.href;
   if (res.code && delivery) href += `#${delivery.fragment}=${encodeURIComponent(delivery.jwe)}`;
   forgetKeys(); // the page is leaving; nothing outlives it
+  mem.leaving = true;
   $('consent-approve').disabled = true;
   $('consent-deny').disabled = true;
   location.assign(href);

@@ -355,9 +355,15 @@ test('refusals', async (t) => {
     const page = await newPage(ctx);
     await page.goto(`${srv.issuer}/`);
     await waitView(page, srv.issuer, 'login');
-    await login(page, EMAIL, WRONG);
+    // The button shows a busy state while the KSF runs.
+    await page.fill('#login-email', EMAIL);
+    await page.fill('#login-password', WRONG);
+    const busySeen = page.waitForSelector('#login-submit.busy[aria-busy="true"]:disabled', { timeout: 5000 });
+    await page.click('#login-submit');
+    await busySeen;
     await page.waitForSelector('#error:not([hidden])');
     assert.equal(await errorText(page), WRONG_LOGIN);
+    assert.equal(await page.inputValue('#login-password'), '', 'the password field is cleared');
     await shot(page, 'wrong-password');
     await login(page, `nobody-${tag}@example.com`, WRONG);
     await page.waitForFunction(() => !document.querySelector('#login-submit').disabled);
