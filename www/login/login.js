@@ -150,9 +150,13 @@ function sentence(e, overrides = {}) {
 
 const VIEWS = ['loading', 'login', 'register', 'recovery', 'reauth', 'consent', 'account', 'forgot'];
 
+// Views where the "continue to <app>" banner helps (not on consent, which names the app).
+const CONTEXT_VIEWS = new Set(['login', 'register', 'reauth', 'forgot']);
+
 function show(view) {
   for (const v of VIEWS) $(`view-${v}`).hidden = v !== view;
   document.body.dataset.view = view;
+  $('context').hidden = !authRequest || !CONTEXT_VIEWS.has(view);
   const first = $(`view-${view}`).querySelector('input:not([type="checkbox"]), button:not(:disabled)');
   if (first && view !== 'loading') first.focus();
 }
@@ -790,10 +794,7 @@ function showLogin() {
 }
 
 function showContext() {
-  const el = $('context');
-  if (!authRequest) return;
-  el.textContent = `Sign in to continue to ${authRequest.clientName}.`;
-  el.hidden = false;
+  if (authRequest) $('context').textContent = `Sign in to continue to ${authRequest.clientName}.`;
 }
 
 // ---- wiring --------------------------------------------------------------------------------
