@@ -38,6 +38,9 @@ struct FileConfig {
     rate_limits: RateLimits,
     /// `"passphrase"` (default: Argon2id of `ZKAUTH_KEK_PASSPHRASE`).
     kek: Option<String>,
+    /// PEM certificate chain and private key: serve HTTPS (rustls) when both are set.
+    tls_cert: Option<PathBuf>,
+    tls_key: Option<PathBuf>,
     #[serde(default)]
     partitioned_cookies: bool,
     #[serde(default)]
@@ -199,6 +202,8 @@ pub struct Config {
     pub demo_app: Option<DemoApp>,
     pub log_json: bool,
     pub metrics_listen: Option<String>,
+    /// `(certificate chain, private key)` PEM files.
+    pub tls: Option<(PathBuf, PathBuf)>,
     pub clients: Vec<Client>,
 }
 
@@ -302,6 +307,11 @@ impl Config {
         if let Some(m) = &raw.metrics_listen {
             m.parse::<std::net::SocketAddr>().map_err(|_| err(file, "metrics_listen", "must be host:port with an IP address"))?;
         }
+        let tls = match (raw.tls_cert, raw.tls_key) {
+            (Some(c), Some(k)) => Some((c, k)),
+            (None, None) => None,
+            _ => return Err(err(file, "tls_cert", "tls_cert and tls_key go together")),
+        };
         let clients = check_clients(file, raw.clients)?;
         Ok(Config {
             issuer,
@@ -320,6 +330,7 @@ impl Config {
             demo_app: raw.demo_app,
             log_json,
             metrics_listen: raw.metrics_listen,
+            tls,
             clients,
         })
     }

@@ -81,9 +81,16 @@ async fn main() -> ExitCode {
         Err(e) => return fail(&e.to_string()),
     };
     drop(kek);
-    let listener = match tokio::net::TcpListener::bind(&listen).await {
+    let listener = match std::net::TcpListener::bind(&listen).and_then(|l| l.set_nonblocking(true).map(|()| l)) {
         Ok(l) => l,
         Err(e) => return fail(&format!("cannot listen on {listen}: {e}")),
+    };
+    let tls = match &state.config.tls {
+        Some((cert, key)) => match axum_server::tls_rustls::RustlsConfig::from_pem_file(cert, key).await {
+            Ok(t) => Some(t),
+            Err(e) => return fail(&format!("tls_cert/tls_key ({}, {}): {e}", cert.display(), key.display())),
+        },
+        None => None,
     };
     if let Some(addr) = metrics_listen {
         match tokio::net::TcpListener::bind(&addr).await {
@@ -108,7 +115,25 @@ async fn main() -> ExitCode {
     spawn_janitor(state.clone());
     tracing::info!(target: "zkauth::server", %listen, issuer = %state.config.issuer, "zkauth-server listening");
     let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
-    let served = axum::serve(listener, app).with_graceful_shutdown(shutdown()).await;
+    let served = match tls {
+        // HTTPS: rustls (ring provider); the same graceful shutdown as plain HTTP.
+        Some(tls) => {
+            let handle = axum_server::Handle::new();
+            let on_signal = handle.clone();
+            tokio::spawn(async move {
+                shutdown().await;
+                on_signal.graceful_shutdown(Some(std::time::Duration::from_secs(10)));
+            });
+            match axum_server::from_tcp_rustls(listener, tls) {
+                Ok(server) => server.handle(handle).serve(app).await,
+                Err(e) => Err(e),
+            }
+        }
+        None => match tokio::net::TcpListener::from_std(listener) {
+            Ok(l) => axum::serve(l, app).with_graceful_shutdown(shutdown()).await,
+            Err(e) => Err(e),
+        },
+    };
     match served {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
