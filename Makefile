@@ -86,7 +86,7 @@ test-native:
 # The server's HTTP suite again, on PostgreSQL: a throwaway cluster under target/pg on a free
 # loopback port, stopped when the tests end (also on failure).
 test-postgres: tool-postgres
-	server/tests/with-postgres.sh cargo test --locked -p zkauth-server --test http
+	server/tests/with-postgres.sh cargo test --locked -p zkauth-server --test http --test pg_faults
 
 test-browser: tool-rust tool-wasm-bindgen tool-wasm-pack tool-chromium
 	WASM_BINDGEN_USE_BROWSER=1 wasm-pack test --headless --chrome --release --mode no-install -- --locked --test wasm --test wasm_keys --test wasm_memory

@@ -11,8 +11,6 @@ use std::time::{Duration, Instant};
 
 use rand_core::OsRng;
 use serde_json::{json, Value};
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
-use tokio::net::TcpStream;
 use zkauth::opaque::server::StoredRecord;
 use zkauth::opaque::OpaqueClient;
 use zkauth_server::{build, router, Clock, Config, KekSource, Overrides};
@@ -20,39 +18,16 @@ use zkauth_server::{build, router, Clock, Config, KekSource, Overrides};
 const LOGINS: usize = 300;
 const WARMUP: usize = 20;
 
-/// A minimal HTTP/1.1 keep-alive client for the loopback bench (JSON POSTs only).
-struct Conn {
-    stream: BufReader<TcpStream>,
-    host: String,
-}
+#[path = "../tests/support/client.rs"]
+mod client;
 
-impl Conn {
-    async fn post(&mut self, path: &str, body: &Value) -> Value {
-        let body = body.to_string();
-        let req = format!(
-            "POST {path} HTTP/1.1\r\nHost: {}\r\nOrigin: http://localhost:8080\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
-            self.host,
-            body.len()
-        );
-        self.stream.get_mut().write_all(req.as_bytes()).await.unwrap();
-        let mut status = String::new();
-        self.stream.read_line(&mut status).await.unwrap();
-        assert!(status.starts_with("HTTP/1.1 200"), "{status}");
-        let mut len = 0usize;
-        loop {
-            let mut line = String::new();
-            self.stream.read_line(&mut line).await.unwrap();
-            if line == "\r\n" {
-                break;
-            }
-            if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
-                len = v.trim().parse().unwrap();
-            }
-        }
-        let mut buf = vec![0u8; len];
-        self.stream.read_exact(&mut buf).await.unwrap();
-        serde_json::from_slice(&buf).unwrap()
-    }
+use client::Conn;
+
+/// POST that must answer 200.
+async fn ok(conn: &mut Conn, path: &str, body: &Value) -> Value {
+    let (status, v) = conn.post_json(path, body).await.unwrap();
+    assert_eq!(status, 200, "{path}: {v}");
+    v
 }
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
@@ -81,35 +56,26 @@ async fn main() {
 
     let email = "bench@example.com";
     let client = OpaqueClient::new(profile.clone());
-    let mut conn = Conn { stream: BufReader::new(TcpStream::connect(addr).await.unwrap()), host: addr.to_string() };
+    let mut conn = Conn::open(&addr.to_string(), "http://localhost:8080").await.unwrap();
     let (req, reg) = client.start_registration(&mut OsRng, b"bench password").unwrap();
-    let start = conn.post("/opaque/register/start", &json!({"request": req, "email": email})).await;
+    let start = ok(&mut conn, "/opaque/register/start", &json!({"request": req, "email": email})).await;
     let done = reg.finish(&mut OsRng, start["message"].as_str().unwrap(), email).unwrap();
     let record_b64 = done.record.clone();
-    // Registration answers 201; use the library path to store it through the same endpoint shape.
-    let body = json!({"email": email, "record": done.record}).to_string();
-    let raw = format!(
-        "POST /opaque/register/finish HTTP/1.1\r\nHost: {addr}\r\nOrigin: http://localhost:8080\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    );
-    let mut once = TcpStream::connect(addr).await.unwrap();
-    once.write_all(raw.as_bytes()).await.unwrap();
-    let mut reply = String::new();
-    once.read_to_string(&mut reply).await.unwrap();
-    assert!(reply.starts_with("HTTP/1.1 201"), "{reply}");
+    let (status, _) = conn.post_json("/opaque/register/finish", &json!({"email": email, "record": done.record})).await.unwrap();
+    assert_eq!(status, 201);
 
     // HTTP: start + finish per login, client work untimed.
     let mut http = Vec::with_capacity(LOGINS);
     for i in 0..WARMUP + LOGINS {
         let (ke1, login) = client.start_login(&mut OsRng, b"bench password").unwrap();
         let t0 = Instant::now();
-        let ke2 = conn.post("/opaque/login/start", &json!({"email": email, "request": ke1})).await;
+        let ke2 = ok(&mut conn, "/opaque/login/start", &json!({"email": email, "request": ke1})).await;
         let mut elapsed = t0.elapsed();
         let fin = login.finish(&mut OsRng, ke2["message"].as_str().unwrap(), email).unwrap();
         let t1 = Instant::now();
-        let ok = conn.post("/opaque/login/finish", &json!({"finish": fin.finish, "sessionId": ke2["sessionId"]})).await;
+        let done = ok(&mut conn, "/opaque/login/finish", &json!({"finish": fin.finish, "sessionId": ke2["sessionId"]})).await;
         elapsed += t1.elapsed();
-        assert_eq!(ok["success"], true);
+        assert_eq!(done["success"], true);
         if i >= WARMUP {
             http.push(elapsed);
         }

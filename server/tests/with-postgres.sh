@@ -34,5 +34,16 @@ trap stop EXIT INT TERM
   || { cat "$root/server.log"; exit 1; }
 echo "with-postgres: PostgreSQL on 127.0.0.1:$port (data in $root, removed at exit)"
 
+# For fault tests: `$root/ctl.sh stop|start` stops or restarts this cluster.
+cat >"$root/ctl.sh" <<CTL
+#!/usr/bin/env bash
+case "\$1" in
+  stop) ${as_pg[*]} "$bin/pg_ctl" -D "$root/data" -m fast -w stop ;;
+  start) ${as_pg[*]} "$bin/pg_ctl" -D "$root/data" -l "$root/server.log" -w -t 30 -o "-p $port -k $root -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200" start ;;
+esac
+CTL
+chmod +x "$root/ctl.sh"
+export ZKAUTH_TEST_PG_CTL="$root/ctl.sh"
+
 export ZKAUTH_TEST_POSTGRES="postgres://postgres@127.0.0.1:$port"
 "$@"
