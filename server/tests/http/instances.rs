@@ -48,14 +48,14 @@ async fn login_starts_on_one_instance_and_finishes_on_another() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn concurrent_redemptions_across_instances_have_one_winner() {
-    let s = cluster(3, "").await;
+async fn fifty_concurrent_redemptions_across_instances_have_one_winner() {
+    let s = cluster(3, "[rate_limits]\ntoken = { burst = 1000, per_minute = 1000 }").await;
     let mut b = s[0].browser();
     let acct = account_with_keys(&mut b, "race3@example.com").await;
     let req = app_authorize(&s[1]).await;
     let (code, _) = approve(&mut b, &acct, &req).await;
     let mut set = tokio::task::JoinSet::new();
-    for i in 0..24 {
+    for i in 0..50 {
         let app = s[i % 3].app.clone();
         let form = serde_urlencoded::to_string([("grant_type", "authorization_code"), ("code", &code), ("client_id", CLIENT), ("redirect_uri", REDIRECT), ("code_verifier", &req.verifier)]).unwrap();
         set.spawn(async move {
@@ -66,6 +66,28 @@ async fn concurrent_redemptions_across_instances_have_one_winner() {
     let statuses = set.join_all().await;
     assert_eq!(statuses.iter().filter(|s| **s == StatusCode::OK).count(), 1, "{statuses:?}");
     assert!(statuses.iter().all(|s| *s == StatusCode::OK || *s == StatusCode::BAD_REQUEST), "{statuses:?}");
+}
+
+async fn refresh(server: &Server, token: &str) -> (StatusCode, serde_json::Value) {
+    crate::flow::token_request(server, &[("grant_type", "refresh_token"), ("refresh_token", token), ("client_id", CLIENT)]).await
+}
+
+#[tokio::test]
+async fn refresh_reuse_on_another_instance_revokes_the_family() {
+    let s = cluster(2, "").await;
+    let mut b = s[0].browser();
+    let acct = account_with_keys(&mut b, "fam2@example.com").await;
+    let req = app_authorize(&s[0]).await;
+    let (code, _) = approve(&mut b, &acct, &req).await;
+    let (st, tok) = crate::flow::exchange_code(&s[0], &code, &req.verifier).await;
+    assert_eq!(st, StatusCode::OK);
+    let r1 = tok["refresh_token"].as_str().unwrap();
+    let (st, t2) = refresh(&s[1], r1).await;
+    assert_eq!(st, StatusCode::OK);
+    let (st, _) = refresh(&s[0], r1).await;
+    assert_eq!(st, StatusCode::BAD_REQUEST, "reuse on A");
+    let (st, _) = refresh(&s[1], t2["refresh_token"].as_str().unwrap()).await;
+    assert_eq!(st, StatusCode::BAD_REQUEST, "the successor issued by B is revoked too");
 }
 
 #[tokio::test]
