@@ -358,10 +358,18 @@ test('refusals', async (t) => {
     // The button shows a busy state while the KSF runs.
     await page.fill('#login-email', EMAIL);
     await page.fill('#login-password', WRONG);
-    const busySeen = page.waitForSelector('#login-submit.busy[aria-busy="true"]:disabled', { timeout: 5000 });
+    await page.evaluate(() => {
+      // Records every state the button goes through (a poll could miss a short busy phase).
+      const b = document.querySelector('#login-submit');
+      window.__busySeen = false;
+      new MutationObserver(() => {
+        if (b.classList.contains('busy') && b.disabled && b.getAttribute('aria-busy') === 'true') window.__busySeen = true;
+      }).observe(b, { attributes: true });
+    });
     await page.click('#login-submit');
-    await busySeen;
     await page.waitForSelector('#error:not([hidden])');
+    await page.waitForFunction(() => !document.querySelector('#login-submit').disabled);
+    assert.equal(await page.evaluate(() => window.__busySeen), true, 'busy state shown');
     assert.equal(await errorText(page), WRONG_LOGIN);
     assert.equal(await page.inputValue('#login-password'), '', 'the password field is cleared');
     await shot(page, 'wrong-password');
