@@ -65,10 +65,17 @@ key_delivery_version = "v2"
 `;
 }
 
+// Servers die with the test process, however it ends.
 const running = new Set();
 process.on('exit', () => {
   for (const child of running) child.kill('SIGKILL');
 });
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.once(signal, () => {
+    for (const child of running) child.kill('SIGKILL');
+    process.exit(128 + (signal === 'SIGINT' ? 2 : 15));
+  });
+}
 
 /** Starts zkauth-server --dev on two free ports; resolves once both origins answer. */
 export async function startServer(name, { login = { burst: 500, per_minute: 500 } } = {}) {
