@@ -33,16 +33,17 @@ async function freePort() {
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-function configToml({ issuer, appOrigin, issuerPort, appPort, dataDir, appDir, login }) {
+function configToml({ issuer, appOrigin, issuerPort, appPort, dataDir, appDir, login, profile }) {
+  // "darkauth" (scrypt, what make demo uses) or a cheap "argon2id" (the other profile path).
+  const opaque = profile === 'argon2id' ? 'opaque_profile = "argon2id"\n[argon2id]\nmemory_kib = 1024\niterations = 1\nparallelism = 1\n' : 'opaque_profile = "darkauth"\n';
   return `# written by tests/js/e2e/harness.mjs
 issuer = "${issuer}"
 listen = "127.0.0.1:${issuerPort}"
 data_dir = "${dataDir}"
 database = "sqlite"
-opaque_profile = "darkauth"
 login_page_dir = "${join(ROOT, 'www/login')}"
 sdk_dir = "${join(ROOT, 'pkg')}"
-
+${opaque}
 [demo_app]
 listen = "127.0.0.1:${appPort}"
 dir = "${appDir}"
@@ -78,7 +79,7 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
 }
 
 /** Starts zkauth-server --dev on two free ports; resolves once both origins answer. */
-export async function startServer(name, { login = { burst: 500, per_minute: 500 } } = {}) {
+export async function startServer(name, { login = { burst: 500, per_minute: 500 }, profile = 'darkauth' } = {}) {
   const issuerPort = await freePort();
   let appPort = await freePort();
   while (appPort === issuerPort) appPort = await freePort();
@@ -92,7 +93,7 @@ export async function startServer(name, { login = { burst: 500, per_minute: 500 
   cpSync(join(ROOT, 'www/app'), appDir, { recursive: true });
   writeFileSync(join(appDir, 'config.json'), `${JSON.stringify({ issuer, clientId: CLIENT_ID }, null, 2)}\n`);
   const configPath = join(run, 'zkauth.toml');
-  writeFileSync(configPath, configToml({ issuer, appOrigin, issuerPort, appPort, dataDir, appDir, login }));
+  writeFileSync(configPath, configToml({ issuer, appOrigin, issuerPort, appPort, dataDir, appDir, login, profile }));
 
   const child = spawn(SERVER_BIN, ['--config', configPath, '--dev'], {
     cwd: ROOT,
