@@ -17,7 +17,7 @@ WASM_OUT    := target/$(WASM_TARGET)/wasm-release/zkauth.wasm
 VERSION     := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n1)
 
 .PHONY: all lint tools tool-rust tool-wasm-bindgen tool-wasm-pack tool-chromium tool-binaryen tool-js \
-        tool-postgres pkg test test-native test-postgres test-browser test-node test-js test-e2e bench demo clean
+        tool-postgres pkg test test-native test-postgres test-browser test-node test-js test-e2e bench demo demo-cluster clean
 
 all: test
 
@@ -109,6 +109,7 @@ bench: pkg tool-js tool-chromium
 	wasm-bindgen --target web --out-dir target/bench-pkg --out-name zkauth $(WASM_OUT)
 	cd tests/js && node ../../bench/run.mjs
 	cargo bench --locked -p zkauth-server --bench login
+	server/tests/with-postgres.sh cargo bench --locked -p zkauth-server --bench load
 
 # ---- demo --------------------------------------------------------------------------------
 # The reference server with --dev serves the login page (www/login) on :8080, the demo app
@@ -123,6 +124,11 @@ demo: pkg
 	@echo "    data: target/zkauth-data (kept between runs). Ctrl-C stops the server."
 	@echo
 	target/debug/zkauth-server --config server/demo.toml --dev
+
+# Three server instances on PostgreSQL behind a round-robin proxy on http://localhost:8090.
+demo-cluster: pkg tool-postgres
+	cargo build --locked -p zkauth-server --bins
+	server/tests/with-postgres.sh server/demo-cluster.sh
 
 clean:
 	rm -rf pkg www/pkg target
