@@ -34,6 +34,9 @@ pub struct IdClaims<'a> {
     pub auth_time: i64,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub nonce: Option<&'a str>,
+    /// The display name, for the `profile` scope.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<&'a str>,
 }
 
 /// Signs the claims as a compact JWS.

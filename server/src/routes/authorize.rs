@@ -6,7 +6,7 @@
 //! so an unregistered URI can never receive one. Finalize (session + CSRF) consumes the
 //! request atomically and stores only the delivery's hash with a 60-second code.
 
-use axum::extract::{Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -126,6 +126,26 @@ pub async fn authorize(State(state): State<AppState>, q: Result<Query<AuthorizeQ
     let query = serde_urlencoded::to_string(&params).map_err(|_| ApiError::Internal)?;
     let location = HeaderValue::from_str(&format!("{}/?{query}", state.config.issuer)).map_err(|_| ApiError::Internal)?;
     Ok((StatusCode::FOUND, [(header::LOCATION, location)]).into_response())
+}
+
+/// `GET /authorize/requests/{request_id}` (session required): what the server holds for a
+/// pending request, so the consent screen shows the registered client and redirect URI rather
+/// than its own query, and seals only to the `zk_pub` whose hash (`zk_pub_kid`) was stored.
+pub async fn pending(State(state): State<AppState>, _s: Session, Path(request_id): Path<String>) -> ApiResult<impl IntoResponse> {
+    let req = state.store.auth_request(&request_id, state.now()).await?.ok_or(ApiError::NotFound("unknown or expired authorization request"))?;
+    let client = state.config.client(&req.client_id).ok_or(ApiError::InvalidClient("unknown client"))?;
+    Ok(Json(json!({
+        "request_id": req.request_id,
+        "client_id": client.client_id,
+        "client_name": client.client_name,
+        "redirect_uri": req.redirect_uri,
+        "scopes": req.scope,
+        "state": req.state,
+        "zk_pub_kid": req.zk_pub_kid,
+        "key_delivery_version": req.zk_pub_kid.as_ref().map(|_| client.delivery.version()),
+        "delivered_key_kind": req.zk_pub_kid.as_ref().map(|_| client.delivery.key_kind()),
+        "expires_at": req.expires_at,
+    })))
 }
 
 #[derive(Deserialize)]

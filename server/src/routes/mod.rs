@@ -67,6 +67,7 @@ pub fn router(state: AppState) -> Router {
         .route("/password/change/start", post(password::change_start))
         .route("/password/change/finish", post(password::change_finish))
         .route("/authorize", get(authorize::authorize))
+        .route("/authorize/requests/{request_id}", get(authorize::pending))
         .route("/authorize/finalize", post(authorize::finalize))
         .layer(from_fn_with_state(state.clone(), csrf))
         .merge(pre_session)

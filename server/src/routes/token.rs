@@ -149,7 +149,9 @@ async fn issue(state: &AppState, client: &Client, family: &str, sub: &str, scope
             })
             .await?;
     }
-    let claims = IdClaims { iss: &state.config.issuer, sub, aud: &client.client_id, iat: now, exp: now + ID_TOKEN_TTL_SECS, auth_time, nonce };
+    let user = if scope.split(' ').any(|s| s == "profile") { state.store.user_by_sub(sub).await? } else { None };
+    let name = user.as_ref().map(|u| u.name.as_str()).filter(|n| !n.is_empty());
+    let claims = IdClaims { iss: &state.config.issuer, sub, aud: &client.client_id, iat: now, exp: now + ID_TOKEN_TTL_SECS, auth_time, nonce, name };
     let id_token = idtoken::sign(&state.secrets.signing, &claims).ok_or(ApiError::Internal)?;
     let mut body = Map::new();
     body.insert("access_token".into(), json!(access));

@@ -91,6 +91,18 @@ impl Store {
         Ok(())
     }
 
+    /// A live pending request, without consuming it (the consent screen reads it).
+    pub async fn auth_request(&self, request_id: &str, now: i64) -> Result<Option<AuthRequestRow>, sqlx::Error> {
+        sqlx::query_as(
+            "SELECT request_id, client_id, redirect_uri, state, scope, nonce, code_challenge, zk_pub_kid, expires_at \
+             FROM auth_requests WHERE request_id = $1 AND expires_at > $2",
+        )
+        .bind(request_id)
+        .bind(now)
+        .fetch_optional(&self.pool)
+        .await
+    }
+
     /// Consumes a pending request exactly once; expired requests are refused.
     pub async fn take_auth_request(&self, request_id: &str, now: i64) -> Result<Option<AuthRequestRow>, sqlx::Error> {
         let row: Option<AuthRequestRow> = sqlx::query_as(

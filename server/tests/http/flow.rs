@@ -194,6 +194,15 @@ async fn register_login_keys_authorize_token_and_open_the_delivery() {
     assert_eq!(req.param("key_delivery_version"), Some("v2"));
     assert_eq!(req.param("delivered_key_kind"), Some("client_app_key"));
     assert_eq!(req.param("request_id").unwrap().len(), 43);
+    // The consent screen reads what the server holds for the request (not its own query).
+    let (s, _, pending) = b.get(&format!("/authorize/requests/{}", req.param("request_id").unwrap())).await;
+    assert_eq!(s, StatusCode::OK, "{pending}");
+    assert_eq!(pending["client_name"], "Demo app");
+    assert_eq!(pending["redirect_uri"], REDIRECT);
+    assert_eq!(pending["zk_pub_kid"], json!(req.kp.zk_pub_kid()));
+    assert_eq!(pending["key_delivery_version"], "v2");
+    let (s, _, _) = server.browser().get(&format!("/authorize/requests/{}", req.param("request_id").unwrap())).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED, "only with a session");
     let (code, jwe) = approve(&mut b, &acct, &req).await;
 
     // The app exchanges the code and opens the JWE with every binding.
@@ -209,6 +218,7 @@ async fn register_login_keys_authorize_token_and_open_the_delivery() {
     assert_eq!(claims["aud"], CLIENT);
     assert_eq!(claims["iss"], ISSUER);
     assert_eq!(claims["nonce"], "n-0S6_WzA2Mj");
+    assert_eq!(claims["name"], "Gina", "profile scope");
     let expect = ExpectV2 {
         zk_key_hash: tok["zk_key_hash"].as_str().unwrap(),
         client_id: CLIENT,
