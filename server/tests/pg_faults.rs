@@ -119,6 +119,8 @@ async fn killed_instance_and_database_restart() {
             abandoned += 1; // its finish would go to the dead instance: the state just expires
             continue;
         };
+        // Each login as a fresh browser, so no login replaces another's session.
+        conn.forget_cookies();
         let (status, body) = conn.post_json("/opaque/login/finish", &json!({"finish": fin.finish, "sessionId": ke2["sessionId"]})).await.unwrap();
         assert_eq!(status, 200, "login {i} (start on {s}, finish on {f}): {body}");
         finished_elsewhere += usize::from(f != s);

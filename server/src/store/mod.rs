@@ -90,15 +90,13 @@ impl Store {
             pool_options = pool_options.after_connect(sqlite_session_pragmas);
         }
         let pool = pool_options.connect_with(options).await?;
-        match backend {
-            Backend::Sqlite => {
-                // WAL lets readers run beside the writer and is a property of the file, so
-                // setting it once is enough.
-                sqlx::query("PRAGMA journal_mode = WAL").execute(&pool).await?;
-                sqlx::migrate!("./migrations/sqlite").run(&pool).await?
-            }
-            Backend::Postgres => sqlx::migrate!("./migrations/postgres").run(&pool).await?,
+        if backend == Backend::Sqlite {
+            // WAL lets readers run beside the writer and is a property of the file, so setting
+            // it once is enough.
+            sqlx::query("PRAGMA journal_mode = WAL").execute(&pool).await?;
         }
+        // One portable schema for both backends (server/migrations/).
+        sqlx::migrate!("./migrations").run(&pool).await?;
         Ok(Store { pool, backend })
     }
 

@@ -38,6 +38,12 @@ impl Conn {
         Ok(Conn { stream: BufReader::new(TcpStream::connect(addr).await?), host: addr.to_string(), origin: origin.to_string(), cookies: vec![], csrf: None })
     }
 
+    /// Drops the cookies and CSRF token (the next request is a fresh browser's).
+    pub fn forget_cookies(&mut self) {
+        self.cookies.clear();
+        self.csrf = None;
+    }
+
     /// POSTs a JSON body; returns the status and the JSON answer (`Null` when not JSON).
     pub async fn post_json(&mut self, path: &str, body: &Value) -> std::io::Result<(u16, Value)> {
         let r = self.request("POST", path, Some(("application/json", body.to_string()))).await?;

@@ -1,4 +1,5 @@
--- zkauth reference server, SQLite schema. Only ciphertext, hashes and public values are
+-- zkauth reference server schema, one for SQLite and PostgreSQL alike: TEXT and BIGINT only,
+-- so the same statements serve both backends. Only ciphertext, hashes and public values are
 -- stored: session ids, codes and tokens as b64u(SHA-256), server secrets sealed under the KEK.
 
 CREATE TABLE server_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
