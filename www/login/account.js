@@ -1,0 +1,96 @@
+// The account page: the sessions list (revoke one), password change (with re-authentication;
+// the root key stays the same and is re-wrapped), log out and log out everywhere.
+import { api } from './api.js';
+import { ApiFailure, PageError } from './errors.js';
+import { mem, rewrap } from './custody.js';
+import { newPassword, requirePassword } from './fields.js';
+import { opaqueRecord } from './opaque.js';
+import { loginAndUnlock, signOut } from './signin.js';
+import { $, act, onClick, onSubmit, setNotice, show, showFailure } from './ui.js';
+
+function when(secs) {
+  if (typeof secs !== 'number') return '';
+  return new Date(secs * 1000).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+}
+
+function revokeButton(handle) {
+  const b = document.createElement('button');
+  b.type = 'button';
+  b.className = 'secondary small';
+  b.textContent = 'Revoke';
+  b.dataset.busy = 'Revoking…';
+  b.addEventListener('click', () =>
+    act(b, async () => {
+      await api('POST', `/sessions/${encodeURIComponent(handle)}/revoke`);
+      await loadSessions();
+      setNotice('That session was signed out.');
+    }),
+  );
+  return b;
+}
+
+async function loadSessions() {
+  const { sessions } = await api('GET', '/sessions');
+  $('sessions').replaceChildren(...sessions.map((s) => {
+    const li = document.createElement('li');
+    li.dataset.handle = s.handle;
+    const text = document.createElement('span');
+    text.className = 'when';
+    text.textContent = `Signed in ${when(s.created_at)} · last active ${when(s.last_seen_at)}`;
+    li.append(text);
+    if (s.current) {
+      const tag = document.createElement('span');
+      tag.className = 'current';
+      tag.textContent = 'This browser';
+      li.append(tag);
+    } else {
+      li.append(revokeButton(s.handle));
+    }
+    return li;
+  }));
+}
+
+export async function showAccount() {
+  $('account-email').textContent = mem.user?.email ?? '';
+  for (const id of ['change-submit', 'logout', 'logout-all']) $(id).disabled = false;
+  show('account');
+  try {
+    await loadSessions();
+  } catch (e) {
+    showFailure(e);
+  }
+}
+
+async function doChangePassword() {
+  const current = requirePassword('change-current');
+  const next = newPassword('change-new', 'change-new2');
+  // Re-authenticate (the server allows a change only right after a login), which also opens
+  // the root key with the current password.
+  if (await loginAndUnlock(mem.user.email, current)) throw new PageError('no_keys');
+  const { record, exportKey } = await opaqueRecord(next, mem.user.email, (request) => api('POST', '/password/change/start', { request }));
+  try {
+    await api('POST', '/password/change/finish', { record });
+    try {
+      mem.keyId = await rewrap(exportKey, mem.root, mem.user.sub, mem.keyId);
+    } catch (e) {
+      throw e instanceof ApiFailure && e.code === 'rate_limited' ? e : new PageError('rewrap_failed');
+    }
+  } finally {
+    exportKey.free();
+  }
+  await showAccount();
+  setNotice('Your password was changed. Every other session was signed out. Your apps keep their keys and data.');
+}
+
+export function wireAccount() {
+  const wrongCurrent = 'The current password is not right.';
+  onSubmit('change-form', 'change-submit', doChangePassword, { opaque_login_failed: wrongCurrent, authentication_failed: wrongCurrent });
+  onClick('logout', async () => {
+    await signOut('/logout');
+    setNotice('You are signed out.');
+  });
+  onClick('logout-all', async () => {
+    await signOut('/logout/all');
+    setNotice('You are signed out everywhere: every session and every app token of this account has ended.');
+  });
+}

@@ -1,0 +1,100 @@
+// The consent screen for an authorization request: which app asks, where it returns to and
+// for what; on approval the app's key is sealed here to the app's zk_pub and handed over in the
+// redirect's fragment (a JWE), while the server gets only the delivery's hash.
+import { sealDeliveryV1, sealDeliveryV2 } from '/pkg/index.js';
+import { api } from './api.js';
+import { ApiFailure, PageError } from './errors.js';
+import { forgetKeys, mem } from './custody.js';
+import { authRequest } from './request.js';
+import { goTo } from './screens.js';
+import { $, leave, onClick, show } from './ui.js';
+
+const SCOPE_TEXT = {
+  openid: 'Know which account you use',
+  profile: 'See your name and e-mail address',
+  email: 'See your e-mail address',
+  offline_access: 'Stay signed in when you are away',
+};
+
+const BUTTONS = ['consent-approve', 'consent-deny'];
+
+export function showConsent() {
+  if (!authRequest) return goTo('account');
+  if (!mem.root) return goTo('reauth');
+  $('consent-client').textContent = authRequest.clientName;
+  let origin = authRequest.redirectUri;
+  try {
+    origin = new URL(authRequest.redirectUri).origin;
+  } catch {
+    // shown as given
+  }
+  $('consent-origin').textContent = origin;
+  const list = $('consent-scopes');
+  list.replaceChildren(...authRequest.scopes.map((s) => {
+    const li = document.createElement('li');
+    li.textContent = SCOPE_TEXT[s] ?? s;
+    return li;
+  }));
+  $('consent-key').hidden = !authRequest.hasZk;
+  $('consent-email').textContent = mem.user?.email ?? '';
+  for (const id of BUTTONS) $(id).disabled = false;
+  show('consent');
+}
+
+/** The delivery for this request: `{field, hash, fragment, jwe}` or null without zk. */
+function sealDelivery() {
+  const r = authRequest;
+  if (!r.hasZk) return null;
+  if (!r.zkPub) throw new PageError('bad_request_link');
+  const sub = mem.user.sub;
+  if (r.version === 'v1-drk') {
+    const s = sealDeliveryV1(mem.root, r.zkPub, { sub, clientId: r.clientId });
+    return { field: 'drk_hash', hash: s.drkHash, fragment: 'drk_jwe', jwe: s.jwe };
+  }
+  if (r.requireOrg || r.keyKind !== 'client_app_key') throw new PageError('org_unsupported');
+  const app = mem.root.deriveClientAppKey({ sub, keyId: mem.keyId, clientId: r.clientId });
+  try {
+    const bag = { sub, clientId: r.clientId, requestId: r.requestId, redirectUri: r.redirectUri, keyId: mem.keyId };
+    if (r.state !== null) bag.state = r.state;
+    const s = sealDeliveryV2(app, r.zkPub, bag);
+    return { field: 'zk_key_hash', hash: s.zkKeyHash, fragment: 'darkauth_key_jwe', jwe: s.jwe };
+  } finally {
+    app.free(); // the CAK is in the JWE now; its handle goes
+  }
+}
+
+/** Approves or denies the request (POST /authorize/finalize) and goes back to the app. */
+export async function finalize(approve) {
+  const r = authRequest;
+  if (!r.clientId || !r.redirectUri) throw new PageError('bad_request_link');
+  const delivery = approve ? sealDelivery() : null;
+  const form = { request_id: r.requestId, approve: approve ? 'true' : 'false' };
+  if (delivery) form[delivery.field] = delivery.hash;
+  let res;
+  try {
+    res = await api('POST', '/authorize/finalize', form, { form: true });
+  } catch (e) {
+    if (e instanceof ApiFailure && e.code === 'invalid_request') throw new PageError('request_expired');
+    throw e;
+  }
+  if (res.redirect_uri !== r.redirectUri) throw new PageError('redirect_changed');
+  const target = new URL(res.redirect_uri);
+  if (res.code) {
+    target.searchParams.set('code', res.code);
+  } else {
+    target.searchParams.set('error', res.error ?? 'access_denied');
+  }
+  if (res.state !== null && res.state !== undefined) target.searchParams.set('state', res.state);
+  target.hash = '';
+  let href = target.href;
+  if (res.code && delivery) href += `#${delivery.fragment}=${encodeURIComponent(delivery.jwe)}`;
+  forgetKeys(); // the page is leaving; nothing outlives it
+  leave();
+  for (const id of BUTTONS) $(id).disabled = true;
+  location.assign(href);
+}
+
+export function wireConsent() {
+  onClick('consent-approve', () => finalize(true), { login_required: 'Your session has ended. Go back to the app and sign in again.' });
+  onClick('consent-deny', () => finalize(false));
+}
