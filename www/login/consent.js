@@ -1,13 +1,14 @@
 // The consent screen for an authorization request: which app asks, where it returns to and
-// for what; on approval the app's key is sealed here to the app's zk_pub and handed over in the
+// for what, all as the server holds the request; on approval the app's key is sealed here to
+// the app's zk_pub, only if its hash is the one the server stored, and handed over in the
 // redirect's fragment (a JWE), while the server gets only the delivery's hash.
-import { sealDeliveryV1, sealDeliveryV2 } from '/pkg/index.js';
+import { hashB64u, sealDeliveryV1, sealDeliveryV2 } from '/pkg/index.js';
 import { api } from './api.js';
-import { ApiFailure, PageError } from './errors.js';
+import { ApiFailure, PageError, SENTENCES } from './errors.js';
 import { forgetKeys, mem } from './custody.js';
-import { authRequest } from './request.js';
+import { authRequest, heldRequest } from './request.js';
 import { goTo } from './screens.js';
-import { $, leave, onClick, show } from './ui.js';
+import { $, leave, onClick, setError, show, showFailure } from './ui.js';
 
 const SCOPE_TEXT = {
   openid: 'Know which account you use',
@@ -18,45 +19,66 @@ const SCOPE_TEXT = {
 
 const BUTTONS = ['consent-approve', 'consent-deny'];
 
-export function showConsent() {
+/** Why no key may be sealed for the request `r` (an error code), or null. The server stored the
+ *  hash of the zk_pub the app sent to /authorize; the page's own query may have been swapped. */
+function keyRefusal(r) {
+  if (!r.zkPubKid) return null;
+  if (!authRequest.zkPub) return 'bad_request_link';
+  return hashB64u(authRequest.zkPub) === r.zkPubKid ? null : 'zk_pub_mismatch';
+}
+
+/** Shows the request as the server holds it; Approve stays disabled when no key may be sealed. */
+export async function showConsent() {
   if (!authRequest) return goTo('account');
   if (!mem.root) return goTo('reauth');
-  $('consent-client').textContent = authRequest.clientName;
-  let origin = authRequest.redirectUri;
+  let r;
   try {
-    origin = new URL(authRequest.redirectUri).origin;
+    r = await heldRequest();
+  } catch (e) {
+    show('loading');
+    showFailure(e);
+    return;
+  }
+  $('consent-client').textContent = r.clientName;
+  let origin = r.redirectUri;
+  try {
+    origin = new URL(r.redirectUri).origin;
   } catch {
     // shown as given
   }
   $('consent-origin').textContent = origin;
   const list = $('consent-scopes');
-  list.replaceChildren(...authRequest.scopes.map((s) => {
+  list.replaceChildren(...r.scopes.map((s) => {
     const li = document.createElement('li');
     li.textContent = SCOPE_TEXT[s] ?? s;
     return li;
   }));
-  $('consent-key').hidden = !authRequest.hasZk;
+  const refusal = keyRefusal(r);
+  $('consent-key').hidden = !r.zkPubKid || refusal !== null;
   $('consent-email').textContent = mem.user?.email ?? '';
-  for (const id of BUTTONS) $(id).disabled = false;
+  $('consent-approve').disabled = refusal !== null;
+  $('consent-deny').disabled = false;
   show('consent');
+  if (refusal) setError(SENTENCES[refusal]);
 }
 
-/** The delivery for this request: `{field, hash, fragment, jwe}` or null without zk. */
-function sealDelivery() {
-  const r = authRequest;
-  if (!r.hasZk) return null;
-  if (!r.zkPub) throw new PageError('bad_request_link');
+/** The delivery for the request `r`: `{field, hash, fragment, jwe}` or null without zk. */
+function sealDelivery(r) {
+  if (!r.zkPubKid) return null;
+  const refusal = keyRefusal(r);
+  if (refusal) throw new PageError(refusal);
+  const zkPub = authRequest.zkPub;
   const sub = mem.user.sub;
   if (r.version === 'v1-drk') {
-    const s = sealDeliveryV1(mem.root, r.zkPub, { sub, clientId: r.clientId });
+    const s = sealDeliveryV1(mem.root, zkPub, { sub, clientId: r.clientId });
     return { field: 'drk_hash', hash: s.drkHash, fragment: 'drk_jwe', jwe: s.jwe };
   }
-  if (r.requireOrg || r.keyKind !== 'client_app_key') throw new PageError('org_unsupported');
+  if (authRequest.requireOrg || r.keyKind !== 'client_app_key') throw new PageError('org_unsupported');
   const app = mem.root.deriveClientAppKey({ sub, keyId: mem.keyId, clientId: r.clientId });
   try {
     const bag = { sub, clientId: r.clientId, requestId: r.requestId, redirectUri: r.redirectUri, keyId: mem.keyId };
     if (r.state !== null) bag.state = r.state;
-    const s = sealDeliveryV2(app, r.zkPub, bag);
+    const s = sealDeliveryV2(app, zkPub, bag);
     return { field: 'zk_key_hash', hash: s.zkKeyHash, fragment: 'darkauth_key_jwe', jwe: s.jwe };
   } finally {
     app.free(); // the CAK is in the JWE now; its handle goes
@@ -65,9 +87,8 @@ function sealDelivery() {
 
 /** Approves or denies the request (POST /authorize/finalize) and goes back to the app. */
 export async function finalize(approve) {
-  const r = authRequest;
-  if (!r.clientId || !r.redirectUri) throw new PageError('bad_request_link');
-  const delivery = approve ? sealDelivery() : null;
+  const r = await heldRequest();
+  const delivery = approve ? sealDelivery(r) : null;
   const form = { request_id: r.requestId, approve: approve ? 'true' : 'false' };
   if (delivery) form[delivery.field] = delivery.hash;
   let res;

@@ -52,6 +52,7 @@ export const SENTENCES = {
   no_keys: 'Your account has no encryption keys yet.',
   request_expired: 'This sign-in request has expired. Go back to the app and start again.',
   bad_request_link: 'This sign-in link is incomplete. Go back to the app and start again.',
+  zk_pub_mismatch: 'This sign-in link carries another key than the one the app sent to the login service, so nothing can be sent. Go back to the app and sign in again.',
   org_unsupported: 'This app needs an organization, which this login service does not offer.',
   redirect_changed: 'The login service answered for another app address; nothing was sent.',
   password_short: `Choose a password of at least ${MIN_PASSWORD} characters.`,

@@ -39,7 +39,7 @@ async function start() {
     setError(e instanceof PageError ? sentence(e) : 'This page could not load its cryptography (WebAssembly). Please reload.');
     return;
   }
-  if (authRequest && (!authRequest.clientId || !authRequest.redirectUri)) {
+  if (authRequest && !authRequest.complete) {
     show('loading');
     setError(SENTENCES.bad_request_link);
     return;

@@ -1,20 +1,46 @@
-// The authorization request this page was opened for: GET /authorize sent the browser here with
-// a query naming it (request_id) and carrying the app's delivery key (zk_pub).
+// The authorization request this page was opened for. GET /authorize sent the browser here with
+// a query naming the request (request_id) and carrying the app's delivery key (zk_pub); the rest
+// of that query only words the banner before sign-in. Once signed in, what consent shows, and
+// whom it seals to, is what the server holds for the request (GET /authorize/requests/{id}).
+import { api } from './api.js';
+import { ApiFailure, PageError } from './errors.js';
+
 const query = new URLSearchParams(location.search);
 
 export const authRequest = query.get('request_id')
   ? {
       requestId: query.get('request_id'),
-      clientId: query.get('client_id') ?? '',
-      clientName: query.get('client_name') || query.get('client_id') || 'An app',
-      redirectUri: query.get('redirect_uri') ?? '',
-      scopes: (query.get('scopes') ?? '').split(' ').filter(Boolean),
-      state: query.get('state'), // null when the app sent none
-      hasZk: query.get('has_zk') === '1',
-      zkPub: query.get('zk_pub'),
-      version: query.get('key_delivery_version') ?? 'v2',
-      keyKind: query.get('delivered_key_kind') ?? 'client_app_key',
-      clientKeyScope: query.get('client_key_scope') ?? 'account',
+      clientName: query.get('client_name') || query.get('client_id') || 'An app', // banner only
+      complete: Boolean(query.get('client_id') && query.get('redirect_uri')),
+      zkPub: query.get('zk_pub'), // the server holds only its hash: checked before sealing
       requireOrg: query.get('require_organization_selection') === '1',
     }
   : null;
+
+let held = null;
+
+/** What the server holds for the request (session required), fetched once a page load:
+ *  `{requestId, clientId, clientName, redirectUri, scopes, state, zkPubKid, version, keyKind}`
+ *  (`zkPubKid` the hash of the zk_pub the app sent to /authorize, or null without one). */
+export async function heldRequest() {
+  if (held) return held;
+  let r;
+  try {
+    r = await api('GET', `/authorize/requests/${encodeURIComponent(authRequest.requestId)}`);
+  } catch (e) {
+    if (e instanceof ApiFailure && e.code === 'not_found') throw new PageError('request_expired');
+    throw e;
+  }
+  held = {
+    requestId: r.request_id,
+    clientId: r.client_id,
+    clientName: r.client_name || r.client_id,
+    redirectUri: r.redirect_uri,
+    scopes: (r.scopes ?? '').split(' ').filter(Boolean),
+    state: r.state ?? null, // null when the app sent none
+    zkPubKid: r.zk_pub_kid ?? null,
+    version: r.key_delivery_version ?? null,
+    keyKind: r.delivered_key_kind ?? null,
+  };
+  return held;
+}

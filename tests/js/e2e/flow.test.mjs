@@ -6,6 +6,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import * as zk from 'zkauth';
 import { CLIENT_ID, CLIENT_NAME, NodeClient, Watcher, clearOutputs, dataFiles, launch, recordCallbacks, scan, shot, startServer } from './harness.mjs';
 
 const tag = randomBytes(4).toString('hex');
@@ -19,6 +20,7 @@ const NOTE = { title: `Launch codes ${tag}`, body: `the owl flies at midnight ${
 const WRONG_LOGIN = 'The e-mail address or password is not right.';
 const KEY_REFUSED = 'The key sent to this app did not pass its checks, so it was thrown away. Please sign in again.';
 const APP_SESSION_ENDED = 'Your session with this app has ended. Please sign in again.';
+const ZK_SWAPPED = 'This sign-in link carries another key than the one the app sent to the login service, so nothing can be sent. Go back to the app and sign in again.';
 
 let srv;
 let browser;
@@ -545,6 +547,55 @@ test('refusals', async (t) => {
     }
     assert.deepEqual(scan({ ...dataFiles(limited.dataDir), 'rate-limit server log': limited.log() }, { password: PW1, 'wrong password': WRONG }), []);
     assert.deepEqual(scan({ 'rate-limit server log': limited.log() }, { email: EMAIL }), []);
+  });
+
+  await t.test("a link with another zk_pub for a live request: consent shows the server's request, refuses to approve, never finalizes", async () => {
+    const c = await newContext();
+    const p = await newPage(c);
+    const finalizes = [];
+    p.on('request', (r) => {
+      if (new URL(r.url()).pathname === '/authorize/finalize') finalizes.push(`${r.method()} ${r.url()}`);
+    });
+    assert.equal(await appSignIn(p), 'login');
+    const genuine = p.url();
+    // The attacker's link: the app's live request_id with the attacker's own zk_pub, and a
+    // made-up app name, redirect URI and scopes.
+    const forged = new URL(genuine);
+    const attackerKey = zk.DeliveryKeyPair.generate();
+    forged.searchParams.set('zk_pub', attackerKey.zkPub);
+    attackerKey.free();
+    forged.searchParams.set('client_name', 'Your bank');
+    forged.searchParams.set('redirect_uri', 'https://evil.example/callback');
+    forged.searchParams.set('scopes', 'openid email offline_access');
+    await p.goto(forged.href);
+    await waitView(p, srv.issuer, 'login');
+    await login(p, EMAIL, PW3);
+    await waitView(p, srv.issuer, 'consent');
+    assert.equal(await errorText(p), ZK_SWAPPED);
+    assert.ok(await p.isDisabled('#consent-approve'), 'Approve is disabled');
+    assert.equal(await p.isVisible('#consent-key'), false, 'no key is promised');
+    assert.equal(await p.textContent('#consent-client'), CLIENT_NAME, "the server's client, not the link's");
+    assert.equal(await p.textContent('#consent-origin'), srv.appOrigin, "the server's redirect URI, not the link's");
+    assert.deepEqual(await p.$$eval('#consent-scopes li', (lis) => lis.map((li) => li.textContent)), ['Know which account you use', 'See your name and e-mail address'], "the server's scopes");
+    await shot(p, 'zk-pub-swapped');
+    // The seal refuses by itself too: Approve forced on and pressed sends nothing.
+    await p.evaluate(() => {
+      const b = document.querySelector('#consent-approve');
+      b.disabled = false;
+      b.click();
+    });
+    await p.waitForFunction(() => !document.querySelector('#consent-approve').classList.contains('busy'));
+    assert.equal(await errorText(p), ZK_SWAPPED);
+    assert.equal(await waitView(p, srv.issuer, 'consent'), 'consent');
+    assert.deepEqual(finalizes, [], 'no /authorize/finalize request was made');
+    // Control: the app's own link for the same request still completes (it was not consumed).
+    await p.goto(genuine);
+    assert.equal(await waitView(p, srv.issuer, 'reauth'), 'reauth');
+    await p.fill('#reauth-password', PW3);
+    await p.click('#reauth-submit');
+    await approve(p);
+    assert.equal(finalizes.length, 1, `one finalize, from the genuine link: ${finalizes}`);
+    await c.close();
   });
 });
 
