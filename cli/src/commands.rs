@@ -166,9 +166,8 @@ fn jwe_open(p: &Parsed) -> Result<(), Failure> {
     };
     let pair = load_key_pair(key_path)?;
     let jwe = stdin_line("the JWE")?;
-    // Every check first; only then the exact payload bytes, for printing.
-    drop(pair.open_v2(&jwe, &expect)?);
-    let payload = pair.open_raw(&jwe)?;
+    // The exact payload bytes, returned only after every check of open_v2 has passed.
+    let payload = pair.open_v2_payload(&jwe, &expect)?;
     print_line(&payload)
 }
 

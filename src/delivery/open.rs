@@ -4,6 +4,7 @@
 
 use p256::elliptic_curve::sec1::ToEncodedPoint;
 use p256::PublicKey;
+use zeroize::Zeroizing;
 use zkauth_verify::{check_hash_binding, check_v1_header, check_v2_claims, parse_compact_jwe, CompactJwe, JweVersion, V2Checked};
 
 use super::jwe::decrypt_parsed;
@@ -29,11 +30,16 @@ pub(super) fn prepare_v1<'j>(jwe: &'j str, e: &ExpectV1<'_>) -> Result<CompactJw
     Ok(parse_compact_jwe(jwe, JweVersion::V1)?)
 }
 
-/// AEAD, then the ordered v2 claim checks.
-pub(super) fn finish_v2(parsed: &CompactJwe<'_>, z: &[u8; 32], e: &ExpectV2<'_>) -> Result<DeliveredKey, Error> {
+/// AEAD, then the ordered v2 claim checks; returns the checked payload with the key.
+pub(super) fn finish_v2_payload(parsed: &CompactJwe<'_>, z: &[u8; 32], e: &ExpectV2<'_>) -> Result<(DeliveredKey, Zeroizing<Vec<u8>>), Error> {
     let payload = decrypt_parsed(parsed, z)?;
     let V2Checked { sub, key_id, cak } = check_v2_claims(&payload, e)?;
-    Ok(DeliveredKey::new(DeliveredKind::ClientAppKey, Some(key_id), Some(sub), &cak))
+    Ok((DeliveredKey::new(DeliveredKind::ClientAppKey, Some(key_id), Some(sub), &cak), payload))
+}
+
+/// AEAD, then the ordered v2 claim checks.
+pub(super) fn finish_v2(parsed: &CompactJwe<'_>, z: &[u8; 32], e: &ExpectV2<'_>) -> Result<DeliveredKey, Error> {
+    finish_v2_payload(parsed, z, e).map(|(key, _)| key)
 }
 
 /// AEAD, then exactly 32 bytes of root key, then the header's `sub`/`client_id`.

@@ -570,3 +570,18 @@ fn opens_a_jwe_made_by_jose() {
     assert_eq!(got.key_id(), Some("ark_1"));
     assert_eq!(got.sub(), Some("u1"));
 }
+
+#[test]
+fn payload_is_returned_only_after_every_check() {
+    let kp = DeliveryKeyPair::generate(&mut OsRng);
+    let key = AppKey::from_bytes([0x5c; 32]);
+    let sealed = seal_delivery_v2(&mut OsRng, &key, &kp.zk_pub(), &seal_params()).unwrap();
+    let payload = kp.open_v2_payload(&sealed.jwe, &expect_for(&sealed.hash)).unwrap();
+    let v: Value = serde_json::from_slice(&payload).unwrap();
+    assert_eq!(v["cak"], b64u::encode(&[0x5c; 32]));
+    // Each binding still refuses: the payload never leaves without the checks.
+    let other = hash_b64u("other");
+    assert_eq!(code(kp.open_v2_payload(&sealed.jwe, &expect_for(&other))), "hash_mismatch");
+    assert_eq!(code(kp.open_v2_payload(&sealed.jwe, &ExpectV2 { state: Some("x"), ..expect_for(&sealed.hash) })), "state_mismatch");
+    assert_eq!(code(kp.open_v2_payload(&sealed.jwe, &ExpectV2 { now: NOW + 600, ..expect_for(&sealed.hash) })), "delivery_expired");
+}
