@@ -54,6 +54,19 @@ fn js_password() -> (JsValue, Uint8Array) {
     (pw, bytes.into())
 }
 
+/// The package's allocator (feature `zeroizing-allocator`, on in `make pkg`, `make test-browser`
+/// and `make test-node`) wipes every freed block. The scans below rely on it; this test says so
+/// plainly when the wasm tests are built without it.
+#[wasm_bindgen_test]
+fn freed_blocks_are_wiped() {
+    let block = core::hint::black_box(vec![0xa5u8; 4096]);
+    let start = block.as_ptr() as u32;
+    drop(block);
+    let mem = Uint8Array::new(&wasm_bindgen::memory().dyn_into::<js_sys::WebAssembly::Memory>().unwrap().buffer());
+    let left = mem.subarray(start, start + 4096).to_vec().iter().filter(|&&b| b == 0xa5).count();
+    assert!(left < 64, "{left} bytes of a freed block survive: is the zeroizing allocator (feature zeroizing-allocator) installed?");
+}
+
 #[wasm_bindgen_test]
 fn no_secret_survives_in_linear_memory() {
     let profile = Profile::argon2id(1024, 1, 1, "memscan.test", "").unwrap();

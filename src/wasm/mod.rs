@@ -3,6 +3,7 @@
 //!
 //! Every failure becomes a JS `Error` named `ZkAuthError` with a stable `.code`.
 
+#[cfg(feature = "zeroizing-allocator")]
 mod alloc;
 mod args;
 mod opaque;
