@@ -126,6 +126,7 @@ mod tests {
             (Error::Verify(V::IssuedInFuture), "delivery_not_yet_valid"),
             (Error::Verify(V::LifetimeTooLong), "delivery_lifetime_too_long"),
             (Error::Verify(V::Expired), "delivery_expired"),
+            (Error::Verify(V::DeliveryVersionMixed), "delivery_version_mixed"),
             (Error::OpaqueLoginFailed, "opaque_login_failed"),
             (Error::OpaqueMessageInvalid("x"), "opaque_message_invalid"),
             (Error::OpaqueProfileMismatch, "opaque_profile_mismatch"),

@@ -100,7 +100,7 @@ fn app_bytes(key: &wasm::WasmAppKey, derived_for: &[(&str, &str)]) -> Vec<u8> {
     let sealed = wasm::seal_delivery_v2(key, &kp.zk_pub(), &bag(&claims)).unwrap();
     let client_id = derived_for.iter().find(|(k, _)| *k == "clientId").unwrap().1;
     let hash = field(&sealed, "zkKeyHash");
-    let expect = [("zkKeyHash", hash.as_str()), ("clientId", client_id), ("redirectUri", REDIRECT), ("state", "st-1")];
+    let expect = [("zkKeyHash", hash.as_str()), ("clientId", client_id), ("redirectUri", REDIRECT), ("state", "st-1"), TOKEN_V2[0], TOKEN_V2[1]];
     let got = kp.open_v2(&field(&sealed, "jwe"), &bag(&expect)).unwrap();
     bytes(&got.export_raw_key())
 }
@@ -112,8 +112,11 @@ fn seal_bag() -> wasm::SealV2Options {
     bag(&[("sub", SUB), ("clientId", CLIENT_ID), ("requestId", "req-1"), ("state", "st-1"), ("redirectUri", REDIRECT), ("keyId", KEY_ID)])
 }
 
+/// The token response's `zk_key_kind` / `zk_key_version` (required since issue 13).
+const TOKEN_V2: [(&str, &str); 2] = [("zkKeyKind", "client_app_key"), ("zkKeyVersion", "v2")];
+
 fn open_bag(hash: &str) -> wasm::ExpectV2Options {
-    bag(&[("zkKeyHash", hash), ("clientId", CLIENT_ID), ("redirectUri", REDIRECT), ("state", "st-1"), ("sub", SUB), ("requestId", "req-1")])
+    bag(&[("zkKeyHash", hash), ("clientId", CLIENT_ID), ("redirectUri", REDIRECT), ("state", "st-1"), ("sub", SUB), ("requestId", "req-1"), TOKEN_V2[0], TOKEN_V2[1]])
 }
 
 // ---- password wrap and envelopes ----
@@ -275,11 +278,12 @@ fn v2_round_trip_and_forgeries() {
     // Forged variants, each with its own code.
     let other_hash = wasm::hash_b64u("something else");
     assert_eq!(err_code(kp.open_v2(&jwe, &open_bag(&other_hash))), "hash_mismatch");
-    let wrong_client: wasm::ExpectV2Options = bag(&[("zkKeyHash", &hash), ("clientId", "other-app"), ("redirectUri", REDIRECT), ("state", "st-1")]);
+    let wrong_client: wasm::ExpectV2Options =
+        bag(&[("zkKeyHash", &hash), ("clientId", "other-app"), ("redirectUri", REDIRECT), ("state", "st-1"), TOKEN_V2[0], TOKEN_V2[1]]);
     assert_eq!(err_code(kp.open_v2(&jwe, &wrong_client)), "client_id_mismatch");
-    let wrong_state: wasm::ExpectV2Options = bag(&[("zkKeyHash", &hash), ("clientId", CLIENT_ID), ("redirectUri", REDIRECT), ("state", "st-2")]);
+    let wrong_state: wasm::ExpectV2Options = bag(&[("zkKeyHash", &hash), ("clientId", CLIENT_ID), ("redirectUri", REDIRECT), ("state", "st-2"), TOKEN_V2[0], TOKEN_V2[1]]);
     assert_eq!(err_code(kp.open_v2(&jwe, &wrong_state)), "state_mismatch");
-    let wrong_redirect: wasm::ExpectV2Options = bag(&[("zkKeyHash", &hash), ("clientId", CLIENT_ID), ("redirectUri", "https://evil/cb"), ("state", "st-1")]);
+    let wrong_redirect: wasm::ExpectV2Options = bag(&[("zkKeyHash", &hash), ("clientId", CLIENT_ID), ("redirectUri", "https://evil/cb"), ("state", "st-1"), TOKEN_V2[0], TOKEN_V2[1]]);
     assert_eq!(err_code(kp.open_v2(&jwe, &wrong_redirect)), "redirect_uri_mismatch");
     let mut parts: Vec<String> = jwe.split('.').map(str::to_owned).collect();
     let mut ct = b64u::decode(&parts[3], "ct").unwrap();
@@ -289,7 +293,7 @@ fn v2_round_trip_and_forgeries() {
     assert_eq!(err_code(kp.open_v2(&tampered, &open_bag(&wasm::hash_b64u(&tampered)))), "jwe_decrypt_failed");
     let other_kp = wasm::WasmDeliveryKeyPair::generate();
     assert_eq!(err_code(other_kp.open_v2(&jwe, &open_bag(&hash))), "jwe_decrypt_failed");
-    let missing: wasm::ExpectV2Options = bag(&[("zkKeyHash", &hash), ("redirectUri", REDIRECT)]);
+    let missing: wasm::ExpectV2Options = bag(&[("zkKeyHash", &hash), ("redirectUri", REDIRECT), TOKEN_V2[0], TOKEN_V2[1]]);
     assert_eq!(err_code(kp.open_v2(&jwe, &missing)), "missing_field");
 
     // The key pair still opens the honest JWE after every refusal.
@@ -302,7 +306,7 @@ fn v2_round_trip_and_forgeries() {
     );
     let s = wasm::seal_delivery_v2(&cak, &kp.zk_pub(), &old).unwrap();
     let (j, h) = (field(&s, "jwe"), field(&s, "zkKeyHash"));
-    let base = [("zkKeyHash", h.as_str()), ("clientId", CLIENT_ID), ("redirectUri", REDIRECT)];
+    let base = [("zkKeyHash", h.as_str()), ("clientId", CLIENT_ID), ("redirectUri", REDIRECT), TOKEN_V2[0], TOKEN_V2[1]];
     assert_eq!(err_code(kp.open_v2(&j, &bag(&base))), "delivery_expired");
     assert!(kp.open_v2(&j, &bag_with(&base, &[("now", 1_000_060.0)])).is_ok());
     assert_eq!(err_code(kp.open_v2(&j, &bag_with(&base, &[("now", 1.5)]))), "invalid_input");
@@ -315,7 +319,7 @@ fn v2_round_trip_and_forgeries() {
         bag(&[("sub", SUB), ("clientId", "other-app"), ("requestId", "r"), ("redirectUri", REDIRECT), ("keyId", KEY_ID)]);
     assert_eq!(err_code(wasm::seal_delivery_v2(&cak, &kp.zk_pub(), &other_client)), "app_key_context_mismatch");
 
-    // §4.7 step 5: the token response's zk_key_kind / zk_key_version, when passed, are checked.
+    // §4.7 step 5: the token response's zk_key_kind / zk_key_version are checked, and required.
     let with_token = |kind: &str, version: &str| -> wasm::ExpectV2Options {
         bag(&[("zkKeyHash", &hash), ("clientId", CLIENT_ID), ("redirectUri", REDIRECT), ("state", "st-1"), ("zkKeyKind", kind), ("zkKeyVersion", version)])
     };
@@ -323,6 +327,20 @@ fn v2_round_trip_and_forgeries() {
     assert_eq!(err_code(kp.open_v2(&jwe, &with_token("client_app_key", "v1"))), "version_mismatch");
     assert_eq!(err_code(wasm::delivery_epk_v2(&jwe, &with_token("root_key", "v2"))), "key_kind_mismatch");
     assert_eq!(kp.open_v2(&jwe, &with_token("client_app_key", "v2")).unwrap().kind(), "client_app_key");
+    let no_kind: wasm::ExpectV2Options = bag(&[("zkKeyHash", &hash), ("clientId", CLIENT_ID), ("redirectUri", REDIRECT), ("state", "st-1"), TOKEN_V2[1]]);
+    assert_eq!(err_code(kp.open_v2(&jwe, &no_kind)), "key_kind_mismatch");
+    let no_version: wasm::ExpectV2Options = bag(&[("zkKeyHash", &hash), ("clientId", CLIENT_ID), ("redirectUri", REDIRECT), ("state", "st-1"), TOKEN_V2[0]]);
+    assert_eq!(err_code(wasm::delivery_epk_v2(&jwe, &no_version)), "version_mismatch");
+    // A v1 artifact mixed into a v2 open, and v2 artifacts into a v1 open.
+    let mixed: wasm::ExpectV2Options = bag(&[("zkKeyHash", &hash), ("clientId", CLIENT_ID), ("redirectUri", REDIRECT), ("state", "st-1"), TOKEN_V2[0], TOKEN_V2[1], ("drkHash", &hash)]);
+    assert_eq!(err_code(kp.open_v2(&jwe, &mixed)), "delivery_version_mixed");
+    assert_eq!(err_code(wasm::delivery_epk_v2(&jwe, &mixed)), "delivery_version_mixed");
+    for v2_artifact in [("zkKeyHash", hash.as_str()), TOKEN_V2[0], TOKEN_V2[1]] {
+        let e: wasm::ExpectV1Options = bag(&[v2_artifact]);
+        assert_eq!(err_code(kp.open_v1(&jwe, &e)), "delivery_version_mixed", "{v2_artifact:?}");
+        let e: wasm::ExpectV1Options = bag(&[v2_artifact]);
+        assert_eq!(err_code(wasm::delivery_epk_v1(&jwe, &e)), "delivery_version_mixed", "{v2_artifact:?}");
+    }
 }
 
 #[wasm_bindgen_test]
@@ -398,7 +416,8 @@ fn private_jwk_and_split_open() {
     assert_eq!(bytes(&got.export_raw_key()), bytes(&kp.open_v2(&jwe, &open_bag(&hash)).unwrap().export_raw_key()));
     assert_eq!(err_code(wasm::open_delivery_v2_with_secret(&jwe, &js_sys::Uint8Array::new_with_length(32), &open_bag(&hash))), "jwe_decrypt_failed");
     assert_eq!(err_code(wasm::open_delivery_v2_with_secret(&jwe, &js_sys::Uint8Array::new_with_length(31), &open_bag(&hash))), "invalid_length");
-    let wrong_client: wasm::ExpectV2Options = bag(&[("zkKeyHash", &hash), ("clientId", "other-app"), ("redirectUri", REDIRECT), ("state", "st-1")]);
+    let wrong_client: wasm::ExpectV2Options =
+        bag(&[("zkKeyHash", &hash), ("clientId", "other-app"), ("redirectUri", REDIRECT), ("state", "st-1"), TOKEN_V2[0], TOKEN_V2[1]]);
     assert_eq!(err_code(wasm::open_delivery_v2_with_secret(&jwe, &z, &wrong_client)), "client_id_mismatch");
 
     // v1

@@ -131,7 +131,7 @@ fn no_secret_survives_in_linear_memory() {
         let seal_opts = format!(r#"{{"sub":"{sub}","clientId":"memscan-app","requestId":"r","redirectUri":"https://m/cb","keyId":"ark_memscan"}}"#);
         let v2 = seal_delivery_v2(&app, &kp.zk_pub(), &js_sys::JSON::parse(&seal_opts).unwrap().into()).unwrap();
         let v2_jwe = get(&v2, "jwe").as_string().unwrap();
-        let open_opts = format!(r#"{{"zkKeyHash":"{}","clientId":"memscan-app","redirectUri":"https://m/cb"}}"#, get(&v2, "zkKeyHash").as_string().unwrap());
+        let open_opts = format!(r#"{{"zkKeyHash":"{}","clientId":"memscan-app","redirectUri":"https://m/cb","zkKeyKind":"client_app_key","zkKeyVersion":"v2"}}"#, get(&v2, "zkKeyHash").as_string().unwrap());
         let app_key = kp.open_v2(&v2_jwe, &js_sys::JSON::parse(&open_opts).unwrap().into()).unwrap();
         let app_bytes = app_key.export_raw_key();
 

@@ -11,7 +11,7 @@ use zkauth::keys::EnvelopeMeta;
 use zkauth::opaque::server::ServerSetup;
 use zkauth::opaque::vectors::{run_vectors, Outcome};
 use zkauth::{ExportKey, RootKey};
-use zkauth_verify::{b64u, hash_b64u, protected_header_json, validate_zk_pub};
+use zkauth_verify::{b64u, hash_b64u, protected_header_json, validate_zk_pub, KEY_KIND_CLIENT_APP_KEY, ZK_KEY_VERSION_V2};
 
 use crate::args::{self, Parsed, Spec};
 use crate::input::{io_failure, print_key_hex, print_line, stdin_key32, stdin_line};
@@ -160,9 +160,10 @@ fn jwe_open(p: &Parsed) -> Result<(), Failure> {
         request_id: p.value("request-id"),
         org_id: p.value("org-id"),
         now,
-        // The CLI checks a JWE, not a token response.
-        zk_key_kind: None,
-        zk_key_version: None,
+        // An operator who opens without --v1 states that the token response named a v2
+        // delivery: its kind and version are the v2 ones (§4.7 step 5 then holds by choice).
+        zk_key_kind: Some(KEY_KIND_CLIENT_APP_KEY),
+        zk_key_version: Some(ZK_KEY_VERSION_V2),
     };
     let pair = load_key_pair(key_path)?;
     let jwe = stdin_line("the JWE")?;

@@ -24,6 +24,8 @@ pub(super) fn prepare_v2<'j>(jwe: &'j str, e: &ExpectV2<'_>) -> Result<CompactJw
 }
 
 pub(super) fn prepare_v1<'j>(jwe: &'j str, e: &ExpectV1<'_>) -> Result<CompactJwe<'j>, Error> {
+    // §4.7 step 5 for a v1 open (the Rust ExpectV1 carries only the v1 hash).
+    zkauth_verify::check_token_response_v1(e)?;
     if let Some(expected) = e.drk_hash {
         check_hash_binding(jwe, expected, "drk_hash")?;
     }

@@ -561,7 +561,8 @@ fn opens_a_jwe_made_by_jose() {
         request_id: Some("req-1"),
         org_id: Some("org-1"),
         now: 1_700_000_010,
-        ..Default::default()
+        zk_key_kind: Some("client_app_key"),
+        zk_key_version: Some("v2"),
     };
     assert_eq!(hash_b64u(jwe), e.zk_key_hash);
     let got = kp.open_v2(jwe, &e).unwrap();
@@ -584,4 +585,23 @@ fn payload_is_returned_only_after_every_check() {
     assert_eq!(code(kp.open_v2_payload(&sealed.jwe, &expect_for(&other))), "hash_mismatch");
     assert_eq!(code(kp.open_v2_payload(&sealed.jwe, &ExpectV2 { state: Some("x"), ..expect_for(&sealed.hash) })), "state_mismatch");
     assert_eq!(code(kp.open_v2_payload(&sealed.jwe, &ExpectV2 { now: NOW + 600, ..expect_for(&sealed.hash) })), "delivery_expired");
+}
+
+#[test]
+fn token_response_artifacts_are_required_and_never_mixed() {
+    let kp = DeliveryKeyPair::generate(&mut OsRng);
+    let v2 = seal_delivery_v2(&mut OsRng, &AppKey::from_bytes(random_key()), &kp.zk_pub(), &seal_params()).unwrap();
+    // §4.7 step 5: a v2 open needs the token response's kind and version (absent is refused),
+    // in every form of the opener.
+    let no_kind = ExpectV2 { zk_key_kind: None, ..expect_for(&v2.hash) };
+    let no_version = ExpectV2 { zk_key_version: None, ..expect_for(&v2.hash) };
+    assert_eq!(code(kp.open_v2(&v2.jwe, &no_kind)), "key_kind_mismatch");
+    assert_eq!(code(kp.open_v2(&v2.jwe, &no_version)), "version_mismatch");
+    assert_eq!(code(delivery_epk_v2(&v2.jwe, &no_kind)), "key_kind_mismatch");
+    assert_eq!(code(open_delivery_v2_with_secret(&v2.jwe, &[0; 32], &no_version)), "version_mismatch");
+    assert_eq!(code(kp.open_v2_payload(&v2.jwe, &no_kind)), "key_kind_mismatch");
+    // The same rule decides a whole token response: mixed artifacts are refused.
+    let mixed = zkauth_verify::TokenArtifacts { zk_drk_hash: Some(&v2.hash), ..expect_for(&v2.hash).artifacts() };
+    assert_eq!(mixed.check_for(JweVersion::V2).unwrap_err().code(), "delivery_version_mixed");
+    assert_eq!(mixed.check_for(JweVersion::V1).unwrap_err().code(), "delivery_version_mixed");
 }

@@ -67,7 +67,7 @@ fn wycheproof_json_web_encryption() {
             }
             // The full openers refuse everything too (tcId 78 carries no delivery claims).
             let h = hash_b64u(&jwe);
-            let e2 = ExpectV2 { zk_key_hash: &h, client_id: "c", redirect_uri: "r", now: 0, ..ExpectV2::default() };
+            let e2 = ExpectV2 { zk_key_hash: &h, client_id: "c", redirect_uri: "r", now: 0, zk_key_kind: Some("client_app_key"), zk_key_version: Some("v2"), ..ExpectV2::default() };
             assert!(kp.open_v2(&jwe, &e2).is_err(), "tcId {id}: open_v2");
             assert!(kp.open_v1(&jwe, &ExpectV1 { drk_hash: Some(&h), ..ExpectV1::default() }).is_err(), "tcId {id}: open_v1");
         }
@@ -101,7 +101,7 @@ fn wycheproof_tc78_in_detail() {
     assert_eq!(hex::encode(&*kp.open_raw(jwe).unwrap()), t["pt"].as_str().unwrap());
     // The split form returns the sender's epk from the header.
     let h = hash_b64u(jwe);
-    let e = ExpectV2 { zk_key_hash: &h, client_id: "c", redirect_uri: "r", now: 0, ..ExpectV2::default() };
+    let e = ExpectV2 { zk_key_hash: &h, client_id: "c", redirect_uri: "r", now: 0, zk_key_kind: Some("client_app_key"), zk_key_version: Some("v2"), ..ExpectV2::default() };
     let epk = super::delivery_epk_v2(jwe, &e).unwrap();
     assert_eq!(epk[0], 4);
     // "foo" is not a v2 claim object: the full opener reaches the claim check and refuses there.

@@ -66,7 +66,8 @@ const isCode = (...codes) => (e) => e instanceof zk.ZkAuthError && codes.include
 const META = { envelopeId: 'env_1', keyId: 'ark_1', sub: 'u1' };
 const CAK = { sub: 'u1', keyId: 'ark_1', clientId: 'app' };
 const SEAL = { sub: 'u1', clientId: 'app', requestId: 'r1', state: 'st', redirectUri: 'https://app.example/cb', keyId: 'ark_1' };
-const openBag = (s) => ({ zkKeyHash: s.zkKeyHash, clientId: 'app', redirectUri: 'https://app.example/cb', state: 'st' });
+// zkKeyKind/zkKeyVersion: the token response's, required since issue 13 (§4.7 step 5).
+const openBag = (s) => ({ zkKeyHash: s.zkKeyHash, zkKeyKind: 'client_app_key', zkKeyVersion: 'v2', clientId: 'app', redirectUri: 'https://app.example/cb', state: 'st' });
 const throwing = (name) => ({ ...META, get [name]() { throw new Error('getter threw'); } });
 
 test('bad option bags throw ZkAuthError and leave every handle usable and freeable', () => {
@@ -134,7 +135,7 @@ test('present-but-wrong-type fields are invalid_input; absent ones missing_field
   for (const h of [rk, kp, app]) h.free();
 });
 
-test('openV2 checks the token response zkKeyKind/zkKeyVersion when given', () => {
+test('openV2 checks the token response zkKeyKind/zkKeyVersion, requires them, and refuses mixed artifacts', () => {
   const rk = zk.RootKey.generate();
   const app = rk.deriveClientAppKey(CAK);
   const kp = zk.DeliveryKeyPair.generate();
@@ -143,6 +144,11 @@ test('openV2 checks the token response zkKeyKind/zkKeyVersion when given', () =>
   assert.throws(() => kp.openV2(s.jwe, { ...openBag(s), zkKeyVersion: 'v1' }), isCode('version_mismatch'));
   assert.throws(() => zk.deliveryEpkV2(s.jwe, { ...openBag(s), zkKeyKind: 'root_key' }), isCode('key_kind_mismatch'));
   assert.throws(() => kp.openV2(s.jwe, { ...openBag(s), zkKeyKind: 1 }), isCode('invalid_input'));
+  assert.throws(() => kp.openV2(s.jwe, { ...openBag(s), zkKeyKind: undefined }), isCode('key_kind_mismatch'));
+  assert.throws(() => kp.openV2(s.jwe, { ...openBag(s), zkKeyVersion: undefined }), isCode('version_mismatch'));
+  assert.throws(() => kp.openV2(s.jwe, { ...openBag(s), drkHash: s.zkKeyHash }), isCode('delivery_version_mixed'));
+  assert.throws(() => kp.openV1(s.jwe, { drkHash: s.zkKeyHash, zkKeyVersion: 'v2' }), isCode('delivery_version_mixed'));
+  assert.throws(() => zk.deliveryEpkV1(s.jwe, { zkKeyHash: s.zkKeyHash }), isCode('delivery_version_mixed'));
   // The key pair stays usable after a refusal (by design); the app frees it after the callback.
   const key = kp.openV2(s.jwe, { ...openBag(s), zkKeyKind: 'client_app_key', zkKeyVersion: 'v2' });
   assert.equal(key.kind, 'client_app_key');

@@ -6,7 +6,7 @@
 
 use serde::Deserialize;
 
-use crate::{b64u, ct_eq_str, hash_b64u, Error, JweHeader};
+use crate::{b64u, ct_eq_str, hash_b64u, Error, JweHeader, JweVersion, TokenArtifacts};
 
 /// `typ` of a v2 delivery payload.
 pub const TYP_CLIENT_KEY: &str = "DarkAuth-Client-Key";
@@ -68,10 +68,18 @@ pub struct ExpectV2<'a> {
     pub org_id: Option<&'a str>,
     /// Unix seconds.
     pub now: i64,
-    /// `zk_key_kind` from the token response, when the RP has it (must be `client_app_key`).
+    /// `zk_key_kind` from the token response: must be `client_app_key` (`None` is refused,
+    /// wire profile §4.7 step 5).
     pub zk_key_kind: Option<&'a str>,
-    /// `zk_key_version` from the token response, when the RP has it (must be `v2`).
+    /// `zk_key_version` from the token response: must be `v2` (`None` is refused).
     pub zk_key_version: Option<&'a str>,
+}
+
+impl<'a> ExpectV2<'a> {
+    /// The token-response artifacts this expectation carries (no v1 hash).
+    pub fn artifacts(&self) -> TokenArtifacts<'a> {
+        TokenArtifacts { zk_key_hash: Some(self.zk_key_hash), zk_key_kind: self.zk_key_kind, zk_key_version: self.zk_key_version, zk_drk_hash: None }
+    }
 }
 
 /// What the relying party expects of a v1 delivery. Re-exported as `zkauth::delivery::ExpectV1`.
@@ -83,6 +91,13 @@ pub struct ExpectV1<'a> {
     pub sub: Option<&'a str>,
     /// Checked against the header's `client_id` when given.
     pub client_id: Option<&'a str>,
+}
+
+impl<'a> ExpectV1<'a> {
+    /// The token-response artifacts this expectation carries (only the v1 hash).
+    pub fn artifacts(&self) -> TokenArtifacts<'a> {
+        TokenArtifacts { zk_drk_hash: self.drk_hash, ..TokenArtifacts::default() }
+    }
 }
 
 /// The result of a passed v2 check. `cak` is wiped on drop.
@@ -114,16 +129,16 @@ fn optional_binding(claim: Option<&str>, expected: Option<&str>, err: Error) -> 
     }
 }
 
-/// The token-response artifacts of §4.7 step 5, checked before the JWE is touched:
-/// `zk_key_kind == "client_app_key"` and `zk_key_version == "v2"` when present.
+/// The token-response artifacts of §4.7 step 5 for a v2 open, checked before the JWE is
+/// touched: [`TokenArtifacts::check_for`] (`zk_key_kind == "client_app_key"` and
+/// `zk_key_version == "v2"`, both required).
 pub fn check_token_response_v2(e: &ExpectV2<'_>) -> Result<(), Error> {
-    if e.zk_key_kind.is_some_and(|k| k != KEY_KIND_CLIENT_APP_KEY) {
-        return Err(Error::KeyKindMismatch);
-    }
-    if e.zk_key_version.is_some_and(|v| v != "v2") {
-        return Err(Error::VersionMismatch);
-    }
-    Ok(())
+    e.artifacts().check_for(JweVersion::V2)
+}
+
+/// The same rule for a v1 open (no v2 artifact may come with it).
+pub fn check_token_response_v1(e: &ExpectV1<'_>) -> Result<(), Error> {
+    e.artifacts().check_for(JweVersion::V1)
 }
 
 /// Parses and checks a v2 payload, in the order of wire profile §4.7 plus §0.
@@ -257,9 +272,12 @@ mod tests {
     #[test]
     fn token_response_artifacts() {
         assert!(check_token_response_v2(&ExpectV2 { zk_key_kind: Some("client_app_key"), zk_key_version: Some("v2"), ..expect() }).is_ok());
-        assert!(check_token_response_v2(&expect()).is_ok());
-        assert_eq!(check_token_response_v2(&ExpectV2 { zk_key_kind: Some("root_key"), ..expect() }), Err(Error::KeyKindMismatch));
-        assert_eq!(check_token_response_v2(&ExpectV2 { zk_key_version: Some("v1"), ..expect() }), Err(Error::VersionMismatch));
+        // §4.7 step 5: absent kind or version is refused like a wrong one (issue 13).
+        assert_eq!(check_token_response_v2(&expect()), Err(Error::KeyKindMismatch));
+        assert_eq!(check_token_response_v2(&ExpectV2 { zk_key_kind: Some("root_key"), zk_key_version: Some("v2"), ..expect() }), Err(Error::KeyKindMismatch));
+        assert_eq!(check_token_response_v2(&ExpectV2 { zk_key_kind: Some("client_app_key"), zk_key_version: Some("v1"), ..expect() }), Err(Error::VersionMismatch));
+        assert_eq!(check_token_response_v2(&ExpectV2 { zk_key_kind: Some("client_app_key"), ..expect() }), Err(Error::VersionMismatch));
+        assert!(check_token_response_v1(&ExpectV1 { drk_hash: Some("h"), ..Default::default() }).is_ok());
     }
 
     #[test]

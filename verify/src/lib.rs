@@ -7,6 +7,7 @@
 //! so the browser and the server apply byte-for-byte the same rules.
 
 mod aad;
+mod artifacts;
 pub mod b64std;
 pub mod b64u;
 mod claims;
@@ -17,8 +18,9 @@ mod jwe;
 mod jwk;
 
 pub use aad::{envelope_aad, EnvelopeAad, EnvelopeType, WRAPPING_ALG_PASSKEY_PRF, WRAPPING_ALG_PASSWORD_V1, WRAPPING_ALG_PASSWORD_V2, WRAPPING_ALG_RECOVERY, WRAPPING_ALG_TRUSTED_DEVICE};
+pub use artifacts::{TokenArtifacts, ZK_KEY_VERSION_V2};
 pub use claims::{
-    check_time_window, check_token_response_v2, check_v1_header, check_v2_claims, Aud, DeliveryClaimsV2, ExpectV1, ExpectV2, V2Checked, KEY_KIND_CLIENT_APP_KEY,
+    check_time_window, check_token_response_v1, check_token_response_v2, check_v1_header, check_v2_claims, Aud, DeliveryClaimsV2, ExpectV1, ExpectV2, V2Checked, KEY_KIND_CLIENT_APP_KEY,
     MAX_FUTURE_SKEW_SECS, MAX_LIFETIME_SECS, TYP_CLIENT_KEY, V2_LIFETIME_SECS,
 };
 pub use error::Error;
