@@ -14,6 +14,8 @@ pub mod server;
 pub mod vectors;
 #[cfg(feature = "server")]
 pub mod wire;
+#[cfg(test)]
+mod tests;
 
 pub use client::{ClientLogin, ClientRegistration, LoginFinish, OpaqueClient, RegistrationFinish};
 pub use ksf::Stretch;
