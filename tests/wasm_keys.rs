@@ -84,7 +84,7 @@ fn bytes(a: &js_sys::Uint8Array) -> Vec<u8> {
 /// The bytes of a root key handle, read through the API: a v1 delivery to a fresh key pair.
 fn root_bytes(root: &wasm::WasmRootKey) -> Vec<u8> {
     let kp = wasm::WasmDeliveryKeyPair::generate();
-    let sealed = wasm::seal_delivery_v1(root, &kp.zk_pub(), &bag(&[("sub", "s"), ("clientId", "c")])).unwrap();
+    let sealed = wasm::seal_delivery_v1(root, &kp.zk_pub().unwrap(), &bag(&[("sub", "s"), ("clientId", "c")])).unwrap();
     let got = kp.open_v1(&field(&sealed, "jwe"), &bag(&[("drkHash", &field(&sealed, "drkHash"))])).unwrap();
     assert_eq!(got.kind(), "root_key");
     bytes(&got.export_raw_key())
@@ -97,7 +97,7 @@ fn app_bytes(key: &wasm::WasmAppKey, derived_for: &[(&str, &str)]) -> Vec<u8> {
     let kp = wasm::WasmDeliveryKeyPair::generate();
     let mut claims = derived_for.to_vec();
     claims.extend([("requestId", "req-1"), ("state", "st-1"), ("redirectUri", REDIRECT)]);
-    let sealed = wasm::seal_delivery_v2(key, &kp.zk_pub(), &bag(&claims)).unwrap();
+    let sealed = wasm::seal_delivery_v2(key, &kp.zk_pub().unwrap(), &bag(&claims)).unwrap();
     let client_id = derived_for.iter().find(|(k, _)| *k == "clientId").unwrap().1;
     let hash = field(&sealed, "zkKeyHash");
     let expect = [("zkKeyHash", hash.as_str()), ("clientId", client_id), ("redirectUri", REDIRECT), ("state", "st-1"), TOKEN_V2[0], TOKEN_V2[1]];
@@ -125,7 +125,7 @@ fn open_bag(hash: &str) -> wasm::ExpectV2Options {
 fn wrap_unwrap_root_key_round_trip() {
     let ek = wasm::WasmExportKey::from_core(zkauth::ExportKey::from_bytes([7; 32]));
     let root = wasm::WasmRootKey::generate();
-    let wrapped = ek.wrap_root_key(&root, "user-1");
+    let wrapped = ek.wrap_root_key(&root, "user-1").unwrap();
     assert_eq!(b64u::decode(&wrapped, "t").unwrap().len(), 60);
     let opened = ek.unwrap_root_key(&wrapped, "user-1").unwrap();
     assert_eq!(root_bytes(&opened), root_bytes(&root));
@@ -240,7 +240,7 @@ fn custody_known_answers() {
 fn cak_matches_native_core() {
     let native_root = zkauth::RootKey::generate(&mut rand_core::OsRng);
     let native_ek = zkauth::ExportKey::from_bytes([0x11; 32]);
-    let wrapped = native_ek.wrap_root_key(&mut rand_core::OsRng, &native_root, "u");
+    let wrapped = native_ek.wrap_root_key(&mut rand_core::OsRng, &native_root, "u").unwrap();
     let root = wasm::WasmExportKey::from_core(native_ek).unwrap_root_key(&wrapped, "u").unwrap();
     for org in [None, Some("org-9")] {
         let mut fields = vec![("sub", "user@x"), ("keyId", "ark_7"), ("clientId", "rp-1")];
@@ -262,8 +262,8 @@ fn v2_round_trip_and_forgeries() {
     let root = wasm::WasmRootKey::generate();
     let cak = root.derive_client_app_key(&bag(&[("sub", SUB), ("keyId", KEY_ID), ("clientId", CLIENT_ID)])).unwrap();
     let kp = wasm::WasmDeliveryKeyPair::generate();
-    assert_eq!(kp.zk_pub_kid(), wasm::validate_zk_pub(&kp.zk_pub()).unwrap());
-    let sealed = wasm::seal_delivery_v2(&cak, &kp.zk_pub(), &seal_bag()).unwrap();
+    assert_eq!(kp.zk_pub_kid().unwrap(), wasm::validate_zk_pub(&kp.zk_pub().unwrap()).unwrap());
+    let sealed = wasm::seal_delivery_v2(&cak, &kp.zk_pub().unwrap(), &seal_bag()).unwrap();
     let (jwe, hash) = (field(&sealed, "jwe"), field(&sealed, "zkKeyHash"));
     assert_eq!(hash, wasm::hash_b64u(&jwe));
 
@@ -304,7 +304,7 @@ fn v2_round_trip_and_forgeries() {
         &[("sub", SUB), ("clientId", CLIENT_ID), ("requestId", "req-1"), ("redirectUri", REDIRECT), ("keyId", KEY_ID)],
         &[("iat", 1_000_000.0)],
     );
-    let s = wasm::seal_delivery_v2(&cak, &kp.zk_pub(), &old).unwrap();
+    let s = wasm::seal_delivery_v2(&cak, &kp.zk_pub().unwrap(), &old).unwrap();
     let (j, h) = (field(&s, "jwe"), field(&s, "zkKeyHash"));
     let base = [("zkKeyHash", h.as_str()), ("clientId", CLIENT_ID), ("redirectUri", REDIRECT), TOKEN_V2[0], TOKEN_V2[1]];
     assert_eq!(err_code(kp.open_v2(&j, &bag(&base))), "delivery_expired");
@@ -314,10 +314,10 @@ fn v2_round_trip_and_forgeries() {
     // Seal refusals.
     assert_eq!(err_code(wasm::seal_delivery_v2(&cak, "not-a-zk-pub", &seal_bag())), "invalid_zk_pub");
     let no_key_id: wasm::SealV2Options = bag(&[("sub", SUB), ("clientId", CLIENT_ID), ("requestId", "r"), ("redirectUri", REDIRECT)]);
-    assert_eq!(err_code(wasm::seal_delivery_v2(&cak, &kp.zk_pub(), &no_key_id)), "missing_field");
+    assert_eq!(err_code(wasm::seal_delivery_v2(&cak, &kp.zk_pub().unwrap(), &no_key_id)), "missing_field");
     let other_client: wasm::SealV2Options =
         bag(&[("sub", SUB), ("clientId", "other-app"), ("requestId", "r"), ("redirectUri", REDIRECT), ("keyId", KEY_ID)]);
-    assert_eq!(err_code(wasm::seal_delivery_v2(&cak, &kp.zk_pub(), &other_client)), "app_key_context_mismatch");
+    assert_eq!(err_code(wasm::seal_delivery_v2(&cak, &kp.zk_pub().unwrap(), &other_client)), "app_key_context_mismatch");
 
     // §4.7 step 5: the token response's zk_key_kind / zk_key_version are checked, and required.
     let with_token = |kind: &str, version: &str| -> wasm::ExpectV2Options {
@@ -348,14 +348,14 @@ fn delivered_key_stays_a_handle() {
     let root = wasm::WasmRootKey::generate();
     let cak = root.derive_client_app_key(&bag(&[("sub", SUB), ("keyId", KEY_ID), ("clientId", CLIENT_ID)])).unwrap();
     let kp = wasm::WasmDeliveryKeyPair::generate();
-    let sealed = wasm::seal_delivery_v2(&cak, &kp.zk_pub(), &seal_bag()).unwrap();
+    let sealed = wasm::seal_delivery_v2(&cak, &kp.zk_pub().unwrap(), &seal_bag()).unwrap();
     let open = || kp.open_v2(&field(&sealed, "jwe"), &open_bag(&field(&sealed, "zkKeyHash"))).unwrap();
     let app = open().into_app_key().unwrap();
     let ct = cak.derive_data_key("n").encrypt("n", &js_sys::Uint8Array::from(&b"x"[..])).unwrap();
     assert_eq!(bytes(&app.derive_data_key("n").decrypt("n", &ct).unwrap()), b"x");
     assert_eq!(err_code(open().into_root_key()), "key_kind_mismatch");
 
-    let v1 = wasm::seal_delivery_v1(&root, &kp.zk_pub(), &bag(&[("sub", SUB), ("clientId", CLIENT_ID)])).unwrap();
+    let v1 = wasm::seal_delivery_v1(&root, &kp.zk_pub().unwrap(), &bag(&[("sub", SUB), ("clientId", CLIENT_ID)])).unwrap();
     let got = kp.open_v1(&field(&v1, "jwe"), &bag(&[])).unwrap();
     assert_eq!(err_code(got.into_app_key()), "key_kind_mismatch");
     let back = kp.open_v1(&field(&v1, "jwe"), &bag(&[])).unwrap().into_root_key().unwrap();
@@ -366,7 +366,7 @@ fn delivered_key_stays_a_handle() {
 fn v1_round_trip_and_forgeries() {
     let root = wasm::WasmRootKey::generate();
     let kp = wasm::WasmDeliveryKeyPair::generate();
-    let sealed = wasm::seal_delivery_v1(&root, &kp.zk_pub(), &bag(&[("sub", "u1"), ("clientId", CLIENT_ID)])).unwrap();
+    let sealed = wasm::seal_delivery_v1(&root, &kp.zk_pub().unwrap(), &bag(&[("sub", "u1"), ("clientId", CLIENT_ID)])).unwrap();
     let (jwe, hash) = (field(&sealed, "jwe"), field(&sealed, "drkHash"));
     assert_eq!(hash, wasm::hash_b64u(&jwe));
     let got = kp.open_v1(&jwe, &bag(&[("drkHash", &hash), ("sub", "u1"), ("clientId", CLIENT_ID)])).unwrap();
@@ -378,7 +378,7 @@ fn v1_round_trip_and_forgeries() {
     assert_eq!(err_code(kp.open_v1(&jwe, &bag(&[("sub", "u2")]))), "sub_mismatch");
     assert_eq!(err_code(kp.open_v1(&jwe, &bag(&[("clientId", "other")]))), "client_id_mismatch");
     assert_eq!(err_code(wasm::WasmDeliveryKeyPair::generate().open_v1(&jwe, &bag(&[]))), "jwe_decrypt_failed");
-    assert_eq!(err_code(wasm::seal_delivery_v1(&root, &kp.zk_pub(), &bag(&[("sub", "u1")]))), "missing_field");
+    assert_eq!(err_code(wasm::seal_delivery_v1(&root, &kp.zk_pub().unwrap(), &bag(&[("sub", "u1")]))), "missing_field");
     // A v1 JWE is not a v2 delivery.
     assert_eq!(err_code(kp.open_v2(&jwe, &open_bag(&hash))), "jwe_header_rejected");
 }
@@ -394,7 +394,7 @@ fn private_jwk_and_split_open() {
         b64u::encode(point.x().unwrap()),
         b64u::encode(point.y().unwrap())
     );
-    assert_eq!(kp.zk_pub(), b64u::encode(expect_pub.as_bytes()));
+    assert_eq!(kp.zk_pub().unwrap(), b64u::encode(expect_pub.as_bytes()));
     assert_eq!(err_code(wasm::WasmDeliveryKeyPair::from_private_jwk(r#"{"kty":"EC","crv":"P-384","d":"AA"}"#.into())), "invalid_private_jwk");
     let z_for = |epk: &[u8]| -> js_sys::Uint8Array {
         let epk = p256::PublicKey::from_sec1_bytes(epk).unwrap();
@@ -405,7 +405,7 @@ fn private_jwk_and_split_open() {
     // v2
     let root = wasm::WasmRootKey::generate();
     let cak = root.derive_client_app_key(&bag(&[("sub", SUB), ("keyId", KEY_ID), ("clientId", CLIENT_ID)])).unwrap();
-    let sealed = wasm::seal_delivery_v2(&cak, &kp.zk_pub(), &seal_bag()).unwrap();
+    let sealed = wasm::seal_delivery_v2(&cak, &kp.zk_pub().unwrap(), &seal_bag()).unwrap();
     let (jwe, hash) = (field(&sealed, "jwe"), field(&sealed, "zkKeyHash"));
     assert_eq!(err_code(wasm::delivery_epk_v2(&jwe, &open_bag(&wasm::hash_b64u("x")))), "hash_mismatch");
     let epk = wasm::delivery_epk_v2(&jwe, &open_bag(&hash)).unwrap();
@@ -421,7 +421,7 @@ fn private_jwk_and_split_open() {
     assert_eq!(err_code(wasm::open_delivery_v2_with_secret(&jwe, &z, &wrong_client)), "client_id_mismatch");
 
     // v1
-    let sealed = wasm::seal_delivery_v1(&root, &kp.zk_pub(), &bag(&[("sub", "u1"), ("clientId", CLIENT_ID)])).unwrap();
+    let sealed = wasm::seal_delivery_v1(&root, &kp.zk_pub().unwrap(), &bag(&[("sub", "u1"), ("clientId", CLIENT_ID)])).unwrap();
     let (jwe, hash) = (field(&sealed, "jwe"), field(&sealed, "drkHash"));
     let e: wasm::ExpectV1Options = bag(&[("drkHash", &hash), ("sub", "u1")]);
     let epk = wasm::delivery_epk_v1(&jwe, &e).unwrap();

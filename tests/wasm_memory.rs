@@ -107,7 +107,7 @@ fn no_secret_survives_in_linear_memory() {
 
         // Root key: generate, wrap, unwrap, envelope.
         let root = WasmRootKey::generate();
-        let wrapped = export.wrap_root_key(&root, sub);
+        let wrapped = export.wrap_root_key(&root, sub).unwrap();
         let unwrapped = export.unwrap_root_key(&wrapped, sub).unwrap();
         let meta = js_sys::Object::new();
         for (k, v) in [("envelopeId", "env_memscan"), ("keyId", "ark_memscan"), ("sub", sub)] {
@@ -124,12 +124,12 @@ fn no_secret_survives_in_linear_memory() {
         }
         let app = root.derive_client_app_key(&JsValue::from(cak_opts).into()).unwrap();
         let kp = WasmDeliveryKeyPair::generate();
-        let v1 = seal_delivery_v1(&opened, &kp.zk_pub(), &js_sys::JSON::parse(&format!(r#"{{"sub":"{sub}","clientId":"memscan-app"}}"#)).unwrap().into()).unwrap();
+        let v1 = seal_delivery_v1(&opened, &kp.zk_pub().unwrap(), &js_sys::JSON::parse(&format!(r#"{{"sub":"{sub}","clientId":"memscan-app"}}"#)).unwrap().into()).unwrap();
         let v1_jwe = get(&v1, "jwe").as_string().unwrap();
         let root_key = kp.open_v1(&v1_jwe, &js_sys::JSON::parse("{}").unwrap().into()).unwrap();
         let root_bytes = root_key.export_raw_key();
         let seal_opts = format!(r#"{{"sub":"{sub}","clientId":"memscan-app","requestId":"r","redirectUri":"https://m/cb","keyId":"ark_memscan"}}"#);
-        let v2 = seal_delivery_v2(&app, &kp.zk_pub(), &js_sys::JSON::parse(&seal_opts).unwrap().into()).unwrap();
+        let v2 = seal_delivery_v2(&app, &kp.zk_pub().unwrap(), &js_sys::JSON::parse(&seal_opts).unwrap().into()).unwrap();
         let v2_jwe = get(&v2, "jwe").as_string().unwrap();
         let open_opts = format!(r#"{{"zkKeyHash":"{}","clientId":"memscan-app","redirectUri":"https://m/cb","zkKeyKind":"client_app_key","zkKeyVersion":"v2"}}"#, get(&v2, "zkKeyHash").as_string().unwrap());
         let app_key = kp.open_v2(&v2_jwe, &js_sys::JSON::parse(&open_opts).unwrap().into()).unwrap();

@@ -184,7 +184,7 @@ fn keys_unwrap_drk() {
     // A fresh wrap made by the library in this test, of a random root key under a known export key.
     let export = ExportKey::from_bytes([0x11; 32]);
     let root = RootKey::from_bytes([0x5a; 32]);
-    let wrapped = export.wrap_root_key(&mut OsRng, &root, "c3ViLTE");
+    let wrapped = export.wrap_root_key(&mut OsRng, &root, "c3ViLTE").unwrap();
     let ek_hex = format!("{}\n", "11".repeat(32));
     let out = zkauth(&["keys", "unwrap-drk", "--sub=c3ViLTE", &wrapped], &ek_hex);
     assert_eq!(out.code, 0, "{}", out.stderr);
@@ -310,10 +310,10 @@ const RP_KEY_ID: &str = "ark_key1";
 /// A fresh P-256 recipient: its private JWK (kty, crv, x, y, d) in a temp file, and its zk_pub.
 fn recipient(name: &str) -> (PathBuf, String) {
     let secret = p256::SecretKey::random(&mut OsRng);
-    let mut jwk: Value = serde_json::from_str(&public_jwk_json(&secret.public_key())).unwrap();
+    let mut jwk: Value = serde_json::from_str(&public_jwk_json(&secret.public_key()).unwrap()).unwrap();
     jwk["d"] = Value::String(b64u::encode(&secret.to_bytes()));
     let json = serde_json::to_string(&jwk).unwrap();
-    let zk_pub = DeliveryKeyPair::from_private_jwk(&json).unwrap().zk_pub();
+    let zk_pub = DeliveryKeyPair::from_private_jwk(&json).unwrap().zk_pub().unwrap();
     (tmp_file(name, &json), zk_pub)
 }
 
@@ -499,7 +499,7 @@ fn jwe_open_usage_and_key_file_errors() {
     assert_usage(&zkauth(&["jwe", "open", "--key", key, "--v1=yes"], &sealed.jwe));
     // Key file problems are input refusals.
     assert_rejected(&zkauth(&with(&honest, "--key", "/nonexistent/key.jwk"), &sealed.jwe), "io_error");
-    let public_only = tmp_file("public.jwk", &public_jwk_json(&p256::SecretKey::random(&mut OsRng).public_key()));
+    let public_only = tmp_file("public.jwk", &public_jwk_json(&p256::SecretKey::random(&mut OsRng).public_key()).unwrap());
     assert_rejected(&zkauth(&with(&honest, "--key", public_only.to_str().unwrap()), &sealed.jwe), "invalid_private_jwk");
     // Not a JWE at all.
     assert_rejected(&zkauth(&with(&honest, "--expect-hash", &hash_b64u("a.b")), "a.b"), "jwe_malformed");

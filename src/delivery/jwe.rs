@@ -16,7 +16,7 @@ use crate::Error;
 pub(super) fn seal_compact<R: CryptoRng + RngCore>(
     rng: &mut R,
     recipient: &PublicKey,
-    make_header: impl FnOnce(&PublicKey) -> String,
+    make_header: impl FnOnce(&PublicKey) -> Result<String, zkauth_verify::Error>,
     payload: &[u8],
 ) -> Result<Sealed, Error> {
     let eph = p256::ecdh::EphemeralSecret::random(rng);
@@ -27,7 +27,7 @@ pub(super) fn seal_compact<R: CryptoRng + RngCore>(
     drop(shared);
     let mut iv = [0u8; 12];
     rng.fill_bytes(&mut iv);
-    let header = b64u::encode(make_header(&epk).as_bytes());
+    let header = b64u::encode(make_header(&epk)?.as_bytes());
     let (ciphertext, tag) = aead_seal(&cek, &iv, payload, header.as_bytes())?;
     let jwe = format!("{header}..{}.{}.{}", b64u::encode(&iv), b64u::encode(&ciphertext), b64u::encode(&tag));
     let hash = hash_b64u(&jwe);

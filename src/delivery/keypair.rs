@@ -54,13 +54,13 @@ impl DeliveryKeyPair {
     }
 
     /// `zk_pub`: b64u of zkauth's compact public JWK `{"kty":"EC","crv":"P-256","x":…,"y":…}`.
-    pub fn zk_pub(&self) -> String {
-        b64u::encode(public_jwk_json(&self.secret.public_key()).as_bytes())
+    pub fn zk_pub(&self) -> Result<String, Error> {
+        Ok(b64u::encode(public_jwk_json(&self.secret.public_key())?.as_bytes()))
     }
 
     /// `zk_pub_kid = b64u(SHA-256(zk_pub))`.
-    pub fn zk_pub_kid(&self) -> String {
-        hash_b64u(&self.zk_pub())
+    pub fn zk_pub_kid(&self) -> Result<String, Error> {
+        Ok(hash_b64u(&self.zk_pub()?))
     }
 
     /// The ECDH x-coordinate with a validated `epk`, passed to `f` and wiped afterwards.

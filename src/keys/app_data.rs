@@ -2,9 +2,8 @@
 //! and the note encryption DarkAuth's demo app uses (format B, padded standard base64).
 
 use rand_core::{CryptoRng, RngCore};
-use serde::Serialize;
 use zeroize::Zeroizing;
-use zkauth_verify::b64std;
+use zkauth_verify::{b64std, push_json_string};
 
 use super::format::{open_format_b, seal_format_b, MIN_SEALED_LEN};
 use super::schedule::data_key_bytes;
@@ -34,15 +33,12 @@ pub fn derive_data_key(key: &[u8; 32], item_id: &str) -> DataKey {
     DataKey::from_bytes(*dek)
 }
 
-#[derive(Serialize)]
-struct NoteAad<'a> {
-    note_id: &'a str,
-}
-
-/// `JSON.stringify({note_id})`: serde_json escapes exactly as JSON.stringify does.
+/// `JSON.stringify({note_id})`, written member by member (it cannot fail or come out empty).
 pub(super) fn note_aad(item_id: &str) -> String {
-    // Serializing a struct of one string cannot fail; the fallback is unreachable.
-    serde_json::to_string(&NoteAad { note_id: item_id }).unwrap_or_default()
+    let mut out = String::from("{\"note_id\":");
+    push_json_string(&mut out, item_id);
+    out.push('}');
+    out
 }
 
 impl DataKey {

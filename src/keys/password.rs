@@ -61,14 +61,12 @@ pub(super) fn root_from_password_plaintext(plaintext: &[u8], meta: &EnvelopeMeta
 }
 
 impl ExportKey {
-    /// Legacy `wrapped_drk`: `b64u(formatA(KW, root, AAD = UTF8(sub)))` (§3.5).
-    ///
-    /// Infallible: AES-GCM only fails on plaintexts above 64 GiB, and this one is 32 bytes.
-    pub fn wrap_root_key<R: CryptoRng + RngCore>(&self, rng: &mut R, root: &RootKey, sub: &str) -> String {
+    /// Legacy `wrapped_drk`: `b64u(formatA(KW, root, AAD = UTF8(sub)))` (§3.5). Fails only
+    /// where the encryption itself fails (never an empty string in place of a wrapped key).
+    pub fn wrap_root_key<R: CryptoRng + RngCore>(&self, rng: &mut R, root: &RootKey, sub: &str) -> Result<String, Error> {
         // EXPOSE: export_key is the IKM of the password key schedule.
         let kw = kw_v1(self.expose_secret(), sub);
-        // The only error of `seal_root` (plaintext too long) cannot occur for 32 bytes.
-        seal_root(&kw, rng, root, sub.as_bytes()).unwrap_or_default()
+        seal_root(&kw, rng, root, sub.as_bytes())
     }
 
     /// Opens a legacy `wrapped_drk`. A wrong `sub`, wrong export key or tampered bytes give

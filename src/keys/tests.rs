@@ -153,7 +153,7 @@ fn kat_other_wrap_keys() {
 
 #[test]
 fn kat_wrapped_drk() {
-    let wrapped = export_key().wrap_root_key(&mut iv_rng(), &root(), SUB);
+    let wrapped = export_key().wrap_root_key(&mut iv_rng(), &root(), SUB).unwrap();
     assert_eq!(wrapped, KAT_WRAPPED_DRK);
     assert_eq!(b64u::decode(&wrapped, "t").unwrap().len(), 60);
     let opened = export_key().unwrap_root_key(KAT_WRAPPED_DRK, SUB).unwrap();
@@ -478,8 +478,8 @@ fn round_trips() {
     let r = RootKey::generate(&mut rng);
     let m = EnvelopeMeta { envelope_id: "env_x", key_id: "ark_y", sub: "c3Vi" };
 
-    let w1 = ek.wrap_root_key(&mut rng, &r, m.sub);
-    let w2 = ek.wrap_root_key(&mut rng, &r, m.sub);
+    let w1 = ek.wrap_root_key(&mut rng, &r, m.sub).unwrap();
+    let w2 = ek.wrap_root_key(&mut rng, &r, m.sub).unwrap();
     assert_ne!(w1, w2, "fresh IVs");
     assert_eq!(ek.unwrap_root_key(&w1, m.sub).unwrap().expose_secret(), r.expose_secret());
 

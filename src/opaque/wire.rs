@@ -111,9 +111,8 @@ fn parse<'a, T: Deserialize<'a>>(body: &'a str) -> Result<T, Error> {
     serde_json::from_str(body).map_err(|_| Error::InvalidInput("request body does not have the endpoint's JSON shape"))
 }
 
-fn json<T: Serialize>(v: &T) -> String {
-    // Structs of strings and booleans always serialize.
-    serde_json::to_string(v).unwrap_or_default()
+fn json<T: Serialize>(v: &T) -> Result<String, Error> {
+    serde_json::to_string(v).map_err(|_| Error::InvalidInput("response serialization failed"))
 }
 
 /// An OPAQUE server for one profile, holding pending logins in memory.
@@ -136,7 +135,7 @@ impl OpaqueServer {
         let req: RegisterStartRequest = parse(body)?;
         let identity = req.email.unwrap_or_default();
         let message = self.setup.registration_response(&req.request, identity.as_bytes())?;
-        Ok(json(&RegisterStartResponse { message, server_public_key: self.setup.public_key() }))
+        json(&RegisterStartResponse { message, server_public_key: self.setup.public_key() })
     }
 
     /// Register finish: validates the record; returns the login identity and the record to store.
@@ -164,7 +163,7 @@ impl OpaqueServer {
         let (message, state) = self.setup.login_start(rng, &self.profile, record, &req.request, identity.as_bytes(), identity.as_bytes())?;
         let bound = found.map(|(identity, _)| identity);
         let session_id = self.pending.insert(rng, state, bound, now)?;
-        Ok(json(&LoginStartResponse { message, session_id }))
+        json(&LoginStartResponse { message, session_id })
     }
 
     /// Login finish: returns the authenticated login identity and the response body (with
@@ -177,6 +176,7 @@ impl OpaqueServer {
         drop(session_key); // unused by the protocol; wiped on drop
         let identity = identity.ok_or(Error::OpaqueAuthFailed)?;
         let sub = sub_of(&identity);
-        Ok((identity, json(&LoginFinishResponse { success: true, sub, session_key: None })))
+        let body = json(&LoginFinishResponse { success: true, sub, session_key: None })?;
+        Ok((identity, body))
     }
 }

@@ -272,14 +272,14 @@ impl WasmDeliveryKeyPair {
 
     /// `zk_pub`: b64u of the compact public JWK, sent on the authorize request.
     #[wasm_bindgen(getter, js_name = zkPub)]
-    pub fn zk_pub(&self) -> String {
-        self.0.zk_pub()
+    pub fn zk_pub(&self) -> JsResult<String> {
+        self.0.zk_pub().js()
     }
 
     /// `zk_pub_kid = b64u(SHA-256(zkPub))`.
     #[wasm_bindgen(getter, js_name = zkPubKid)]
-    pub fn zk_pub_kid(&self) -> String {
-        self.0.zk_pub_kid()
+    pub fn zk_pub_kid(&self) -> JsResult<String> {
+        self.0.zk_pub_kid().js()
     }
 
     /// Opens a v2 delivery after every binding and claim check (`now` defaults to the clock).

@@ -65,9 +65,9 @@ fn secret_bytes(a: &JsValue, what: &'static str) -> JsResult<Zeroizing<Vec<u8>>>
 impl WasmExportKey {
     /// Wraps the root key as a legacy `wrapped_drk` (AES-GCM under the password key, AAD = `sub`).
     #[wasm_bindgen(js_name = wrapRootKey)]
-    pub fn wrap_root_key(&self, root: &WasmRootKey, sub: &str) -> String {
+    pub fn wrap_root_key(&self, root: &WasmRootKey, sub: &str) -> JsResult<String> {
         let _scrub = super::ScrubOnDrop;
-        self.0.wrap_root_key(&mut OsRng, &root.0, sub)
+        self.0.wrap_root_key(&mut OsRng, &root.0, sub).js()
     }
 
     /// Opens a legacy `wrapped_drk`.

@@ -2,6 +2,8 @@
 
 use serde::Serialize;
 
+use crate::json_string::push_json_string;
+
 /// `wrapping_alg` of password envelopes written by zkauth (key `KW`, canonical AAD).
 pub const WRAPPING_ALG_PASSWORD_V2: &str = "OPAQUE-HKDF-SHA256+A256GCM/v2";
 /// `wrapping_alg` of migrated v1 password envelopes (AAD = UTF-8 `sub`).
@@ -23,6 +25,18 @@ pub enum EnvelopeType {
     Recovery,
 }
 
+impl EnvelopeType {
+    /// The AAD's `type` value.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            EnvelopeType::Password => "password",
+            EnvelopeType::PasskeyPrf => "passkey_prf",
+            EnvelopeType::TrustedDevice => "trusted_device",
+            EnvelopeType::Recovery => "recovery",
+        }
+    }
+}
+
 /// The AAD members, serialized in exactly this order.
 #[derive(Debug, Clone, Serialize)]
 pub struct EnvelopeAad<'a> {
@@ -36,9 +50,20 @@ pub struct EnvelopeAad<'a> {
 
 /// `{"envelope_id":…,"key_id":…,"sub":…,"type":…,"wrapping_alg":…}` as compact UTF-8 JSON
 /// (string escaping identical to `JSON.stringify`). The server's `aad` field is `b64u` of this.
+/// Written member by member, so it cannot fail and is never empty.
 pub fn envelope_aad(aad: &EnvelopeAad<'_>) -> String {
-    // Serializing a struct of strings cannot fail; the fallback is unreachable.
-    serde_json::to_string(aad).unwrap_or_default()
+    let mut out = String::from("{\"envelope_id\":");
+    push_json_string(&mut out, aad.envelope_id);
+    out.push_str(",\"key_id\":");
+    push_json_string(&mut out, aad.key_id);
+    out.push_str(",\"sub\":");
+    push_json_string(&mut out, aad.sub);
+    out.push_str(",\"type\":");
+    push_json_string(&mut out, aad.envelope_type.as_str());
+    out.push_str(",\"wrapping_alg\":");
+    push_json_string(&mut out, aad.wrapping_alg);
+    out.push('}');
+    out
 }
 
 #[cfg(test)]
@@ -58,10 +83,16 @@ mod tests {
             envelope_aad(&a),
             r#"{"envelope_id":"env_1","key_id":"ark_2","sub":"sub3","type":"password","wrapping_alg":"OPAQUE-HKDF-SHA256+A256GCM/v2"}"#
         );
-        let b = EnvelopeAad { envelope_type: EnvelopeType::PasskeyPrf, sub: "a\"b\\c\n\u{1}é/", ..a };
+        let b = EnvelopeAad { envelope_type: EnvelopeType::PasskeyPrf, sub: "a\"b\\c\n\u{1}é/", ..a.clone() };
         assert_eq!(
             envelope_aad(&b),
             r#"{"envelope_id":"env_1","key_id":"ark_2","sub":"a\"b\\c\n\u0001é/","type":"passkey_prf","wrapping_alg":"OPAQUE-HKDF-SHA256+A256GCM/v2"}"#
         );
+        // The hand-written form equals serde's, and each type's name is serde's name of the variant.
+        assert_eq!(envelope_aad(&b), serde_json::to_string(&b).unwrap());
+        for t in [EnvelopeType::Password, EnvelopeType::PasskeyPrf, EnvelopeType::TrustedDevice, EnvelopeType::Recovery] {
+            assert_eq!(serde_json::to_string(&t).unwrap(), format!("\"{}\"", t.as_str()));
+            assert!(envelope_aad(&EnvelopeAad { envelope_type: t, ..a.clone() }).contains(&format!(",\"type\":\"{}\",", t.as_str())));
+        }
     }
 }

@@ -11,7 +11,7 @@ use serde::de::MapAccess;
 
 use crate::json::{read_object, MemberError, Members, Refusal, Value};
 use crate::jwk::{coordinates, JwkFields};
-use crate::{b64u, Error};
+use crate::{b64u, json_string, Error};
 
 /// Longest accepted compact JWE (a delivery is well under 1 KiB).
 pub const MAX_JWE_LEN: usize = 64 * 1024;
@@ -155,21 +155,20 @@ pub fn parse_compact_jwe(jwe: &str, version: JweVersion) -> Result<CompactJwe<'_
     Ok(CompactJwe { aad, header: JweHeader { sub: raw.sub, client_id: raw.client_id }, epk, iv, ciphertext, tag })
 }
 
-fn epk_json(epk: &PublicKey) -> String {
-    let (x, y) = coordinates(epk);
-    format!(r#"{{"x":"{x}","crv":"P-256","kty":"EC","y":"{y}"}}"#)
+fn epk_json(epk: &PublicKey) -> Result<String, Error> {
+    let (x, y) = coordinates(epk, Error::InvalidEpk)?;
+    Ok(format!(r#"{{"x":"{x}","crv":"P-256","kty":"EC","y":"{y}"}}"#))
 }
 
 /// The v2 protected header exactly as DarkAuth serializes it.
-pub fn v2_header_json(epk: &PublicKey) -> String {
-    format!(r#"{{"alg":"ECDH-ES","enc":"A256GCM","epk":{}}}"#, epk_json(epk))
+pub fn v2_header_json(epk: &PublicKey) -> Result<String, Error> {
+    Ok(format!(r#"{{"alg":"ECDH-ES","enc":"A256GCM","epk":{}}}"#, epk_json(epk)?))
 }
 
 /// The v1 protected header exactly as DarkAuth serializes it (`sub`, `client_id` JSON-escaped).
-pub fn v1_header_json(epk: &PublicKey, sub: &str, client_id: &str) -> String {
-    let s = serde_json::Value::from(sub).to_string();
-    let c = serde_json::Value::from(client_id).to_string();
-    format!(r#"{{"alg":"ECDH-ES","enc":"A256GCM","sub":{s},"client_id":{c},"epk":{}}}"#, epk_json(epk))
+pub fn v1_header_json(epk: &PublicKey, sub: &str, client_id: &str) -> Result<String, Error> {
+    let (s, c) = (json_string(sub), json_string(client_id));
+    Ok(format!(r#"{{"alg":"ECDH-ES","enc":"A256GCM","sub":{s},"client_id":{c},"epk":{}}}"#, epk_json(epk)?))
 }
 
 #[cfg(test)]
@@ -186,7 +185,7 @@ mod tests {
     #[test]
     fn honest_headers_round_trip() {
         let epk = parse_epk_value(EPK).unwrap();
-        let h2 = v2_header_json(&epk);
+        let h2 = v2_header_json(&epk).unwrap();
         assert_eq!(h2, format!(r#"{{"alg":"ECDH-ES","enc":"A256GCM","epk":{EPK}}}"#));
         let j = jwe_with_header(&h2);
         let p = parse_compact_jwe(&j, JweVersion::V2).unwrap();
@@ -194,7 +193,7 @@ mod tests {
         assert_eq!(p.tag, [2; 16]);
         assert_eq!(p.ciphertext, b"ct");
         assert_eq!(parse_compact_jwe(&j, JweVersion::V1).unwrap_err().code(), "jwe_header_rejected");
-        let h1 = v1_header_json(&epk, "s\"ub", "cli");
+        let h1 = v1_header_json(&epk, "s\"ub", "cli").unwrap();
         let j1 = jwe_with_header(&h1);
         let p = parse_compact_jwe(&j1, JweVersion::V1).unwrap();
         assert_eq!(p.header.sub.as_deref(), Some("s\"ub"));
@@ -236,7 +235,7 @@ mod tests {
     #[test]
     fn segment_rules() {
         let epk = parse_epk_value(EPK).unwrap();
-        let good = jwe_with_header(&v2_header_json(&epk));
+        let good = jwe_with_header(&v2_header_json(&epk).unwrap());
         let parts: Vec<&str> = good.split('.').collect();
         let join = |p: &[&str]| p.join(".");
         assert_eq!(parse_compact_jwe(&join(&parts[..4]), JweVersion::V2).unwrap_err().code(), "jwe_malformed");

@@ -14,6 +14,7 @@ mod claims;
 mod error;
 mod hash;
 pub mod json;
+mod json_string;
 mod jwe;
 mod jwk;
 
@@ -25,5 +26,6 @@ pub use claims::{
 };
 pub use error::Error;
 pub use hash::{check_hash_binding, ct_eq, ct_eq_str, hash_b64u};
+pub use json_string::{json_string, push_json_string};
 pub use jwe::{parse_compact_jwe, protected_header_json, v1_header_json, v2_header_json, CompactJwe, JweHeader, JweVersion};
 pub use jwk::{parse_epk_value, parse_private_jwk, public_jwk_json, validate_zk_pub, ZkPub};
