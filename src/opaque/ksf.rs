@@ -6,6 +6,8 @@ use opaque_ke::generic_array::{ArrayLength, GenericArray};
 use opaque_ke::ksf::Ksf;
 use zeroize::Zeroize;
 
+use zkauth_ksf::scrypt;
+
 /// The key-stretching function of a profile.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Stretch {
@@ -29,10 +31,8 @@ impl Ksf for Stretch {
         let mut out = GenericArray::<u8, L>::default();
         match self {
             Stretch::Identity => return Ok(input),
-            Stretch::Scrypt { log_n, r, p } => {
-                let params = scrypt::Params::new(*log_n, *r, *p, out.len()).map_err(|_| InternalError::KsfError)?;
-                scrypt::scrypt(&input, &[], &params, &mut out).map_err(|_| InternalError::KsfError)?;
-            }
+            // Fallible allocation of the 32 MiB work area (see `scrypt`).
+            Stretch::Scrypt { log_n, r, p } => scrypt(&input, &[], *log_n, *r, *p, &mut out).map_err(|_| InternalError::KsfError)?,
             Stretch::Argon2id { memory_kib, iterations, parallelism } => {
                 let params = argon2::Params::new(*memory_kib, *iterations, *parallelism, Some(out.len()))
                     .map_err(|_| InternalError::KsfError)?;

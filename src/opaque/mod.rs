@@ -19,7 +19,7 @@ mod tests;
 
 pub use client::{ClientLogin, ClientRegistration, LoginFinish, OpaqueClient, RegistrationFinish};
 pub use ksf::Stretch;
-pub use profile::{Profile, MAX_ARGON2_MEMORY_KIB};
+pub use profile::{Profile, MAX_ARGON2_ITERATIONS, MAX_ARGON2_MEMORY_KIB};
 
 use opaque_ke::{CipherSuite, TripleDh};
 

@@ -28,3 +28,28 @@ fn a_ksf_failure_in_login_finish_is_opaque_login_failed() {
     let (ke2, login) = honest_ke2(&OpaqueClient::new(broken), &good);
     assert_eq!(login.finish(&mut OsRng, &ke2, "kim").unwrap_err().code(), "opaque_login_failed");
 }
+
+#[test]
+fn descriptor_never_overflows() {
+    // A scrypt cost no constructor accepts (log_n ≥ 64) still has a descriptor, not a panic
+    // (debug) or a wrapped N (release).
+    for log_n in [63u8, 64, 200, 255] {
+        let p = Profile { stretch: Stretch::Scrypt { log_n, r: 8, p: 1 }, ..Profile::darkauth() };
+        let d = p.descriptor();
+        assert!(d.starts_with("scrypt:N="), "{d}");
+        assert!(!d.starts_with("scrypt:N=1,") && !d.starts_with("scrypt:N=0,"), "{d}");
+    }
+    assert!(Profile::darkauth().descriptor().starts_with("scrypt:N=32768,r=8,p=1;"));
+    assert_eq!(Profile::conformance_scrypt(64, 8, 1, None, b"").unwrap_err().code(), "invalid_profile");
+    assert_eq!(Profile::conformance_scrypt(16, 1, 1, None, b"").unwrap_err().code(), "invalid_profile");
+    assert!(Profile::conformance_scrypt(15, 8, 1, None, b"").is_ok());
+}
+
+#[test]
+fn argon2id_iterations_are_capped() {
+    use super::MAX_ARGON2_ITERATIONS;
+    assert!(Profile::argon2id(1024, MAX_ARGON2_ITERATIONS, 1, "s", "").is_ok());
+    for t in [MAX_ARGON2_ITERATIONS + 1, 1000, u32::MAX] {
+        assert_eq!(Profile::argon2id(1024, t, 1, "s", "").unwrap_err().code(), "invalid_profile", "t={t}");
+    }
+}
