@@ -605,3 +605,22 @@ fn token_response_artifacts_are_required_and_never_mixed() {
     assert_eq!(mixed.check_for(JweVersion::V2).unwrap_err().code(), "delivery_version_mixed");
     assert_eq!(mixed.check_for(JweVersion::V1).unwrap_err().code(), "delivery_version_mixed");
 }
+
+#[test]
+fn a_sealer_never_produces_what_the_opener_refuses_for_size() {
+    let kp = DeliveryKeyPair::generate(&mut OsRng);
+    let root = RootKey::from_bytes(random_key());
+    // v1: sub and client_id sit in the protected header, which the opener caps at 2 KiB.
+    for len in [100usize, 1300, 1500, 3000] {
+        let sub = "s".repeat(len);
+        match seal_delivery_v1(&mut OsRng, &root, &kp.zk_pub().unwrap(), &sub, CLIENT) {
+            Ok(sealed) => assert!(kp.open_v1(&sealed.jwe, &ExpectV1::default()).is_ok(), "sealed with a {len}-char sub but not openable"),
+            Err(e) => assert_eq!(e.code(), "invalid_input", "{len}"),
+        }
+    }
+    assert_eq!(code(seal_delivery_v1(&mut OsRng, &root, &kp.zk_pub().unwrap(), &"s".repeat(3000), CLIENT)), "invalid_input");
+    // v2: the whole JWE is capped at 64 KiB.
+    let long = "r".repeat(60_000);
+    let c = SealV2 { request_id: &long, ..seal_params() };
+    assert_eq!(code(seal_delivery_v2(&mut OsRng, &AppKey::from_bytes(random_key()), &kp.zk_pub().unwrap(), &c)), "invalid_input");
+}
