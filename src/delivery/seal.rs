@@ -6,7 +6,7 @@ use core::fmt;
 use rand_core::{CryptoRng, RngCore};
 use serde::Serialize;
 use zeroize::Zeroizing;
-use zkauth_verify::{b64u, hash_b64u, v1_header_json, v2_header_json, validate_zk_pub, KEY_KIND_CLIENT_APP_KEY, TYP_CLIENT_KEY, V2_LIFETIME_SECS};
+use zkauth_verify::{b64u, hash_b64u, redacted, v1_header_json, Redacted, v2_header_json, validate_zk_pub, KEY_KIND_CLIENT_APP_KEY, TYP_CLIENT_KEY, V2_LIFETIME_SECS};
 
 use super::jwe::seal_compact;
 use crate::{AppKey, Error, RootKey};
@@ -19,8 +19,9 @@ fn require(value: &str, what: &'static str) -> Result<(), Error> {
     }
 }
 
-/// What the login page binds into a v2 delivery (wire profile §4.4).
-#[derive(Debug, Clone, Copy)]
+/// What the login page binds into a v2 delivery (wire profile §4.4). `Debug` shows the client
+/// id, redirect URI and `iat` and redacts the user's and the request's values.
+#[derive(Clone, Copy)]
 pub struct SealV2<'a> {
     pub sub: &'a str,
     /// The `client_id` from the login page query; also written as `aud`.
@@ -35,6 +36,21 @@ pub struct SealV2<'a> {
     pub key_id: &'a str,
     /// Unix seconds; `exp = iat + 120`.
     pub iat: i64,
+}
+
+impl fmt::Debug for SealV2<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SealV2")
+            .field("sub", &Redacted)
+            .field("client_id", &self.client_id)
+            .field("org_id", &redacted(self.org_id))
+            .field("request_id", &Redacted)
+            .field("state", &redacted(self.state))
+            .field("redirect_uri", &self.redirect_uri)
+            .field("key_id", &Redacted)
+            .field("iat", &self.iat)
+            .finish()
+    }
 }
 
 /// A sealed delivery: the compact JWE (for the URL fragment only) and its binding hash

@@ -624,3 +624,17 @@ fn a_sealer_never_produces_what_the_opener_refuses_for_size() {
     let c = SealV2 { request_id: &long, ..seal_params() };
     assert_eq!(code(seal_delivery_v2(&mut OsRng, &AppKey::from_bytes(random_key()), &kp.zk_pub().unwrap(), &c)), "invalid_input");
 }
+
+#[test]
+fn seal_and_expect_debug_redact_the_bindings() {
+    let d = format!("{:?}", seal_params());
+    for secret in [SUB, REQ, STATE, ORG, KEY_ID] {
+        assert!(!d.contains(secret), "{secret} in {d}");
+    }
+    assert!(d.contains(CLIENT) && d.contains("[redacted]"), "{d}");
+    let h = hash_b64u("jwe");
+    let d = format!("{:?}", expect_for(&h));
+    for secret in [h.as_str(), SUB, REQ, STATE, ORG] {
+        assert!(!d.contains(secret), "{secret} in {d}");
+    }
+}

@@ -4,8 +4,11 @@
 //! every hash and binding value is compared in constant time. v1: the header's `sub` and
 //! `client_id` are checked against what the caller expects.
 
+use std::fmt;
+
 use serde::Deserialize;
 
+use crate::redact::{redacted, Redacted};
 use crate::{b64u, ct_eq_str, hash_b64u, Error, JweHeader, JweVersion, TokenArtifacts};
 
 /// `typ` of a v2 delivery payload.
@@ -50,8 +53,9 @@ pub struct DeliveryClaimsV2 {
 }
 
 /// What the relying party expects of a v2 delivery (wire profile §4.7 and §0). The SDK
-/// re-exports it as `zkauth::delivery::ExpectV2`.
-#[derive(Debug, Clone, Copy, Default)]
+/// re-exports it as `zkauth::delivery::ExpectV2`. `Debug` shows the public configuration
+/// (client id, redirect URI, time, token kind and version) and redacts the rest.
+#[derive(Clone, Copy, Default)]
 pub struct ExpectV2<'a> {
     /// `zk_key_hash` from the token response: `b64u(SHA-256(jwe))`, compared in constant time
     /// ([`crate::check_hash_binding`]) before the JWE is parsed.
@@ -75,6 +79,33 @@ pub struct ExpectV2<'a> {
     pub zk_key_version: Option<&'a str>,
 }
 
+impl fmt::Debug for ExpectV2<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ExpectV2")
+            .field("zk_key_hash", &Redacted)
+            .field("client_id", &self.client_id)
+            .field("redirect_uri", &self.redirect_uri)
+            .field("state", &redacted(self.state))
+            .field("sub", &redacted(self.sub))
+            .field("request_id", &redacted(self.request_id))
+            .field("org_id", &redacted(self.org_id))
+            .field("now", &self.now)
+            .field("zk_key_kind", &self.zk_key_kind)
+            .field("zk_key_version", &self.zk_key_version)
+            .finish()
+    }
+}
+
+impl fmt::Debug for ExpectV1<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ExpectV1")
+            .field("drk_hash", &redacted(self.drk_hash))
+            .field("sub", &redacted(self.sub))
+            .field("client_id", &redacted(self.client_id))
+            .finish()
+    }
+}
+
 impl<'a> ExpectV2<'a> {
     /// The token-response artifacts this expectation carries (no v1 hash).
     pub fn artifacts(&self) -> TokenArtifacts<'a> {
@@ -83,7 +114,8 @@ impl<'a> ExpectV2<'a> {
 }
 
 /// What the relying party expects of a v1 delivery. Re-exported as `zkauth::delivery::ExpectV1`.
-#[derive(Debug, Clone, Copy, Default)]
+/// `Debug` redacts every value.
+#[derive(Clone, Copy, Default)]
 pub struct ExpectV1<'a> {
     /// `zk_drk_hash` from the token response; checked when present.
     pub drk_hash: Option<&'a str>,
@@ -287,6 +319,18 @@ mod tests {
         assert_eq!(check_time_window(1000, 1601, 1000), Err(Error::LifetimeTooLong));
         assert_eq!(check_time_window(900, 1000, 1000), Err(Error::Expired));
         assert!(check_time_window(900, 1001, 1000).is_ok());
+    }
+
+    #[test]
+    fn debug_redacts_bindings() {
+        let e = ExpectV2 { zk_key_hash: "HASH-VALUE", zk_key_kind: Some("client_app_key"), ..expect() };
+        let d = format!("{e:?}");
+        for secret in ["HASH-VALUE", "st", "user1", "req", "org"] {
+            assert!(!d.contains(&format!("\"{secret}\"")), "{secret} in {d}");
+        }
+        assert!(d.contains("\"app\"") && d.contains("[redacted]") && d.contains("client_app_key"), "{d}");
+        let v1 = format!("{:?}", ExpectV1 { drk_hash: Some("DRK-HASH"), sub: Some("user1"), client_id: Some("app") });
+        assert!(!v1.contains("DRK-HASH") && !v1.contains("user1") && !v1.contains("app"), "{v1}");
     }
 
     #[test]
