@@ -222,6 +222,17 @@ fn password_plaintext_parser() {
     assert_eq!(code(root_from_password_plaintext(padded_ark.as_bytes(), &m)), "invalid_base64url");
     let dup = ok.replace("{\"typ\"", "{\"sub\":\"x\",\"typ\"");
     assert_eq!(code(root_from_password_plaintext(dup.as_bytes(), &m)), "plaintext_invalid");
+    // Strict where nobody looks (issue 13): duplicate unknown members, an escaped lone
+    // surrogate or invalid UTF-8 in an unknown member, a duplicate inside an ignored object.
+    let with = |extra: &str| ok.replacen('{', &format!("{{{extra},"), 1).into_bytes();
+    assert_eq!(code(root_from_password_plaintext(&with(r#""note":"x""#), &m)), "ok");
+    for extra in [r#""x":1,"x":2"#, r#""x":"\ud800""#, r#""x":["\udc00"]"#, r#""x":{"a":1,"a":2}"#, r#""\ud800":1"#] {
+        assert_eq!(code(root_from_password_plaintext(&with(extra), &m)), "plaintext_invalid", "{extra}");
+    }
+    let mut bad_utf8 = with(r#""x":"??""#);
+    let at = bad_utf8.iter().position(|&b| b == b'?').unwrap();
+    bad_utf8[at] = 0xff;
+    assert_eq!(code(root_from_password_plaintext(&bad_utf8, &m)), "plaintext_invalid");
     for junk in [&b""[..], b"not json", &[0u8; 31], &[0u8; 33], b"{}", b"[]"] {
         assert_eq!(code(root_from_password_plaintext(junk, &m)), "plaintext_invalid");
     }

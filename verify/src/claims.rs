@@ -8,8 +8,11 @@ use std::fmt;
 
 use serde::Deserialize;
 
+use serde::de::MapAccess;
+
+use crate::json::{read_object_within, Limits, MemberError, Members, Value};
 use crate::redact::{redacted, Redacted};
-use crate::{b64u, ct_eq_str, hash_b64u, Error, JweHeader, JweVersion, TokenArtifacts};
+use crate::{b64u, ct_eq_str, hash_b64u, Error, JweHeader, JweVersion, TokenArtifacts, MAX_JWE_LEN};
 
 /// `typ` of a v2 delivery payload.
 pub const TYP_CLIENT_KEY: &str = "DarkAuth-Client-Key";
@@ -173,9 +176,81 @@ pub fn check_token_response_v1(e: &ExpectV1<'_>) -> Result<(), Error> {
     e.artifacts().check_for(JweVersion::V1)
 }
 
-/// Parses and checks a v2 payload, in the order of wire profile §4.7 plus §0.
+/// How much a v2 payload may take: as long as a JWE allows, and room for members DarkAuth may
+/// add beside its fourteen.
+const PAYLOAD_LIMITS: Limits = Limits { max_len: MAX_JWE_LEN, max_members: 32 };
+
+/// The v2 payload members as the bounded reader collects them; `None` until seen.
+#[derive(Default)]
+struct RawClaims {
+    typ: Option<String>,
+    version: Option<String>,
+    sub: Option<String>,
+    client_id: Option<String>,
+    aud: Option<Aud>,
+    org_id: Option<String>,
+    request_id: Option<String>,
+    state_hash: Option<String>,
+    redirect_uri_hash: Option<String>,
+    key_id: Option<String>,
+    key_kind: Option<String>,
+    cak: Option<zeroize::Zeroizing<String>>,
+    iat: Option<i64>,
+    exp: Option<i64>,
+}
+
+impl Members for RawClaims {
+    fn member<'de, A: MapAccess<'de>>(&mut self, name: &str, value: Value<'_, A>) -> Result<(), MemberError<A::Error>> {
+        match name {
+            "typ" => self.typ = Some(value.string()?),
+            "version" => self.version = Some(value.string()?),
+            "sub" => self.sub = Some(value.string()?),
+            "client_id" => self.client_id = Some(value.string()?),
+            "aud" => self.aud = Some(value.decode()?),
+            // `null` reads as absent, as it always has.
+            "org_id" => self.org_id = value.decode()?,
+            "request_id" => self.request_id = value.decode()?,
+            "state_hash" => self.state_hash = Some(value.string()?),
+            "redirect_uri_hash" => self.redirect_uri_hash = Some(value.string()?),
+            "key_id" => self.key_id = Some(value.string()?),
+            "key_kind" => self.key_kind = Some(value.string()?),
+            "cak" => self.cak = Some(value.secret_string()?),
+            "iat" => self.iat = Some(value.integer()?),
+            "exp" => self.exp = Some(value.integer()?),
+            _ => {}
+        }
+        Ok(())
+    }
+}
+
+impl RawClaims {
+    /// Every required member present, or `None`.
+    fn complete(self) -> Option<DeliveryClaimsV2> {
+        Some(DeliveryClaimsV2 {
+            typ: self.typ?,
+            version: self.version?,
+            sub: self.sub?,
+            client_id: self.client_id?,
+            aud: self.aud?,
+            org_id: self.org_id,
+            request_id: self.request_id,
+            state_hash: self.state_hash?,
+            redirect_uri_hash: self.redirect_uri_hash?,
+            key_id: self.key_id?,
+            key_kind: self.key_kind?,
+            cak: self.cak?,
+            iat: self.iat?,
+            exp: self.exp?,
+        })
+    }
+}
+
+/// Parses and checks a v2 payload, in the order of wire profile §4.7 plus §0. The payload is
+/// read by the strict bounded reader ([`crate::json`]): UTF-8, no escaped lone surrogate and no
+/// duplicate member anywhere, ignored members included.
 pub fn check_v2_claims(payload: &[u8], e: &ExpectV2<'_>) -> Result<V2Checked, Error> {
-    let c: DeliveryClaimsV2 = serde_json::from_slice(payload).map_err(|_| Error::PayloadInvalid("not the v2 claim object"))?;
+    let raw: RawClaims = read_object_within(payload, PAYLOAD_LIMITS).map_err(|_| Error::PayloadInvalid("not the v2 claim object"))?;
+    let c = raw.complete().ok_or(Error::PayloadInvalid("not the v2 claim object"))?;
     if c.typ != TYP_CLIENT_KEY {
         return Err(Error::TypMismatch);
     }
@@ -299,6 +374,33 @@ mod tests {
         let e = ExpectV2 { state: None, ..expect() };
         assert_eq!(check_v2_claims(&payload(&[]), &e).err().map(|e| e.code()), Some("state_mismatch"));
         assert!(check_v2_claims(&payload(&[("state_hash", hash_b64u("").into())]), &e).is_ok());
+    }
+
+    #[test]
+    fn payload_is_read_strictly() {
+        // Unknown members are skipped, but strictly (issue 13): no duplicates, no lone
+        // surrogates, UTF-8; and iat/exp must be integers.
+        let with = |extra: &str| {
+            let mut p = payload(&[]);
+            let tail = p.pop().unwrap();
+            assert_eq!(tail, b'}');
+            p.extend_from_slice(format!(",{extra}}}").as_bytes());
+            p
+        };
+        assert!(check_v2_claims(&with(r#""extra":"fine""#), &expect()).is_ok());
+        for extra in [r#""x":1,"x":2"#, r#""x":"\ud800""#, r#""x":{"y":"\udc00"}"#, r#""x":[{"a":0,"a":0}]"#, r#""typ":"DarkAuth-Client-Key""#] {
+            assert_eq!(check_v2_claims(&with(extra), &expect()).err().map(|e| e.code()), Some("payload_invalid"), "{extra}");
+        }
+        let mut bad = with(r#""x":"??""#);
+        let at = bad.iter().position(|&b| b == b'?').unwrap();
+        bad[at] = 0xc0;
+        assert_eq!(check_v2_claims(&bad, &expect()).err().map(|e| e.code()), Some("payload_invalid"));
+        // null org_id / request_id still read as absent.
+        let nulls = payload(&[("org_id", serde_json::json!(null))]);
+        assert!(check_v2_claims(&nulls, &ExpectV2 { org_id: None, ..expect() }).is_ok());
+        for (k, v) in [("iat", serde_json::json!("1000")), ("exp", serde_json::json!(1.2e3)), ("aud", serde_json::json!([1]))] {
+            assert_eq!(check_v2_claims(&payload(&[(k, v)]), &expect()).err().map(|e| e.code()), Some("payload_invalid"), "{k}");
+        }
     }
 
     #[test]

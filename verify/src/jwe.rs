@@ -9,7 +9,7 @@ use std::fmt;
 use p256::PublicKey;
 use serde::de::MapAccess;
 
-use crate::json::{read_object, MemberError, Members, Refusal, Value};
+use crate::json::{read_object, read_object_within, Limits, MemberError, Members, Refusal, Value};
 use crate::jwk::{coordinates, JwkFields};
 use crate::{b64u, json_string, Error};
 
@@ -96,16 +96,28 @@ fn segments(jwe: &str) -> Result<[&str; 5], Error> {
     }
 }
 
+/// Any JSON object: every member skipped (strictly) by the bounded reader.
+#[derive(Default)]
+struct AnyObject;
+
+impl Members for AnyObject {
+    fn member<'de, A: MapAccess<'de>>(&mut self, _name: &str, _value: Value<'_, A>) -> Result<(), MemberError<A::Error>> {
+        Ok(())
+    }
+}
+
 /// The protected header of a compact JWE as JSON text, exactly as encoded, for inspection: five
-/// segments, a canonical b64u first segment, UTF-8 text of a JSON object. No profile rule is
-/// applied; [`parse_compact_jwe`] is what decides whether a JWE is acceptable.
+/// segments, a canonical b64u first segment, UTF-8 text of one strict JSON object (no
+/// duplicate member, no lone surrogate; at most 64 members). No profile rule is applied;
+/// [`parse_compact_jwe`] is what decides whether a JWE is acceptable.
 pub fn protected_header_json(jwe: &str) -> Result<String, Error> {
     let [aad, ..] = segments(jwe)?;
     let header = b64u::decode(aad, "protected header")?;
     let text = String::from_utf8(header).map_err(|_| Error::JweHeaderRejected("not UTF-8"))?;
-    match serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(&text) {
-        Ok(_) => Ok(text),
-        Err(_) => Err(Error::JweHeaderRejected("not a JSON object")),
+    match read_object_within::<AnyObject>(text.as_bytes(), Limits { max_len: MAX_JWE_LEN, max_members: 64 }) {
+        Ok(AnyObject) => Ok(text),
+        Err(Refusal::DuplicateMember) => Err(Error::JweHeaderRejected("duplicate member")),
+        Err(_) => Err(Error::JweHeaderRejected("not a strict JSON object")),
     }
 }
 
@@ -228,6 +240,10 @@ mod tests {
         let rest = "..AAAA.AAAA.AAAA";
         assert_eq!(protected_header_json(&format!("{}{rest}", b64u::encode(b"[1]"))).unwrap_err().code(), "jwe_header_rejected");
         assert_eq!(protected_header_json(&format!("{}{rest}", b64u::encode(&[0xff]))).unwrap_err().code(), "jwe_header_rejected");
+        // Strict like every JSON zkauth reads (issue 13).
+        for strict in [r#"{"alg":"a","alg":"b"}"#, r#"{"x":"\ud800"}"#] {
+            assert_eq!(protected_header_json(&format!("{}{rest}", b64u::encode(strict.as_bytes()))).unwrap_err().code(), "jwe_header_rejected", "{strict}");
+        }
         assert_eq!(protected_header_json(&format!("e30={rest}")).unwrap_err().code(), "invalid_base64url");
         assert_eq!(protected_header_json("e30.a.b").unwrap_err().code(), "jwe_malformed");
     }

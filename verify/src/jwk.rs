@@ -228,6 +228,12 @@ mod tests {
         let flood: String = (0..20).map(|i| format!(r#""m{i}":0,"#)).collect();
         let c = format!(r#"{{{flood}"kty":"EC","crv":"P-256","x":"{X}","y":"{Y}"}}"#);
         assert_eq!(crate::parse_epk_value(&c).unwrap_err().code(), "invalid_epk");
+        // Strict in ignored members too (issue 13).
+        for extra in [r#""kid":"\ud800""#, r#""kid":"a","kid":"b""#, r#""key_ops":["x","\udc00"]"#, r#""ext":{"a":1,"a":1}"#] {
+            let c = format!(r#"{{{extra},"kty":"EC","crv":"P-256","x":"{X}","y":"{Y}"}}"#);
+            assert_eq!(validate_zk_pub(&zk(&c)).unwrap_err().code(), "invalid_zk_pub", "{extra}");
+            assert_eq!(crate::parse_epk_value(&c).unwrap_err().code(), "invalid_epk", "{extra}");
+        }
         // Padded outer encoding.
         let ok = zk(&format!(r#"{{"kty":"EC","crv":"P-256","x":"{X}","y":"{Y}"}}"#));
         assert!(validate_zk_pub(&format!("{ok}=")).is_err());
