@@ -15,6 +15,6 @@ static EMBEDDER_ALLOCATOR: std::alloc::System = std::alloc::System;
 #[test]
 fn zkauth_runs_under_the_embedders_allocator() {
     let root = zkauth::RootKey::from_bytes([7; 32]);
-    let cak = root.derive_client_app_key("u1", "ark_1", "app", None);
+    let cak = root.derive_client_app_key("u1", "ark_1", "app", None).unwrap();
     assert_eq!(cak.expose_secret().len(), 32);
 }

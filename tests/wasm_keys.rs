@@ -248,11 +248,17 @@ fn cak_matches_native_core() {
             fields.push(("orgId", o));
         }
         let js = root.derive_client_app_key(&bag(&fields)).unwrap();
-        let native = native_root.derive_client_app_key("user@x", "ark_7", "rp-1", org);
+        let native = native_root.derive_client_app_key("user@x", "ark_7", "rp-1", org).unwrap();
         assert_eq!(app_bytes(&js, &fields), native.expose_secret().to_vec());
     }
     let bad: wasm::ClientAppKeyOptions = bag(&[("sub", "user@x"), ("clientId", "rp-1")]);
     assert_eq!(err_code(root.derive_client_app_key(&bad)), "missing_field");
+    // One identifier rule (issue 13): empty fields and the CAK formula's separator are refused.
+    for fields in [[("sub", ""), ("keyId", "k"), ("clientId", "c")], [("sub", "a|key_id=b"), ("keyId", "c"), ("clientId", "rp")], [("sub", "u"), ("keyId", "k"), ("clientId", "")]] {
+        assert_eq!(err_code(root.derive_client_app_key(&bag(&fields))), "invalid_input", "{fields:?}");
+    }
+    let empty_org: wasm::ClientAppKeyOptions = bag(&[("sub", "u"), ("keyId", "k"), ("clientId", "c"), ("orgId", "")]);
+    assert_eq!(err_code(root.derive_client_app_key(&empty_org)), "invalid_input");
 }
 
 // ---- delivery ----

@@ -207,7 +207,7 @@ fn keys_derive_cak(p: &Parsed) -> Result<(), Failure> {
     let bytes = stdin_key32()?;
     let root = RootKey::from_slice(bytes.as_slice())?;
     drop(bytes);
-    let cak = root.derive_client_app_key(sub, key_id, client_id, org_id);
+    let cak = root.derive_client_app_key(sub, key_id, client_id, org_id)?;
     // EXPOSE: the operator asked for the Client App Key.
     print_key_hex(cak.expose_secret())
 }

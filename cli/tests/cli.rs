@@ -277,7 +277,7 @@ fn keys_derive_cak() {
 
     // Agrees with the library on other inputs.
     let root = RootKey::from_bytes([0x44; 32]);
-    let want = hex_of(root.derive_client_app_key("u1", "k1", "app", Some("org")).expose_secret());
+    let want = hex_of(root.derive_client_app_key("u1", "k1", "app", Some("org")).unwrap().expose_secret());
     let out = zkauth(
         &["keys", "derive-cak", "--client-id", "app", "--org-id", "org", "--key-id", "k1", "--sub", "u1"],
         &format!("{}\n", "44".repeat(32)),

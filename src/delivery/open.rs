@@ -8,6 +8,7 @@ use zeroize::Zeroizing;
 use zkauth_verify::{check_hash_binding, check_v1_header, check_v2_claims, parse_compact_jwe, CompactJwe, JweVersion, V2Checked};
 
 use super::jwe::decrypt_parsed;
+use crate::identifiers::{CLIENT_ID, ORG_ID, REQUEST_ID, SUB};
 use super::{DeliveredKey, DeliveredKind, ExpectV1, ExpectV2};
 use crate::Error;
 
@@ -19,6 +20,10 @@ fn uncompressed(epk: &PublicKey) -> Result<[u8; 65], Error> {
 pub(super) fn prepare_v2<'j>(jwe: &'j str, e: &ExpectV2<'_>) -> Result<CompactJwe<'j>, Error> {
     // §4.7 step 5: the token response's kind and version first, then the hash binding.
     zkauth_verify::check_token_response_v2(e)?;
+    CLIENT_ID.check(e.client_id)?;
+    SUB.check_optional(e.sub)?;
+    REQUEST_ID.check_optional(e.request_id)?;
+    ORG_ID.check_optional(e.org_id)?;
     check_hash_binding(jwe, e.zk_key_hash, "zk_key_hash")?;
     Ok(parse_compact_jwe(jwe, JweVersion::V2)?)
 }
@@ -26,6 +31,8 @@ pub(super) fn prepare_v2<'j>(jwe: &'j str, e: &ExpectV2<'_>) -> Result<CompactJw
 pub(super) fn prepare_v1<'j>(jwe: &'j str, e: &ExpectV1<'_>) -> Result<CompactJwe<'j>, Error> {
     // §4.7 step 5 for a v1 open (the Rust ExpectV1 carries only the v1 hash).
     zkauth_verify::check_token_response_v1(e)?;
+    SUB.check_optional(e.sub)?;
+    CLIENT_ID.check_optional(e.client_id)?;
     if let Some(expected) = e.drk_hash {
         check_hash_binding(jwe, expected, "drk_hash")?;
     }

@@ -224,6 +224,29 @@ fn seal_refuses_bad_inputs() {
         assert_eq!(code(seal_delivery_v2(&mut OsRng, &key, &zk, &p)), "invalid_input");
     }
     assert_eq!(code(seal_delivery_v1(&mut OsRng, &RootKey::from_bytes([1; 32]), &zk, "", CLIENT)), "invalid_input");
+    // The CAK context carries no `|` (issue 13), also for a key of unknown origin.
+    for p in [SealV2 { sub: "a|key_id=b", ..seal_params() }, SealV2 { key_id: "k|x", ..seal_params() }, SealV2 { org_id: Some("o|aud=x"), ..seal_params() }] {
+        assert_eq!(code(seal_delivery_v2(&mut OsRng, &key, &zk, &p)), "invalid_input");
+    }
+}
+
+#[test]
+fn openers_apply_the_identifier_rule() {
+    let kp = DeliveryKeyPair::generate(&mut OsRng);
+    let v2 = seal_delivery_v2(&mut OsRng, &AppKey::from_bytes(random_key()), &kp.zk_pub().unwrap(), &seal_params()).unwrap();
+    for e in [
+        ExpectV2 { client_id: "", ..expect_for(&v2.hash) },
+        ExpectV2 { sub: Some(""), ..expect_for(&v2.hash) },
+        ExpectV2 { request_id: Some(""), ..expect_for(&v2.hash) },
+        ExpectV2 { org_id: Some(""), ..expect_for(&v2.hash) },
+    ] {
+        assert_eq!(code(kp.open_v2(&v2.jwe, &e)), "invalid_input");
+        assert_eq!(code(delivery_epk_v2(&v2.jwe, &e)), "invalid_input");
+    }
+    let v1 = seal_delivery_v1(&mut OsRng, &RootKey::from_bytes(random_key()), &kp.zk_pub().unwrap(), SUB, CLIENT).unwrap();
+    for e in [ExpectV1 { sub: Some(""), ..ExpectV1::default() }, ExpectV1 { client_id: Some(""), ..ExpectV1::default() }] {
+        assert_eq!(code(kp.open_v1(&v1.jwe, &e)), "invalid_input");
+    }
 }
 
 #[test]
@@ -231,7 +254,7 @@ fn derived_app_key_is_sealed_only_under_its_own_context() {
     let kp = DeliveryKeyPair::generate(&mut OsRng);
     let root = RootKey::generate(&mut OsRng);
     let p = seal_params();
-    let cak = root.derive_client_app_key(p.sub, p.key_id, p.client_id, p.org_id);
+    let cak = root.derive_client_app_key(p.sub, p.key_id, p.client_id, p.org_id).unwrap();
     assert!(seal_delivery_v2(&mut OsRng, &cak, &kp.zk_pub().unwrap(), &p).is_ok());
     for other in [
         SealV2 { client_id: "other-app", ..p },
@@ -242,7 +265,7 @@ fn derived_app_key_is_sealed_only_under_its_own_context() {
         assert_eq!(code(seal_delivery_v2(&mut OsRng, &cak, &kp.zk_pub().unwrap(), &other)), "app_key_context_mismatch");
     }
     // An account-wide key (no org) matches claims without org_id.
-    let account = root.derive_client_app_key(p.sub, p.key_id, p.client_id, None);
+    let account = root.derive_client_app_key(p.sub, p.key_id, p.client_id, None).unwrap();
     assert!(seal_delivery_v2(&mut OsRng, &account, &kp.zk_pub().unwrap(), &SealV2 { org_id: None, ..p }).is_ok());
 }
 

@@ -21,7 +21,7 @@
 //! let wrapped = export_key.seal_password_envelope(&mut rng, &root, &meta)?;
 //! let opened = export_key.open_password_envelope(&wrapped, &meta)?;
 //! assert_eq!(opened.expose_secret(), root.expose_secret());
-//! let cak = opened.derive_client_app_key("c3ViLTE", "ark_1", "demo-app", None);
+//! let cak = opened.derive_client_app_key("c3ViLTE", "ark_1", "demo-app", None)?;
 //! # let _ = cak;
 //! # Ok::<(), zkauth::Error>(())
 //! ```

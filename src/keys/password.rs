@@ -11,6 +11,7 @@ use super::format::{decode_sealed, open_format_a, root_from_raw, seal_root};
 use super::schedule::{kw_v1, kw_v2};
 use super::EnvelopeMeta;
 use crate::error::b64u_decode;
+use crate::identifiers::SUB;
 use crate::{Error, ExportKey, RootKey};
 
 /// `typ` of the JSON root-key plaintext (§3.3 read path).
@@ -79,14 +80,17 @@ impl ExportKey {
     /// Legacy `wrapped_drk`: `b64u(formatA(KW, root, AAD = UTF8(sub)))` (§3.5). Fails only
     /// where the encryption itself fails (never an empty string in place of a wrapped key).
     pub fn wrap_root_key<R: CryptoRng + RngCore>(&self, rng: &mut R, root: &RootKey, sub: &str) -> Result<String, Error> {
+        SUB.check(sub)?;
         // EXPOSE: export_key is the IKM of the password key schedule.
         let kw = kw_v1(self.expose_secret(), sub);
         seal_root(&kw, rng, root, sub.as_bytes())
     }
 
     /// Opens a legacy `wrapped_drk`. A wrong `sub`, wrong export key or tampered bytes give
-    /// `unwrap_failed`; bad encodings `invalid_base64url`; fewer than 28 bytes `invalid_input`.
+    /// `unwrap_failed`; bad encodings `invalid_base64url`; fewer than 28 bytes
+    /// `ciphertext_truncated`; an empty `sub` `invalid_input`.
     pub fn unwrap_root_key(&self, wrapped: &str, sub: &str) -> Result<RootKey, Error> {
+        SUB.check(sub)?;
         let sealed = decode_sealed(wrapped, "wrapped_drk")?;
         // EXPOSE: export_key is the IKM of the password key schedule.
         let kw = kw_v1(self.expose_secret(), sub);
@@ -112,8 +116,8 @@ impl ExportKey {
     /// raw key or the JSON form, whose `sub` and `key_id` must equal `meta`'s
     /// (`envelope_metadata_mismatch` otherwise).
     pub fn open_password_envelope(&self, wrapped: &str, meta: &EnvelopeMeta<'_>) -> Result<RootKey, Error> {
+        let aad = meta.aad(EnvelopeType::Password, WRAPPING_ALG_PASSWORD_V2)?;
         let sealed = decode_sealed(wrapped, "wrapped_key")?;
-        let aad = meta.aad(EnvelopeType::Password, WRAPPING_ALG_PASSWORD_V2);
         // EXPOSE: export_key is the IKM of the password key schedule.
         let export_key = self.expose_secret();
         let kw2 = kw_v2(export_key, meta.sub);
@@ -137,6 +141,6 @@ impl ExportKey {
 }
 
 /// `b64u` of the canonical password-envelope AAD: the `aad` field of `POST /crypto/keybag/envelopes`.
-pub fn password_envelope_aad(meta: &EnvelopeMeta<'_>) -> String {
+pub fn password_envelope_aad(meta: &EnvelopeMeta<'_>) -> Result<String, Error> {
     meta.aad_b64u(EnvelopeType::Password, WRAPPING_ALG_PASSWORD_V2)
 }

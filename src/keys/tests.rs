@@ -180,8 +180,8 @@ fn migrated_v1_password_envelope() {
 
 #[test]
 fn kat_password_envelope() {
-    assert_eq!(meta().aad(EnvelopeType::Password, WRAPPING_ALG_PASSWORD_V2), KAT_PASSWORD_AAD);
-    assert_eq!(password_envelope_aad(&meta()), b64u::encode(KAT_PASSWORD_AAD.as_bytes()));
+    assert_eq!(meta().aad(EnvelopeType::Password, WRAPPING_ALG_PASSWORD_V2).unwrap(), KAT_PASSWORD_AAD);
+    assert_eq!(password_envelope_aad(&meta()).unwrap(), b64u::encode(KAT_PASSWORD_AAD.as_bytes()));
     let wrapped = export_key().seal_password_envelope(&mut iv_rng(), &root(), &meta()).unwrap();
     assert_eq!(wrapped, KAT_PASSWORD_ENVELOPE);
     let opened = export_key().open_password_envelope(&wrapped, &meta()).unwrap();
@@ -250,6 +250,36 @@ fn password_envelope_rejects_wrong_metadata() {
         assert_eq!(code(export_key().open_password_envelope(KAT_PASSWORD_ENVELOPE_KW2_JSON, m)), "unwrap_failed");
     }
     assert_eq!(code(ExportKey::from_bytes([9; 32]).open_password_envelope(KAT_PASSWORD_ENVELOPE, &meta())), "unwrap_failed");
+}
+
+#[test]
+fn one_identifier_rule_everywhere() {
+    let (ek, mut rng) = (export_key(), iv_rng());
+    // Empty identifiers: refused by writers and readers alike (issue 13).
+    assert_eq!(code(ek.wrap_root_key(&mut rng, &root(), "")), "invalid_input");
+    assert_eq!(code(ek.unwrap_root_key(KAT_WRAPPED_DRK, "")), "invalid_input");
+    assert_eq!(code(ek.open_migrated_password_envelope(KAT_WRAPPED_DRK, "")), "invalid_input");
+    for m in [EnvelopeMeta { envelope_id: "", ..meta() }, EnvelopeMeta { key_id: "", ..meta() }, EnvelopeMeta { sub: "", ..meta() }] {
+        assert_eq!(code(ek.open_password_envelope(KAT_PASSWORD_ENVELOPE, &m)), "invalid_input");
+        assert_eq!(code(RecoveryKey::generate(&mut rng).open_envelope(KAT_RECOVERY_ENVELOPE, &m)), "invalid_input");
+        assert_eq!(code(open_prf_envelope(&[1; 32], CREDENTIAL_ID, KAT_PRF_ENVELOPE, &m)), "invalid_input");
+        assert_eq!(code(password_envelope_aad(&m)), "invalid_input");
+        assert_eq!(code(recovery_envelope_aad(&m)), "invalid_input");
+        assert_eq!(code(prf_envelope_aad(&m)), "invalid_input");
+    }
+    for (sub, key_id, client_id, org_id) in [("", KEY_ID, CLIENT_ID, None), (SUB, "", CLIENT_ID, None), (SUB, KEY_ID, "", None), (SUB, KEY_ID, CLIENT_ID, Some(""))] {
+        assert_eq!(code(root().derive_client_app_key(sub, key_id, client_id, org_id)), "invalid_input");
+    }
+    // The CAK formula's separator: two different contexts never derive one key.
+    assert_eq!(code(root().derive_client_app_key("a|key_id=b", "c", CLIENT_ID, None)), "invalid_input");
+    assert_eq!(code(root().derive_client_app_key("a", "b|key_id=c", CLIENT_ID, None)), "invalid_input");
+    assert_eq!(code(root().derive_client_app_key(SUB, KEY_ID, "x|org_id=y", None)), "invalid_input");
+    assert_eq!(code(root().derive_client_app_key(SUB, KEY_ID, CLIENT_ID, Some("o|aud=x"))), "invalid_input");
+    // The passkey-PRF salt joins sub and credential_id the same way.
+    let pipe_sub = EnvelopeMeta { sub: "a|credential_id=b", ..meta() };
+    assert_eq!(code(seal_prf_envelope(&mut rng, &[1; 32], "c", &root(), &pipe_sub)), "invalid_input");
+    assert_eq!(code(seal_prf_envelope(&mut rng, &[1; 32], "b|credential_id=c", &root(), &meta())), "invalid_input");
+    assert_eq!(code(open_prf_envelope(&[1; 32], "", KAT_PRF_ENVELOPE, &meta())), "invalid_input");
 }
 
 #[test]
@@ -336,10 +366,12 @@ fn truncations_never_panic() {
 #[test]
 fn kat_client_app_key() {
     let r = root();
-    assert_eq!(hex::encode(r.derive_client_app_key(SUB, KEY_ID, CLIENT_ID, None).expose_secret()), KAT_CAK_NO_ORG);
-    assert_eq!(hex::encode(r.derive_client_app_key(SUB, KEY_ID, CLIENT_ID, Some("")).expose_secret()), KAT_CAK_NO_ORG);
-    assert_eq!(hex::encode(r.derive_client_app_key(SUB, KEY_ID, CLIENT_ID, Some(ORG_ID)).expose_secret()), KAT_CAK_ORG);
-    assert_ne!(hex::encode(r.derive_client_app_key(SUB, "legacy-drk:x", CLIENT_ID, None).expose_secret()), KAT_CAK_NO_ORG);
+    assert_eq!(hex::encode(r.derive_client_app_key(SUB, KEY_ID, CLIENT_ID, None).unwrap().expose_secret()), KAT_CAK_NO_ORG);
+    // One rule for empty identifiers (issue 13): an empty org id is refused, as sealDeliveryV2
+    // refuses it; the account-wide key is `None`.
+    assert_eq!(code(r.derive_client_app_key(SUB, KEY_ID, CLIENT_ID, Some(""))), "invalid_input");
+    assert_eq!(hex::encode(r.derive_client_app_key(SUB, KEY_ID, CLIENT_ID, Some(ORG_ID)).unwrap().expose_secret()), KAT_CAK_ORG);
+    assert_ne!(hex::encode(r.derive_client_app_key(SUB, "legacy-drk:x", CLIENT_ID, None).unwrap().expose_secret()), KAT_CAK_NO_ORG);
 }
 
 // ---- recovery ----
@@ -353,7 +385,7 @@ fn kat_recovery() {
     let wrapped = secret.seal_envelope(&mut iv_rng(), &root(), &meta()).unwrap();
     assert_eq!(wrapped, KAT_RECOVERY_ENVELOPE);
     assert_eq!(
-        b64u::decode(&recovery_envelope_aad(&meta()), "t").unwrap(),
+        b64u::decode(&recovery_envelope_aad(&meta()).unwrap(), "t").unwrap(),
         KAT_PASSWORD_AAD
             .replace(
                 r#""password","wrapping_alg":"OPAQUE-HKDF-SHA256+A256GCM/v2""#,
@@ -406,7 +438,7 @@ fn kat_prf_envelope() {
     assert_eq!(code(open_prf_envelope(&[], CREDENTIAL_ID, KAT_PRF_ENVELOPE, &meta())), "invalid_input");
     assert_eq!(code(open_prf_envelope(&prf, "", KAT_PRF_ENVELOPE, &meta())), "invalid_input");
     assert_eq!(code(seal_prf_envelope(&mut iv_rng(), &[], CREDENTIAL_ID, &root(), &meta())), "invalid_input");
-    assert!(prf_envelope_aad(&meta()) != password_envelope_aad(&meta()));
+    assert!(prf_envelope_aad(&meta()).unwrap() != password_envelope_aad(&meta()).unwrap());
 }
 
 // ---- wrapped_enc_priv ----
@@ -454,7 +486,7 @@ fn kat_note() {
     let odd = r.derive_data_key(NOTE_ID_ODD);
     assert_eq!(odd.encrypt(&mut iv_rng(), NOTE_ID_ODD, NOTE_PT).unwrap(), KAT_NOTE_ODD_CIPHERTEXT);
     assert_eq!(odd.decrypt(NOTE_ID_ODD, KAT_NOTE_ODD_CIPHERTEXT).unwrap().as_slice(), NOTE_PT);
-    let cak = r.derive_client_app_key(SUB, KEY_ID, CLIENT_ID, Some(ORG_ID));
+    let cak = r.derive_client_app_key(SUB, KEY_ID, CLIENT_ID, Some(ORG_ID)).unwrap();
     assert_eq!(hex::encode(cak.derive_data_key(NOTE_ID).expose_secret()), KAT_NOTE_DEK_FROM_CAK);
 }
 
@@ -509,7 +541,7 @@ fn round_trips() {
     let jw = r.wrap_private_jwk(&mut rng, "{\"d\":\"é\"}").unwrap();
     assert_eq!(r.unwrap_private_jwk(&jw).unwrap().as_str(), "{\"d\":\"é\"}");
 
-    let cak = r.derive_client_app_key(m.sub, m.key_id, "app", None);
+    let cak = r.derive_client_app_key(m.sub, m.key_id, "app", None).unwrap();
     for dek in [r.derive_data_key("i"), cak.derive_data_key("i")] {
         for pt in [&b""[..], b"x", &[7u8; 1000]] {
             let ct = dek.encrypt(&mut rng, "i", pt).unwrap();

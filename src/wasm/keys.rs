@@ -130,19 +130,19 @@ impl WasmExportKey {
 /// Throws code "missing_field" or "invalid_input" (a non-string field, or `meta` not an object).
 #[wasm_bindgen(js_name = passwordEnvelopeAad)]
 pub fn password_envelope_aad(meta: &EnvelopeMetaOptions) -> JsResult<String> {
-    Ok(keys::password_envelope_aad(&Meta::decode(meta)?.get()))
+    keys::password_envelope_aad(&Meta::decode(meta)?.get()).js()
 }
 
 /// `b64u` of the recovery envelope AAD. Throws code "missing_field" or "invalid_input".
 #[wasm_bindgen(js_name = recoveryEnvelopeAad)]
 pub fn recovery_envelope_aad(meta: &EnvelopeMetaOptions) -> JsResult<String> {
-    Ok(keys::recovery_envelope_aad(&Meta::decode(meta)?.get()))
+    keys::recovery_envelope_aad(&Meta::decode(meta)?.get()).js()
 }
 
 /// `b64u` of the passkey-PRF envelope AAD. Throws code "missing_field" or "invalid_input".
 #[wasm_bindgen(js_name = prfEnvelopeAad)]
 pub fn prf_envelope_aad(meta: &EnvelopeMetaOptions) -> JsResult<String> {
-    Ok(keys::prf_envelope_aad(&Meta::decode(meta)?.get()))
+    keys::prf_envelope_aad(&Meta::decode(meta)?.get()).js()
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -162,7 +162,8 @@ impl WasmRootKey {
     }
 
     /// Derives the Client App Key for one relying party (and organization, when given).
-    /// Throws code "missing_field" or "invalid_input" (a non-string field, or `c` not an object).
+    /// Throws code "missing_field" or "invalid_input" (an empty field, a field containing `|`,
+    /// a non-string field, or `c` not an object).
     #[wasm_bindgen(js_name = deriveClientAppKey)]
     pub fn derive_client_app_key(&self, c: &ClientAppKeyOptions) -> JsResult<WasmAppKey> {
         let _scrub = super::ScrubOnDrop;
@@ -175,7 +176,7 @@ impl WasmRootKey {
             ))
         };
         let (sub, key_id, client_id, org_id) = decode().js()?;
-        Ok(WasmAppKey(self.0.derive_client_app_key(&sub, &key_id, &client_id, org_id.as_deref())))
+        self.0.derive_client_app_key(&sub, &key_id, &client_id, org_id.as_deref()).map(WasmAppKey).js()
     }
 
     /// Encrypts the user's private JWK (JSON) under a key derived from this root key:
