@@ -9,7 +9,7 @@
 //
 // Every failure is a ZkAuthError: IndexedDB errors are "storage_failed", WebCrypto errors
 // "webcrypto_failed".
-import { ZkAuthError } from './common.js';
+import { ZkAuthError, requireReady } from './common.js';
 import { deliveryEpkV1, deliveryEpkV2, openDeliveryV1WithSecret, openDeliveryV2WithSecret, validateZkPub } from './api.js';
 
 const DB_NAME = 'zkauth';
@@ -113,6 +113,7 @@ export class DeliverySession {
    *  `{ zkPub, zkPubKid }`. Keep `zkPubKid` with the tab's state and pass it to complete().
    *  Sessions of other tabs are kept; sessions older than 6 minutes are deleted. */
   static async begin() {
+    requireReady();
     await idb().then((db) => db.close());
     const pair = await webcrypto('generateKey', () => crypto.subtle.generateKey({ name: 'ECDH', namedCurve: 'P-256' }, false, ['deriveBits']));
     const pub = await webcrypto('exportKey', () => crypto.subtle.exportKey('jwk', pair.publicKey));
@@ -140,6 +141,7 @@ export class DeliverySession {
    *  `zkKeyKind`, `zkKeyVersion`, `version: 'v2'`) throw "delivery_version_mixed", a missing or
    *  wrong kind or version "key_kind_mismatch"/"version_mismatch". Returns a DeliveredKey handle. */
   static async complete(jwe, expect = {}) {
+    requireReady(); // before the stored key is taken
     if (expect === null || typeof expect !== 'object') throw new ZkAuthError('invalid_input', 'expect must be an object');
     const kid = expect.zkPubKid;
     if (kid !== undefined && kid !== null && typeof kid !== 'string') throw new ZkAuthError('invalid_input', 'zkPubKid must be a string');

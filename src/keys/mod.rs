@@ -38,7 +38,7 @@ mod schedule;
 #[cfg(test)]
 mod tests;
 
-pub use app_data::derive_data_key;
+pub use app_data::{derive_data_key, MAX_DATA_CIPHERTEXT_B64, MAX_DATA_PLAINTEXT};
 pub use envelope::EnvelopeMeta;
 pub use password::password_envelope_aad;
 pub use prf::{open_prf_envelope, prf_envelope_aad, seal_prf_envelope};

@@ -7,7 +7,7 @@ use wasm_bindgen::prelude::*;
 use zeroize::Zeroizing;
 
 use super::keys::{WasmAppKey, WasmRootKey};
-use super::args::{self, opt_number_field, opt_string_field, string_field};
+use super::args::{self, opt_number_field, opt_string_field, string_field, MAX_SMALL_BYTES};
 use super::{object, IntoJs, JsResult};
 use crate::delivery::{self, DeliveredKey, DeliveryKeyPair, ExpectV1, ExpectV2, SealV2};
 use crate::Error;
@@ -202,7 +202,7 @@ impl ExpectV1Owned {
 /// The 32-byte ECDH `Z` from WebCrypto `deriveBits`, copied into memory wiped on drop.
 /// `invalid_input` when `z` is not a `Uint8Array`, `invalid_length` when not 32 bytes.
 fn shared_secret(z: &JsValue) -> JsResult<Zeroizing<[u8; 32]>> {
-    let bytes = args::bytes(z, "z must be a Uint8Array").js()?;
+    let bytes = args::bytes(z, "z must be a Uint8Array", MAX_SMALL_BYTES).js()?;
     let mut out = Zeroizing::new([0u8; 32]);
     if bytes.len() != out.len() {
         return Err(zkauth_verify::Error::InvalidLength { what: "shared secret z", expected: 32, actual: bytes.len() }).js();

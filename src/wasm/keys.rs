@@ -9,7 +9,7 @@ use rand_core::OsRng;
 use wasm_bindgen::prelude::*;
 use zeroize::Zeroizing;
 
-use super::args::{self, opt_string_field, string_field};
+use super::args::{self, opt_string_field, string_field, MAX_SMALL_BYTES};
 use super::{IntoJs, JsResult, WasmExportKey};
 use crate::keys::{self, EnvelopeMeta, RecoveryKey};
 use crate::{AppKey, DataKey, Error, ExportKey, RootKey};
@@ -53,8 +53,8 @@ impl Meta {
 
 /// Copies a JS `Uint8Array` into wasm memory that is wiped on drop (`invalid_input` for
 /// anything else).
-fn secret_bytes(a: &JsValue, what: &'static str) -> JsResult<Zeroizing<Vec<u8>>> {
-    args::bytes(a, what).js()
+fn secret_bytes(a: &JsValue, what: &'static str, max: usize) -> JsResult<Zeroizing<Vec<u8>>> {
+    args::bytes(a, what, max).js()
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -235,7 +235,7 @@ impl WasmDataKey {
         #[wasm_bindgen(unchecked_param_type = "Uint8Array")] plaintext: &JsValue,
     ) -> JsResult<String> {
         let _scrub = super::ScrubOnDrop;
-        let plaintext = secret_bytes(plaintext, "plaintext must be a Uint8Array")?;
+        let plaintext = secret_bytes(plaintext, "plaintext must be a Uint8Array", keys::MAX_DATA_PLAINTEXT)?;
         self.0.encrypt(&mut OsRng, item_id, &plaintext).js()
     }
 
@@ -331,7 +331,7 @@ pub fn seal_prf_envelope(
 ) -> JsResult<String> {
     let _scrub = super::ScrubOnDrop;
     let meta = Meta::decode(meta)?;
-    let prf = secret_bytes(prf_output, "prfOutput must be a Uint8Array")?;
+    let prf = secret_bytes(prf_output, "prfOutput must be a Uint8Array", MAX_SMALL_BYTES)?;
     keys::seal_prf_envelope(&mut OsRng, &prf, credential_id, &root.0, &meta.get()).js()
 }
 
@@ -348,6 +348,6 @@ pub fn open_prf_envelope(
 ) -> JsResult<WasmRootKey> {
     let _scrub = super::ScrubOnDrop;
     let meta = Meta::decode(meta)?;
-    let prf = secret_bytes(prf_output, "prfOutput must be a Uint8Array")?;
+    let prf = secret_bytes(prf_output, "prfOutput must be a Uint8Array", MAX_SMALL_BYTES)?;
     keys::open_prf_envelope(&prf, credential_id, wrapped, &meta.get()).map(WasmRootKey).js()
 }

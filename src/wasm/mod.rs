@@ -6,6 +6,7 @@
 #[cfg(feature = "zeroizing-allocator")]
 mod alloc;
 mod args;
+mod limits;
 mod opaque;
 mod keys;
 mod delivery;

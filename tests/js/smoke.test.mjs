@@ -189,3 +189,87 @@ test('glue argument errors and wasm traps are ZkAuthErrors too', async () => {
   assert.equal(trap.code, 'internal_error');
   assert.match(trap.message, /trapped; reload/);
 });
+
+// ---- issue 13: checks before the glue, re-entrant free(), calls before init() --------------
+
+test('string arguments are checked before the copy into wasm: type, lone surrogates, length', () => {
+  const rk = zk.RootKey.generate();
+  // A number where a string is expected used to reach the glue's string copy and trap.
+  for (const bad of [0, 1.5, null, undefined, {}, [], true, Symbol('s'), 10n]) {
+    assert.throws(() => rk.deriveDataKey(bad), isCode('invalid_input'), String(typeof bad));
+    assert.throws(() => zk.hashB64u(bad), isCode('invalid_input'));
+  }
+  // Lone surrogates would have become U+FFFD (another AAD, another hash) silently.
+  for (const lone of ['\uD800', 'a\uDC00b', '\uDBFFx']) {
+    assert.throws(() => zk.hashB64u(lone), isCode('invalid_input'));
+    assert.throws(() => rk.deriveClientAppKey({ ...CAK, sub: lone }), isCode('invalid_input')); // an option field too
+  }
+  assert.equal(zk.hashB64u('\uD83D\uDE00'), zk.hashB64u('😀')); // a surrogate pair is fine
+  // Caps by parameter, with the code the Rust rule gives, before the copy.
+  const kp = zk.DeliveryKeyPair.generate();
+  const big = 'A'.repeat(64 * 1024 + 1);
+  assert.throws(() => kp.openV2(big, {}), isCode('jwe_malformed'));
+  assert.throws(() => zk.validateZkPub('A'.repeat(2049)), isCode('invalid_zk_pub'));
+  assert.throws(() => zk.DeliveryKeyPair.fromPrivateJwk(' '.repeat(4097)), isCode('invalid_private_jwk'));
+  const huge = 'x'.repeat(12 * 1024 * 1024);
+  const t0 = performance.now();
+  assert.throws(() => zk.hashB64u(huge), isCode('invalid_input'));
+  assert.throws(() => rk.deriveClientAppKey({ ...CAK, sub: huge }), isCode('invalid_input'));
+  assert.ok(performance.now() - t0 < 200, 'refused before any expensive work');
+  // Everything still works afterwards.
+  assert.equal(zk.hashB64u('abc'), 'ungWv48Bz-pBQUDeXa4iI7ADYaOWF3qctBD_YfIAFa0');
+  for (const h of [rk, kp]) h.free();
+});
+
+test('free() from inside a call on the same handle runs when the call returns, and wipes the key', async () => {
+  const { initSync } = await import(new URL('./node_modules/zkauth/zkauth.js', import.meta.url));
+  const memory = initSync().memory; // the instance the package already runs
+  const secret = new Uint8Array(32).map((_, i) => 0xc0 ^ i);
+  const display = Buffer.from(secret).toString('base64url');
+  const count = () => {
+    const hay = new Uint8Array(memory.buffer);
+    let n = 0;
+    for (let i = hay.indexOf(secret[0]); i !== -1; i = hay.indexOf(secret[0], i + 1)) {
+      if (secret.every((b, j) => hay[i + j] === b)) n++;
+    }
+    return n;
+  };
+  const rec = zk.RecoveryKey.fromDisplay(display);
+  const root = zk.RootKey.generate();
+  assert.ok(count() >= 1, 'the recovery secret is in wasm memory while the handle lives');
+  // The option bag's getter frees the very handle the call runs on.
+  const meta = { ...META, get envelopeId() { rec.free(); return 'env_1'; } };
+  const wrapped = rec.sealEnvelope(root, meta); // the call completes normally
+  assert.equal(typeof wrapped, 'string');
+  assert.equal(rec.__wbg_ptr, 0, 'freed once the call returned');
+  assert.throws(() => rec.verifier, isCode('key_released'));
+  assert.equal(count(), 0, 'the deferred free() wiped the secret');
+  // The same for a handle passed as an argument.
+  const rk = zk.RootKey.generate();
+  const app = rk.deriveClientAppKey(CAK);
+  const kp = zk.DeliveryKeyPair.generate();
+  const s = zk.sealDeliveryV2(app, kp.zkPub, { ...SEAL, get keyId() { app.free(); return 'ark_1'; } });
+  assert.equal(typeof s.jwe, 'string');
+  assert.throws(() => app.deriveDataKey('x'), isCode('key_released'));
+  for (const h of [root, rk, kp]) h.free();
+});
+
+test('a call before init() is not_initialized, then init() makes the same call work', async () => {
+  const { execFileSync } = await import('node:child_process');
+  const entry = new URL('./node_modules/zkauth/index.js', import.meta.url).href;
+  const wasm = new URL('./node_modules/zkauth/zkauth_bg.wasm', import.meta.url);
+  // A fresh process that loads only the web entry (the Node entry initializes at import).
+  const script = `
+    import { readFileSync } from 'node:fs';
+    const zk = await import(${JSON.stringify(entry)});
+    const codes = [];
+    for (const call of [() => zk.hashB64u('abc'), () => zk.RootKey.generate(), () => new zk.OpaqueClient(undefined), () => zk.DeliverySession.begin()]) {
+      try { await call(); codes.push('no error'); } catch (e) { codes.push(e instanceof zk.ZkAuthError ? e.code + ': ' + e.message : String(e)); }
+    }
+    await zk.init(readFileSync(${JSON.stringify(wasm.pathname)}));
+    codes.push(zk.hashB64u('abc'));
+    console.log(JSON.stringify(codes));`;
+  const out = JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' }));
+  for (const c of out.slice(0, 4)) assert.match(c, /^not_initialized: .*await init\(\)/);
+  assert.equal(out[4], 'ungWv48Bz-pBQUDeXa4iI7ADYaOWF3qctBD_YfIAFa0');
+});

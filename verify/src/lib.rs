@@ -30,4 +30,4 @@ pub use hash::{check_hash_binding, ct_eq, ct_eq_str, hash_b64u};
 pub use json_string::{json_string, push_json_string};
 pub use redact::{redacted, Redacted};
 pub use jwe::{parse_compact_jwe, MAX_HEADER_LEN, MAX_JWE_LEN, protected_header_json, v1_header_json, v2_header_json, CompactJwe, JweHeader, JweVersion};
-pub use jwk::{parse_epk_value, parse_private_jwk, public_jwk_json, validate_zk_pub, ZkPub};
+pub use jwk::{parse_epk_value, MAX_ZK_PUB_LEN, parse_private_jwk, public_jwk_json, validate_zk_pub, ZkPub};
