@@ -393,7 +393,8 @@ fn v1_round_trip_and_forgeries() {
 fn private_jwk_and_split_open() {
     use p256::elliptic_curve::sec1::ToEncodedPoint;
     let secret = p256::SecretKey::random(&mut rand_core::OsRng);
-    let kp = wasm::WasmDeliveryKeyPair::from_private_jwk(secret.to_jwk_string().to_string()).unwrap();
+    let jwk = format!(r#"{{"kty":"EC","crv":"P-256","d":"{}"}}"#, b64u::encode(&secret.to_bytes()));
+    let kp = wasm::WasmDeliveryKeyPair::from_private_jwk(jwk).unwrap();
     let point = secret.public_key().to_encoded_point(false);
     let expect_pub = format!(
         r#"{{"kty":"EC","crv":"P-256","x":"{}","y":"{}"}}"#,

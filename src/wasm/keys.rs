@@ -64,6 +64,7 @@ fn secret_bytes(a: &JsValue, what: &'static str, max: usize) -> JsResult<Zeroizi
 #[wasm_bindgen(js_class = ExportKey)]
 impl WasmExportKey {
     /// Wraps the root key as a legacy `wrapped_drk` (AES-GCM under the password key, AAD = `sub`).
+    /// Throws code "invalid_input" (an empty `sub`).
     #[wasm_bindgen(js_name = wrapRootKey)]
     pub fn wrap_root_key(&self, root: &WasmRootKey, sub: &str) -> JsResult<String> {
         let _scrub = super::ScrubOnDrop;
@@ -72,7 +73,8 @@ impl WasmExportKey {
 
     /// Opens a legacy `wrapped_drk`.
     /// Throws code "unwrap_failed" (wrong password key, wrong `sub` or tampered),
-    /// "invalid_base64url", "ciphertext_truncated" (under 28 bytes) or "invalid_length".
+    /// "invalid_base64url", "ciphertext_truncated" (under 28 bytes), "invalid_length" or
+    /// "invalid_input" (an empty `sub`).
     #[wasm_bindgen(js_name = unwrapRootKey)]
     pub fn unwrap_root_key(&self, wrapped: &str, sub: &str) -> JsResult<WasmRootKey> {
         let _scrub = super::ScrubOnDrop;
@@ -91,8 +93,8 @@ impl WasmExportKey {
 
     /// Opens a v2 password envelope (raw or root-key-JSON plaintext).
     /// Throws code "unwrap_failed", "envelope_metadata_mismatch", "invalid_base64url",
-    /// "ciphertext_truncated", "plaintext_invalid", "invalid_length", "invalid_input" (a
-    /// non-string field, or `meta` not an object) or "missing_field".
+    /// "ciphertext_truncated", "plaintext_invalid", "invalid_length", "invalid_input" (an
+    /// empty or non-string field, or `meta` not an object) or "missing_field".
     #[wasm_bindgen(js_name = openPasswordEnvelope)]
     pub fn open_password_envelope(&self, wrapped: &str, meta: &EnvelopeMetaOptions) -> JsResult<WasmRootKey> {
         let _scrub = super::ScrubOnDrop;
@@ -127,7 +129,8 @@ impl WasmExportKey {
 }
 
 /// `b64u` of the v2 password envelope AAD: the `aad` field the server stores with the envelope.
-/// Throws code "missing_field" or "invalid_input" (a non-string field, or `meta` not an object).
+/// Throws code "missing_field" or "invalid_input" (an empty or non-string field, or `meta` not
+/// an object).
 #[wasm_bindgen(js_name = passwordEnvelopeAad)]
 pub fn password_envelope_aad(meta: &EnvelopeMetaOptions) -> JsResult<String> {
     keys::password_envelope_aad(&Meta::decode(meta)?.get()).js()
@@ -228,7 +231,8 @@ pub struct WasmDataKey(pub(crate) DataKey);
 #[wasm_bindgen(js_class = DataKey)]
 impl WasmDataKey {
     /// AES-256-GCM with AAD `{"note_id":itemId}`; returns padded standard base64 of iv‖ct‖tag.
-    /// Throws code "invalid_input" (also when `plaintext` is not a `Uint8Array`).
+    /// Throws code "invalid_input" (also when `plaintext` is not a `Uint8Array` or is longer
+    /// than 4 MiB).
     pub fn encrypt(
         &self,
         #[wasm_bindgen(js_name = itemId)] item_id: &str,
@@ -304,8 +308,8 @@ impl WasmRecoveryKey {
     }
 
     /// Opens a recovery envelope. Throws code "unwrap_failed", "invalid_base64url",
-    /// "ciphertext_truncated", "invalid_length", "invalid_input" (a non-string field, or `meta`
-    /// not an object) or "missing_field".
+    /// "ciphertext_truncated", "invalid_length", "invalid_input" (an empty or non-string field,
+    /// or `meta` not an object) or "missing_field".
     #[wasm_bindgen(js_name = openEnvelope)]
     pub fn open_envelope(&self, wrapped: &str, meta: &EnvelopeMetaOptions) -> JsResult<WasmRootKey> {
         let _scrub = super::ScrubOnDrop;
@@ -320,8 +324,8 @@ impl WasmRecoveryKey {
 
 /// Seals the root key under a WebAuthn PRF output for one credential. The copy of `prfOutput`
 /// made inside wasm is wiped; the caller should `fill(0)` its own.
-/// Throws code "invalid_input" (empty PRF output, credential id or field; `prfOutput` not a
-/// `Uint8Array`; `meta` not an object) or "missing_field".
+/// Throws code "invalid_input" (empty PRF output, credential id or field; a `sub` or credential
+/// id containing `|`; `prfOutput` not a `Uint8Array`; `meta` not an object) or "missing_field".
 #[wasm_bindgen(js_name = sealPrfEnvelope)]
 pub fn seal_prf_envelope(
     #[wasm_bindgen(js_name = prfOutput, unchecked_param_type = "Uint8Array")] prf_output: &JsValue,
@@ -336,9 +340,9 @@ pub fn seal_prf_envelope(
 }
 
 /// Opens a passkey-PRF envelope. Throws code "unwrap_failed", "invalid_base64url",
-/// "ciphertext_truncated", "invalid_length", "invalid_input" (empty PRF output or credential
-/// id; `prfOutput` not a `Uint8Array`; a non-string field or `meta` not an object) or
-/// "missing_field".
+/// "ciphertext_truncated", "invalid_length", "invalid_input" (empty PRF output, credential id
+/// or field; a `sub` or credential id containing `|`; `prfOutput` not a `Uint8Array`; a
+/// non-string field or `meta` not an object) or "missing_field".
 #[wasm_bindgen(js_name = openPrfEnvelope)]
 pub fn open_prf_envelope(
     #[wasm_bindgen(js_name = prfOutput, unchecked_param_type = "Uint8Array")] prf_output: &JsValue,
