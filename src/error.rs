@@ -151,7 +151,8 @@ mod tests {
             assert_eq!(e.code(), *code);
             assert!(seen.insert(*code), "duplicate code {code}");
             assert!(code.bytes().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'_'), "{code} is not snake_case");
-            // Messages never carry values: the payload strings above are field names only.
+            // A message exists for every code; that none carries an input value is proven by
+            // tests/error_messages.rs, which refuses marked inputs and searches the messages.
             assert!(!e.to_string().is_empty());
         }
     }

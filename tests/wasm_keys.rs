@@ -19,20 +19,24 @@ const ENVELOPE_ID: &str = "env_0b6c6a8e-3f7d-4c1e-9a52-1d2e3f405162";
 const CLIENT_ID: &str = "demo-app";
 const ORG_ID: &str = "8c1f6f0e-2b1a-4d8e-9a0b-1c2d3e4f5a6b";
 const CREDENTIAL_ID: &str = "Y3JlZGVudGlhbC1pZC0wMDE";
-const KAT_WRAPPED_DRK: &str = "oKGio6SlpqeoqaqroFI5-qwtH9N0DOmNALPbF1KcfiZPn4U-eGa_cyHDJY8HqTmF62UeERuU5AWzlN0Y";
-const KAT_PASSWORD_AAD: &str = r#"{"envelope_id":"env_0b6c6a8e-3f7d-4c1e-9a52-1d2e3f405162","key_id":"ark_a2V5LWlkLWZvci16a2F1dGgtdGVzdHMh","sub":"emthdXRoLXRlc3Qtc3ViIQ","type":"password","wrapping_alg":"OPAQUE-HKDF-SHA256+A256GCM/v2"}"#;
-const KAT_PASSWORD_ENVELOPE: &str = "oKGio6SlpqeoqaqrG5vUnsJGr_mLpdDgO0W-aVKcfiZPn4U-eGa_cyHDJY8HqTmF62UeERuU5AWzlN0Y";
-const KAT_CAK_NO_ORG: &str = "ffc05e65f518719f6b408829ec577d5a2863122585fefd9adb6f507b59083f6a";
-const KAT_CAK_ORG: &str = "43fb0a1b738fe7175f6a9575ea8daadf37ad1454c266106265631cc3bd86198f";
-const KAT_RECOVERY_DISPLAY: &str = "QEFCQ0RFRkdISUpLTE1OT1BRUlNUVVZXWFlaW1xdXl8";
-const KAT_RECOVERY_VERIFIER: &str = "yipP5yf6rs8W7NEwqG4IhcVUDAU3U0BEUHHAZXVV_UI";
-const KAT_RECOVERY_ENVELOPE: &str = "oKGio6SlpqeoqaqrgyqQ9xjR8HbIiPoPFV7gaiQ6NaP1g7iNjMvDdjVAUvKcYPg_Tz2m_FAQk6vC44kb";
-const KAT_PRF_ENVELOPE: &str = "oKGio6SlpqeoqaqrA-HPku15dapH5LZD9s68wbM32tOsVOL723htK1k3LpJaAz3NRSVBK4-jTHaftD3s";
 const PRIVATE_JWK: &str = r#"{"crv":"P-256","d":"ZGRkZGRkZGRkZGRkZGRkZGRkZGRkZGRkZGRkZGRkZGQ","ext":true,"key_ops":["deriveKey","deriveBits"],"kty":"EC","x":"eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHg","y":"eXl5eXl5eXl5eXl5eXl5eXl5eXl5eXl5eXl5eXl5eXk"}"#;
-const KAT_WRAPPED_ENC_PRIV: &str = "oKGio6SlpqeoqaqrI3wNqDKS0l9W1MFGOxL77zyvfc8qg_MdraCf_YaoddfltbWDE9EYlM2FUuHTo0D7xD0kOYQPslcM_Janr0LGf4tnRBc_f0QNusHh6IbrLBjwQcxu5tdQdzAR1qStSbt0lLIIlI5Nvzhxrt4heM_pGpLxf2WKleAQ3K2XRifowBwJ29lsz5rc-VNeHQM5GMjB-5M2-RdJncrIeRMBULToN7MTBWJg3AfmTRCoGW04H_NJ4PEBQAXBMMca7bbydo3g5vS4UPklA0_rKHAIdDscf2jYhdfOEBgP2FXUbA_2QSnPugfZfDGUMRVOC9rPGkKp";
-const KAT_NOTE_CIPHERTEXT: &str = "oKGio6Slpqeoqaqr9UvEUqIbUqFt5vv3i+DVjUkm3LxNUvr7pt/0Ag==";
 
 const REDIRECT: &str = "https://app.example/callback?x=1";
+
+/// A known answer (or fixed input) from tests/vectors/custody_kat.json, which
+/// tests/vectors/custody_kat.py writes; a missing file fails the build.
+fn kat(name: &str) -> &'static str {
+    static DOC: std::sync::OnceLock<serde_json::Value> = std::sync::OnceLock::new();
+    let doc = DOC.get_or_init(|| serde_json::from_str(include_str!("vectors/custody_kat.json")).unwrap());
+    doc["outputs"][name].as_str().or(doc["inputs"][name].as_str()).unwrap_or_else(|| panic!("{name} is not in custody_kat.json"))
+}
+
+#[wasm_bindgen_test]
+fn fixed_inputs_are_the_kat_files() {
+    for (name, value) in [("sub", SUB), ("key_id", KEY_ID), ("envelope_id", ENVELOPE_ID), ("client_id", CLIENT_ID), ("org_id", ORG_ID), ("credential_id", CREDENTIAL_ID), ("private_jwk", PRIVATE_JWK)] {
+        assert_eq!(kat(name), value, "{name}");
+    }
+}
 
 fn seq(start: u8, len: u8) -> Vec<u8> {
     (start..start + len).collect()
@@ -211,28 +215,28 @@ fn private_jwk_and_data_keys() {
 #[wasm_bindgen_test]
 fn custody_known_answers() {
     let ek = kat_export_key();
-    let root = ek.unwrap_root_key(KAT_WRAPPED_DRK, SUB).unwrap();
+    let root = ek.unwrap_root_key(kat("wrapped_drk"), SUB).unwrap();
     assert_eq!(root_bytes(&root), seq(0x20, 32));
-    assert_eq!(root_bytes(&ek.open_password_envelope(KAT_PASSWORD_ENVELOPE, &meta()).unwrap()), seq(0x20, 32));
-    assert_eq!(wasm::password_envelope_aad(&meta()).unwrap(), b64u::encode(KAT_PASSWORD_AAD.as_bytes()));
+    assert_eq!(root_bytes(&ek.open_password_envelope(kat("password_envelope"), &meta()).unwrap()), seq(0x20, 32));
+    assert_eq!(wasm::password_envelope_aad(&meta()).unwrap(), b64u::encode(kat("password_aad").as_bytes()));
 
     // CAK: the JS derivation equals the known answer (and so the native core's derive).
     let no_org = root.derive_client_app_key(&bag(&CAK_CONTEXT)).unwrap();
-    assert_eq!(hex::encode(app_bytes(&no_org, &CAK_CONTEXT)), KAT_CAK_NO_ORG);
+    assert_eq!(hex::encode(app_bytes(&no_org, &CAK_CONTEXT)), kat("cak_no_org"));
     let org_context = [("sub", SUB), ("keyId", KEY_ID), ("clientId", CLIENT_ID), ("orgId", ORG_ID)];
     let org = root.derive_client_app_key(&bag(&org_context)).unwrap();
-    assert_eq!(hex::encode(app_bytes(&org, &org_context)), KAT_CAK_ORG);
+    assert_eq!(hex::encode(app_bytes(&org, &org_context)), kat("cak_org"));
 
-    let rk = wasm::WasmRecoveryKey::from_display(KAT_RECOVERY_DISPLAY.into()).unwrap();
-    assert_eq!(rk.verifier(), KAT_RECOVERY_VERIFIER);
-    assert_eq!(String::from(rk.export_display()), KAT_RECOVERY_DISPLAY);
-    assert_eq!(root_bytes(&rk.open_envelope(KAT_RECOVERY_ENVELOPE, &meta()).unwrap()), seq(0x20, 32));
+    let rk = wasm::WasmRecoveryKey::from_display(kat("recovery_display").into()).unwrap();
+    assert_eq!(rk.verifier(), kat("recovery_verifier"));
+    assert_eq!(String::from(rk.export_display()), kat("recovery_display"));
+    assert_eq!(root_bytes(&rk.open_envelope(kat("recovery_envelope"), &meta()).unwrap()), seq(0x20, 32));
 
     let prf = js_sys::Uint8Array::from(&seq(0x60, 32)[..]);
-    assert_eq!(root_bytes(&wasm::open_prf_envelope(&prf, CREDENTIAL_ID, KAT_PRF_ENVELOPE, &meta()).unwrap()), seq(0x20, 32));
+    assert_eq!(root_bytes(&wasm::open_prf_envelope(&prf, CREDENTIAL_ID, kat("prf_envelope"), &meta()).unwrap()), seq(0x20, 32));
 
-    assert_eq!(String::from(root.unwrap_private_jwk_export(KAT_WRAPPED_ENC_PRIV).unwrap()), PRIVATE_JWK);
-    let pt = root.derive_data_key("note-1").decrypt("note-1", KAT_NOTE_CIPHERTEXT).unwrap();
+    assert_eq!(String::from(root.unwrap_private_jwk_export(kat("wrapped_enc_priv")).unwrap()), PRIVATE_JWK);
+    let pt = root.derive_data_key("note-1").decrypt("note-1", kat("note_ciphertext")).unwrap();
     assert_eq!(bytes(&pt), b"hello, notes");
 }
 

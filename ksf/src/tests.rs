@@ -37,3 +37,18 @@ fn scrypt_refuses_parameters_outside_rfc_7914() {
     // Allocation failure is an error: 2^40 blocks of 1 KiB cannot be had.
     assert_eq!(scrypt(b"pw", b"", 40, 8, 1, &mut out), Err(ScryptError::OutOfMemory));
 }
+
+#[test]
+fn kat_rfc_7914() {
+    let doc: serde_json::Value = serde_json::from_str(include_str!("../../tests/vectors/custody_kat.json")).unwrap();
+    let vectors = doc["ksf"]["scrypt_rfc7914"].as_array().unwrap();
+    assert_eq!(vectors.len(), 3, "RFC 7914 §12 vectors 1-3 (the fourth needs 1 GiB)");
+    for v in vectors {
+        let n = |k: &str| u32::try_from(v[k].as_u64().unwrap()).unwrap();
+        let want = hex::decode(v["dk"].as_str().unwrap()).unwrap();
+        let mut dk = vec![0u8; want.len()];
+        let log_n = u8::try_from(n("log_n")).unwrap();
+        scrypt(v["password"].as_str().unwrap().as_bytes(), v["salt"].as_str().unwrap().as_bytes(), log_n, n("r"), n("p"), &mut dk).unwrap();
+        assert_eq!(dk, want, "RFC 7914 §12, N = 2^{log_n}");
+    }
+}

@@ -53,3 +53,41 @@ fn argon2id_iterations_are_capped() {
         assert_eq!(Profile::argon2id(1024, t, 1, "s", "").unwrap_err().code(), "invalid_profile", "t={t}");
     }
 }
+
+/// tests/vectors/custody_kat.json's `ksf` section (written by custody_kat.py; a missing file
+/// fails the build).
+fn ksf_kat() -> serde_json::Value {
+    serde_json::from_str::<serde_json::Value>(include_str!("../../tests/vectors/custody_kat.json")).unwrap()["ksf"].clone()
+}
+
+fn unhex(v: &serde_json::Value) -> Vec<u8> {
+    hex::decode(v.as_str().unwrap()).unwrap()
+}
+
+#[test]
+fn kat_ksf_as_profiles_run_them() {
+    use opaque_ke::generic_array::GenericArray;
+    use opaque_ke::ksf::Ksf;
+    let kat = ksf_kat();
+    let input = GenericArray::<u8, opaque_ke::generic_array::typenum::U32>::clone_from_slice(&unhex(&kat["input"]));
+    // DarkAuth: scrypt N = 32768, r = 8, p = 1, empty salt, through the profile's KSF.
+    let darkauth = &kat["darkauth_scrypt"];
+    assert_eq!(darkauth["log_n"], 15);
+    assert_eq!(Profile::darkauth().stretch.hash(input).unwrap().to_vec(), unhex(&darkauth["output"]));
+    // Argon2id with the 16-byte zero salt, through an Argon2id profile's KSF.
+    let a = &kat["argon2id"];
+    let cost = |k: &str| u32::try_from(a[k].as_u64().unwrap()).unwrap();
+    let profile = Profile::argon2id(cost("memory_kib"), cost("iterations"), cost("parallelism"), "s", "").unwrap();
+    assert_eq!(profile.stretch.hash(input).unwrap().to_vec(), unhex(&a["output"]));
+}
+
+#[test]
+fn kat_argon2id_rfc_9106() {
+    use super::ksf::{argon2id, Argon2Cost};
+    let v = &ksf_kat()["argon2id_rfc9106"];
+    let n = |k: &str| u32::try_from(v[k].as_u64().unwrap()).unwrap();
+    let cost = Argon2Cost { memory_kib: n("memory_kib"), iterations: n("iterations"), parallelism: n("parallelism") };
+    let mut tag = [0u8; 32];
+    argon2id(&unhex(&v["password"]), &unhex(&v["salt"]), &unhex(&v["secret"]), &unhex(&v["ad"]), cost, &mut tag).unwrap();
+    assert_eq!(tag.to_vec(), unhex(&v["tag"]), "RFC 9106 §5.3");
+}

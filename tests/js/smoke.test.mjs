@@ -273,3 +273,26 @@ test('a call before init() is not_initialized, then init() makes the same call w
   for (const c of out.slice(0, 4)) assert.match(c, /^not_initialized: .*await init\(\)/);
   assert.equal(out[4], 'ungWv48Bz-pBQUDeXa4iI7ADYaOWF3qctBD_YfIAFa0');
 });
+
+test('no input value appears in an error message of the JS layer', () => {
+  const MARK = 'Mq7Xv2Lk9Zr4';
+  const rk = zk.RootKey.generate();
+  const kp = zk.DeliveryKeyPair.generate();
+  const calls = [
+    () => zk.validateZkPub(`${MARK}!`),
+    () => zk.validateZkPub('A'.repeat(3000) + MARK),
+    () => zk.DeliveryKeyPair.fromPrivateJwk(`{"kty":"${MARK}"}`),
+    () => kp.openV2(`${MARK}.a.b.c.d`, { zkKeyHash: MARK, zkKeyKind: 'client_app_key', zkKeyVersion: 'v2', clientId: MARK, redirectUri: MARK }),
+    () => kp.openV2('x', { zkKeyHash: MARK, zkKeyKind: MARK, zkKeyVersion: 'v2', clientId: MARK, redirectUri: MARK }),
+    () => rk.deriveClientAppKey({ sub: `${MARK}|x`, keyId: MARK, clientId: MARK }),
+    () => rk.deriveClientAppKey({ sub: MARK, keyId: 7, clientId: MARK }),
+    () => rk.deriveDataKey(`${MARK}\uD800`),
+    () => zk.RecoveryKey.fromDisplay(MARK),
+    () => zk.sealDeliveryV2(rk.deriveClientAppKey({ sub: 'u', keyId: 'k', clientId: 'c' }), kp.zkPub, { sub: MARK, clientId: 'c', requestId: 'r', redirectUri: 'u', keyId: 'k' }),
+    () => new zk.OpaqueClient(zk.OpaqueProfile.darkauth()).startLogin(MARK).state.finish(MARK, MARK),
+  ];
+  for (const call of calls) {
+    assert.throws(call, (e) => e instanceof zk.ZkAuthError && !e.message.includes(MARK) && !e.message.includes(MARK.slice(0, 6)), String(call));
+  }
+  for (const h of [rk, kp]) h.free();
+});
