@@ -14,6 +14,8 @@ export PATH := $(TOOLS)/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 export CHROMEDRIVER ?= /usr/bin/chromedriver
 WASM_TARGET := wasm32-unknown-unknown
 WASM_OUT    := target/$(WASM_TARGET)/wasm-release/zkauth.wasm
+# The package's own features: the zeroizing global allocator (never on for rlib users).
+PKG_FEATURES := zeroizing-allocator
 VERSION     := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n1)
 
 .PHONY: all lint tools tool-rust tool-wasm-bindgen tool-wasm-pack tool-chromium tool-binaryen tool-js \
@@ -60,7 +62,7 @@ tool-js: pkg
 # One size-tuned wasm (profile wasm-release: LTO, opt-level z, panic=abort), wasm-opt -Oz with
 # debug/name/producer sections stripped; the browser and Node entries share it.
 pkg: tool-rust tool-wasm-bindgen tool-binaryen
-	cargo build --locked --lib --target $(WASM_TARGET) --profile wasm-release
+	cargo build --locked --lib --target $(WASM_TARGET) --profile wasm-release --features $(PKG_FEATURES)
 	rm -rf pkg && mkdir -p pkg
 	wasm-bindgen --target web --out-dir pkg --out-name zkauth $(WASM_OUT)
 	wasm-opt -Oz --strip-debug --strip-producers --enable-bulk-memory --enable-nontrapping-float-to-int \
@@ -74,11 +76,12 @@ test: lint test-native test-postgres test-browser test-node test-js test-e2e
 	@echo "make test: all suites passed"
 
 # The deny lints (unwrap/expect/indexing/panic) natively and for wasm32, where src/wasm lives;
+# the second builds tests/rlib_embedder.rs for wasm32 (an rlib user keeps its own allocator);
 # the last line lints the library exactly as `make pkg` builds it (no server, no conformance).
 lint: tool-rust
 	cargo clippy --locked --workspace --all-targets -- -D warnings
 	cargo clippy --locked --lib --tests --target $(WASM_TARGET) -- -D warnings
-	cargo clippy --locked --lib --target $(WASM_TARGET) -- -D warnings
+	cargo clippy --locked --lib --target $(WASM_TARGET) --features $(PKG_FEATURES) -- -D warnings
 
 test-native:
 	cargo test --locked --workspace
@@ -89,10 +92,10 @@ test-postgres: tool-postgres
 	server/tests/with-postgres.sh cargo test --locked -p zkauth-server --test http --test pg_faults
 
 test-browser: tool-rust tool-wasm-bindgen tool-wasm-pack tool-chromium
-	WASM_BINDGEN_USE_BROWSER=1 wasm-pack test --headless --chrome --release --mode no-install -- --locked --test wasm --test wasm_keys --test wasm_memory
+	WASM_BINDGEN_USE_BROWSER=1 wasm-pack test --headless --chrome --release --mode no-install -- --locked --features $(PKG_FEATURES) --test wasm --test wasm_keys --test wasm_memory
 
 test-node: tool-rust tool-wasm-bindgen tool-wasm-pack
-	wasm-pack test --node --release --mode no-install -- --locked --test wasm --test wasm_keys --test wasm_memory
+	wasm-pack test --node --release --mode no-install -- --locked --features $(PKG_FEATURES) --test wasm --test wasm_keys --test wasm_memory
 
 # Only the top-level files: the e2e tests under e2e/ need the server (test-e2e).
 test-js: tool-js tool-chromium
@@ -105,7 +108,7 @@ test-e2e: pkg tool-js tool-chromium
 	cd tests/js && node --test --test-reporter=spec e2e/
 
 bench: pkg tool-js tool-chromium
-	cargo build --locked --lib --target $(WASM_TARGET) --profile wasm-release --features bench
+	cargo build --locked --lib --target $(WASM_TARGET) --profile wasm-release --features bench,$(PKG_FEATURES)
 	wasm-bindgen --target web --out-dir target/bench-pkg --out-name zkauth $(WASM_OUT)
 	cd tests/js && node ../../bench/run.mjs
 	cargo bench --locked -p zkauth-server --bench login

@@ -34,7 +34,7 @@ try {
     const root = zk.RootKey.generate();
     const app = root.deriveClientAppKey({ sub: 'u', keyId: 'k', clientId: 'c' });
     const s2 = zk.sealDeliveryV2(app, kp2.zkPub, { sub: 'u', clientId: 'c', requestId: 'r', state: 's', redirectUri: 'https://a/cb', keyId: 'k' });
-    const e2 = { zkKeyHash: s2.zkKeyHash, clientId: 'c', redirectUri: 'https://a/cb', state: 's' };
+    const e2 = { zkKeyHash: s2.zkKeyHash, zkKeyKind: 'client_app_key', zkKeyVersion: 'v2', clientId: 'c', redirectUri: 'https://a/cb', state: 's' };
     const kpJwk = pair;
     // Chromium clamps performance.now() to 100 µs without cross-origin isolation: time batches.
     const BATCH = 25;

@@ -1,8 +1,10 @@
 // Node entry: instantiates zkauth_bg.wasm synchronously at import; init() resolves at once.
 import { readFileSync } from 'node:fs';
-import { initSync } from './zkauth.js';
+import { initSync, __argumentLimits } from './zkauth.js';
+import { markReady } from './common.js';
 
 initSync({ module: readFileSync(new URL('./zkauth_bg.wasm', import.meta.url)) });
+markReady(__argumentLimits());
 
 export * from './api.js';
 export { DeliverySession } from './session.js';

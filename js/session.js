@@ -9,7 +9,7 @@
 //
 // Every failure is a ZkAuthError: IndexedDB errors are "storage_failed", WebCrypto errors
 // "webcrypto_failed".
-import { ZkAuthError } from './common.js';
+import { ZkAuthError, requireReady } from './common.js';
 import { deliveryEpkV1, deliveryEpkV2, openDeliveryV1WithSecret, openDeliveryV2WithSecret, validateZkPub } from './api.js';
 
 const DB_NAME = 'zkauth';
@@ -17,10 +17,6 @@ const STORE = 'delivery-session';
 // DarkAuth keeps a pending authorization for 5 minutes; a session older than that cannot
 // complete anyway. One extra minute covers the token exchange and clock steps.
 const MAX_AGE_SECS = 360;
-
-// Artifacts that identify a delivery version (wire profile §4.2, §4.7 step 5).
-const V1_ARTIFACTS = ['drkHash'];
-const V2_ARTIFACTS = ['zkKeyHash', 'zkKeyKind', 'zkKeyVersion'];
 
 const storageFailed = (what, cause) => new ZkAuthError('storage_failed', `IndexedDB: ${what} failed`, { cause });
 
@@ -112,13 +108,12 @@ function b64u(bytes) {
   return btoa(s).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
 }
 
-const present = (expect, names) => names.some((n) => expect[n] !== undefined && expect[n] !== null);
-
 export class DeliverySession {
   /** Creates the ephemeral key (non-extractable), stores it under its `zkPubKid`, and returns
    *  `{ zkPub, zkPubKid }`. Keep `zkPubKid` with the tab's state and pass it to complete().
    *  Sessions of other tabs are kept; sessions older than 6 minutes are deleted. */
   static async begin() {
+    requireReady();
     await idb().then((db) => db.close());
     const pair = await webcrypto('generateKey', () => crypto.subtle.generateKey({ name: 'ECDH', namedCurve: 'P-256' }, false, ['deriveBits']));
     const pub = await webcrypto('exportKey', () => crypto.subtle.exportKey('jwk', pair.publicKey));
@@ -140,11 +135,13 @@ export class DeliverySession {
    *  "delivery_session_ambiguous" when there are several. A second call for the same session
    *  throws "delivery_session_missing"; one older than 6 minutes "delivery_session_expired".
    *
-   *  `expect` is openV2's (default; pass the token response's `zkKeyKind`/`zkKeyVersion`) or,
-   *  with `version: 'v1'`, openV1's. v1 artifacts (`drkHash`, `version: 'v1'`) mixed with v2
-   *  artifacts (`zkKeyHash`, `zkKeyKind`, `zkKeyVersion`, `version: 'v2'`) throw
-   *  "delivery_version_mixed" (wire profile §4.7 step 5). Returns a DeliveredKey handle. */
+   *  `expect` is openV2's (default; with the token response's `zkKeyKind`/`zkKeyVersion`) or,
+   *  with `version: 'v1'`, openV1's. The opener applies wire profile §4.7 step 5 (zkauth-verify's
+   *  one rule): v1 artifacts (`drkHash`, `version: 'v1'`) mixed with v2 artifacts (`zkKeyHash`,
+   *  `zkKeyKind`, `zkKeyVersion`, `version: 'v2'`) throw "delivery_version_mixed", a missing or
+   *  wrong kind or version "key_kind_mismatch"/"version_mismatch". Returns a DeliveredKey handle. */
   static async complete(jwe, expect = {}) {
+    requireReady(); // before the stored key is taken
     if (expect === null || typeof expect !== 'object') throw new ZkAuthError('invalid_input', 'expect must be an object');
     const kid = expect.zkPubKid;
     if (kid !== undefined && kid !== null && typeof kid !== 'string') throw new ZkAuthError('invalid_input', 'zkPubKid must be a string');
@@ -178,12 +175,10 @@ export class DeliverySession {
     }
     if (isExpired(rec, now)) throw new ZkAuthError('delivery_session_expired', 'the pending delivery session is too old');
     // The key is deleted: refusals from here on cannot be retried with other inputs.
-    const v1 = expect.version === 'v1' || present(expect, V1_ARTIFACTS);
-    const v2 = expect.version === 'v2' || present(expect, V2_ARTIFACTS);
-    if (v1 && v2) throw new ZkAuthError('delivery_version_mixed', 'expect mixes v1 (drkHash) and v2 (zkKeyHash, zkKeyKind, zkKeyVersion) artifacts');
     if (expect.version !== undefined && expect.version !== 'v1' && expect.version !== 'v2') {
       throw new ZkAuthError('invalid_input', 'version must be "v1" or "v2"');
     }
+    // `version` picks the opener; the opener itself refuses artifacts of the other version.
     const useV1 = expect.version === 'v1';
     const epk = useV1 ? deliveryEpkV1(jwe, expect) : deliveryEpkV2(jwe, expect);
     const peer = await webcrypto('importKey', () => crypto.subtle.importKey('raw', epk, { name: 'ECDH', namedCurve: 'P-256' }, false, []));

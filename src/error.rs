@@ -126,6 +126,7 @@ mod tests {
             (Error::Verify(V::IssuedInFuture), "delivery_not_yet_valid"),
             (Error::Verify(V::LifetimeTooLong), "delivery_lifetime_too_long"),
             (Error::Verify(V::Expired), "delivery_expired"),
+            (Error::Verify(V::DeliveryVersionMixed), "delivery_version_mixed"),
             (Error::OpaqueLoginFailed, "opaque_login_failed"),
             (Error::OpaqueMessageInvalid("x"), "opaque_message_invalid"),
             (Error::OpaqueProfileMismatch, "opaque_profile_mismatch"),
@@ -150,7 +151,8 @@ mod tests {
             assert_eq!(e.code(), *code);
             assert!(seen.insert(*code), "duplicate code {code}");
             assert!(code.bytes().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'_'), "{code} is not snake_case");
-            // Messages never carry values: the payload strings above are field names only.
+            // A message exists for every code; that none carries an input value is proven by
+            // tests/error_messages.rs, which refuses marked inputs and searches the messages.
             assert!(!e.to_string().is_empty());
         }
     }

@@ -12,6 +12,8 @@ pub use zkauth_verify as verify;
 // The one error type, with stable string codes.
 mod error;
 pub use error::Error;
+// The one rule for identifiers (non-empty; no `|` where they are joined into a derivation).
+pub(crate) mod identifiers;
 // Secret key newtypes: boxed 32-byte keys, wiped on drop, never printed.
 mod secret;
 pub use secret::{AppKey, AppKeyContext, DataKey, ExportKey, RootKey, SessionKey};

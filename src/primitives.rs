@@ -22,10 +22,25 @@ pub(crate) fn sha256(data: &[u8]) -> [u8; 32] {
     Sha256::digest(data).into()
 }
 
+/// An empty buffer with room for `capacity` bytes, allocated fallibly: memory that cannot be
+/// had is `invalid_input`, never an out-of-memory abort (a trap that kills the wasm instance).
+pub(crate) fn try_with_capacity(capacity: usize) -> Result<Vec<u8>, Error> {
+    let mut buf = Vec::new();
+    buf.try_reserve_exact(capacity).map_err(|_| Error::InvalidInput("not enough memory for this input"))?;
+    Ok(buf)
+}
+
+/// A copy of `data` in a fallibly allocated buffer.
+fn try_copy(data: &[u8]) -> Result<Vec<u8>, Error> {
+    let mut buf = try_with_capacity(data.len())?;
+    buf.extend_from_slice(data);
+    Ok(buf)
+}
+
 /// AES-256-GCM encryption; returns `(ciphertext, tag)`.
 pub(crate) fn aead_seal(key: &[u8; 32], iv: &[u8; 12], plaintext: &[u8], aad: &[u8]) -> Result<(Vec<u8>, [u8; 16]), Error> {
     let cipher = Aes256Gcm::new(key.into());
-    let mut buf = plaintext.to_vec();
+    let mut buf = try_copy(plaintext)?;
     let tag = cipher
         .encrypt_in_place_detached(Nonce::from_slice(iv), aad, &mut buf)
         .map_err(|_| Error::InvalidInput("plaintext too long"))?;
@@ -35,7 +50,7 @@ pub(crate) fn aead_seal(key: &[u8; 32], iv: &[u8; 12], plaintext: &[u8], aad: &[
 /// AES-256-GCM decryption; the plaintext is wiped when dropped.
 pub(crate) fn aead_open(key: &[u8; 32], iv: &[u8; 12], ciphertext: &[u8], tag: &[u8; 16], aad: &[u8]) -> Result<Zeroizing<Vec<u8>>, Error> {
     let cipher = Aes256Gcm::new(key.into());
-    let mut buf = Zeroizing::new(ciphertext.to_vec());
+    let mut buf = Zeroizing::new(try_copy(ciphertext)?);
     cipher
         .decrypt_in_place_detached(Nonce::from_slice(iv), aad, &mut buf, Tag::from_slice(tag))
         .map_err(|_| Error::UnwrapFailed)?;

@@ -19,20 +19,24 @@ const ENVELOPE_ID: &str = "env_0b6c6a8e-3f7d-4c1e-9a52-1d2e3f405162";
 const CLIENT_ID: &str = "demo-app";
 const ORG_ID: &str = "8c1f6f0e-2b1a-4d8e-9a0b-1c2d3e4f5a6b";
 const CREDENTIAL_ID: &str = "Y3JlZGVudGlhbC1pZC0wMDE";
-const KAT_WRAPPED_DRK: &str = "oKGio6SlpqeoqaqroFI5-qwtH9N0DOmNALPbF1KcfiZPn4U-eGa_cyHDJY8HqTmF62UeERuU5AWzlN0Y";
-const KAT_PASSWORD_AAD: &str = r#"{"envelope_id":"env_0b6c6a8e-3f7d-4c1e-9a52-1d2e3f405162","key_id":"ark_a2V5LWlkLWZvci16a2F1dGgtdGVzdHMh","sub":"emthdXRoLXRlc3Qtc3ViIQ","type":"password","wrapping_alg":"OPAQUE-HKDF-SHA256+A256GCM/v2"}"#;
-const KAT_PASSWORD_ENVELOPE: &str = "oKGio6SlpqeoqaqrG5vUnsJGr_mLpdDgO0W-aVKcfiZPn4U-eGa_cyHDJY8HqTmF62UeERuU5AWzlN0Y";
-const KAT_CAK_NO_ORG: &str = "ffc05e65f518719f6b408829ec577d5a2863122585fefd9adb6f507b59083f6a";
-const KAT_CAK_ORG: &str = "43fb0a1b738fe7175f6a9575ea8daadf37ad1454c266106265631cc3bd86198f";
-const KAT_RECOVERY_DISPLAY: &str = "QEFCQ0RFRkdISUpLTE1OT1BRUlNUVVZXWFlaW1xdXl8";
-const KAT_RECOVERY_VERIFIER: &str = "yipP5yf6rs8W7NEwqG4IhcVUDAU3U0BEUHHAZXVV_UI";
-const KAT_RECOVERY_ENVELOPE: &str = "oKGio6SlpqeoqaqrgyqQ9xjR8HbIiPoPFV7gaiQ6NaP1g7iNjMvDdjVAUvKcYPg_Tz2m_FAQk6vC44kb";
-const KAT_PRF_ENVELOPE: &str = "oKGio6SlpqeoqaqrA-HPku15dapH5LZD9s68wbM32tOsVOL723htK1k3LpJaAz3NRSVBK4-jTHaftD3s";
 const PRIVATE_JWK: &str = r#"{"crv":"P-256","d":"ZGRkZGRkZGRkZGRkZGRkZGRkZGRkZGRkZGRkZGRkZGQ","ext":true,"key_ops":["deriveKey","deriveBits"],"kty":"EC","x":"eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHg","y":"eXl5eXl5eXl5eXl5eXl5eXl5eXl5eXl5eXl5eXl5eXk"}"#;
-const KAT_WRAPPED_ENC_PRIV: &str = "oKGio6SlpqeoqaqrI3wNqDKS0l9W1MFGOxL77zyvfc8qg_MdraCf_YaoddfltbWDE9EYlM2FUuHTo0D7xD0kOYQPslcM_Janr0LGf4tnRBc_f0QNusHh6IbrLBjwQcxu5tdQdzAR1qStSbt0lLIIlI5Nvzhxrt4heM_pGpLxf2WKleAQ3K2XRifowBwJ29lsz5rc-VNeHQM5GMjB-5M2-RdJncrIeRMBULToN7MTBWJg3AfmTRCoGW04H_NJ4PEBQAXBMMca7bbydo3g5vS4UPklA0_rKHAIdDscf2jYhdfOEBgP2FXUbA_2QSnPugfZfDGUMRVOC9rPGkKp";
-const KAT_NOTE_CIPHERTEXT: &str = "oKGio6Slpqeoqaqr9UvEUqIbUqFt5vv3i+DVjUkm3LxNUvr7pt/0Ag==";
 
 const REDIRECT: &str = "https://app.example/callback?x=1";
+
+/// A known answer (or fixed input) from tests/vectors/custody_kat.json, which
+/// tests/vectors/custody_kat.py writes; a missing file fails the build.
+fn kat(name: &str) -> &'static str {
+    static DOC: std::sync::OnceLock<serde_json::Value> = std::sync::OnceLock::new();
+    let doc = DOC.get_or_init(|| serde_json::from_str(include_str!("vectors/custody_kat.json")).unwrap());
+    doc["outputs"][name].as_str().or(doc["inputs"][name].as_str()).unwrap_or_else(|| panic!("{name} is not in custody_kat.json"))
+}
+
+#[wasm_bindgen_test]
+fn fixed_inputs_are_the_kat_files() {
+    for (name, value) in [("sub", SUB), ("key_id", KEY_ID), ("envelope_id", ENVELOPE_ID), ("client_id", CLIENT_ID), ("org_id", ORG_ID), ("credential_id", CREDENTIAL_ID), ("private_jwk", PRIVATE_JWK)] {
+        assert_eq!(kat(name), value, "{name}");
+    }
+}
 
 fn seq(start: u8, len: u8) -> Vec<u8> {
     (start..start + len).collect()
@@ -84,7 +88,7 @@ fn bytes(a: &js_sys::Uint8Array) -> Vec<u8> {
 /// The bytes of a root key handle, read through the API: a v1 delivery to a fresh key pair.
 fn root_bytes(root: &wasm::WasmRootKey) -> Vec<u8> {
     let kp = wasm::WasmDeliveryKeyPair::generate();
-    let sealed = wasm::seal_delivery_v1(root, &kp.zk_pub(), &bag(&[("sub", "s"), ("clientId", "c")])).unwrap();
+    let sealed = wasm::seal_delivery_v1(root, &kp.zk_pub().unwrap(), &bag(&[("sub", "s"), ("clientId", "c")])).unwrap();
     let got = kp.open_v1(&field(&sealed, "jwe"), &bag(&[("drkHash", &field(&sealed, "drkHash"))])).unwrap();
     assert_eq!(got.kind(), "root_key");
     bytes(&got.export_raw_key())
@@ -97,10 +101,10 @@ fn app_bytes(key: &wasm::WasmAppKey, derived_for: &[(&str, &str)]) -> Vec<u8> {
     let kp = wasm::WasmDeliveryKeyPair::generate();
     let mut claims = derived_for.to_vec();
     claims.extend([("requestId", "req-1"), ("state", "st-1"), ("redirectUri", REDIRECT)]);
-    let sealed = wasm::seal_delivery_v2(key, &kp.zk_pub(), &bag(&claims)).unwrap();
+    let sealed = wasm::seal_delivery_v2(key, &kp.zk_pub().unwrap(), &bag(&claims)).unwrap();
     let client_id = derived_for.iter().find(|(k, _)| *k == "clientId").unwrap().1;
     let hash = field(&sealed, "zkKeyHash");
-    let expect = [("zkKeyHash", hash.as_str()), ("clientId", client_id), ("redirectUri", REDIRECT), ("state", "st-1")];
+    let expect = [("zkKeyHash", hash.as_str()), ("clientId", client_id), ("redirectUri", REDIRECT), ("state", "st-1"), TOKEN_V2[0], TOKEN_V2[1]];
     let got = kp.open_v2(&field(&sealed, "jwe"), &bag(&expect)).unwrap();
     bytes(&got.export_raw_key())
 }
@@ -112,8 +116,11 @@ fn seal_bag() -> wasm::SealV2Options {
     bag(&[("sub", SUB), ("clientId", CLIENT_ID), ("requestId", "req-1"), ("state", "st-1"), ("redirectUri", REDIRECT), ("keyId", KEY_ID)])
 }
 
+/// The token response's `zk_key_kind` / `zk_key_version` (required since issue 13).
+const TOKEN_V2: [(&str, &str); 2] = [("zkKeyKind", "client_app_key"), ("zkKeyVersion", "v2")];
+
 fn open_bag(hash: &str) -> wasm::ExpectV2Options {
-    bag(&[("zkKeyHash", hash), ("clientId", CLIENT_ID), ("redirectUri", REDIRECT), ("state", "st-1"), ("sub", SUB), ("requestId", "req-1")])
+    bag(&[("zkKeyHash", hash), ("clientId", CLIENT_ID), ("redirectUri", REDIRECT), ("state", "st-1"), ("sub", SUB), ("requestId", "req-1"), TOKEN_V2[0], TOKEN_V2[1]])
 }
 
 // ---- password wrap and envelopes ----
@@ -122,7 +129,7 @@ fn open_bag(hash: &str) -> wasm::ExpectV2Options {
 fn wrap_unwrap_root_key_round_trip() {
     let ek = wasm::WasmExportKey::from_core(zkauth::ExportKey::from_bytes([7; 32]));
     let root = wasm::WasmRootKey::generate();
-    let wrapped = ek.wrap_root_key(&root, "user-1");
+    let wrapped = ek.wrap_root_key(&root, "user-1").unwrap();
     assert_eq!(b64u::decode(&wrapped, "t").unwrap().len(), 60);
     let opened = ek.unwrap_root_key(&wrapped, "user-1").unwrap();
     assert_eq!(root_bytes(&opened), root_bytes(&root));
@@ -208,28 +215,28 @@ fn private_jwk_and_data_keys() {
 #[wasm_bindgen_test]
 fn custody_known_answers() {
     let ek = kat_export_key();
-    let root = ek.unwrap_root_key(KAT_WRAPPED_DRK, SUB).unwrap();
+    let root = ek.unwrap_root_key(kat("wrapped_drk"), SUB).unwrap();
     assert_eq!(root_bytes(&root), seq(0x20, 32));
-    assert_eq!(root_bytes(&ek.open_password_envelope(KAT_PASSWORD_ENVELOPE, &meta()).unwrap()), seq(0x20, 32));
-    assert_eq!(wasm::password_envelope_aad(&meta()).unwrap(), b64u::encode(KAT_PASSWORD_AAD.as_bytes()));
+    assert_eq!(root_bytes(&ek.open_password_envelope(kat("password_envelope"), &meta()).unwrap()), seq(0x20, 32));
+    assert_eq!(wasm::password_envelope_aad(&meta()).unwrap(), b64u::encode(kat("password_aad").as_bytes()));
 
     // CAK: the JS derivation equals the known answer (and so the native core's derive).
     let no_org = root.derive_client_app_key(&bag(&CAK_CONTEXT)).unwrap();
-    assert_eq!(hex::encode(app_bytes(&no_org, &CAK_CONTEXT)), KAT_CAK_NO_ORG);
+    assert_eq!(hex::encode(app_bytes(&no_org, &CAK_CONTEXT)), kat("cak_no_org"));
     let org_context = [("sub", SUB), ("keyId", KEY_ID), ("clientId", CLIENT_ID), ("orgId", ORG_ID)];
     let org = root.derive_client_app_key(&bag(&org_context)).unwrap();
-    assert_eq!(hex::encode(app_bytes(&org, &org_context)), KAT_CAK_ORG);
+    assert_eq!(hex::encode(app_bytes(&org, &org_context)), kat("cak_org"));
 
-    let rk = wasm::WasmRecoveryKey::from_display(KAT_RECOVERY_DISPLAY.into()).unwrap();
-    assert_eq!(rk.verifier(), KAT_RECOVERY_VERIFIER);
-    assert_eq!(String::from(rk.export_display()), KAT_RECOVERY_DISPLAY);
-    assert_eq!(root_bytes(&rk.open_envelope(KAT_RECOVERY_ENVELOPE, &meta()).unwrap()), seq(0x20, 32));
+    let rk = wasm::WasmRecoveryKey::from_display(kat("recovery_display").into()).unwrap();
+    assert_eq!(rk.verifier(), kat("recovery_verifier"));
+    assert_eq!(String::from(rk.export_display()), kat("recovery_display"));
+    assert_eq!(root_bytes(&rk.open_envelope(kat("recovery_envelope"), &meta()).unwrap()), seq(0x20, 32));
 
     let prf = js_sys::Uint8Array::from(&seq(0x60, 32)[..]);
-    assert_eq!(root_bytes(&wasm::open_prf_envelope(&prf, CREDENTIAL_ID, KAT_PRF_ENVELOPE, &meta()).unwrap()), seq(0x20, 32));
+    assert_eq!(root_bytes(&wasm::open_prf_envelope(&prf, CREDENTIAL_ID, kat("prf_envelope"), &meta()).unwrap()), seq(0x20, 32));
 
-    assert_eq!(String::from(root.unwrap_private_jwk_export(KAT_WRAPPED_ENC_PRIV).unwrap()), PRIVATE_JWK);
-    let pt = root.derive_data_key("note-1").decrypt("note-1", KAT_NOTE_CIPHERTEXT).unwrap();
+    assert_eq!(String::from(root.unwrap_private_jwk_export(kat("wrapped_enc_priv")).unwrap()), PRIVATE_JWK);
+    let pt = root.derive_data_key("note-1").decrypt("note-1", kat("note_ciphertext")).unwrap();
     assert_eq!(bytes(&pt), b"hello, notes");
 }
 
@@ -237,7 +244,7 @@ fn custody_known_answers() {
 fn cak_matches_native_core() {
     let native_root = zkauth::RootKey::generate(&mut rand_core::OsRng);
     let native_ek = zkauth::ExportKey::from_bytes([0x11; 32]);
-    let wrapped = native_ek.wrap_root_key(&mut rand_core::OsRng, &native_root, "u");
+    let wrapped = native_ek.wrap_root_key(&mut rand_core::OsRng, &native_root, "u").unwrap();
     let root = wasm::WasmExportKey::from_core(native_ek).unwrap_root_key(&wrapped, "u").unwrap();
     for org in [None, Some("org-9")] {
         let mut fields = vec![("sub", "user@x"), ("keyId", "ark_7"), ("clientId", "rp-1")];
@@ -245,11 +252,17 @@ fn cak_matches_native_core() {
             fields.push(("orgId", o));
         }
         let js = root.derive_client_app_key(&bag(&fields)).unwrap();
-        let native = native_root.derive_client_app_key("user@x", "ark_7", "rp-1", org);
+        let native = native_root.derive_client_app_key("user@x", "ark_7", "rp-1", org).unwrap();
         assert_eq!(app_bytes(&js, &fields), native.expose_secret().to_vec());
     }
     let bad: wasm::ClientAppKeyOptions = bag(&[("sub", "user@x"), ("clientId", "rp-1")]);
     assert_eq!(err_code(root.derive_client_app_key(&bad)), "missing_field");
+    // One identifier rule (issue 13): empty fields and the CAK formula's separator are refused.
+    for fields in [[("sub", ""), ("keyId", "k"), ("clientId", "c")], [("sub", "a|key_id=b"), ("keyId", "c"), ("clientId", "rp")], [("sub", "u"), ("keyId", "k"), ("clientId", "")]] {
+        assert_eq!(err_code(root.derive_client_app_key(&bag(&fields))), "invalid_input", "{fields:?}");
+    }
+    let empty_org: wasm::ClientAppKeyOptions = bag(&[("sub", "u"), ("keyId", "k"), ("clientId", "c"), ("orgId", "")]);
+    assert_eq!(err_code(root.derive_client_app_key(&empty_org)), "invalid_input");
 }
 
 // ---- delivery ----
@@ -259,8 +272,8 @@ fn v2_round_trip_and_forgeries() {
     let root = wasm::WasmRootKey::generate();
     let cak = root.derive_client_app_key(&bag(&[("sub", SUB), ("keyId", KEY_ID), ("clientId", CLIENT_ID)])).unwrap();
     let kp = wasm::WasmDeliveryKeyPair::generate();
-    assert_eq!(kp.zk_pub_kid(), wasm::validate_zk_pub(&kp.zk_pub()).unwrap());
-    let sealed = wasm::seal_delivery_v2(&cak, &kp.zk_pub(), &seal_bag()).unwrap();
+    assert_eq!(kp.zk_pub_kid().unwrap(), wasm::validate_zk_pub(&kp.zk_pub().unwrap()).unwrap());
+    let sealed = wasm::seal_delivery_v2(&cak, &kp.zk_pub().unwrap(), &seal_bag()).unwrap();
     let (jwe, hash) = (field(&sealed, "jwe"), field(&sealed, "zkKeyHash"));
     assert_eq!(hash, wasm::hash_b64u(&jwe));
 
@@ -275,11 +288,12 @@ fn v2_round_trip_and_forgeries() {
     // Forged variants, each with its own code.
     let other_hash = wasm::hash_b64u("something else");
     assert_eq!(err_code(kp.open_v2(&jwe, &open_bag(&other_hash))), "hash_mismatch");
-    let wrong_client: wasm::ExpectV2Options = bag(&[("zkKeyHash", &hash), ("clientId", "other-app"), ("redirectUri", REDIRECT), ("state", "st-1")]);
+    let wrong_client: wasm::ExpectV2Options =
+        bag(&[("zkKeyHash", &hash), ("clientId", "other-app"), ("redirectUri", REDIRECT), ("state", "st-1"), TOKEN_V2[0], TOKEN_V2[1]]);
     assert_eq!(err_code(kp.open_v2(&jwe, &wrong_client)), "client_id_mismatch");
-    let wrong_state: wasm::ExpectV2Options = bag(&[("zkKeyHash", &hash), ("clientId", CLIENT_ID), ("redirectUri", REDIRECT), ("state", "st-2")]);
+    let wrong_state: wasm::ExpectV2Options = bag(&[("zkKeyHash", &hash), ("clientId", CLIENT_ID), ("redirectUri", REDIRECT), ("state", "st-2"), TOKEN_V2[0], TOKEN_V2[1]]);
     assert_eq!(err_code(kp.open_v2(&jwe, &wrong_state)), "state_mismatch");
-    let wrong_redirect: wasm::ExpectV2Options = bag(&[("zkKeyHash", &hash), ("clientId", CLIENT_ID), ("redirectUri", "https://evil/cb"), ("state", "st-1")]);
+    let wrong_redirect: wasm::ExpectV2Options = bag(&[("zkKeyHash", &hash), ("clientId", CLIENT_ID), ("redirectUri", "https://evil/cb"), ("state", "st-1"), TOKEN_V2[0], TOKEN_V2[1]]);
     assert_eq!(err_code(kp.open_v2(&jwe, &wrong_redirect)), "redirect_uri_mismatch");
     let mut parts: Vec<String> = jwe.split('.').map(str::to_owned).collect();
     let mut ct = b64u::decode(&parts[3], "ct").unwrap();
@@ -289,7 +303,7 @@ fn v2_round_trip_and_forgeries() {
     assert_eq!(err_code(kp.open_v2(&tampered, &open_bag(&wasm::hash_b64u(&tampered)))), "jwe_decrypt_failed");
     let other_kp = wasm::WasmDeliveryKeyPair::generate();
     assert_eq!(err_code(other_kp.open_v2(&jwe, &open_bag(&hash))), "jwe_decrypt_failed");
-    let missing: wasm::ExpectV2Options = bag(&[("zkKeyHash", &hash), ("redirectUri", REDIRECT)]);
+    let missing: wasm::ExpectV2Options = bag(&[("zkKeyHash", &hash), ("redirectUri", REDIRECT), TOKEN_V2[0], TOKEN_V2[1]]);
     assert_eq!(err_code(kp.open_v2(&jwe, &missing)), "missing_field");
 
     // The key pair still opens the honest JWE after every refusal.
@@ -300,9 +314,9 @@ fn v2_round_trip_and_forgeries() {
         &[("sub", SUB), ("clientId", CLIENT_ID), ("requestId", "req-1"), ("redirectUri", REDIRECT), ("keyId", KEY_ID)],
         &[("iat", 1_000_000.0)],
     );
-    let s = wasm::seal_delivery_v2(&cak, &kp.zk_pub(), &old).unwrap();
+    let s = wasm::seal_delivery_v2(&cak, &kp.zk_pub().unwrap(), &old).unwrap();
     let (j, h) = (field(&s, "jwe"), field(&s, "zkKeyHash"));
-    let base = [("zkKeyHash", h.as_str()), ("clientId", CLIENT_ID), ("redirectUri", REDIRECT)];
+    let base = [("zkKeyHash", h.as_str()), ("clientId", CLIENT_ID), ("redirectUri", REDIRECT), TOKEN_V2[0], TOKEN_V2[1]];
     assert_eq!(err_code(kp.open_v2(&j, &bag(&base))), "delivery_expired");
     assert!(kp.open_v2(&j, &bag_with(&base, &[("now", 1_000_060.0)])).is_ok());
     assert_eq!(err_code(kp.open_v2(&j, &bag_with(&base, &[("now", 1.5)]))), "invalid_input");
@@ -310,12 +324,12 @@ fn v2_round_trip_and_forgeries() {
     // Seal refusals.
     assert_eq!(err_code(wasm::seal_delivery_v2(&cak, "not-a-zk-pub", &seal_bag())), "invalid_zk_pub");
     let no_key_id: wasm::SealV2Options = bag(&[("sub", SUB), ("clientId", CLIENT_ID), ("requestId", "r"), ("redirectUri", REDIRECT)]);
-    assert_eq!(err_code(wasm::seal_delivery_v2(&cak, &kp.zk_pub(), &no_key_id)), "missing_field");
+    assert_eq!(err_code(wasm::seal_delivery_v2(&cak, &kp.zk_pub().unwrap(), &no_key_id)), "missing_field");
     let other_client: wasm::SealV2Options =
         bag(&[("sub", SUB), ("clientId", "other-app"), ("requestId", "r"), ("redirectUri", REDIRECT), ("keyId", KEY_ID)]);
-    assert_eq!(err_code(wasm::seal_delivery_v2(&cak, &kp.zk_pub(), &other_client)), "app_key_context_mismatch");
+    assert_eq!(err_code(wasm::seal_delivery_v2(&cak, &kp.zk_pub().unwrap(), &other_client)), "app_key_context_mismatch");
 
-    // §4.7 step 5: the token response's zk_key_kind / zk_key_version, when passed, are checked.
+    // §4.7 step 5: the token response's zk_key_kind / zk_key_version are checked, and required.
     let with_token = |kind: &str, version: &str| -> wasm::ExpectV2Options {
         bag(&[("zkKeyHash", &hash), ("clientId", CLIENT_ID), ("redirectUri", REDIRECT), ("state", "st-1"), ("zkKeyKind", kind), ("zkKeyVersion", version)])
     };
@@ -323,6 +337,20 @@ fn v2_round_trip_and_forgeries() {
     assert_eq!(err_code(kp.open_v2(&jwe, &with_token("client_app_key", "v1"))), "version_mismatch");
     assert_eq!(err_code(wasm::delivery_epk_v2(&jwe, &with_token("root_key", "v2"))), "key_kind_mismatch");
     assert_eq!(kp.open_v2(&jwe, &with_token("client_app_key", "v2")).unwrap().kind(), "client_app_key");
+    let no_kind: wasm::ExpectV2Options = bag(&[("zkKeyHash", &hash), ("clientId", CLIENT_ID), ("redirectUri", REDIRECT), ("state", "st-1"), TOKEN_V2[1]]);
+    assert_eq!(err_code(kp.open_v2(&jwe, &no_kind)), "key_kind_mismatch");
+    let no_version: wasm::ExpectV2Options = bag(&[("zkKeyHash", &hash), ("clientId", CLIENT_ID), ("redirectUri", REDIRECT), ("state", "st-1"), TOKEN_V2[0]]);
+    assert_eq!(err_code(wasm::delivery_epk_v2(&jwe, &no_version)), "version_mismatch");
+    // A v1 artifact mixed into a v2 open, and v2 artifacts into a v1 open.
+    let mixed: wasm::ExpectV2Options = bag(&[("zkKeyHash", &hash), ("clientId", CLIENT_ID), ("redirectUri", REDIRECT), ("state", "st-1"), TOKEN_V2[0], TOKEN_V2[1], ("drkHash", &hash)]);
+    assert_eq!(err_code(kp.open_v2(&jwe, &mixed)), "delivery_version_mixed");
+    assert_eq!(err_code(wasm::delivery_epk_v2(&jwe, &mixed)), "delivery_version_mixed");
+    for v2_artifact in [("zkKeyHash", hash.as_str()), TOKEN_V2[0], TOKEN_V2[1]] {
+        let e: wasm::ExpectV1Options = bag(&[v2_artifact]);
+        assert_eq!(err_code(kp.open_v1(&jwe, &e)), "delivery_version_mixed", "{v2_artifact:?}");
+        let e: wasm::ExpectV1Options = bag(&[v2_artifact]);
+        assert_eq!(err_code(wasm::delivery_epk_v1(&jwe, &e)), "delivery_version_mixed", "{v2_artifact:?}");
+    }
 }
 
 #[wasm_bindgen_test]
@@ -330,14 +358,14 @@ fn delivered_key_stays_a_handle() {
     let root = wasm::WasmRootKey::generate();
     let cak = root.derive_client_app_key(&bag(&[("sub", SUB), ("keyId", KEY_ID), ("clientId", CLIENT_ID)])).unwrap();
     let kp = wasm::WasmDeliveryKeyPair::generate();
-    let sealed = wasm::seal_delivery_v2(&cak, &kp.zk_pub(), &seal_bag()).unwrap();
+    let sealed = wasm::seal_delivery_v2(&cak, &kp.zk_pub().unwrap(), &seal_bag()).unwrap();
     let open = || kp.open_v2(&field(&sealed, "jwe"), &open_bag(&field(&sealed, "zkKeyHash"))).unwrap();
     let app = open().into_app_key().unwrap();
     let ct = cak.derive_data_key("n").encrypt("n", &js_sys::Uint8Array::from(&b"x"[..])).unwrap();
     assert_eq!(bytes(&app.derive_data_key("n").decrypt("n", &ct).unwrap()), b"x");
     assert_eq!(err_code(open().into_root_key()), "key_kind_mismatch");
 
-    let v1 = wasm::seal_delivery_v1(&root, &kp.zk_pub(), &bag(&[("sub", SUB), ("clientId", CLIENT_ID)])).unwrap();
+    let v1 = wasm::seal_delivery_v1(&root, &kp.zk_pub().unwrap(), &bag(&[("sub", SUB), ("clientId", CLIENT_ID)])).unwrap();
     let got = kp.open_v1(&field(&v1, "jwe"), &bag(&[])).unwrap();
     assert_eq!(err_code(got.into_app_key()), "key_kind_mismatch");
     let back = kp.open_v1(&field(&v1, "jwe"), &bag(&[])).unwrap().into_root_key().unwrap();
@@ -348,7 +376,7 @@ fn delivered_key_stays_a_handle() {
 fn v1_round_trip_and_forgeries() {
     let root = wasm::WasmRootKey::generate();
     let kp = wasm::WasmDeliveryKeyPair::generate();
-    let sealed = wasm::seal_delivery_v1(&root, &kp.zk_pub(), &bag(&[("sub", "u1"), ("clientId", CLIENT_ID)])).unwrap();
+    let sealed = wasm::seal_delivery_v1(&root, &kp.zk_pub().unwrap(), &bag(&[("sub", "u1"), ("clientId", CLIENT_ID)])).unwrap();
     let (jwe, hash) = (field(&sealed, "jwe"), field(&sealed, "drkHash"));
     assert_eq!(hash, wasm::hash_b64u(&jwe));
     let got = kp.open_v1(&jwe, &bag(&[("drkHash", &hash), ("sub", "u1"), ("clientId", CLIENT_ID)])).unwrap();
@@ -360,7 +388,7 @@ fn v1_round_trip_and_forgeries() {
     assert_eq!(err_code(kp.open_v1(&jwe, &bag(&[("sub", "u2")]))), "sub_mismatch");
     assert_eq!(err_code(kp.open_v1(&jwe, &bag(&[("clientId", "other")]))), "client_id_mismatch");
     assert_eq!(err_code(wasm::WasmDeliveryKeyPair::generate().open_v1(&jwe, &bag(&[]))), "jwe_decrypt_failed");
-    assert_eq!(err_code(wasm::seal_delivery_v1(&root, &kp.zk_pub(), &bag(&[("sub", "u1")]))), "missing_field");
+    assert_eq!(err_code(wasm::seal_delivery_v1(&root, &kp.zk_pub().unwrap(), &bag(&[("sub", "u1")]))), "missing_field");
     // A v1 JWE is not a v2 delivery.
     assert_eq!(err_code(kp.open_v2(&jwe, &open_bag(&hash))), "jwe_header_rejected");
 }
@@ -369,14 +397,15 @@ fn v1_round_trip_and_forgeries() {
 fn private_jwk_and_split_open() {
     use p256::elliptic_curve::sec1::ToEncodedPoint;
     let secret = p256::SecretKey::random(&mut rand_core::OsRng);
-    let kp = wasm::WasmDeliveryKeyPair::from_private_jwk(secret.to_jwk_string().to_string()).unwrap();
+    let jwk = format!(r#"{{"kty":"EC","crv":"P-256","d":"{}"}}"#, b64u::encode(&secret.to_bytes()));
+    let kp = wasm::WasmDeliveryKeyPair::from_private_jwk(jwk).unwrap();
     let point = secret.public_key().to_encoded_point(false);
     let expect_pub = format!(
         r#"{{"kty":"EC","crv":"P-256","x":"{}","y":"{}"}}"#,
         b64u::encode(point.x().unwrap()),
         b64u::encode(point.y().unwrap())
     );
-    assert_eq!(kp.zk_pub(), b64u::encode(expect_pub.as_bytes()));
+    assert_eq!(kp.zk_pub().unwrap(), b64u::encode(expect_pub.as_bytes()));
     assert_eq!(err_code(wasm::WasmDeliveryKeyPair::from_private_jwk(r#"{"kty":"EC","crv":"P-384","d":"AA"}"#.into())), "invalid_private_jwk");
     let z_for = |epk: &[u8]| -> js_sys::Uint8Array {
         let epk = p256::PublicKey::from_sec1_bytes(epk).unwrap();
@@ -387,7 +416,7 @@ fn private_jwk_and_split_open() {
     // v2
     let root = wasm::WasmRootKey::generate();
     let cak = root.derive_client_app_key(&bag(&[("sub", SUB), ("keyId", KEY_ID), ("clientId", CLIENT_ID)])).unwrap();
-    let sealed = wasm::seal_delivery_v2(&cak, &kp.zk_pub(), &seal_bag()).unwrap();
+    let sealed = wasm::seal_delivery_v2(&cak, &kp.zk_pub().unwrap(), &seal_bag()).unwrap();
     let (jwe, hash) = (field(&sealed, "jwe"), field(&sealed, "zkKeyHash"));
     assert_eq!(err_code(wasm::delivery_epk_v2(&jwe, &open_bag(&wasm::hash_b64u("x")))), "hash_mismatch");
     let epk = wasm::delivery_epk_v2(&jwe, &open_bag(&hash)).unwrap();
@@ -398,11 +427,12 @@ fn private_jwk_and_split_open() {
     assert_eq!(bytes(&got.export_raw_key()), bytes(&kp.open_v2(&jwe, &open_bag(&hash)).unwrap().export_raw_key()));
     assert_eq!(err_code(wasm::open_delivery_v2_with_secret(&jwe, &js_sys::Uint8Array::new_with_length(32), &open_bag(&hash))), "jwe_decrypt_failed");
     assert_eq!(err_code(wasm::open_delivery_v2_with_secret(&jwe, &js_sys::Uint8Array::new_with_length(31), &open_bag(&hash))), "invalid_length");
-    let wrong_client: wasm::ExpectV2Options = bag(&[("zkKeyHash", &hash), ("clientId", "other-app"), ("redirectUri", REDIRECT), ("state", "st-1")]);
+    let wrong_client: wasm::ExpectV2Options =
+        bag(&[("zkKeyHash", &hash), ("clientId", "other-app"), ("redirectUri", REDIRECT), ("state", "st-1"), TOKEN_V2[0], TOKEN_V2[1]]);
     assert_eq!(err_code(wasm::open_delivery_v2_with_secret(&jwe, &z, &wrong_client)), "client_id_mismatch");
 
     // v1
-    let sealed = wasm::seal_delivery_v1(&root, &kp.zk_pub(), &bag(&[("sub", "u1"), ("clientId", CLIENT_ID)])).unwrap();
+    let sealed = wasm::seal_delivery_v1(&root, &kp.zk_pub().unwrap(), &bag(&[("sub", "u1"), ("clientId", CLIENT_ID)])).unwrap();
     let (jwe, hash) = (field(&sealed, "jwe"), field(&sealed, "drkHash"));
     let e: wasm::ExpectV1Options = bag(&[("drkHash", &hash), ("sub", "u1")]);
     let epk = wasm::delivery_epk_v1(&jwe, &e).unwrap();

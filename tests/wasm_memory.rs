@@ -54,6 +54,19 @@ fn js_password() -> (JsValue, Uint8Array) {
     (pw, bytes.into())
 }
 
+/// The package's allocator (feature `zeroizing-allocator`, on in `make pkg`, `make test-browser`
+/// and `make test-node`) wipes every freed block. The scans below rely on it; this test says so
+/// plainly when the wasm tests are built without it.
+#[wasm_bindgen_test]
+fn freed_blocks_are_wiped() {
+    let block = core::hint::black_box(vec![0xa5u8; 4096]);
+    let start = block.as_ptr() as u32;
+    drop(block);
+    let mem = Uint8Array::new(&wasm_bindgen::memory().dyn_into::<js_sys::WebAssembly::Memory>().unwrap().buffer());
+    let left = mem.subarray(start, start + 4096).to_vec().iter().filter(|&&b| b == 0xa5).count();
+    assert!(left < 64, "{left} bytes of a freed block survive: is the zeroizing allocator (feature zeroizing-allocator) installed?");
+}
+
 #[wasm_bindgen_test]
 fn no_secret_survives_in_linear_memory() {
     let profile = Profile::argon2id(1024, 1, 1, "memscan.test", "").unwrap();
@@ -94,7 +107,7 @@ fn no_secret_survives_in_linear_memory() {
 
         // Root key: generate, wrap, unwrap, envelope.
         let root = WasmRootKey::generate();
-        let wrapped = export.wrap_root_key(&root, sub);
+        let wrapped = export.wrap_root_key(&root, sub).unwrap();
         let unwrapped = export.unwrap_root_key(&wrapped, sub).unwrap();
         let meta = js_sys::Object::new();
         for (k, v) in [("envelopeId", "env_memscan"), ("keyId", "ark_memscan"), ("sub", sub)] {
@@ -111,14 +124,14 @@ fn no_secret_survives_in_linear_memory() {
         }
         let app = root.derive_client_app_key(&JsValue::from(cak_opts).into()).unwrap();
         let kp = WasmDeliveryKeyPair::generate();
-        let v1 = seal_delivery_v1(&opened, &kp.zk_pub(), &js_sys::JSON::parse(&format!(r#"{{"sub":"{sub}","clientId":"memscan-app"}}"#)).unwrap().into()).unwrap();
+        let v1 = seal_delivery_v1(&opened, &kp.zk_pub().unwrap(), &js_sys::JSON::parse(&format!(r#"{{"sub":"{sub}","clientId":"memscan-app"}}"#)).unwrap().into()).unwrap();
         let v1_jwe = get(&v1, "jwe").as_string().unwrap();
         let root_key = kp.open_v1(&v1_jwe, &js_sys::JSON::parse("{}").unwrap().into()).unwrap();
         let root_bytes = root_key.export_raw_key();
         let seal_opts = format!(r#"{{"sub":"{sub}","clientId":"memscan-app","requestId":"r","redirectUri":"https://m/cb","keyId":"ark_memscan"}}"#);
-        let v2 = seal_delivery_v2(&app, &kp.zk_pub(), &js_sys::JSON::parse(&seal_opts).unwrap().into()).unwrap();
+        let v2 = seal_delivery_v2(&app, &kp.zk_pub().unwrap(), &js_sys::JSON::parse(&seal_opts).unwrap().into()).unwrap();
         let v2_jwe = get(&v2, "jwe").as_string().unwrap();
-        let open_opts = format!(r#"{{"zkKeyHash":"{}","clientId":"memscan-app","redirectUri":"https://m/cb"}}"#, get(&v2, "zkKeyHash").as_string().unwrap());
+        let open_opts = format!(r#"{{"zkKeyHash":"{}","clientId":"memscan-app","redirectUri":"https://m/cb","zkKeyKind":"client_app_key","zkKeyVersion":"v2"}}"#, get(&v2, "zkKeyHash").as_string().unwrap());
         let app_key = kp.open_v2(&v2_jwe, &js_sys::JSON::parse(&open_opts).unwrap().into()).unwrap();
         let app_bytes = app_key.export_raw_key();
 

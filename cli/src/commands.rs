@@ -11,7 +11,7 @@ use zkauth::keys::EnvelopeMeta;
 use zkauth::opaque::server::ServerSetup;
 use zkauth::opaque::vectors::{run_vectors, Outcome};
 use zkauth::{ExportKey, RootKey};
-use zkauth_verify::{b64u, hash_b64u, protected_header_json, validate_zk_pub};
+use zkauth_verify::{b64u, hash_b64u, protected_header_json, validate_zk_pub, KEY_KIND_CLIENT_APP_KEY, ZK_KEY_VERSION_V2};
 
 use crate::args::{self, Parsed, Spec};
 use crate::input::{io_failure, print_key_hex, print_line, stdin_key32, stdin_line};
@@ -160,15 +160,15 @@ fn jwe_open(p: &Parsed) -> Result<(), Failure> {
         request_id: p.value("request-id"),
         org_id: p.value("org-id"),
         now,
-        // The CLI checks a JWE, not a token response.
-        zk_key_kind: None,
-        zk_key_version: None,
+        // An operator who opens without --v1 states that the token response named a v2
+        // delivery: its kind and version are the v2 ones (§4.7 step 5 then holds by choice).
+        zk_key_kind: Some(KEY_KIND_CLIENT_APP_KEY),
+        zk_key_version: Some(ZK_KEY_VERSION_V2),
     };
     let pair = load_key_pair(key_path)?;
     let jwe = stdin_line("the JWE")?;
-    // Every check first; only then the exact payload bytes, for printing.
-    drop(pair.open_v2(&jwe, &expect)?);
-    let payload = pair.open_raw(&jwe)?;
+    // The exact payload bytes, returned only after every check of open_v2 has passed.
+    let payload = pair.open_v2_payload(&jwe, &expect)?;
     print_line(&payload)
 }
 
@@ -207,7 +207,7 @@ fn keys_derive_cak(p: &Parsed) -> Result<(), Failure> {
     let bytes = stdin_key32()?;
     let root = RootKey::from_slice(bytes.as_slice())?;
     drop(bytes);
-    let cak = root.derive_client_app_key(sub, key_id, client_id, org_id);
+    let cak = root.derive_client_app_key(sub, key_id, client_id, org_id)?;
     // EXPOSE: the operator asked for the Client App Key.
     print_key_hex(cak.expose_secret())
 }

@@ -62,7 +62,7 @@ struct Outcome {
 async fn virtual_user(proxy: String, id: usize, until: Instant) -> Outcome {
     let profile = Profile::argon2id(8, 1, 1, ISSUER, "").unwrap();
     let client = OpaqueClient::new(profile);
-    let zk_pub = DeliveryKeyPair::generate(&mut OsRng).zk_pub();
+    let zk_pub = DeliveryKeyPair::generate(&mut OsRng).zk_pub().unwrap();
     let verifier = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
     let mut out = Outcome::default();
     let mut n = 0;

@@ -4,7 +4,7 @@
 use p256::PublicKey;
 use rand_core::{CryptoRng, RngCore};
 use zeroize::Zeroizing;
-use zkauth_verify::{b64u, hash_b64u, CompactJwe};
+use zkauth_verify::{b64u, hash_b64u, CompactJwe, MAX_HEADER_LEN, MAX_JWE_LEN};
 
 use super::concat_kdf::concat_kdf;
 use super::Sealed;
@@ -13,10 +13,12 @@ use crate::Error;
 
 /// Encrypts `payload` to `recipient` with a fresh ephemeral key. `make_header` builds the
 /// protected header JSON from the ephemeral public key (the v1 or v2 header of `zkauth-verify`).
+/// A JWE the opener would refuse for its size (protected header over [`MAX_HEADER_LEN`] or the
+/// whole over [`MAX_JWE_LEN`] characters) is `invalid_input` here, never sent.
 pub(super) fn seal_compact<R: CryptoRng + RngCore>(
     rng: &mut R,
     recipient: &PublicKey,
-    make_header: impl FnOnce(&PublicKey) -> String,
+    make_header: impl FnOnce(&PublicKey) -> Result<String, zkauth_verify::Error>,
     payload: &[u8],
 ) -> Result<Sealed, Error> {
     let eph = p256::ecdh::EphemeralSecret::random(rng);
@@ -27,9 +29,15 @@ pub(super) fn seal_compact<R: CryptoRng + RngCore>(
     drop(shared);
     let mut iv = [0u8; 12];
     rng.fill_bytes(&mut iv);
-    let header = b64u::encode(make_header(&epk).as_bytes());
+    let header = b64u::encode(make_header(&epk)?.as_bytes());
+    if header.len() > MAX_HEADER_LEN {
+        return Err(Error::InvalidInput("the protected header would be longer than the opener accepts (2 KiB)"));
+    }
     let (ciphertext, tag) = aead_seal(&cek, &iv, payload, header.as_bytes())?;
     let jwe = format!("{header}..{}.{}.{}", b64u::encode(&iv), b64u::encode(&ciphertext), b64u::encode(&tag));
+    if jwe.len() > MAX_JWE_LEN {
+        return Err(Error::InvalidInput("the JWE would be longer than the opener accepts (64 KiB)"));
+    }
     let hash = hash_b64u(&jwe);
     Ok(Sealed { jwe, hash })
 }

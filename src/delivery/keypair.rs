@@ -6,16 +6,24 @@ use core::fmt;
 use p256::{PublicKey, SecretKey};
 use rand_core::{CryptoRng, RngCore};
 use zeroize::Zeroizing;
-use zkauth_verify::{b64u, hash_b64u, parse_compact_jwe, parse_private_jwk, public_jwk_json, JweVersion};
+use zkauth_verify::{b64u, hash_b64u, parse_private_jwk, public_jwk_json};
 
-use super::jwe::{decrypt_parsed, shared_x};
-use super::open::{finish_v1, finish_v2, prepare_v1, prepare_v2};
+use super::jwe::shared_x;
+use super::open::{finish_v1, finish_v2, finish_v2_payload, prepare_v1, prepare_v2};
 use super::{DeliveredKey, ExpectV1, ExpectV2};
 use crate::Error;
 
 /// The RP's ephemeral delivery key pair (one per login). The private scalar is wiped on drop;
 /// no `Clone`, and `Debug` never prints it. Opening never mutates the pair, so a bad JWE never
 /// leaves it unusable.
+///
+/// Every way to decrypt runs the checks of wire profile §4.7; decrypting without them is not
+/// part of the API:
+///
+/// ```compile_fail
+/// let kp = zkauth::delivery::DeliveryKeyPair::generate(&mut rand_core::OsRng);
+/// let _ = kp.open_raw("e30..AAAAAAAAAAAAAAAA.AA.AAAAAAAAAAAAAAAAAAAAAA");
+/// ```
 pub struct DeliveryKeyPair {
     pub(super) secret: SecretKey,
 }
@@ -46,13 +54,13 @@ impl DeliveryKeyPair {
     }
 
     /// `zk_pub`: b64u of zkauth's compact public JWK `{"kty":"EC","crv":"P-256","x":…,"y":…}`.
-    pub fn zk_pub(&self) -> String {
-        b64u::encode(public_jwk_json(&self.secret.public_key()).as_bytes())
+    pub fn zk_pub(&self) -> Result<String, Error> {
+        Ok(b64u::encode(public_jwk_json(&self.secret.public_key())?.as_bytes()))
     }
 
     /// `zk_pub_kid = b64u(SHA-256(zk_pub))`.
-    pub fn zk_pub_kid(&self) -> String {
-        hash_b64u(&self.zk_pub())
+    pub fn zk_pub_kid(&self) -> Result<String, Error> {
+        Ok(hash_b64u(&self.zk_pub()?))
     }
 
     /// The ECDH x-coordinate with a validated `epk`, passed to `f` and wiped afterwards.
@@ -74,12 +82,20 @@ impl DeliveryKeyPair {
         self.with_shared(&parsed.epk, |z| finish_v1(&parsed, z, e))
     }
 
-    /// **For conformance tests and inspection only.** Decrypts a JWE whose header passes the
-    /// v2 rules (exactly {alg, enc, epk}, ECDH-ES, A256GCM, valid `epk`) and returns the raw
-    /// plaintext, wiped on drop. It checks no hash binding and no claims: an application must
-    /// use [`open_v2`](Self::open_v2) or [`open_v1`](Self::open_v1) instead.
-    pub fn open_raw(&self, jwe: &str) -> Result<Zeroizing<Vec<u8>>, Error> {
-        let parsed = parse_compact_jwe(jwe, JweVersion::V2)?;
-        self.with_shared(&parsed.epk, |z| decrypt_parsed(&parsed, z))
+    /// Runs every check of [`open_v2`](Self::open_v2) and returns the claim object exactly as
+    /// it was encrypted (wiped on drop), for inspection tools such as `zkauth jwe open`. The
+    /// payload holds the Client App Key in `cak`.
+    pub fn open_v2_payload(&self, jwe: &str, e: &ExpectV2<'_>) -> Result<Zeroizing<Vec<u8>>, Error> {
+        let parsed = prepare_v2(jwe, e)?;
+        self.with_shared(&parsed.epk, |z| finish_v2_payload(&parsed, z, e)).map(|(_, payload)| payload)
+    }
+
+    /// Decrypts a JWE whose header passes the v2 rules (exactly {alg, enc, epk}, ECDH-ES,
+    /// A256GCM, valid `epk`) without any hash binding or claim check: for this crate's own
+    /// tests (Wycheproof's JWE file), never public API.
+    #[cfg(test)]
+    pub(super) fn open_raw(&self, jwe: &str) -> Result<Zeroizing<Vec<u8>>, Error> {
+        let parsed = zkauth_verify::parse_compact_jwe(jwe, zkauth_verify::JweVersion::V2)?;
+        self.with_shared(&parsed.epk, |z| super::jwe::decrypt_parsed(&parsed, z))
     }
 }

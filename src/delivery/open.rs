@@ -4,9 +4,11 @@
 
 use p256::elliptic_curve::sec1::ToEncodedPoint;
 use p256::PublicKey;
+use zeroize::Zeroizing;
 use zkauth_verify::{check_hash_binding, check_v1_header, check_v2_claims, parse_compact_jwe, CompactJwe, JweVersion, V2Checked};
 
 use super::jwe::decrypt_parsed;
+use crate::identifiers::{CLIENT_ID, ORG_ID, REQUEST_ID, SUB};
 use super::{DeliveredKey, DeliveredKind, ExpectV1, ExpectV2};
 use crate::Error;
 
@@ -18,22 +20,35 @@ fn uncompressed(epk: &PublicKey) -> Result<[u8; 65], Error> {
 pub(super) fn prepare_v2<'j>(jwe: &'j str, e: &ExpectV2<'_>) -> Result<CompactJwe<'j>, Error> {
     // §4.7 step 5: the token response's kind and version first, then the hash binding.
     zkauth_verify::check_token_response_v2(e)?;
+    CLIENT_ID.check(e.client_id)?;
+    SUB.check_optional(e.sub)?;
+    REQUEST_ID.check_optional(e.request_id)?;
+    ORG_ID.check_optional(e.org_id)?;
     check_hash_binding(jwe, e.zk_key_hash, "zk_key_hash")?;
     Ok(parse_compact_jwe(jwe, JweVersion::V2)?)
 }
 
 pub(super) fn prepare_v1<'j>(jwe: &'j str, e: &ExpectV1<'_>) -> Result<CompactJwe<'j>, Error> {
+    // §4.7 step 5 for a v1 open (the Rust ExpectV1 carries only the v1 hash).
+    zkauth_verify::check_token_response_v1(e)?;
+    SUB.check_optional(e.sub)?;
+    CLIENT_ID.check_optional(e.client_id)?;
     if let Some(expected) = e.drk_hash {
         check_hash_binding(jwe, expected, "drk_hash")?;
     }
     Ok(parse_compact_jwe(jwe, JweVersion::V1)?)
 }
 
-/// AEAD, then the ordered v2 claim checks.
-pub(super) fn finish_v2(parsed: &CompactJwe<'_>, z: &[u8; 32], e: &ExpectV2<'_>) -> Result<DeliveredKey, Error> {
+/// AEAD, then the ordered v2 claim checks; returns the checked payload with the key.
+pub(super) fn finish_v2_payload(parsed: &CompactJwe<'_>, z: &[u8; 32], e: &ExpectV2<'_>) -> Result<(DeliveredKey, Zeroizing<Vec<u8>>), Error> {
     let payload = decrypt_parsed(parsed, z)?;
     let V2Checked { sub, key_id, cak } = check_v2_claims(&payload, e)?;
-    Ok(DeliveredKey::new(DeliveredKind::ClientAppKey, Some(key_id), Some(sub), &cak))
+    Ok((DeliveredKey::new(DeliveredKind::ClientAppKey, Some(key_id), Some(sub), &cak), payload))
+}
+
+/// AEAD, then the ordered v2 claim checks.
+pub(super) fn finish_v2(parsed: &CompactJwe<'_>, z: &[u8; 32], e: &ExpectV2<'_>) -> Result<DeliveredKey, Error> {
+    finish_v2_payload(parsed, z, e).map(|(key, _)| key)
 }
 
 /// AEAD, then exactly 32 bytes of root key, then the header's `sub`/`client_id`.

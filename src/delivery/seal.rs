@@ -6,21 +6,15 @@ use core::fmt;
 use rand_core::{CryptoRng, RngCore};
 use serde::Serialize;
 use zeroize::Zeroizing;
-use zkauth_verify::{b64u, hash_b64u, v1_header_json, v2_header_json, validate_zk_pub, KEY_KIND_CLIENT_APP_KEY, TYP_CLIENT_KEY, V2_LIFETIME_SECS};
+use zkauth_verify::{b64u, hash_b64u, redacted, v1_header_json, Redacted, v2_header_json, validate_zk_pub, KEY_KIND_CLIENT_APP_KEY, TYP_CLIENT_KEY, V2_LIFETIME_SECS};
 
 use super::jwe::seal_compact;
+use crate::identifiers::{check_cak_context, CLIENT_ID, REQUEST_ID, SUB};
 use crate::{AppKey, Error, RootKey};
 
-fn require(value: &str, what: &'static str) -> Result<(), Error> {
-    if value.is_empty() {
-        Err(Error::InvalidInput(what))
-    } else {
-        Ok(())
-    }
-}
-
-/// What the login page binds into a v2 delivery (wire profile §4.4).
-#[derive(Debug, Clone, Copy)]
+/// What the login page binds into a v2 delivery (wire profile §4.4). `Debug` shows the client
+/// id, redirect URI and `iat` and redacts the user's and the request's values.
+#[derive(Clone, Copy)]
 pub struct SealV2<'a> {
     pub sub: &'a str,
     /// The `client_id` from the login page query; also written as `aud`.
@@ -35,6 +29,21 @@ pub struct SealV2<'a> {
     pub key_id: &'a str,
     /// Unix seconds; `exp = iat + 120`.
     pub iat: i64,
+}
+
+impl fmt::Debug for SealV2<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SealV2")
+            .field("sub", &Redacted)
+            .field("client_id", &self.client_id)
+            .field("org_id", &redacted(self.org_id))
+            .field("request_id", &Redacted)
+            .field("state", &redacted(self.state))
+            .field("redirect_uri", &self.redirect_uri)
+            .field("key_id", &Redacted)
+            .field("iat", &self.iat)
+            .finish()
+    }
 }
 
 /// A sealed delivery: the compact JWE (for the URL fragment only) and its binding hash
@@ -74,18 +83,17 @@ struct PayloadV2<'a> {
 
 /// Seals a Client App Key to the RP's `zk_pub` as a v2 delivery JWE.
 ///
-/// `zk_pub` is validated strictly first (`invalid_zk_pub`). Required strings must be non-empty
-/// and `iat + 120` must not overflow (`invalid_input`). The payload buffer, which holds the key,
+/// `zk_pub` is validated strictly first (`invalid_zk_pub`). The identifiers follow the one
+/// identifier rule (non-empty; `sub`, `key_id`, `client_id`, `org_id` without `|`), the redirect
+/// URI is non-empty and `iat + 120` must not overflow (`invalid_input`). The payload buffer, which holds the key,
 /// is wiped after encryption.
 pub fn seal_delivery_v2<R: CryptoRng + RngCore>(rng: &mut R, key: &AppKey, zk_pub: &str, c: &SealV2<'_>) -> Result<Sealed, Error> {
     let recipient = validate_zk_pub(zk_pub)?;
-    require(c.sub, "sub must be non-empty")?;
-    require(c.client_id, "client_id must be non-empty")?;
-    require(c.request_id, "request_id must be non-empty")?;
-    require(c.redirect_uri, "redirect_uri must be non-empty")?;
-    require(c.key_id, "key_id must be non-empty")?;
-    if c.org_id == Some("") {
-        return Err(Error::InvalidInput("org_id must be non-empty when given"));
+    // sub, key_id, client_id and org_id are the CAK's context: the identifier rule, no `|`.
+    check_cak_context(c.sub, c.key_id, c.client_id, c.org_id)?;
+    REQUEST_ID.check(c.request_id)?;
+    if c.redirect_uri.is_empty() {
+        return Err(Error::InvalidInput("redirect_uri must be non-empty"));
     }
     if let Some(ctx) = key.context() {
         let same = ctx.sub == c.sub && ctx.key_id == c.key_id && ctx.client_id == c.client_id && ctx.org_id.as_deref() == c.org_id;
@@ -127,8 +135,8 @@ pub fn seal_delivery_v2<R: CryptoRng + RngCore>(rng: &mut R, key: &AppKey, zk_pu
 /// payload, `sub` and `client_id` in the protected header (wire profile §4.5).
 pub fn seal_delivery_v1<R: CryptoRng + RngCore>(rng: &mut R, root: &RootKey, zk_pub: &str, sub: &str, client_id: &str) -> Result<Sealed, Error> {
     let recipient = validate_zk_pub(zk_pub)?;
-    require(sub, "sub must be non-empty")?;
-    require(client_id, "client_id must be non-empty")?;
+    SUB.check(sub)?;
+    CLIENT_ID.check(client_id)?;
     // EXPOSE: the root key is the v1 payload, encrypted to the RP (aead_seal encrypts its
     // own copy in place, so no plaintext copy outlives the call).
     seal_compact(rng, &recipient.public_key, |epk| v1_header_json(epk, sub, client_id), root.expose_secret())

@@ -82,11 +82,11 @@ fn seal_payload(kp: &DeliveryKeyPair, payload: &[u8]) -> Sealed {
 
 /// An honestly encrypted JWE with a custom header built around the real epk JSON.
 fn seal_with_header(kp: &DeliveryKeyPair, header: impl FnOnce(&PublicKey) -> String) -> Sealed {
-    seal_compact(&mut OsRng, &kp.public_key(), header, &serde_json::to_vec(&honest_payload()).unwrap()).unwrap()
+    seal_compact(&mut OsRng, &kp.public_key(), |epk| Ok(header(epk)), &serde_json::to_vec(&honest_payload()).unwrap()).unwrap()
 }
 
 fn epk_json(epk: &PublicKey) -> String {
-    let h: Value = serde_json::from_str(&v2_header_json(epk)).unwrap();
+    let h: Value = serde_json::from_str(&v2_header_json(epk).unwrap()).unwrap();
     h["epk"].to_string()
 }
 
@@ -119,7 +119,7 @@ fn v2_round_trips_with_many_keys() {
             p.org_id = None;
             p.state = None;
         }
-        let sealed = seal_delivery_v2(&mut OsRng, &key, &kp.zk_pub(), &p).unwrap();
+        let sealed = seal_delivery_v2(&mut OsRng, &key, &kp.zk_pub().unwrap(), &p).unwrap();
         assert_eq!(sealed.hash, hash_b64u(&sealed.jwe));
         let mut e = expect_for(&sealed.hash);
         if i % 2 == 1 {
@@ -148,7 +148,7 @@ fn v2_round_trips_with_many_keys() {
 #[test]
 fn v2_payload_layout_is_exact() {
     let kp = DeliveryKeyPair::generate(&mut OsRng);
-    let sealed = seal_delivery_v2(&mut OsRng, &AppKey::from_bytes([7; 32]), &kp.zk_pub(), &seal_params()).unwrap();
+    let sealed = seal_delivery_v2(&mut OsRng, &AppKey::from_bytes([7; 32]), &kp.zk_pub().unwrap(), &seal_params()).unwrap();
     let pt = kp.open_raw(&sealed.jwe).unwrap();
     let expected = format!(
         r#"{{"typ":"DarkAuth-Client-Key","version":"v2","sub":"{SUB}","client_id":"{CLIENT}","aud":"{CLIENT}","org_id":"{ORG}","request_id":"{REQ}","state_hash":"{}","redirect_uri_hash":"{}","key_id":"{KEY_ID}","key_kind":"client_app_key","cak":"{}","iat":{NOW},"exp":{}}}"#,
@@ -160,9 +160,9 @@ fn v2_payload_layout_is_exact() {
     assert_eq!(std::str::from_utf8(&pt).unwrap(), expected);
     // Header bytes are DarkAuth's exactly; no org_id and hash("") state when absent.
     let parsed = parse_compact_jwe(&sealed.jwe, JweVersion::V2).unwrap();
-    assert_eq!(b64u::decode(parsed.aad, "h").unwrap(), v2_header_json(&parsed.epk).as_bytes());
+    assert_eq!(b64u::decode(parsed.aad, "h").unwrap(), v2_header_json(&parsed.epk).unwrap().as_bytes());
     let p = SealV2 { org_id: None, state: None, ..seal_params() };
-    let s2 = seal_delivery_v2(&mut OsRng, &AppKey::from_bytes([7; 32]), &kp.zk_pub(), &p).unwrap();
+    let s2 = seal_delivery_v2(&mut OsRng, &AppKey::from_bytes([7; 32]), &kp.zk_pub().unwrap(), &p).unwrap();
     let v: Value = serde_json::from_slice(&kp.open_raw(&s2.jwe).unwrap()).unwrap();
     assert!(v.get("org_id").is_none());
     assert_eq!(v["state_hash"], hash_b64u(""));
@@ -179,7 +179,7 @@ fn v1_round_trips_with_many_keys() {
         let kp = DeliveryKeyPair::generate(&mut OsRng);
         let raw = random_key();
         let root = RootKey::from_bytes(raw);
-        let sealed = seal_delivery_v1(&mut OsRng, &root, &kp.zk_pub(), SUB, CLIENT).unwrap();
+        let sealed = seal_delivery_v1(&mut OsRng, &root, &kp.zk_pub().unwrap(), SUB, CLIENT).unwrap();
         assert_eq!(sealed.hash, hash_b64u(&sealed.jwe));
         let e = ExpectV1 { drk_hash: Some(&sealed.hash), sub: Some(SUB), client_id: Some(CLIENT) };
         let got = kp.open_v1(&sealed.jwe, &e).unwrap();
@@ -199,9 +199,9 @@ fn v1_round_trips_with_many_keys() {
     }
     // Header bytes are DarkAuth's exactly, JSON-escaped.
     let kp = DeliveryKeyPair::generate(&mut OsRng);
-    let s = seal_delivery_v1(&mut OsRng, &RootKey::from_bytes([1; 32]), &kp.zk_pub(), "s\"u", "c\\i").unwrap();
+    let s = seal_delivery_v1(&mut OsRng, &RootKey::from_bytes([1; 32]), &kp.zk_pub().unwrap(), "s\"u", "c\\i").unwrap();
     let parsed = parse_compact_jwe(&s.jwe, JweVersion::V1).unwrap();
-    assert_eq!(b64u::decode(parsed.aad, "h").unwrap(), v1_header_json(&parsed.epk, "s\"u", "c\\i").as_bytes());
+    assert_eq!(b64u::decode(parsed.aad, "h").unwrap(), v1_header_json(&parsed.epk, "s\"u", "c\\i").unwrap().as_bytes());
     assert_eq!(kp.open_v1(&s.jwe, &ExpectV1::default()).unwrap().sub(), Some("s\"u"));
 }
 
@@ -209,7 +209,7 @@ fn v1_round_trips_with_many_keys() {
 fn seal_refuses_bad_inputs() {
     let kp = DeliveryKeyPair::generate(&mut OsRng);
     let key = AppKey::from_bytes([1; 32]);
-    let zk = kp.zk_pub();
+    let zk = kp.zk_pub().unwrap();
     let bad_zk = b64u::encode(br#"{"kty":"EC","crv":"P-256"}"#);
     assert_eq!(code(seal_delivery_v2(&mut OsRng, &key, &bad_zk, &seal_params())), "invalid_zk_pub");
     assert_eq!(code(seal_delivery_v2(&mut OsRng, &key, &format!("{zk}="), &seal_params())), "invalid_zk_pub");
@@ -224,6 +224,29 @@ fn seal_refuses_bad_inputs() {
         assert_eq!(code(seal_delivery_v2(&mut OsRng, &key, &zk, &p)), "invalid_input");
     }
     assert_eq!(code(seal_delivery_v1(&mut OsRng, &RootKey::from_bytes([1; 32]), &zk, "", CLIENT)), "invalid_input");
+    // The CAK context carries no `|` (issue 13), also for a key of unknown origin.
+    for p in [SealV2 { sub: "a|key_id=b", ..seal_params() }, SealV2 { key_id: "k|x", ..seal_params() }, SealV2 { org_id: Some("o|aud=x"), ..seal_params() }] {
+        assert_eq!(code(seal_delivery_v2(&mut OsRng, &key, &zk, &p)), "invalid_input");
+    }
+}
+
+#[test]
+fn openers_apply_the_identifier_rule() {
+    let kp = DeliveryKeyPair::generate(&mut OsRng);
+    let v2 = seal_delivery_v2(&mut OsRng, &AppKey::from_bytes(random_key()), &kp.zk_pub().unwrap(), &seal_params()).unwrap();
+    for e in [
+        ExpectV2 { client_id: "", ..expect_for(&v2.hash) },
+        ExpectV2 { sub: Some(""), ..expect_for(&v2.hash) },
+        ExpectV2 { request_id: Some(""), ..expect_for(&v2.hash) },
+        ExpectV2 { org_id: Some(""), ..expect_for(&v2.hash) },
+    ] {
+        assert_eq!(code(kp.open_v2(&v2.jwe, &e)), "invalid_input");
+        assert_eq!(code(delivery_epk_v2(&v2.jwe, &e)), "invalid_input");
+    }
+    let v1 = seal_delivery_v1(&mut OsRng, &RootKey::from_bytes(random_key()), &kp.zk_pub().unwrap(), SUB, CLIENT).unwrap();
+    for e in [ExpectV1 { sub: Some(""), ..ExpectV1::default() }, ExpectV1 { client_id: Some(""), ..ExpectV1::default() }] {
+        assert_eq!(code(kp.open_v1(&v1.jwe, &e)), "invalid_input");
+    }
 }
 
 #[test]
@@ -231,19 +254,19 @@ fn derived_app_key_is_sealed_only_under_its_own_context() {
     let kp = DeliveryKeyPair::generate(&mut OsRng);
     let root = RootKey::generate(&mut OsRng);
     let p = seal_params();
-    let cak = root.derive_client_app_key(p.sub, p.key_id, p.client_id, p.org_id);
-    assert!(seal_delivery_v2(&mut OsRng, &cak, &kp.zk_pub(), &p).is_ok());
+    let cak = root.derive_client_app_key(p.sub, p.key_id, p.client_id, p.org_id).unwrap();
+    assert!(seal_delivery_v2(&mut OsRng, &cak, &kp.zk_pub().unwrap(), &p).is_ok());
     for other in [
         SealV2 { client_id: "other-app", ..p },
         SealV2 { key_id: "ark_other", ..p },
         SealV2 { sub: "someone-else", ..p },
         SealV2 { org_id: None, ..p },
     ] {
-        assert_eq!(code(seal_delivery_v2(&mut OsRng, &cak, &kp.zk_pub(), &other)), "app_key_context_mismatch");
+        assert_eq!(code(seal_delivery_v2(&mut OsRng, &cak, &kp.zk_pub().unwrap(), &other)), "app_key_context_mismatch");
     }
     // An account-wide key (no org) matches claims without org_id.
-    let account = root.derive_client_app_key(p.sub, p.key_id, p.client_id, None);
-    assert!(seal_delivery_v2(&mut OsRng, &account, &kp.zk_pub(), &SealV2 { org_id: None, ..p }).is_ok());
+    let account = root.derive_client_app_key(p.sub, p.key_id, p.client_id, None).unwrap();
+    assert!(seal_delivery_v2(&mut OsRng, &account, &kp.zk_pub().unwrap(), &SealV2 { org_id: None, ..p }).is_ok());
 }
 
 #[test]
@@ -251,7 +274,7 @@ fn forged_variants_are_refused_with_their_own_code() {
     let kp = DeliveryKeyPair::generate(&mut OsRng);
     let raw = random_key();
     let key = AppKey::from_bytes(raw);
-    let honest = seal_delivery_v2(&mut OsRng, &key, &kp.zk_pub(), &seal_params()).unwrap();
+    let honest = seal_delivery_v2(&mut OsRng, &key, &kp.zk_pub().unwrap(), &seal_params()).unwrap();
     let parts: Vec<String> = honest.jwe.split('.').map(str::to_string).collect();
 
     // Structural forgeries, each opened with its own correct hash so the later layers run.
@@ -268,7 +291,7 @@ fn forged_variants_are_refused_with_their_own_code() {
     let kw = seal_with_header(&kp, |epk| format!(r#"{{"alg":"ECDH-ES+A256KW","enc":"A256GCM","epk":{}}}"#, epk_json(epk)));
     let a128 = seal_with_header(&kp, |epk| format!(r#"{{"alg":"ECDH-ES","enc":"A128GCM","epk":{}}}"#, epk_json(epk)));
     let dup = seal_with_header(&kp, |epk| format!(r#"{{"alg":"ECDH-ES","alg":"ECDH-ES","enc":"A256GCM","epk":{}}}"#, epk_json(epk)));
-    let v1_in_v2 = seal_with_header(&kp, |epk| v1_header_json(epk, SUB, CLIENT));
+    let v1_in_v2 = seal_with_header(&kp, |epk| v1_header_json(epk, SUB, CLIENT).unwrap());
     for s in [&extra, &zip, &kw, &a128, &dup, &v1_in_v2] {
         assert_eq!(try_open(&s.jwe), "jwe_header_rejected");
         assert_eq!(code(kp.open_raw(&s.jwe)), "jwe_header_rejected");
@@ -391,7 +414,7 @@ fn forged_variants_are_refused_with_their_own_code() {
 fn v1_forgeries_are_refused() {
     let kp = DeliveryKeyPair::generate(&mut OsRng);
     let raw = random_key();
-    let honest = seal_delivery_v1(&mut OsRng, &RootKey::from_bytes(raw), &kp.zk_pub(), SUB, CLIENT).unwrap();
+    let honest = seal_delivery_v1(&mut OsRng, &RootKey::from_bytes(raw), &kp.zk_pub().unwrap(), SUB, CLIENT).unwrap();
     let e = ExpectV1 { drk_hash: Some(&honest.hash), sub: Some(SUB), client_id: Some(CLIENT) };
     assert_eq!(code(kp.open_v1(&honest.jwe, &ExpectV1 { drk_hash: Some(&hash_b64u("x")), ..e })), "hash_mismatch");
     assert_eq!(code(kp.open_v1(&honest.jwe, &ExpectV1 { sub: Some("other"), ..e })), "sub_mismatch");
@@ -410,7 +433,7 @@ fn v1_forgeries_are_refused() {
     let extra = seal_compact(
         &mut OsRng,
         &kp.public_key(),
-        |epk| format!(r#"{{"alg":"ECDH-ES","enc":"A256GCM","sub":"s","client_id":"c","typ":"JWE","epk":{}}}"#, epk_json(epk)),
+        |epk| Ok(format!(r#"{{"alg":"ECDH-ES","enc":"A256GCM","sub":"s","client_id":"c","typ":"JWE","epk":{}}}"#, epk_json(epk))),
         &[3u8; 32],
     )
     .unwrap();
@@ -427,8 +450,8 @@ fn mutation_loop_never_panics_and_never_opens() {
     const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.=+/ \x7f{";
     let kp = DeliveryKeyPair::generate(&mut OsRng);
     let raw = random_key();
-    let v2 = seal_delivery_v2(&mut OsRng, &AppKey::from_bytes(raw), &kp.zk_pub(), &seal_params()).unwrap();
-    let v1 = seal_delivery_v1(&mut OsRng, &RootKey::from_bytes(raw), &kp.zk_pub(), SUB, CLIENT).unwrap();
+    let v2 = seal_delivery_v2(&mut OsRng, &AppKey::from_bytes(raw), &kp.zk_pub().unwrap(), &seal_params()).unwrap();
+    let v1 = seal_delivery_v1(&mut OsRng, &RootKey::from_bytes(raw), &kp.zk_pub().unwrap(), SUB, CLIENT).unwrap();
     let mut codes = std::collections::BTreeMap::<&'static str, usize>::new();
     for round in 0..3000u32 {
         let base = if round % 2 == 0 { &v2.jwe } else { &v1.jwe };
@@ -488,7 +511,7 @@ fn mutation_loop_never_panics_and_never_opens() {
 fn private_jwk_rules() {
     let kp = DeliveryKeyPair::generate(&mut OsRng);
     let d = b64u::encode(&kp.secret.to_bytes());
-    let pub_json: Value = serde_json::from_str(&public_jwk_json(&kp.public_key())).unwrap();
+    let pub_json: Value = serde_json::from_str(&public_jwk_json(&kp.public_key()).unwrap()).unwrap();
     let (x, y) = (pub_json["x"].as_str().unwrap(), pub_json["y"].as_str().unwrap());
     let ok = [
         format!(r#"{{"kty":"EC","crv":"P-256","d":"{d}"}}"#),
@@ -497,10 +520,10 @@ fn private_jwk_rules() {
     ];
     for j in &ok {
         let loaded = DeliveryKeyPair::from_private_jwk(j).unwrap();
-        assert_eq!(loaded.zk_pub(), kp.zk_pub(), "{j}");
+        assert_eq!(loaded.zk_pub().unwrap(), kp.zk_pub().unwrap(), "{j}");
     }
     let other = DeliveryKeyPair::generate(&mut OsRng);
-    let od: Value = serde_json::from_str(&public_jwk_json(&other.public_key())).unwrap();
+    let od: Value = serde_json::from_str(&public_jwk_json(&other.public_key()).unwrap()).unwrap();
     let ox = od["x"].as_str().unwrap();
     let n = "_____wAAAAD__________7zm-q2nF56E87nKwvxjJVE"; // the group order
     let bad = [
@@ -531,10 +554,10 @@ fn private_jwk_rules() {
 #[test]
 fn zk_pub_and_debug_output() {
     let kp = DeliveryKeyPair::generate(&mut OsRng);
-    let zk = kp.zk_pub();
+    let zk = kp.zk_pub().unwrap();
     let v = validate_zk_pub(&zk).unwrap();
     assert_eq!(v.public_key, kp.public_key());
-    assert_eq!(v.kid, kp.zk_pub_kid());
+    assert_eq!(v.kid, kp.zk_pub_kid().unwrap());
     let json = String::from_utf8(b64u::decode(&zk, "zk").unwrap()).unwrap();
     assert!(json.starts_with(r#"{"kty":"EC","crv":"P-256","x":""#));
     assert_eq!(format!("{kp:?}"), "DeliveryKeyPair([redacted])");
@@ -561,7 +584,8 @@ fn opens_a_jwe_made_by_jose() {
         request_id: Some("req-1"),
         org_id: Some("org-1"),
         now: 1_700_000_010,
-        ..Default::default()
+        zk_key_kind: Some("client_app_key"),
+        zk_key_version: Some("v2"),
     };
     assert_eq!(hash_b64u(jwe), e.zk_key_hash);
     let got = kp.open_v2(jwe, &e).unwrap();
@@ -569,4 +593,71 @@ fn opens_a_jwe_made_by_jose() {
     assert_eq!(got.expose_secret(), &want);
     assert_eq!(got.key_id(), Some("ark_1"));
     assert_eq!(got.sub(), Some("u1"));
+}
+
+#[test]
+fn payload_is_returned_only_after_every_check() {
+    let kp = DeliveryKeyPair::generate(&mut OsRng);
+    let key = AppKey::from_bytes([0x5c; 32]);
+    let sealed = seal_delivery_v2(&mut OsRng, &key, &kp.zk_pub().unwrap(), &seal_params()).unwrap();
+    let payload = kp.open_v2_payload(&sealed.jwe, &expect_for(&sealed.hash)).unwrap();
+    let v: Value = serde_json::from_slice(&payload).unwrap();
+    assert_eq!(v["cak"], b64u::encode(&[0x5c; 32]));
+    // Each binding still refuses: the payload never leaves without the checks.
+    let other = hash_b64u("other");
+    assert_eq!(code(kp.open_v2_payload(&sealed.jwe, &expect_for(&other))), "hash_mismatch");
+    assert_eq!(code(kp.open_v2_payload(&sealed.jwe, &ExpectV2 { state: Some("x"), ..expect_for(&sealed.hash) })), "state_mismatch");
+    assert_eq!(code(kp.open_v2_payload(&sealed.jwe, &ExpectV2 { now: NOW + 600, ..expect_for(&sealed.hash) })), "delivery_expired");
+}
+
+#[test]
+fn token_response_artifacts_are_required_and_never_mixed() {
+    let kp = DeliveryKeyPair::generate(&mut OsRng);
+    let v2 = seal_delivery_v2(&mut OsRng, &AppKey::from_bytes(random_key()), &kp.zk_pub().unwrap(), &seal_params()).unwrap();
+    // §4.7 step 5: a v2 open needs the token response's kind and version (absent is refused),
+    // in every form of the opener.
+    let no_kind = ExpectV2 { zk_key_kind: None, ..expect_for(&v2.hash) };
+    let no_version = ExpectV2 { zk_key_version: None, ..expect_for(&v2.hash) };
+    assert_eq!(code(kp.open_v2(&v2.jwe, &no_kind)), "key_kind_mismatch");
+    assert_eq!(code(kp.open_v2(&v2.jwe, &no_version)), "version_mismatch");
+    assert_eq!(code(delivery_epk_v2(&v2.jwe, &no_kind)), "key_kind_mismatch");
+    assert_eq!(code(open_delivery_v2_with_secret(&v2.jwe, &[0; 32], &no_version)), "version_mismatch");
+    assert_eq!(code(kp.open_v2_payload(&v2.jwe, &no_kind)), "key_kind_mismatch");
+    // The same rule decides a whole token response: mixed artifacts are refused.
+    let mixed = zkauth_verify::TokenArtifacts { zk_drk_hash: Some(&v2.hash), ..expect_for(&v2.hash).artifacts() };
+    assert_eq!(mixed.check_for(JweVersion::V2).unwrap_err().code(), "delivery_version_mixed");
+    assert_eq!(mixed.check_for(JweVersion::V1).unwrap_err().code(), "delivery_version_mixed");
+}
+
+#[test]
+fn a_sealer_never_produces_what_the_opener_refuses_for_size() {
+    let kp = DeliveryKeyPair::generate(&mut OsRng);
+    let root = RootKey::from_bytes(random_key());
+    // v1: sub and client_id sit in the protected header, which the opener caps at 2 KiB.
+    for len in [100usize, 1300, 1500, 3000] {
+        let sub = "s".repeat(len);
+        match seal_delivery_v1(&mut OsRng, &root, &kp.zk_pub().unwrap(), &sub, CLIENT) {
+            Ok(sealed) => assert!(kp.open_v1(&sealed.jwe, &ExpectV1::default()).is_ok(), "sealed with a {len}-char sub but not openable"),
+            Err(e) => assert_eq!(e.code(), "invalid_input", "{len}"),
+        }
+    }
+    assert_eq!(code(seal_delivery_v1(&mut OsRng, &root, &kp.zk_pub().unwrap(), &"s".repeat(3000), CLIENT)), "invalid_input");
+    // v2: the whole JWE is capped at 64 KiB.
+    let long = "r".repeat(60_000);
+    let c = SealV2 { request_id: &long, ..seal_params() };
+    assert_eq!(code(seal_delivery_v2(&mut OsRng, &AppKey::from_bytes(random_key()), &kp.zk_pub().unwrap(), &c)), "invalid_input");
+}
+
+#[test]
+fn seal_and_expect_debug_redact_the_bindings() {
+    let d = format!("{:?}", seal_params());
+    for secret in [SUB, REQ, STATE, ORG, KEY_ID] {
+        assert!(!d.contains(secret), "{secret} in {d}");
+    }
+    assert!(d.contains(CLIENT) && d.contains("[redacted]"), "{d}");
+    let h = hash_b64u("jwe");
+    let d = format!("{:?}", expect_for(&h));
+    for secret in [h.as_str(), SUB, REQ, STATE, ORG] {
+        assert!(!d.contains(secret), "{secret} in {d}");
+    }
 }

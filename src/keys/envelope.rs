@@ -6,6 +6,7 @@ use rand_core::{CryptoRng, RngCore};
 use zkauth_verify::{b64u, envelope_aad, EnvelopeAad, EnvelopeType};
 
 use super::format::{decode_sealed, open_format_a, root_from_raw, seal_root};
+use crate::identifiers::{ENVELOPE_ID, KEY_ID, SUB};
 use crate::{Error, RootKey};
 
 /// The keybag fields an envelope is bound to through the canonical AAD (§3.5).
@@ -20,31 +21,21 @@ pub struct EnvelopeMeta<'a> {
 }
 
 impl EnvelopeMeta<'_> {
-    /// The canonical AAD JSON for this envelope type and `wrapping_alg`.
-    pub(super) fn aad(&self, envelope_type: EnvelopeType, wrapping_alg: &str) -> String {
-        envelope_aad(&EnvelopeAad { envelope_id: self.envelope_id, key_id: self.key_id, sub: self.sub, envelope_type, wrapping_alg })
+    /// The canonical AAD JSON for this envelope type and `wrapping_alg`, after the identifier
+    /// rule (each binding non-empty): sealing, opening and the server's `aad` field alike.
+    pub(super) fn aad(&self, envelope_type: EnvelopeType, wrapping_alg: &str) -> Result<String, Error> {
+        ENVELOPE_ID.check(self.envelope_id)?;
+        KEY_ID.check(self.key_id)?;
+        SUB.check(self.sub)?;
+        Ok(envelope_aad(&EnvelopeAad { envelope_id: self.envelope_id, key_id: self.key_id, sub: self.sub, envelope_type, wrapping_alg }))
     }
 
     /// `b64u` of the canonical AAD: the `aad` field the server stores with the envelope.
-    pub(super) fn aad_b64u(&self, envelope_type: EnvelopeType, wrapping_alg: &str) -> String {
-        b64u::encode(self.aad(envelope_type, wrapping_alg).as_bytes())
+    pub(super) fn aad_b64u(&self, envelope_type: EnvelopeType, wrapping_alg: &str) -> Result<String, Error> {
+        Ok(b64u::encode(self.aad(envelope_type, wrapping_alg)?.as_bytes()))
     }
 
-    /// Writers refuse empty bindings: the server would reject or misfile such an envelope.
-    pub(super) fn check_for_seal(&self) -> Result<(), Error> {
-        if self.envelope_id.is_empty() {
-            return Err(Error::InvalidInput("envelope_id is empty"));
-        }
-        if self.key_id.is_empty() {
-            return Err(Error::InvalidInput("key_id is empty"));
-        }
-        if self.sub.is_empty() {
-            return Err(Error::InvalidInput("sub is empty"));
-        }
-        Ok(())
-    }
-
-    /// Seals `root` under `key` as an envelope of `envelope_type`, after refusing empty bindings.
+    /// Seals `root` under `key` as an envelope of `envelope_type` (empty bindings refused).
     pub(super) fn seal_root<R: CryptoRng + RngCore>(
         &self,
         rng: &mut R,
@@ -53,14 +44,14 @@ impl EnvelopeMeta<'_> {
         envelope_type: EnvelopeType,
         wrapping_alg: &str,
     ) -> Result<String, Error> {
-        self.check_for_seal()?;
-        seal_root(key, rng, root, self.aad(envelope_type, wrapping_alg).as_bytes())
+        seal_root(key, rng, root, self.aad(envelope_type, wrapping_alg)?.as_bytes())
     }
 
     /// Opens an envelope of `envelope_type` under `key` whose plaintext is the raw root key.
     pub(super) fn open_root(&self, key: &[u8; 32], wrapped: &str, envelope_type: EnvelopeType, wrapping_alg: &str) -> Result<RootKey, Error> {
+        let aad = self.aad(envelope_type, wrapping_alg)?;
         let sealed = decode_sealed(wrapped, "wrapped_key")?;
-        let plaintext = open_format_a(key, &sealed, self.aad(envelope_type, wrapping_alg).as_bytes())?;
+        let plaintext = open_format_a(key, &sealed, aad.as_bytes())?;
         root_from_raw(&plaintext)
     }
 }

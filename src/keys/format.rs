@@ -7,7 +7,7 @@ use zeroize::Zeroizing;
 use zkauth_verify::b64u;
 
 use crate::error::b64u_decode;
-use crate::primitives::{aead_open, aead_seal};
+use crate::primitives::{aead_open, aead_seal, try_with_capacity};
 use crate::{Error, RootKey};
 
 const IV_LEN: usize = 12;
@@ -25,7 +25,7 @@ fn random_iv<R: CryptoRng + RngCore>(rng: &mut R) -> [u8; IV_LEN] {
 pub(super) fn seal_format_a<R: CryptoRng + RngCore>(key: &[u8; 32], rng: &mut R, plaintext: &[u8], aad: &[u8]) -> Result<Vec<u8>, Error> {
     let iv = random_iv(rng);
     let (ct, tag) = aead_seal(key, &iv, plaintext, aad)?;
-    let mut out = Vec::with_capacity(MIN_SEALED_LEN + ct.len());
+    let mut out = try_with_capacity(MIN_SEALED_LEN.saturating_add(ct.len()))?;
     out.extend_from_slice(&iv);
     out.extend_from_slice(&tag);
     out.extend_from_slice(&ct);
@@ -47,7 +47,7 @@ pub(super) fn open_format_a(key: &[u8; 32], sealed: &[u8], aad: &[u8]) -> Result
 pub(super) fn seal_format_b<R: CryptoRng + RngCore>(key: &[u8; 32], rng: &mut R, plaintext: &[u8], aad: &[u8]) -> Result<Vec<u8>, Error> {
     let iv = random_iv(rng);
     let (ct, tag) = aead_seal(key, &iv, plaintext, aad)?;
-    let mut out = Vec::with_capacity(MIN_SEALED_LEN + ct.len());
+    let mut out = try_with_capacity(MIN_SEALED_LEN.saturating_add(ct.len()))?;
     out.extend_from_slice(&iv);
     out.extend_from_slice(&ct);
     out.extend_from_slice(&tag);

@@ -21,7 +21,7 @@
 //! let wrapped = export_key.seal_password_envelope(&mut rng, &root, &meta)?;
 //! let opened = export_key.open_password_envelope(&wrapped, &meta)?;
 //! assert_eq!(opened.expose_secret(), root.expose_secret());
-//! let cak = opened.derive_client_app_key("c3ViLTE", "ark_1", "demo-app", None);
+//! let cak = opened.derive_client_app_key("c3ViLTE", "ark_1", "demo-app", None)?;
 //! # let _ = cak;
 //! # Ok::<(), zkauth::Error>(())
 //! ```
@@ -38,7 +38,7 @@ mod schedule;
 #[cfg(test)]
 mod tests;
 
-pub use app_data::derive_data_key;
+pub use app_data::{derive_data_key, MAX_DATA_CIPHERTEXT_B64, MAX_DATA_PLAINTEXT};
 pub use envelope::EnvelopeMeta;
 pub use password::password_envelope_aad;
 pub use prf::{open_prf_envelope, prf_envelope_aad, seal_prf_envelope};

@@ -1,17 +1,17 @@
 //! Password custody (§3.2, §3.3, §3.5): the legacy `wrapped_drk` and the v2 password
 //! envelope, both under keys derived from the OPAQUE `export_key`.
 
-use std::borrow::Cow;
-
 use rand_core::{CryptoRng, RngCore};
-use serde::Deserialize;
+use serde::de::MapAccess;
 use zeroize::Zeroizing;
+use zkauth_verify::json::{read_object_within, Limits, MemberError, Members, Value};
 use zkauth_verify::{ct_eq_str, EnvelopeType, WRAPPING_ALG_PASSWORD_V2};
 
 use super::format::{decode_sealed, open_format_a, root_from_raw, seal_root};
 use super::schedule::{kw_v1, kw_v2};
 use super::EnvelopeMeta;
 use crate::error::b64u_decode;
+use crate::identifiers::SUB;
 use crate::{Error, ExportKey, RootKey};
 
 /// `typ` of the JSON root-key plaintext (§3.3 read path).
@@ -19,19 +19,32 @@ const ARK_JSON_TYP: &str = "DarkAuth-Account-Root-Key";
 /// `version` of the JSON root-key plaintext.
 const ARK_JSON_VERSION: &str = "v2";
 
-/// The JSON root-key plaintext (§3.3). Borrowed from the decrypted buffer, which is wiped.
-#[derive(Deserialize)]
-struct ArkJson<'a> {
-    #[serde(borrow)]
-    typ: Cow<'a, str>,
-    #[serde(borrow)]
-    version: Cow<'a, str>,
-    #[serde(borrow)]
-    sub: Cow<'a, str>,
-    #[serde(borrow)]
-    key_id: Cow<'a, str>,
-    /// b64u never needs JSON escapes, so this always borrows (no unwiped copy).
-    ark: &'a str,
+/// Most a JSON root-key plaintext may take (an honest one is about 200 bytes).
+const ARK_JSON_LIMITS: Limits = Limits { max_len: 64 * 1024, max_members: 16 };
+
+/// The JSON root-key plaintext (§3.3), read by zkauth-verify's strict bounded reader (no
+/// duplicate member, no lone surrogate, UTF-8, also in members it ignores). `ark` is wiped.
+#[derive(Default)]
+struct ArkJson {
+    typ: Option<String>,
+    version: Option<String>,
+    sub: Option<String>,
+    key_id: Option<String>,
+    ark: Option<Zeroizing<String>>,
+}
+
+impl Members for ArkJson {
+    fn member<'de, A: MapAccess<'de>>(&mut self, name: &str, value: Value<'_, A>) -> Result<(), MemberError<A::Error>> {
+        match name {
+            "typ" => self.typ = Some(value.string()?),
+            "version" => self.version = Some(value.string()?),
+            "sub" => self.sub = Some(value.string()?),
+            "key_id" => self.key_id = Some(value.string()?),
+            "ark" => self.ark = Some(value.secret_string()?),
+            _ => {}
+        }
+        Ok(())
+    }
 }
 
 /// A password-envelope plaintext: the raw 32-byte key, or the JSON form bound to `meta`.
@@ -39,21 +52,24 @@ pub(super) fn root_from_password_plaintext(plaintext: &[u8], meta: &EnvelopeMeta
     if plaintext.len() == 32 {
         return root_from_raw(plaintext);
     }
-    let parsed: ArkJson<'_> = serde_json::from_slice(plaintext)
-        .map_err(|_| Error::PlaintextInvalid("envelope plaintext (neither a 32-byte key nor root-key JSON)"))?;
-    if parsed.typ != ARK_JSON_TYP {
+    const NOT_ROOT_KEY: Error = Error::PlaintextInvalid("envelope plaintext (neither a 32-byte key nor root-key JSON)");
+    let parsed: ArkJson = read_object_within(plaintext, ARK_JSON_LIMITS).map_err(|_| NOT_ROOT_KEY)?;
+    let (Some(typ), Some(version), Some(sub), Some(key_id), Some(ark)) = (parsed.typ, parsed.version, parsed.sub, parsed.key_id, parsed.ark) else {
+        return Err(NOT_ROOT_KEY);
+    };
+    if typ != ARK_JSON_TYP {
         return Err(Error::EnvelopeMetadataMismatch("typ"));
     }
-    if parsed.version != ARK_JSON_VERSION {
+    if version != ARK_JSON_VERSION {
         return Err(Error::EnvelopeMetadataMismatch("version"));
     }
-    if !ct_eq_str(&parsed.sub, meta.sub) {
+    if !ct_eq_str(&sub, meta.sub) {
         return Err(Error::EnvelopeMetadataMismatch("sub"));
     }
-    if !ct_eq_str(&parsed.key_id, meta.key_id) {
+    if !ct_eq_str(&key_id, meta.key_id) {
         return Err(Error::EnvelopeMetadataMismatch("key_id"));
     }
-    let ark = Zeroizing::new(b64u_decode(parsed.ark, "ark")?);
+    let ark = Zeroizing::new(b64u_decode(&ark, "ark")?);
     if ark.len() != 32 {
         return Err(zkauth_verify::Error::InvalidLength { what: "ark", expected: 32, actual: ark.len() }.into());
     }
@@ -61,19 +77,20 @@ pub(super) fn root_from_password_plaintext(plaintext: &[u8], meta: &EnvelopeMeta
 }
 
 impl ExportKey {
-    /// Legacy `wrapped_drk`: `b64u(formatA(KW, root, AAD = UTF8(sub)))` (§3.5).
-    ///
-    /// Infallible: AES-GCM only fails on plaintexts above 64 GiB, and this one is 32 bytes.
-    pub fn wrap_root_key<R: CryptoRng + RngCore>(&self, rng: &mut R, root: &RootKey, sub: &str) -> String {
+    /// Legacy `wrapped_drk`: `b64u(formatA(KW, root, AAD = UTF8(sub)))` (§3.5). Fails only
+    /// where the encryption itself fails (never an empty string in place of a wrapped key).
+    pub fn wrap_root_key<R: CryptoRng + RngCore>(&self, rng: &mut R, root: &RootKey, sub: &str) -> Result<String, Error> {
+        SUB.check(sub)?;
         // EXPOSE: export_key is the IKM of the password key schedule.
         let kw = kw_v1(self.expose_secret(), sub);
-        // The only error of `seal_root` (plaintext too long) cannot occur for 32 bytes.
-        seal_root(&kw, rng, root, sub.as_bytes()).unwrap_or_default()
+        seal_root(&kw, rng, root, sub.as_bytes())
     }
 
     /// Opens a legacy `wrapped_drk`. A wrong `sub`, wrong export key or tampered bytes give
-    /// `unwrap_failed`; bad encodings `invalid_base64url`; fewer than 28 bytes `invalid_input`.
+    /// `unwrap_failed`; bad encodings `invalid_base64url`; fewer than 28 bytes
+    /// `ciphertext_truncated`; an empty `sub` `invalid_input`.
     pub fn unwrap_root_key(&self, wrapped: &str, sub: &str) -> Result<RootKey, Error> {
+        SUB.check(sub)?;
         let sealed = decode_sealed(wrapped, "wrapped_drk")?;
         // EXPOSE: export_key is the IKM of the password key schedule.
         let kw = kw_v1(self.expose_secret(), sub);
@@ -99,8 +116,8 @@ impl ExportKey {
     /// raw key or the JSON form, whose `sub` and `key_id` must equal `meta`'s
     /// (`envelope_metadata_mismatch` otherwise).
     pub fn open_password_envelope(&self, wrapped: &str, meta: &EnvelopeMeta<'_>) -> Result<RootKey, Error> {
+        let aad = meta.aad(EnvelopeType::Password, WRAPPING_ALG_PASSWORD_V2)?;
         let sealed = decode_sealed(wrapped, "wrapped_key")?;
-        let aad = meta.aad(EnvelopeType::Password, WRAPPING_ALG_PASSWORD_V2);
         // EXPOSE: export_key is the IKM of the password key schedule.
         let export_key = self.expose_secret();
         let kw2 = kw_v2(export_key, meta.sub);
@@ -124,6 +141,6 @@ impl ExportKey {
 }
 
 /// `b64u` of the canonical password-envelope AAD: the `aad` field of `POST /crypto/keybag/envelopes`.
-pub fn password_envelope_aad(meta: &EnvelopeMeta<'_>) -> String {
+pub fn password_envelope_aad(meta: &EnvelopeMeta<'_>) -> Result<String, Error> {
     meta.aad_b64u(EnvelopeType::Password, WRAPPING_ALG_PASSWORD_V2)
 }

@@ -75,6 +75,6 @@ impl RecoveryKey {
 }
 
 /// `b64u` of the canonical recovery-envelope AAD (the `aad` field of `POST /crypto/recovery-keys`).
-pub fn recovery_envelope_aad(meta: &EnvelopeMeta<'_>) -> String {
+pub fn recovery_envelope_aad(meta: &EnvelopeMeta<'_>) -> Result<String, Error> {
     meta.aad_b64u(EnvelopeType::Recovery, WRAPPING_ALG_RECOVERY)
 }

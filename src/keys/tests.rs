@@ -1,6 +1,6 @@
-//! Tests of key custody. Known answers come from tests/vectors/custody_kat.py (Python
-//! `cryptography`), not from this code. Re-run it to regenerate: the names below match its
-//! output lines.
+//! Tests of key custody. Known answers come from tests/vectors/custody_kat.json, which
+//! tests/vectors/custody_kat.py (Python `cryptography`) writes, not from this code; the names
+//! below are its keys.
 
 // Test code: a panic is a failed assertion.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
@@ -81,40 +81,30 @@ const PRIVATE_JWK: &str = r#"{"crv":"P-256","d":"ZGRkZGRkZGRkZGRkZGRkZGRkZGRkZGR
 const NOTE_ID: &str = "note-1";
 const NOTE_ID_ODD: &str = "n\"\\\n\u{1}é";
 const NOTE_PT: &[u8] = b"hello, notes";
+#[test]
+fn fixed_inputs_are_the_kat_files() {
+    for (name, value) in [("sub", SUB), ("key_id", KEY_ID), ("envelope_id", ENVELOPE_ID), ("client_id", CLIENT_ID), ("org_id", ORG_ID), ("credential_id", CREDENTIAL_ID), ("private_jwk", PRIVATE_JWK), ("note_id", NOTE_ID), ("note_id_odd", NOTE_ID_ODD)] {
+        assert_eq!(kat(name), value, "{name}");
+    }
+    assert_eq!(kat("note_plaintext").as_bytes(), NOTE_PT);
+    assert_eq!(kat("export_key"), hex::encode(arr(0x00)));
+    assert_eq!(kat("root"), hex::encode(arr(0x20)));
+    assert_eq!(kat("recovery_secret"), hex::encode(arr(0x40)));
+    assert_eq!(kat("prf_output"), hex::encode(arr(0x60)));
+    assert_eq!(kat("iv"), hex::encode(seq(0xa0, 12)));
+}
+
 fn meta() -> EnvelopeMeta<'static> {
     EnvelopeMeta { envelope_id: ENVELOPE_ID, key_id: KEY_ID, sub: SUB }
 }
 
-// Known answers (custody_kat.py output).
-const KAT_MK: &str = "160149f8a4f72b4ba6ca2867fda9cd616fe7439c08390844006db6d8fd6f65dc";
-const KAT_KW: &str = "724bc443c06cf4c82ca018ae7f7a74ae89b4ab57d8695b0885759c77f93697e0";
-const KAT_MK2: &str = "b291d8893ac44bea5998e63d0826025839edd3a78935a17ef6adfee0cb175d2e";
-const KAT_KW2: &str = "1e5f3cebb5141d343da9644dd4113d5c76613b0c59b18e9a5acf0577d1aaba3d";
-const KAT_WRAPPED_DRK: &str = "oKGio6SlpqeoqaqroFI5-qwtH9N0DOmNALPbF1KcfiZPn4U-eGa_cyHDJY8HqTmF62UeERuU5AWzlN0Y";
-const KAT_PASSWORD_AAD: &str = r#"{"envelope_id":"env_0b6c6a8e-3f7d-4c1e-9a52-1d2e3f405162","key_id":"ark_a2V5LWlkLWZvci16a2F1dGgtdGVzdHMh","sub":"emthdXRoLXRlc3Qtc3ViIQ","type":"password","wrapping_alg":"OPAQUE-HKDF-SHA256+A256GCM/v2"}"#;
-const KAT_PASSWORD_ENVELOPE: &str = "oKGio6SlpqeoqaqrG5vUnsJGr_mLpdDgO0W-aVKcfiZPn4U-eGa_cyHDJY8HqTmF62UeERuU5AWzlN0Y";
-const KAT_PASSWORD_ENVELOPE_KW2_RAW: &str = "oKGio6SlpqeoqaqrF_UeGl1poWTtp1VMWHf_5tKLjalgWALVEFnJH1xrHGYxMutauiW6t5eQCSUzJ2Nn";
-const KAT_PASSWORD_ENVELOPE_KW_JSON: &str = "oKGio6SlpqeoqaqrstSglaWp-8EKRkCs84f4vwmfKHwbmJk7FC7nM0ybf8ga2WjVsCVGUg7_sVH7hKhCddTjcZ4WgEl5N0rdlWjvkusM7ABn06HsjzwtNNX_7TwEDHNC-3wXKg1oTbJd1og1y_TeqciNdqjVH01iMmjfz9MPVbHv7yWqvAdAp5IQ4wF8b_H3KUBRpY6IKThpdcHzOGan7FIT24vu5ISWleDGhzC3znGfcNXCIRkz2OKL6y7icVc6BX0Hzy-OQgdjMuOSWeDW15o";
-const KAT_PASSWORD_ENVELOPE_KW2_JSON: &str = "oKGio6SlpqeoqaqrQi3WdKCiOa5sUfYB20eBoImI2_M0Xx7QfBGRXzEzRiEsQroK4WXi9IL7XHF7NxY9i7OyHJRfk1WYfthT1BbmRXMZILYXuBu836uyBu9hPxgRG5EGnvZc2iPz9KAiQMdUKxZIkopK7qU7QyZmItFKDi_sHif8lK03AjhkQFNARdNgoeD_XzYGy1ZWhpYS2CSK99JVD4-cTOLS9aZZ3no4GYixu6ocs7P5xft9e1dOc479ZhFECmcZVyuiL603-xfWfCeu9hs";
-const KAT_PASSWORD_ENVELOPE_JSON_BAD_SUB: &str = "oKGio6SlpqeoqaqrH_8cW6_vZLp_2aCNOFgQlomI2_M0Xx7QfBGRXzEzRiEsQroK4WXi9IL7XHF7NxY9i7OyHJRfk1WYfthT1BbmRXMZILYXuBu8372wH-JqCS9TMqUnl7dDqTz1vqkibbRMJVVRnKx0tZcsNVNrO_ZCNWvZQlqdmfQ9ZAZVRE4VNOQog5nWcHNejXByl9BgtwXrnpl9BLXSPKn42ahj-HElNvKtlL8WmJHhxIgDWkIHfbLbOhMOMwoQDlzEOQ";
-const KAT_PASSWORD_ENVELOPE_JSON_BAD_KEY_ID: &str = "oKGio6SlpqeoqaqriJeFXzzJFIBfmHPKW3pJ-AmfKHwbmJk7FC7nM0ybf8ga2WjVsCVGUg7_sVH7hKhCddTjcZ4WgEl5N0rdlWjvkusM7ABn06HsjzwtNNX_7TwEDHNC-3wXKg1oTbJd1og1y_TeqciNdqjVH01iMmjfwZUxBY-ar2yHmTYU_tloliUnYLnCAm1MoqaVADNTdOrhYQi830F8i-SX6ZWm79bTgEyR12ntc9CITyc";
-const KAT_PASSWORD_ENVELOPE_JSON_SHORT_ARK: &str = "oKGio6SlpqeoqaqrO4xW5XN-JsM0B_RuAH-9gAmfKHwbmJk7FC7nM0ybf8ga2WjVsCVGUg7_sVH7hKhCddTjcZ4WgEl5N0rdlWjvkusM7ABn06HsjzwtNNX_7TwEDHNC-3wXKg1oTbJd1og1y_TeqciNdqjVH01iMmjfz9MPVbHv7yWqvAdAp5IQ4wF8b_H3KUBRpY6IKThpdcHzOGan7FIT24vu5ISWleDGhzC3znGfcNXCIRkz2OKL6y7icVc6BX0Hzy-OQgdjMuOSWe3MiA";
-const KAT_CAK_NO_ORG: &str = "ffc05e65f518719f6b408829ec577d5a2863122585fefd9adb6f507b59083f6a";
-const KAT_CAK_ORG: &str = "43fb0a1b738fe7175f6a9575ea8daadf37ad1454c266106265631cc3bd86198f";
-const KAT_RECOVERY_DISPLAY: &str = "QEFCQ0RFRkdISUpLTE1OT1BRUlNUVVZXWFlaW1xdXl8";
-const KAT_RECOVERY_VERIFIER: &str = "yipP5yf6rs8W7NEwqG4IhcVUDAU3U0BEUHHAZXVV_UI";
-const KAT_RECOVERY_WRAP_KEY: &str = "ec578daa1a542543384503382ab45661657f90bc53ebc368921a86eb80a1f6d5";
-const KAT_RECOVERY_ENVELOPE: &str = "oKGio6SlpqeoqaqrgyqQ9xjR8HbIiPoPFV7gaiQ6NaP1g7iNjMvDdjVAUvKcYPg_Tz2m_FAQk6vC44kb";
-const KAT_PRF_WRAP_KEY: &str = "0b3c847cc098160b8142086de8d0680c55519bae1714d4f83a28a7f7383606d7";
-const KAT_PRF_ENVELOPE: &str = "oKGio6SlpqeoqaqrA-HPku15dapH5LZD9s68wbM32tOsVOL723htK1k3LpJaAz3NRSVBK4-jTHaftD3s";
-const KAT_PRIVATE_KEY_WRAP_KEY: &str = "2ba5256a254d149884105bcf7a6246f37d2d9ade54451741619de1c2d8c32783";
-const KAT_WRAPPED_ENC_PRIV: &str = "oKGio6SlpqeoqaqrI3wNqDKS0l9W1MFGOxL77zyvfc8qg_MdraCf_YaoddfltbWDE9EYlM2FUuHTo0D7xD0kOYQPslcM_Janr0LGf4tnRBc_f0QNusHh6IbrLBjwQcxu5tdQdzAR1qStSbt0lLIIlI5Nvzhxrt4heM_pGpLxf2WKleAQ3K2XRifowBwJ29lsz5rc-VNeHQM5GMjB-5M2-RdJncrIeRMBULToN7MTBWJg3AfmTRCoGW04H_NJ4PEBQAXBMMca7bbydo3g5vS4UPklA0_rKHAIdDscf2jYhdfOEBgP2FXUbA_2QSnPugfZfDGUMRVOC9rPGkKp";
-const KAT_NOTE_DEK: &str = "e271d8fa94063a3fdad054a8516b53e997495f8413510507c510add539847de6";
-const KAT_NOTE_AAD: &str = r#"{"note_id":"note-1"}"#;
-const KAT_NOTE_CIPHERTEXT: &str = "oKGio6Slpqeoqaqr9UvEUqIbUqFt5vv3i+DVjUkm3LxNUvr7pt/0Ag==";
-const KAT_NOTE_ODD_AAD: &str = r#"{"note_id":"n\"\\\n\u0001é"}"#;
-const KAT_NOTE_ODD_CIPHERTEXT: &str = "oKGio6SlpqeoqaqrJWGk+TKbyb9nNxpmb3xysHZZC2sckO2O4oB8TA==";
-const KAT_NOTE_DEK_FROM_CAK: &str = "1c63396bef08bdb75203828b59b7c103e2030cd817f1d30959173e5a4f13d338";
+/// A known answer (or fixed input) from tests/vectors/custody_kat.json, which
+/// tests/vectors/custody_kat.py writes; a missing file fails the build.
+fn kat(name: &str) -> &'static str {
+    static DOC: std::sync::OnceLock<serde_json::Value> = std::sync::OnceLock::new();
+    let doc = DOC.get_or_init(|| serde_json::from_str(include_str!("../../tests/vectors/custody_kat.json")).unwrap());
+    doc["outputs"][name].as_str().or(doc["inputs"][name].as_str()).unwrap_or_else(|| panic!("{name} is not in custody_kat.json"))
+}
 
 fn code<T>(r: Result<T, Error>) -> &'static str {
     match r {
@@ -135,44 +125,44 @@ fn flip(s: &str, i: usize) -> String {
 #[test]
 fn kat_password_key_schedules() {
     let ek = arr(0x00);
-    assert_eq!(hex::encode(*mk_v1(&ek, SUB)), KAT_MK);
-    assert_eq!(hex::encode(*kw_v1(&ek, SUB)), KAT_KW);
-    assert_eq!(hex::encode(*mk_v2(&ek, SUB)), KAT_MK2);
-    assert_eq!(hex::encode(*kw_v2(&ek, SUB)), KAT_KW2);
+    assert_eq!(hex::encode(*mk_v1(&ek, SUB)), kat("mk"));
+    assert_eq!(hex::encode(*kw_v1(&ek, SUB)), kat("kw"));
+    assert_eq!(hex::encode(*mk_v2(&ek, SUB)), kat("mk2"));
+    assert_eq!(hex::encode(*kw_v2(&ek, SUB)), kat("kw2"));
     assert_ne!(*kw_v1(&ek, "other"), *kw_v1(&ek, SUB));
 }
 
 #[test]
 fn kat_other_wrap_keys() {
-    assert_eq!(hex::encode(*recovery_wrap_key(&arr(0x40), SUB)), KAT_RECOVERY_WRAP_KEY);
-    assert_eq!(hex::encode(*prf_wrap_key(&seq(0x60, 32), SUB, CREDENTIAL_ID)), KAT_PRF_WRAP_KEY);
-    assert_eq!(hex::encode(*private_key_wrap_key(&arr(0x20))), KAT_PRIVATE_KEY_WRAP_KEY);
+    assert_eq!(hex::encode(*recovery_wrap_key(&arr(0x40), SUB)), kat("recovery_wrap_key"));
+    assert_eq!(hex::encode(*prf_wrap_key(&seq(0x60, 32), SUB, CREDENTIAL_ID)), kat("prf_wrap_key"));
+    assert_eq!(hex::encode(*private_key_wrap_key(&arr(0x20))), kat("private_key_wrap_key"));
 }
 
 // ---- legacy wrapped_drk ----
 
 #[test]
 fn kat_wrapped_drk() {
-    let wrapped = export_key().wrap_root_key(&mut iv_rng(), &root(), SUB);
-    assert_eq!(wrapped, KAT_WRAPPED_DRK);
+    let wrapped = export_key().wrap_root_key(&mut iv_rng(), &root(), SUB).unwrap();
+    assert_eq!(wrapped, kat("wrapped_drk"));
     assert_eq!(b64u::decode(&wrapped, "t").unwrap().len(), 60);
-    let opened = export_key().unwrap_root_key(KAT_WRAPPED_DRK, SUB).unwrap();
+    let opened = export_key().unwrap_root_key(kat("wrapped_drk"), SUB).unwrap();
     assert_eq!(opened.expose_secret(), &arr(0x20));
 }
 
 #[test]
 fn wrapped_drk_rejects_wrong_binding() {
-    assert_eq!(code(export_key().unwrap_root_key(KAT_WRAPPED_DRK, "emthdXRoLXRlc3Qtc3ViIg")), "unwrap_failed");
-    assert_eq!(code(ExportKey::from_bytes([9; 32]).unwrap_root_key(KAT_WRAPPED_DRK, SUB)), "unwrap_failed");
+    assert_eq!(code(export_key().unwrap_root_key(kat("wrapped_drk"), "emthdXRoLXRlc3Qtc3ViIg")), "unwrap_failed");
+    assert_eq!(code(ExportKey::from_bytes([9; 32]).unwrap_root_key(kat("wrapped_drk"), SUB)), "unwrap_failed");
     // A v2 password envelope is not a wrapped_drk (different AAD), and vice versa.
-    assert_eq!(code(export_key().unwrap_root_key(KAT_PASSWORD_ENVELOPE, SUB)), "unwrap_failed");
-    assert_eq!(code(export_key().open_password_envelope(KAT_WRAPPED_DRK, &meta())), "unwrap_failed");
+    assert_eq!(code(export_key().unwrap_root_key(kat("password_envelope"), SUB)), "unwrap_failed");
+    assert_eq!(code(export_key().open_password_envelope(kat("wrapped_drk"), &meta())), "unwrap_failed");
 }
 
 #[test]
 fn migrated_v1_password_envelope() {
     // Same bytes as a wrapped_drk: key KW, AAD = UTF8(sub).
-    let opened = export_key().open_migrated_password_envelope(KAT_WRAPPED_DRK, SUB).unwrap();
+    let opened = export_key().open_migrated_password_envelope(kat("wrapped_drk"), SUB).unwrap();
     assert_eq!(opened.expose_secret(), &arr(0x20));
 }
 
@@ -180,10 +170,10 @@ fn migrated_v1_password_envelope() {
 
 #[test]
 fn kat_password_envelope() {
-    assert_eq!(meta().aad(EnvelopeType::Password, WRAPPING_ALG_PASSWORD_V2), KAT_PASSWORD_AAD);
-    assert_eq!(password_envelope_aad(&meta()), b64u::encode(KAT_PASSWORD_AAD.as_bytes()));
+    assert_eq!(meta().aad(EnvelopeType::Password, WRAPPING_ALG_PASSWORD_V2).unwrap(), kat("password_aad"));
+    assert_eq!(password_envelope_aad(&meta()).unwrap(), b64u::encode(kat("password_aad").as_bytes()));
     let wrapped = export_key().seal_password_envelope(&mut iv_rng(), &root(), &meta()).unwrap();
-    assert_eq!(wrapped, KAT_PASSWORD_ENVELOPE);
+    assert_eq!(wrapped, kat("password_envelope"));
     let opened = export_key().open_password_envelope(&wrapped, &meta()).unwrap();
     assert_eq!(opened.expose_secret(), &arr(0x20));
 }
@@ -191,7 +181,7 @@ fn kat_password_envelope() {
 #[test]
 fn password_envelope_read_paths() {
     // KW2 + raw, KW + JSON, KW2 + JSON: all written by the Python reference.
-    for w in [KAT_PASSWORD_ENVELOPE_KW2_RAW, KAT_PASSWORD_ENVELOPE_KW_JSON, KAT_PASSWORD_ENVELOPE_KW2_JSON] {
+    for w in [kat("password_envelope_kw2_raw"), kat("password_envelope_kw_json"), kat("password_envelope_kw2_json")] {
         let opened = export_key().open_password_envelope(w, &meta()).unwrap();
         assert_eq!(opened.expose_secret(), &arr(0x20));
     }
@@ -199,11 +189,11 @@ fn password_envelope_read_paths() {
 
 #[test]
 fn password_envelope_json_binding() {
-    let r = export_key().open_password_envelope(KAT_PASSWORD_ENVELOPE_JSON_BAD_SUB, &meta());
+    let r = export_key().open_password_envelope(kat("password_envelope_json_bad_sub"), &meta());
     assert_eq!(r.unwrap_err(), Error::EnvelopeMetadataMismatch("sub"));
-    let r = export_key().open_password_envelope(KAT_PASSWORD_ENVELOPE_JSON_BAD_KEY_ID, &meta());
+    let r = export_key().open_password_envelope(kat("password_envelope_json_bad_key_id"), &meta());
     assert_eq!(r.unwrap_err(), Error::EnvelopeMetadataMismatch("key_id"));
-    assert_eq!(code(export_key().open_password_envelope(KAT_PASSWORD_ENVELOPE_JSON_SHORT_ARK, &meta())), "invalid_length");
+    assert_eq!(code(export_key().open_password_envelope(kat("password_envelope_json_short_ark"), &meta())), "invalid_length");
 }
 
 #[test]
@@ -222,6 +212,17 @@ fn password_plaintext_parser() {
     assert_eq!(code(root_from_password_plaintext(padded_ark.as_bytes(), &m)), "invalid_base64url");
     let dup = ok.replace("{\"typ\"", "{\"sub\":\"x\",\"typ\"");
     assert_eq!(code(root_from_password_plaintext(dup.as_bytes(), &m)), "plaintext_invalid");
+    // Strict where nobody looks (issue 13): duplicate unknown members, an escaped lone
+    // surrogate or invalid UTF-8 in an unknown member, a duplicate inside an ignored object.
+    let with = |extra: &str| ok.replacen('{', &format!("{{{extra},"), 1).into_bytes();
+    assert_eq!(code(root_from_password_plaintext(&with(r#""note":"x""#), &m)), "ok");
+    for extra in [r#""x":1,"x":2"#, r#""x":"\ud800""#, r#""x":["\udc00"]"#, r#""x":{"a":1,"a":2}"#, r#""\ud800":1"#] {
+        assert_eq!(code(root_from_password_plaintext(&with(extra), &m)), "plaintext_invalid", "{extra}");
+    }
+    let mut bad_utf8 = with(r#""x":"??""#);
+    let at = bad_utf8.iter().position(|&b| b == b'?').unwrap();
+    bad_utf8[at] = 0xff;
+    assert_eq!(code(root_from_password_plaintext(&bad_utf8, &m)), "plaintext_invalid");
     for junk in [&b""[..], b"not json", &[0u8; 31], &[0u8; 33], b"{}", b"[]"] {
         assert_eq!(code(root_from_password_plaintext(junk, &m)), "plaintext_invalid");
     }
@@ -235,10 +236,40 @@ fn password_envelope_rejects_wrong_metadata() {
         EnvelopeMeta { sub: "emthdXRoLXRlc3Qtc3ViIg", ..meta() },
     ];
     for m in &other {
-        assert_eq!(code(export_key().open_password_envelope(KAT_PASSWORD_ENVELOPE, m)), "unwrap_failed");
-        assert_eq!(code(export_key().open_password_envelope(KAT_PASSWORD_ENVELOPE_KW2_JSON, m)), "unwrap_failed");
+        assert_eq!(code(export_key().open_password_envelope(kat("password_envelope"), m)), "unwrap_failed");
+        assert_eq!(code(export_key().open_password_envelope(kat("password_envelope_kw2_json"), m)), "unwrap_failed");
     }
-    assert_eq!(code(ExportKey::from_bytes([9; 32]).open_password_envelope(KAT_PASSWORD_ENVELOPE, &meta())), "unwrap_failed");
+    assert_eq!(code(ExportKey::from_bytes([9; 32]).open_password_envelope(kat("password_envelope"), &meta())), "unwrap_failed");
+}
+
+#[test]
+fn one_identifier_rule_everywhere() {
+    let (ek, mut rng) = (export_key(), iv_rng());
+    // Empty identifiers: refused by writers and readers alike (issue 13).
+    assert_eq!(code(ek.wrap_root_key(&mut rng, &root(), "")), "invalid_input");
+    assert_eq!(code(ek.unwrap_root_key(kat("wrapped_drk"), "")), "invalid_input");
+    assert_eq!(code(ek.open_migrated_password_envelope(kat("wrapped_drk"), "")), "invalid_input");
+    for m in [EnvelopeMeta { envelope_id: "", ..meta() }, EnvelopeMeta { key_id: "", ..meta() }, EnvelopeMeta { sub: "", ..meta() }] {
+        assert_eq!(code(ek.open_password_envelope(kat("password_envelope"), &m)), "invalid_input");
+        assert_eq!(code(RecoveryKey::generate(&mut rng).open_envelope(kat("recovery_envelope"), &m)), "invalid_input");
+        assert_eq!(code(open_prf_envelope(&[1; 32], CREDENTIAL_ID, kat("prf_envelope"), &m)), "invalid_input");
+        assert_eq!(code(password_envelope_aad(&m)), "invalid_input");
+        assert_eq!(code(recovery_envelope_aad(&m)), "invalid_input");
+        assert_eq!(code(prf_envelope_aad(&m)), "invalid_input");
+    }
+    for (sub, key_id, client_id, org_id) in [("", KEY_ID, CLIENT_ID, None), (SUB, "", CLIENT_ID, None), (SUB, KEY_ID, "", None), (SUB, KEY_ID, CLIENT_ID, Some(""))] {
+        assert_eq!(code(root().derive_client_app_key(sub, key_id, client_id, org_id)), "invalid_input");
+    }
+    // The CAK formula's separator: two different contexts never derive one key.
+    assert_eq!(code(root().derive_client_app_key("a|key_id=b", "c", CLIENT_ID, None)), "invalid_input");
+    assert_eq!(code(root().derive_client_app_key("a", "b|key_id=c", CLIENT_ID, None)), "invalid_input");
+    assert_eq!(code(root().derive_client_app_key(SUB, KEY_ID, "x|org_id=y", None)), "invalid_input");
+    assert_eq!(code(root().derive_client_app_key(SUB, KEY_ID, CLIENT_ID, Some("o|aud=x"))), "invalid_input");
+    // The passkey-PRF salt joins sub and credential_id the same way.
+    let pipe_sub = EnvelopeMeta { sub: "a|credential_id=b", ..meta() };
+    assert_eq!(code(seal_prf_envelope(&mut rng, &[1; 32], "c", &root(), &pipe_sub)), "invalid_input");
+    assert_eq!(code(seal_prf_envelope(&mut rng, &[1; 32], "b|credential_id=c", &root(), &meta())), "invalid_input");
+    assert_eq!(code(open_prf_envelope(&[1; 32], "", kat("prf_envelope"), &meta())), "invalid_input");
 }
 
 #[test]
@@ -264,7 +295,7 @@ fn bad_wrapped_inputs_have_typed_errors() {
         ("recovery", &|w| code(RecoveryKey(Box::new(arr(0x40))).open_envelope(w, &m))),
         ("prf", &|w| code(open_prf_envelope(&seq(0x60, 32), CREDENTIAL_ID, w, &m))),
     ];
-    let good = KAT_PASSWORD_ENVELOPE;
+    let good = kat("password_envelope");
     for (name, open) in opens {
         // Encodings that are not canonical b64u.
         let two_short = &good[..good.len() - 2]; // ends in "lN": non-zero unused bits
@@ -290,13 +321,13 @@ fn tampering_is_unwrap_failed() {
     let ek = export_key();
     // Format A: bytes 0..12 iv, 12..28 tag, 28.. ciphertext.
     for i in [0usize, 11, 12, 27, 28, 59] {
-        assert_eq!(code(ek.unwrap_root_key(&flip(KAT_WRAPPED_DRK, i), SUB)), "unwrap_failed", "byte {i}");
-        assert_eq!(code(ek.open_password_envelope(&flip(KAT_PASSWORD_ENVELOPE, i), &meta())), "unwrap_failed", "byte {i}");
+        assert_eq!(code(ek.unwrap_root_key(&flip(kat("wrapped_drk"), i), SUB)), "unwrap_failed", "byte {i}");
+        assert_eq!(code(ek.open_password_envelope(&flip(kat("password_envelope"), i), &meta())), "unwrap_failed", "byte {i}");
     }
     // Format B: tag is the last 16 bytes.
-    let len = b64u::decode(KAT_WRAPPED_ENC_PRIV, "t").unwrap().len();
+    let len = b64u::decode(kat("wrapped_enc_priv"), "t").unwrap().len();
     for i in [0usize, 12, len - 16, len - 1] {
-        assert_eq!(code(root().unwrap_private_jwk(&flip(KAT_WRAPPED_ENC_PRIV, i))), "unwrap_failed", "byte {i}");
+        assert_eq!(code(root().unwrap_private_jwk(&flip(kat("wrapped_enc_priv"), i))), "unwrap_failed", "byte {i}");
     }
 }
 
@@ -304,7 +335,7 @@ fn tampering_is_unwrap_failed() {
 fn truncations_never_panic() {
     let ek = export_key();
     let rs = RecoveryKey(Box::new(arr(0x40)));
-    for s in [KAT_WRAPPED_DRK, KAT_PASSWORD_ENVELOPE_KW2_JSON, KAT_WRAPPED_ENC_PRIV] {
+    for s in [kat("wrapped_drk"), kat("password_envelope_kw2_json"), kat("wrapped_enc_priv")] {
         for i in 0..s.len() {
             let t = &s[..i];
             assert!(ek.unwrap_root_key(t, SUB).is_err());
@@ -315,8 +346,8 @@ fn truncations_never_panic() {
         }
     }
     let dek = root().derive_data_key(NOTE_ID);
-    for i in 0..KAT_NOTE_CIPHERTEXT.len() {
-        assert!(dek.decrypt(NOTE_ID, &KAT_NOTE_CIPHERTEXT[..i]).is_err());
+    for i in 0..kat("note_ciphertext").len() {
+        assert!(dek.decrypt(NOTE_ID, &kat("note_ciphertext")[..i]).is_err());
     }
 }
 
@@ -325,10 +356,12 @@ fn truncations_never_panic() {
 #[test]
 fn kat_client_app_key() {
     let r = root();
-    assert_eq!(hex::encode(r.derive_client_app_key(SUB, KEY_ID, CLIENT_ID, None).expose_secret()), KAT_CAK_NO_ORG);
-    assert_eq!(hex::encode(r.derive_client_app_key(SUB, KEY_ID, CLIENT_ID, Some("")).expose_secret()), KAT_CAK_NO_ORG);
-    assert_eq!(hex::encode(r.derive_client_app_key(SUB, KEY_ID, CLIENT_ID, Some(ORG_ID)).expose_secret()), KAT_CAK_ORG);
-    assert_ne!(hex::encode(r.derive_client_app_key(SUB, "legacy-drk:x", CLIENT_ID, None).expose_secret()), KAT_CAK_NO_ORG);
+    assert_eq!(hex::encode(r.derive_client_app_key(SUB, KEY_ID, CLIENT_ID, None).unwrap().expose_secret()), kat("cak_no_org"));
+    // One rule for empty identifiers (issue 13): an empty org id is refused, as sealDeliveryV2
+    // refuses it; the account-wide key is `None`.
+    assert_eq!(code(r.derive_client_app_key(SUB, KEY_ID, CLIENT_ID, Some(""))), "invalid_input");
+    assert_eq!(hex::encode(r.derive_client_app_key(SUB, KEY_ID, CLIENT_ID, Some(ORG_ID)).unwrap().expose_secret()), kat("cak_org"));
+    assert_ne!(hex::encode(r.derive_client_app_key(SUB, "legacy-drk:x", CLIENT_ID, None).unwrap().expose_secret()), kat("cak_no_org"));
 }
 
 // ---- recovery ----
@@ -336,45 +369,45 @@ fn kat_client_app_key() {
 #[test]
 fn kat_recovery() {
     let secret = RecoveryKey::generate(&mut PatternRng::new(&seq(0x40, 32)));
-    assert_eq!(secret.expose_display().as_str(), KAT_RECOVERY_DISPLAY);
-    assert_eq!(secret.verifier(), KAT_RECOVERY_VERIFIER);
+    assert_eq!(secret.expose_display().as_str(), kat("recovery_display"));
+    assert_eq!(secret.verifier(), kat("recovery_verifier"));
     assert_eq!(format!("{secret:?}"), "RecoveryKey([redacted])");
     let wrapped = secret.seal_envelope(&mut iv_rng(), &root(), &meta()).unwrap();
-    assert_eq!(wrapped, KAT_RECOVERY_ENVELOPE);
+    assert_eq!(wrapped, kat("recovery_envelope"));
     assert_eq!(
-        b64u::decode(&recovery_envelope_aad(&meta()), "t").unwrap(),
-        KAT_PASSWORD_AAD
+        b64u::decode(&recovery_envelope_aad(&meta()).unwrap(), "t").unwrap(),
+        kat("password_aad")
             .replace(
                 r#""password","wrapping_alg":"OPAQUE-HKDF-SHA256+A256GCM/v2""#,
                 r#""recovery","wrapping_alg":"DarkAuth-Recovery-HKDF-SHA256+A256GCM/v2""#
             )
             .as_bytes()
     );
-    let parsed = RecoveryKey::from_display(KAT_RECOVERY_DISPLAY).unwrap();
+    let parsed = RecoveryKey::from_display(kat("recovery_display")).unwrap();
     assert_eq!(
         parsed
-            .open_envelope(KAT_RECOVERY_ENVELOPE, &meta())
+            .open_envelope(kat("recovery_envelope"), &meta())
             .unwrap()
             .expose_secret(),
         &arr(0x20)
     );
-    let pasted = RecoveryKey::from_display(&format!("  {KAT_RECOVERY_DISPLAY}\n")).unwrap();
-    assert_eq!(pasted.verifier(), KAT_RECOVERY_VERIFIER);
+    let pasted = RecoveryKey::from_display(&format!("  {}\n", kat("recovery_display"))).unwrap();
+    assert_eq!(pasted.verifier(), kat("recovery_verifier"));
 }
 
 #[test]
 fn recovery_rejects_bad_inputs() {
-    assert_eq!(code(RecoveryKey::from_display(&KAT_RECOVERY_DISPLAY[..42])), "invalid_base64url");
+    assert_eq!(code(RecoveryKey::from_display(&kat("recovery_display")[..42])), "invalid_base64url");
     assert_eq!(code(RecoveryKey::from_display("QEFCQ0RFRkdISUpLTE1OT1BRUlNUVVZXWFlaW1xdXl9")), "invalid_base64url"); // trailing bits
     assert_eq!(code(RecoveryKey::from_display(&b64u::encode(&[1; 31]))), "invalid_length");
     assert_eq!(code(RecoveryKey::from_display(&b64u::encode(&[1; 33]))), "invalid_length");
     assert_eq!(code(RecoveryKey::from_display("")), "invalid_base64url");
     let wrong = RecoveryKey::from_display(&b64u::encode(&[1; 32])).unwrap();
-    assert_eq!(code(wrong.open_envelope(KAT_RECOVERY_ENVELOPE, &meta())), "unwrap_failed");
-    let right = RecoveryKey::from_display(KAT_RECOVERY_DISPLAY).unwrap();
-    assert_eq!(code(right.open_envelope(KAT_RECOVERY_ENVELOPE, &EnvelopeMeta { key_id: "ark_x", ..meta() })), "unwrap_failed");
+    assert_eq!(code(wrong.open_envelope(kat("recovery_envelope"), &meta())), "unwrap_failed");
+    let right = RecoveryKey::from_display(kat("recovery_display")).unwrap();
+    assert_eq!(code(right.open_envelope(kat("recovery_envelope"), &EnvelopeMeta { key_id: "ark_x", ..meta() })), "unwrap_failed");
     // A password envelope under the same bytes is bound to a different type and key.
-    assert_eq!(code(right.open_envelope(KAT_PASSWORD_ENVELOPE, &meta())), "unwrap_failed");
+    assert_eq!(code(right.open_envelope(kat("password_envelope"), &meta())), "unwrap_failed");
 }
 
 // ---- passkey PRF ----
@@ -383,19 +416,19 @@ fn recovery_rejects_bad_inputs() {
 fn kat_prf_envelope() {
     let prf = seq(0x60, 32);
     let wrapped = seal_prf_envelope(&mut iv_rng(), &prf, CREDENTIAL_ID, &root(), &meta()).unwrap();
-    assert_eq!(wrapped, KAT_PRF_ENVELOPE);
+    assert_eq!(wrapped, kat("prf_envelope"));
     assert_eq!(
-        open_prf_envelope(&prf, CREDENTIAL_ID, KAT_PRF_ENVELOPE, &meta())
+        open_prf_envelope(&prf, CREDENTIAL_ID, kat("prf_envelope"), &meta())
             .unwrap()
             .expose_secret(),
         &arr(0x20)
     );
-    assert_eq!(code(open_prf_envelope(&prf, "Y3JlZGVudGlhbC1pZC0wMDI", KAT_PRF_ENVELOPE, &meta())), "unwrap_failed");
-    assert_eq!(code(open_prf_envelope(&seq(0x61, 32), CREDENTIAL_ID, KAT_PRF_ENVELOPE, &meta())), "unwrap_failed");
-    assert_eq!(code(open_prf_envelope(&[], CREDENTIAL_ID, KAT_PRF_ENVELOPE, &meta())), "invalid_input");
-    assert_eq!(code(open_prf_envelope(&prf, "", KAT_PRF_ENVELOPE, &meta())), "invalid_input");
+    assert_eq!(code(open_prf_envelope(&prf, "Y3JlZGVudGlhbC1pZC0wMDI", kat("prf_envelope"), &meta())), "unwrap_failed");
+    assert_eq!(code(open_prf_envelope(&seq(0x61, 32), CREDENTIAL_ID, kat("prf_envelope"), &meta())), "unwrap_failed");
+    assert_eq!(code(open_prf_envelope(&[], CREDENTIAL_ID, kat("prf_envelope"), &meta())), "invalid_input");
+    assert_eq!(code(open_prf_envelope(&prf, "", kat("prf_envelope"), &meta())), "invalid_input");
     assert_eq!(code(seal_prf_envelope(&mut iv_rng(), &[], CREDENTIAL_ID, &root(), &meta())), "invalid_input");
-    assert!(prf_envelope_aad(&meta()) != password_envelope_aad(&meta()));
+    assert!(prf_envelope_aad(&meta()).unwrap() != password_envelope_aad(&meta()).unwrap());
 }
 
 // ---- wrapped_enc_priv ----
@@ -404,19 +437,19 @@ fn kat_prf_envelope() {
 fn kat_wrapped_enc_priv() {
     let r = root();
     let wrapped = r.wrap_private_jwk(&mut iv_rng(), PRIVATE_JWK).unwrap();
-    assert_eq!(wrapped, KAT_WRAPPED_ENC_PRIV);
+    assert_eq!(wrapped, kat("wrapped_enc_priv"));
     // §0: wrapping must not wipe the root key it was derived from.
     assert_eq!(r.expose_secret(), &arr(0x20));
-    assert_eq!(r.unwrap_private_jwk(KAT_WRAPPED_ENC_PRIV).unwrap().as_str(), PRIVATE_JWK);
+    assert_eq!(r.unwrap_private_jwk(kat("wrapped_enc_priv")).unwrap().as_str(), PRIVATE_JWK);
     // The upstream hazard: a blob under a zeroed root key does not open under the real one.
     let zero_wrapped = RootKey::from_bytes([0; 32])
         .wrap_private_jwk(&mut iv_rng(), PRIVATE_JWK)
         .unwrap();
     assert_eq!(code(r.unwrap_private_jwk(&zero_wrapped)), "unwrap_failed");
-    assert_eq!(code(RootKey::from_bytes([1; 32]).unwrap_private_jwk(KAT_WRAPPED_ENC_PRIV)), "unwrap_failed");
+    assert_eq!(code(RootKey::from_bytes([1; 32]).unwrap_private_jwk(kat("wrapped_enc_priv"))), "unwrap_failed");
     assert_eq!(code(r.wrap_private_jwk(&mut iv_rng(), "")), "invalid_input");
     // Format A is not format B: a key envelope does not open as a private JWK.
-    assert_eq!(code(r.unwrap_private_jwk(KAT_PASSWORD_ENVELOPE)), "unwrap_failed");
+    assert_eq!(code(r.unwrap_private_jwk(kat("password_envelope"))), "unwrap_failed");
 }
 
 #[test]
@@ -433,36 +466,36 @@ fn private_jwk_must_be_utf8() {
 fn kat_note() {
     let r = root();
     let dek = r.derive_data_key(NOTE_ID);
-    assert_eq!(hex::encode(dek.expose_secret()), KAT_NOTE_DEK);
-    assert_eq!(hex::encode(derive_data_key(&arr(0x20), NOTE_ID).expose_secret()), KAT_NOTE_DEK);
-    assert_eq!(note_aad(NOTE_ID), KAT_NOTE_AAD);
-    assert_eq!(note_aad(NOTE_ID_ODD), KAT_NOTE_ODD_AAD);
-    assert_eq!(dek.encrypt(&mut iv_rng(), NOTE_ID, NOTE_PT).unwrap(), KAT_NOTE_CIPHERTEXT);
-    assert_eq!(dek.decrypt(NOTE_ID, KAT_NOTE_CIPHERTEXT).unwrap().as_slice(), NOTE_PT);
-    assert_eq!(dek.decrypt_with_aad(KAT_NOTE_AAD, KAT_NOTE_CIPHERTEXT).unwrap().as_slice(), NOTE_PT);
+    assert_eq!(hex::encode(dek.expose_secret()), kat("note_dek"));
+    assert_eq!(hex::encode(derive_data_key(&arr(0x20), NOTE_ID).expose_secret()), kat("note_dek"));
+    assert_eq!(note_aad(NOTE_ID), kat("note_aad"));
+    assert_eq!(note_aad(NOTE_ID_ODD), kat("note_odd_aad"));
+    assert_eq!(dek.encrypt(&mut iv_rng(), NOTE_ID, NOTE_PT).unwrap(), kat("note_ciphertext"));
+    assert_eq!(dek.decrypt(NOTE_ID, kat("note_ciphertext")).unwrap().as_slice(), NOTE_PT);
+    assert_eq!(dek.decrypt_with_aad(kat("note_aad"), kat("note_ciphertext")).unwrap().as_slice(), NOTE_PT);
     let odd = r.derive_data_key(NOTE_ID_ODD);
-    assert_eq!(odd.encrypt(&mut iv_rng(), NOTE_ID_ODD, NOTE_PT).unwrap(), KAT_NOTE_ODD_CIPHERTEXT);
-    assert_eq!(odd.decrypt(NOTE_ID_ODD, KAT_NOTE_ODD_CIPHERTEXT).unwrap().as_slice(), NOTE_PT);
-    let cak = r.derive_client_app_key(SUB, KEY_ID, CLIENT_ID, Some(ORG_ID));
-    assert_eq!(hex::encode(cak.derive_data_key(NOTE_ID).expose_secret()), KAT_NOTE_DEK_FROM_CAK);
+    assert_eq!(odd.encrypt(&mut iv_rng(), NOTE_ID_ODD, NOTE_PT).unwrap(), kat("note_odd_ciphertext"));
+    assert_eq!(odd.decrypt(NOTE_ID_ODD, kat("note_odd_ciphertext")).unwrap().as_slice(), NOTE_PT);
+    let cak = r.derive_client_app_key(SUB, KEY_ID, CLIENT_ID, Some(ORG_ID)).unwrap();
+    assert_eq!(hex::encode(cak.derive_data_key(NOTE_ID).expose_secret()), kat("note_dek_from_cak"));
 }
 
 #[test]
 fn note_rejects_bad_inputs() {
     let dek = root().derive_data_key(NOTE_ID);
-    assert_eq!(code(dek.decrypt("note-2", KAT_NOTE_CIPHERTEXT)), "unwrap_failed");
-    assert_eq!(code(root().derive_data_key("note-2").decrypt(NOTE_ID, KAT_NOTE_CIPHERTEXT)), "unwrap_failed");
-    let unpadded = KAT_NOTE_CIPHERTEXT.trim_end_matches('=');
-    let url = KAT_NOTE_CIPHERTEXT.replace('+', "-").replace('/', "_");
-    let extra_pad = format!("{KAT_NOTE_CIPHERTEXT}==");
-    let three_pad = format!("{}===", &KAT_NOTE_CIPHERTEXT[..KAT_NOTE_CIPHERTEXT.len() - 3]);
-    let bits = KAT_NOTE_CIPHERTEXT.replace("Ag==", "Ah==");
-    for bad in ["", "====", unpadded, &url, &extra_pad, &three_pad, &bits, &format!(" {KAT_NOTE_CIPHERTEXT}")] {
+    assert_eq!(code(dek.decrypt("note-2", kat("note_ciphertext"))), "unwrap_failed");
+    assert_eq!(code(root().derive_data_key("note-2").decrypt(NOTE_ID, kat("note_ciphertext"))), "unwrap_failed");
+    let unpadded = kat("note_ciphertext").trim_end_matches('=');
+    let url = kat("note_ciphertext").replace('+', "-").replace('/', "_");
+    let extra_pad = format!("{}==", kat("note_ciphertext"));
+    let three_pad = format!("{}===", &kat("note_ciphertext")[..kat("note_ciphertext").len() - 3]);
+    let bits = kat("note_ciphertext").replace("Ag==", "Ah==");
+    for bad in ["", "====", unpadded, &url, &extra_pad, &three_pad, &bits, &format!(" {}", kat("note_ciphertext"))] {
         assert_eq!(code(dek.decrypt(NOTE_ID, bad)), "invalid_base64", "{bad:?}");
     }
     assert_eq!(code(dek.decrypt(NOTE_ID, &b64std::encode(&[0; 27]))), "ciphertext_truncated");
     assert_eq!(code(dek.decrypt(NOTE_ID, &b64std::encode(&[0; 28]))), "unwrap_failed");
-    let mut sealed = b64std::decode(KAT_NOTE_CIPHERTEXT).unwrap();
+    let mut sealed = b64std::decode(kat("note_ciphertext")).unwrap();
     if let Some(last) = sealed.last_mut() {
         *last ^= 1;
     }
@@ -478,8 +511,8 @@ fn round_trips() {
     let r = RootKey::generate(&mut rng);
     let m = EnvelopeMeta { envelope_id: "env_x", key_id: "ark_y", sub: "c3Vi" };
 
-    let w1 = ek.wrap_root_key(&mut rng, &r, m.sub);
-    let w2 = ek.wrap_root_key(&mut rng, &r, m.sub);
+    let w1 = ek.wrap_root_key(&mut rng, &r, m.sub).unwrap();
+    let w2 = ek.wrap_root_key(&mut rng, &r, m.sub).unwrap();
     assert_ne!(w1, w2, "fresh IVs");
     assert_eq!(ek.unwrap_root_key(&w1, m.sub).unwrap().expose_secret(), r.expose_secret());
 
@@ -498,7 +531,7 @@ fn round_trips() {
     let jw = r.wrap_private_jwk(&mut rng, "{\"d\":\"é\"}").unwrap();
     assert_eq!(r.unwrap_private_jwk(&jw).unwrap().as_str(), "{\"d\":\"é\"}");
 
-    let cak = r.derive_client_app_key(m.sub, m.key_id, "app", None);
+    let cak = r.derive_client_app_key(m.sub, m.key_id, "app", None).unwrap();
     for dek in [r.derive_data_key("i"), cak.derive_data_key("i")] {
         for pt in [&b""[..], b"x", &[7u8; 1000]] {
             let ct = dek.encrypt(&mut rng, "i", pt).unwrap();

@@ -127,20 +127,20 @@ impl ClientRegistration {
 }
 
 impl ClientLogin {
-    /// Finishes login with KE2. A wrong password or any tampering gives `opaque_login_failed`.
+    /// Finishes login with KE2. Every failure the server's answer or the password can cause
+    /// is one code, `opaque_login_failed`: a KE2 that is not canonical b64u or not 259 bytes,
+    /// an invalid element, a tampered or fake-record response, a wrong password, and a
+    /// key-stretching failure alike, so the outcome says nothing more than "no login".
     pub fn finish<R: CryptoRng + RngCore>(self, rng: &mut R, response: &str, client_identity: &str) -> Result<LoginFinish, Error> {
         self.finish_with(rng, response, Some(client_identity.as_bytes()))
     }
 
     pub(crate) fn finish_with<R: CryptoRng + RngCore>(self, rng: &mut R, response: &str, client_identity: Option<&[u8]>) -> Result<LoginFinish, Error> {
-        let bytes = decode_message(response, len::KE2, "KE2")?;
+        let bytes = decode_message(response, len::KE2, "KE2").map_err(|_| Error::OpaqueLoginFailed)?;
         let message = CredentialResponse::<Suite>::deserialize(&bytes).map_err(|_| Error::OpaqueLoginFailed)?;
         let ClientLogin { state, password, profile } = self;
         let params = ClientLoginFinishParameters::new(Some(&profile.context), profile.identifiers(client_identity), Some(&profile.stretch));
-        let mut done = state.finish(rng, &password, message, params).map_err(|e| match e {
-            opaque_ke::errors::ProtocolError::LibraryError(InternalError::KsfError) => Error::KsfFailed,
-            _ => Error::OpaqueLoginFailed,
-        })?;
+        let mut done = state.finish(rng, &password, message, params).map_err(|_| Error::OpaqueLoginFailed)?;
         let export_key = output_key::<ExportKey>(&done.export_key);
         let session_key = output_key::<SessionKey>(&done.session_key);
         done.export_key.as_mut_slice().zeroize();

@@ -6,6 +6,8 @@ use opaque_ke::generic_array::{ArrayLength, GenericArray};
 use opaque_ke::ksf::Ksf;
 use zeroize::Zeroize;
 
+use zkauth_ksf::scrypt;
+
 /// The key-stretching function of a profile.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Stretch {
@@ -29,24 +31,45 @@ impl Ksf for Stretch {
         let mut out = GenericArray::<u8, L>::default();
         match self {
             Stretch::Identity => return Ok(input),
-            Stretch::Scrypt { log_n, r, p } => {
-                let params = scrypt::Params::new(*log_n, *r, *p, out.len()).map_err(|_| InternalError::KsfError)?;
-                scrypt::scrypt(&input, &[], &params, &mut out).map_err(|_| InternalError::KsfError)?;
-            }
+            // Fallible allocation of the 32 MiB work area (see `scrypt`).
+            Stretch::Scrypt { log_n, r, p } => scrypt(&input, &[], *log_n, *r, *p, &mut out).map_err(|_| InternalError::KsfError)?,
             Stretch::Argon2id { memory_kib, iterations, parallelism } => {
-                let params = argon2::Params::new(*memory_kib, *iterations, *parallelism, Some(out.len()))
-                    .map_err(|_| InternalError::KsfError)?;
-                // Allocate the work area fallibly: an allocation failure must be an error, not
-                // a wasm trap that would strand the password in the unfinished state.
-                let mut blocks: Vec<argon2::Block> = Vec::new();
-                blocks.try_reserve_exact(params.block_count()).map_err(|_| InternalError::KsfError)?;
-                blocks.resize(params.block_count(), argon2::Block::default());
-                let result = argon2::Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params)
-                    .hash_password_into_with_memory(&input, &[0u8; 16], &mut out, &mut blocks);
-                blocks.iter_mut().for_each(Zeroize::zeroize);
-                result.map_err(|_| InternalError::KsfError)?;
+                let cost = Argon2Cost { memory_kib: *memory_kib, iterations: *iterations, parallelism: *parallelism };
+                argon2id(&input, &[0u8; 16], &[], &[], cost, &mut out).map_err(|_| InternalError::KsfError)?;
             }
         }
         Ok(out)
     }
+}
+
+/// Argon2id's cost parameters.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Argon2Cost {
+    pub memory_kib: u32,
+    pub iterations: u32,
+    pub parallelism: u32,
+}
+
+/// Argon2id v1.3 of `password` into `out`. A profile's KSF runs it with opaque-ke's 16-byte
+/// zero salt and no secret or associated data; the RFC 9106 known answer with all four.
+pub(crate) fn argon2id(password: &[u8], salt: &[u8], secret: &[u8], ad: &[u8], cost: Argon2Cost, out: &mut [u8]) -> Result<(), argon2::Error> {
+    let mut builder = argon2::ParamsBuilder::new();
+    builder.m_cost(cost.memory_kib).t_cost(cost.iterations).p_cost(cost.parallelism).output_len(out.len());
+    if !ad.is_empty() {
+        builder.data(argon2::AssociatedData::new(ad)?);
+    }
+    let params = builder.build()?;
+    // Allocate the work area fallibly: an allocation failure must be an error, not a wasm trap
+    // that would strand the password in the unfinished state.
+    let mut blocks: Vec<argon2::Block> = Vec::new();
+    blocks.try_reserve_exact(params.block_count()).map_err(|_| argon2::Error::MemoryTooLittle)?;
+    blocks.resize(params.block_count(), argon2::Block::default());
+    let hasher = if secret.is_empty() {
+        argon2::Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params)
+    } else {
+        argon2::Argon2::new_with_secret(secret, argon2::Algorithm::Argon2id, argon2::Version::V0x13, params)?
+    };
+    let result = hasher.hash_password_into_with_memory(password, salt, out, &mut blocks);
+    blocks.iter_mut().for_each(Zeroize::zeroize);
+    result
 }

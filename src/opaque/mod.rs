@@ -13,10 +13,12 @@ mod profile;
 pub mod server;
 #[cfg(feature = "conformance")]
 pub mod vectors;
+#[cfg(test)]
+mod tests;
 
 pub use client::{ClientLogin, ClientRegistration, LoginFinish, OpaqueClient, RegistrationFinish};
 pub use ksf::Stretch;
-pub use profile::{Profile, MAX_ARGON2_MEMORY_KIB};
+pub use profile::{Profile, MAX_ARGON2_ITERATIONS, MAX_ARGON2_MEMORY_KIB};
 
 use opaque_ke::{CipherSuite, TripleDh};
 

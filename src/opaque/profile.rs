@@ -8,6 +8,10 @@ use crate::Error;
 
 /// Largest Argon2id memory cost a profile accepts (1 GiB).
 pub const MAX_ARGON2_MEMORY_KIB: u32 = 1024 * 1024;
+/// Largest Argon2id iteration count a profile accepts. RFC 9106 recommends 1 or 3, OWASP at
+/// most 5 and Bitwarden's clients cap it at 10; a profile from an untrusted source must not
+/// freeze the page for hours (2^32 − 1 passes over 1 GiB would).
+pub const MAX_ARGON2_ITERATIONS: u32 = 16;
 
 /// A deployment profile: KSF, server identity and context. Both sides must use the same one;
 /// the server stores [`Profile::descriptor`] with each record and refuses a mismatch.
@@ -33,6 +37,9 @@ impl Profile {
         if memory_kib > MAX_ARGON2_MEMORY_KIB {
             return Err(Error::InvalidProfile("argon2id memory above 1 GiB"));
         }
+        if iterations > MAX_ARGON2_ITERATIONS {
+            return Err(Error::InvalidProfile("argon2id iterations above 16"));
+        }
         if server_identity.is_empty() || server_identity.len() > 0xffff || context.len() > 0xffff {
             return Err(Error::InvalidProfile("server identity must be 1..65535 bytes, context at most 65535"));
         }
@@ -49,17 +56,27 @@ impl Profile {
         Profile { stretch: Stretch::Identity, server_identity: server_identity.map(<[u8]>::to_vec), context: context.to_vec() }
     }
 
-    /// Conformance profile with scrypt (the CLI's `"KSF": "scrypt"` vectors).
+    /// Conformance profile with scrypt (the CLI's `"KSF": "scrypt"` vectors). Parameters outside
+    /// RFC 7914 (N = 2^log_n > 1, N < 2^(16r), r·p < 2^30) are `invalid_profile`.
     #[cfg(feature = "conformance")]
-    pub fn conformance_scrypt(log_n: u8, r: u32, p: u32, server_identity: Option<&[u8]>, context: &[u8]) -> Self {
-        Profile { stretch: Stretch::Scrypt { log_n, r, p }, server_identity: server_identity.map(<[u8]>::to_vec), context: context.to_vec() }
+    pub fn conformance_scrypt(log_n: u8, r: u32, p: u32, server_identity: Option<&[u8]>, context: &[u8]) -> Result<Self, Error> {
+        let valid = log_n > 0 && r > 0 && p > 0 && u32::from(log_n) < r.saturating_mul(16) && u64::from(r) * u64::from(p) < 1 << 30;
+        if !valid || log_n >= 64 {
+            return Err(Error::InvalidProfile("scrypt parameters outside RFC 7914"));
+        }
+        Ok(Profile { stretch: Stretch::Scrypt { log_n, r, p }, server_identity: server_identity.map(<[u8]>::to_vec), context: context.to_vec() })
     }
 
     /// A canonical string naming every parameter that changes OPAQUE's outputs.
     pub fn descriptor(&self) -> String {
         let ksf = match &self.stretch {
             Stretch::Identity => "identity".to_string(),
-            Stretch::Scrypt { log_n, r, p } => format!("scrypt:N={},r={r},p={p}", 1u64 << log_n),
+            // N = 2^log_n, written as a number while it fits in 64 bits (every valid profile's
+            // does); a shift that would overflow is written as a power instead of wrapping.
+            Stretch::Scrypt { log_n, r, p } => match 1u64.checked_shl(u32::from(*log_n)) {
+                Some(n) => format!("scrypt:N={n},r={r},p={p}"),
+                None => format!("scrypt:N=2^{log_n},r={r},p={p}"),
+            },
             Stretch::Argon2id { memory_kib, iterations, parallelism } => format!("argon2id:m={memory_kib},t={iterations},p={parallelism}"),
         };
         let sid = self.server_identity.as_deref().map(b64u::encode).unwrap_or_else(|| "-".into());

@@ -134,7 +134,7 @@ fn profile_of(v: &Vector<'_>, server_identity: Option<&[u8]>) -> Result<Profile,
             let log_n = u8::try_from(n.trailing_zeros()).map_err(|_| "KSF_N too large")?;
             let r = u32::try_from(num("KSF_r", 8)?).map_err(|_| "KSF_r too large")?;
             let p = u32::try_from(num("KSF_p", 1)?).map_err(|_| "KSF_p too large")?;
-            Ok(Profile::conformance_scrypt(log_n, r, p, server_identity, &context))
+            Profile::conformance_scrypt(log_n, r, p, server_identity, &context).map_err(|e| format!("config: {e}"))
         }
         other => Err(format!("unsupported KSF {other:?}")),
     }

@@ -1,6 +1,10 @@
 //! A global allocator for the wasm build that wipes every block when it is freed or moved,
 //! so copies made inside dependencies (protocol state, serde buffers, `Vec` growth) do not
 //! linger in linear memory after their owner is gone.
+//!
+//! Installed only with the cargo feature `zeroizing-allocator`, which the npm package build
+//! (`make pkg`) and the wasm tests turn on: an application that links zkauth as an rlib keeps
+//! its own `#[global_allocator]`.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 

@@ -38,6 +38,37 @@ extern "C" {
     /// `Date.now()`, `catch` in case a page replaced it with something that throws.
     #[wasm_bindgen(js_namespace = Date, js_name = now, catch)]
     fn date_now() -> Result<f64, JsValue>;
+
+    /// A JS string, read through `String.prototype` methods.
+    #[wasm_bindgen(js_name = String)]
+    type CheckedString;
+
+    /// `String.prototype.isWellFormed` (ES2024), `catch` where it is missing.
+    #[wasm_bindgen(method, js_class = "String", js_name = isWellFormed, catch)]
+    fn is_well_formed(this: &CheckedString) -> Result<bool, JsValue>;
+}
+
+/// Longest string argument, in UTF-16 code units, that crosses into wasm (1 MiB): longer ones
+/// are refused before the copy (by the JS wrapper for direct arguments, here for option
+/// fields), so a huge argument cannot exhaust wasm memory.
+pub(crate) const MAX_STRING_ARG: u32 = 1 << 20;
+
+/// Largest byte array taken where a few dozen bytes are expected (ECDH `z`, a PRF output).
+pub(crate) const MAX_SMALL_BYTES: usize = 4096;
+
+/// A JS string as Rust `String`, refused (`invalid_input`) when longer than
+/// [`MAX_STRING_ARG`] or not well-formed UTF-16: a lone surrogate would otherwise become
+/// U+FFFD, and a server rebuilding an AAD or hash from the caller's string would get other
+/// bytes.
+pub(crate) fn checked_string(s: &js_sys::JsString) -> Result<String, Error> {
+    if s.length() > MAX_STRING_ARG {
+        return Err(Error::InvalidInput("a string argument is longer than 1 MiB"));
+    }
+    let well_formed = s.unchecked_ref::<CheckedString>().is_well_formed().unwrap_or_else(|_| s.is_valid_utf16());
+    if !well_formed {
+        return Err(Error::InvalidInput("a string argument holds a lone surrogate (not well-formed Unicode)"));
+    }
+    Ok(String::from(s))
 }
 
 /// `obj[name]`. `obj` must be an object (`invalid_input` for `undefined`, `null`, primitives);
@@ -60,7 +91,8 @@ pub(crate) fn opt_string(obj: &JsValue, name: &'static str, wrong_type: &'static
     if absent(&v) {
         return Ok(None);
     }
-    v.as_string().map(Some).ok_or(Error::InvalidInput(wrong_type))
+    let s = v.dyn_ref::<js_sys::JsString>().ok_or(Error::InvalidInput(wrong_type))?;
+    checked_string(s).map(Some)
 }
 
 /// A required string option: `missing_field` when `undefined`/`null`. Use [`string_field!`].
@@ -115,14 +147,14 @@ pub(crate) use {number_field, opt_number_field, opt_string_field, string_field};
 
 /// Copies a JS `Uint8Array` argument into wasm memory that is wiped on drop. Anything else
 /// (`undefined`, a plain array, a forged or proxied `Uint8Array`, a detached buffer) is
-/// `invalid_input` (`what`); a length that does not fit in wasm memory is `invalid_input` too,
-/// never an out-of-memory trap.
-pub(crate) fn bytes(v: &JsValue, what: &'static str) -> Result<Zeroizing<Vec<u8>>, Error> {
+/// `invalid_input` (`what`); more than `max` bytes is `invalid_input` before the copy, and a
+/// length that does not fit in wasm memory is `invalid_input` too, never an out-of-memory trap.
+pub(crate) fn bytes(v: &JsValue, what: &'static str, max: usize) -> Result<Zeroizing<Vec<u8>>, Error> {
     let src: &CheckedBytes = v.dyn_ref::<js_sys::Uint8Array>().ok_or(Error::InvalidInput(what))?.unchecked_ref();
     let len = src.length().map_err(|_| Error::InvalidInput(what))?;
     // The built-in getter returns a whole, non-negative element count; the range check keeps
     // the conversion exact.
-    if !(0.0..=f64::from(u32::MAX)).contains(&len) {
+    if !(0.0..=f64::from(u32::MAX)).contains(&len) || len as usize > max {
         return Err(Error::InvalidInput("byte array too large"));
     }
     let len = len as usize;

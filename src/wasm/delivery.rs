@@ -7,10 +7,11 @@ use wasm_bindgen::prelude::*;
 use zeroize::Zeroizing;
 
 use super::keys::{WasmAppKey, WasmRootKey};
-use super::args::{self, opt_number_field, opt_string_field, string_field};
+use super::args::{self, opt_number_field, opt_string_field, string_field, MAX_SMALL_BYTES};
 use super::{object, IntoJs, JsResult};
 use crate::delivery::{self, DeliveredKey, DeliveryKeyPair, ExpectV1, ExpectV2, SealV2};
 use crate::Error;
+use zkauth_verify::{JweVersion, TokenArtifacts};
 
 // Option bags: extern types only for their `.d.ts` type; read through `super::args` (never
 // imported getters), so a bad bag or a throwing getter cannot unwind through Rust.
@@ -25,12 +26,14 @@ extern "C" {
     pub type SealV1Options;
 
     /// What the app expects of a v2 delivery. `zkKeyKind`/`zkKeyVersion` are the token
-    /// response's `zk_key_kind`/`zk_key_version`: pass them whenever the token response has them
-    /// (wire profile §4.7 step 5; they must be "client_app_key" and "v2").
-    #[wasm_bindgen(typescript_type = "{ zkKeyHash: string; clientId: string; redirectUri: string; state?: string; sub?: string; requestId?: string; orgId?: string; now?: number; zkKeyKind?: string; zkKeyVersion?: string }")]
+    /// response's `zk_key_kind`/`zk_key_version` (wire profile §4.7 step 5: they must be
+    /// "client_app_key" and "v2"; absent ones are refused). A `drkHash` here is a v1 artifact
+    /// mixed into a v2 open ("delivery_version_mixed").
+    #[wasm_bindgen(typescript_type = "{ zkKeyHash: string; clientId: string; redirectUri: string; state?: string; sub?: string; requestId?: string; orgId?: string; now?: number; zkKeyKind: string; zkKeyVersion: string }")]
     pub type ExpectV2Options;
 
-    /// What the app expects of a v1 delivery.
+    /// What the app expects of a v1 delivery. A `zkKeyHash`, `zkKeyKind` or `zkKeyVersion` here
+    /// is a v2 artifact mixed into a v1 open ("delivery_version_mixed").
     #[wasm_bindgen(typescript_type = "{ drkHash?: string; sub?: string; clientId?: string }")]
     pub type ExpectV1Options;
 }
@@ -91,6 +94,35 @@ impl SealV2Owned {
     }
 }
 
+/// The token-response artifacts of an expectation bag, v1 and v2 alike, so that
+/// [`TokenArtifacts::check_for`] sees a mix whichever opener the bag was given to.
+struct Artifacts {
+    zk_key_hash: Option<String>,
+    zk_key_kind: Option<String>,
+    zk_key_version: Option<String>,
+    drk_hash: Option<String>,
+}
+
+impl Artifacts {
+    fn decode(e: &JsValue) -> Result<Self, Error> {
+        Ok(Artifacts {
+            zk_key_hash: opt_string_field!(e, "zkKeyHash")?,
+            zk_key_kind: opt_string_field!(e, "zkKeyKind")?,
+            zk_key_version: opt_string_field!(e, "zkKeyVersion")?,
+            drk_hash: opt_string_field!(e, "drkHash")?,
+        })
+    }
+
+    fn get(&self) -> TokenArtifacts<'_> {
+        TokenArtifacts {
+            zk_key_hash: self.zk_key_hash.as_deref(),
+            zk_key_kind: self.zk_key_kind.as_deref(),
+            zk_key_version: self.zk_key_version.as_deref(),
+            zk_drk_hash: self.drk_hash.as_deref(),
+        }
+    }
+}
+
 struct ExpectV2Owned {
     zk_key_hash: String,
     client_id: String,
@@ -107,6 +139,9 @@ struct ExpectV2Owned {
 impl ExpectV2Owned {
     fn decode(e: &ExpectV2Options) -> JsResult<Self> {
         let decode = || -> Result<Self, Error> {
+            // §4.7 step 5 first: a v1 artifact mixed in, then the token response's kind and version.
+            let artifacts = Artifacts::decode(e)?;
+            artifacts.get().check_for(JweVersion::V2)?;
             Ok(ExpectV2Owned {
                 zk_key_hash: string_field!(e, "zkKeyHash")?,
                 client_id: string_field!(e, "clientId")?,
@@ -148,6 +183,8 @@ struct ExpectV1Owned {
 impl ExpectV1Owned {
     fn decode(e: &ExpectV1Options) -> JsResult<Self> {
         let decode = || -> Result<Self, Error> {
+            // §4.7 step 5: no v2 artifact may come with a v1 open.
+            Artifacts::decode(e)?.get().check_for(JweVersion::V1)?;
             Ok(ExpectV1Owned {
                 drk_hash: opt_string_field!(e, "drkHash")?,
                 sub: opt_string_field!(e, "sub")?,
@@ -165,7 +202,7 @@ impl ExpectV1Owned {
 /// The 32-byte ECDH `Z` from WebCrypto `deriveBits`, copied into memory wiped on drop.
 /// `invalid_input` when `z` is not a `Uint8Array`, `invalid_length` when not 32 bytes.
 fn shared_secret(z: &JsValue) -> JsResult<Zeroizing<[u8; 32]>> {
-    let bytes = args::bytes(z, "z must be a Uint8Array").js()?;
+    let bytes = args::bytes(z, "z must be a Uint8Array", MAX_SMALL_BYTES).js()?;
     let mut out = Zeroizing::new([0u8; 32]);
     if bytes.len() != out.len() {
         return Err(zkauth_verify::Error::InvalidLength { what: "shared secret z", expected: 32, actual: bytes.len() }).js();
@@ -235,20 +272,21 @@ impl WasmDeliveryKeyPair {
 
     /// `zk_pub`: b64u of the compact public JWK, sent on the authorize request.
     #[wasm_bindgen(getter, js_name = zkPub)]
-    pub fn zk_pub(&self) -> String {
-        self.0.zk_pub()
+    pub fn zk_pub(&self) -> JsResult<String> {
+        self.0.zk_pub().js()
     }
 
     /// `zk_pub_kid = b64u(SHA-256(zkPub))`.
     #[wasm_bindgen(getter, js_name = zkPubKid)]
-    pub fn zk_pub_kid(&self) -> String {
-        self.0.zk_pub_kid()
+    pub fn zk_pub_kid(&self) -> JsResult<String> {
+        self.0.zk_pub_kid().js()
     }
 
     /// Opens a v2 delivery after every binding and claim check (`now` defaults to the clock).
-    /// Pass the token response's `zk_key_kind`/`zk_key_version` as `zkKeyKind`/`zkKeyVersion`
-    /// when it has them: they are checked first ("key_kind_mismatch"/"version_mismatch").
-    /// Throws code "key_kind_mismatch", "version_mismatch", "hash_mismatch", "jwe_malformed",
+    /// Pass the token response's `zk_key_kind`/`zk_key_version` as `zkKeyKind`/`zkKeyVersion`:
+    /// they are checked first ("key_kind_mismatch"/"version_mismatch", also when absent), after
+    /// the refusal of a mixed-in v1 `drkHash` ("delivery_version_mixed").
+    /// Throws code "delivery_version_mixed", "key_kind_mismatch", "version_mismatch", "hash_mismatch", "jwe_malformed",
     /// "jwe_header_rejected", "invalid_epk", "invalid_base64url", "jwe_decrypt_failed",
     /// "payload_invalid", "typ_mismatch", "client_id_mismatch", "aud_mismatch",
     /// "sub_mismatch", "state_mismatch", "redirect_uri_mismatch", "request_id_mismatch",
@@ -263,7 +301,8 @@ impl WasmDeliveryKeyPair {
         self.0.open_v2(jwe, &e.get()).map(WasmDeliveredKey).js()
     }
 
-    /// Opens a legacy v1 delivery (raw root key). Throws code "hash_mismatch",
+    /// Opens a legacy v1 delivery (raw root key). Throws code "delivery_version_mixed" (a v2
+    /// artifact in `e`), "hash_mismatch",
     /// "jwe_malformed", "jwe_header_rejected", "invalid_epk", "invalid_base64url",
     /// "jwe_decrypt_failed", "invalid_length", "sub_mismatch", "client_id_mismatch" or
     /// "invalid_input" (a field of the wrong type, or `e` not an object).

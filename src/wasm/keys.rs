@@ -9,7 +9,7 @@ use rand_core::OsRng;
 use wasm_bindgen::prelude::*;
 use zeroize::Zeroizing;
 
-use super::args::{self, opt_string_field, string_field};
+use super::args::{self, opt_string_field, string_field, MAX_SMALL_BYTES};
 use super::{IntoJs, JsResult, WasmExportKey};
 use crate::keys::{self, EnvelopeMeta, RecoveryKey};
 use crate::{AppKey, DataKey, Error, ExportKey, RootKey};
@@ -53,8 +53,8 @@ impl Meta {
 
 /// Copies a JS `Uint8Array` into wasm memory that is wiped on drop (`invalid_input` for
 /// anything else).
-fn secret_bytes(a: &JsValue, what: &'static str) -> JsResult<Zeroizing<Vec<u8>>> {
-    args::bytes(a, what).js()
+fn secret_bytes(a: &JsValue, what: &'static str, max: usize) -> JsResult<Zeroizing<Vec<u8>>> {
+    args::bytes(a, what, max).js()
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -64,15 +64,17 @@ fn secret_bytes(a: &JsValue, what: &'static str) -> JsResult<Zeroizing<Vec<u8>>>
 #[wasm_bindgen(js_class = ExportKey)]
 impl WasmExportKey {
     /// Wraps the root key as a legacy `wrapped_drk` (AES-GCM under the password key, AAD = `sub`).
+    /// Throws code "invalid_input" (an empty `sub`).
     #[wasm_bindgen(js_name = wrapRootKey)]
-    pub fn wrap_root_key(&self, root: &WasmRootKey, sub: &str) -> String {
+    pub fn wrap_root_key(&self, root: &WasmRootKey, sub: &str) -> JsResult<String> {
         let _scrub = super::ScrubOnDrop;
-        self.0.wrap_root_key(&mut OsRng, &root.0, sub)
+        self.0.wrap_root_key(&mut OsRng, &root.0, sub).js()
     }
 
     /// Opens a legacy `wrapped_drk`.
     /// Throws code "unwrap_failed" (wrong password key, wrong `sub` or tampered),
-    /// "invalid_base64url", "ciphertext_truncated" (under 28 bytes) or "invalid_length".
+    /// "invalid_base64url", "ciphertext_truncated" (under 28 bytes), "invalid_length" or
+    /// "invalid_input" (an empty `sub`).
     #[wasm_bindgen(js_name = unwrapRootKey)]
     pub fn unwrap_root_key(&self, wrapped: &str, sub: &str) -> JsResult<WasmRootKey> {
         let _scrub = super::ScrubOnDrop;
@@ -91,8 +93,8 @@ impl WasmExportKey {
 
     /// Opens a v2 password envelope (raw or root-key-JSON plaintext).
     /// Throws code "unwrap_failed", "envelope_metadata_mismatch", "invalid_base64url",
-    /// "ciphertext_truncated", "plaintext_invalid", "invalid_length", "invalid_input" (a
-    /// non-string field, or `meta` not an object) or "missing_field".
+    /// "ciphertext_truncated", "plaintext_invalid", "invalid_length", "invalid_input" (an
+    /// empty or non-string field, or `meta` not an object) or "missing_field".
     #[wasm_bindgen(js_name = openPasswordEnvelope)]
     pub fn open_password_envelope(&self, wrapped: &str, meta: &EnvelopeMetaOptions) -> JsResult<WasmRootKey> {
         let _scrub = super::ScrubOnDrop;
@@ -127,22 +129,23 @@ impl WasmExportKey {
 }
 
 /// `b64u` of the v2 password envelope AAD: the `aad` field the server stores with the envelope.
-/// Throws code "missing_field" or "invalid_input" (a non-string field, or `meta` not an object).
+/// Throws code "missing_field" or "invalid_input" (an empty or non-string field, or `meta` not
+/// an object).
 #[wasm_bindgen(js_name = passwordEnvelopeAad)]
 pub fn password_envelope_aad(meta: &EnvelopeMetaOptions) -> JsResult<String> {
-    Ok(keys::password_envelope_aad(&Meta::decode(meta)?.get()))
+    keys::password_envelope_aad(&Meta::decode(meta)?.get()).js()
 }
 
 /// `b64u` of the recovery envelope AAD. Throws code "missing_field" or "invalid_input".
 #[wasm_bindgen(js_name = recoveryEnvelopeAad)]
 pub fn recovery_envelope_aad(meta: &EnvelopeMetaOptions) -> JsResult<String> {
-    Ok(keys::recovery_envelope_aad(&Meta::decode(meta)?.get()))
+    keys::recovery_envelope_aad(&Meta::decode(meta)?.get()).js()
 }
 
 /// `b64u` of the passkey-PRF envelope AAD. Throws code "missing_field" or "invalid_input".
 #[wasm_bindgen(js_name = prfEnvelopeAad)]
 pub fn prf_envelope_aad(meta: &EnvelopeMetaOptions) -> JsResult<String> {
-    Ok(keys::prf_envelope_aad(&Meta::decode(meta)?.get()))
+    keys::prf_envelope_aad(&Meta::decode(meta)?.get()).js()
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -162,7 +165,8 @@ impl WasmRootKey {
     }
 
     /// Derives the Client App Key for one relying party (and organization, when given).
-    /// Throws code "missing_field" or "invalid_input" (a non-string field, or `c` not an object).
+    /// Throws code "missing_field" or "invalid_input" (an empty field, a field containing `|`,
+    /// a non-string field, or `c` not an object).
     #[wasm_bindgen(js_name = deriveClientAppKey)]
     pub fn derive_client_app_key(&self, c: &ClientAppKeyOptions) -> JsResult<WasmAppKey> {
         let _scrub = super::ScrubOnDrop;
@@ -175,7 +179,7 @@ impl WasmRootKey {
             ))
         };
         let (sub, key_id, client_id, org_id) = decode().js()?;
-        Ok(WasmAppKey(self.0.derive_client_app_key(&sub, &key_id, &client_id, org_id.as_deref())))
+        self.0.derive_client_app_key(&sub, &key_id, &client_id, org_id.as_deref()).map(WasmAppKey).js()
     }
 
     /// Encrypts the user's private JWK (JSON) under a key derived from this root key:
@@ -227,14 +231,15 @@ pub struct WasmDataKey(pub(crate) DataKey);
 #[wasm_bindgen(js_class = DataKey)]
 impl WasmDataKey {
     /// AES-256-GCM with AAD `{"note_id":itemId}`; returns padded standard base64 of iv‖ct‖tag.
-    /// Throws code "invalid_input" (also when `plaintext` is not a `Uint8Array`).
+    /// Throws code "invalid_input" (also when `plaintext` is not a `Uint8Array` or is longer
+    /// than 4 MiB).
     pub fn encrypt(
         &self,
         #[wasm_bindgen(js_name = itemId)] item_id: &str,
         #[wasm_bindgen(unchecked_param_type = "Uint8Array")] plaintext: &JsValue,
     ) -> JsResult<String> {
         let _scrub = super::ScrubOnDrop;
-        let plaintext = secret_bytes(plaintext, "plaintext must be a Uint8Array")?;
+        let plaintext = secret_bytes(plaintext, "plaintext must be a Uint8Array", keys::MAX_DATA_PLAINTEXT)?;
         self.0.encrypt(&mut OsRng, item_id, &plaintext).js()
     }
 
@@ -303,8 +308,8 @@ impl WasmRecoveryKey {
     }
 
     /// Opens a recovery envelope. Throws code "unwrap_failed", "invalid_base64url",
-    /// "ciphertext_truncated", "invalid_length", "invalid_input" (a non-string field, or `meta`
-    /// not an object) or "missing_field".
+    /// "ciphertext_truncated", "invalid_length", "invalid_input" (an empty or non-string field,
+    /// or `meta` not an object) or "missing_field".
     #[wasm_bindgen(js_name = openEnvelope)]
     pub fn open_envelope(&self, wrapped: &str, meta: &EnvelopeMetaOptions) -> JsResult<WasmRootKey> {
         let _scrub = super::ScrubOnDrop;
@@ -319,8 +324,8 @@ impl WasmRecoveryKey {
 
 /// Seals the root key under a WebAuthn PRF output for one credential. The copy of `prfOutput`
 /// made inside wasm is wiped; the caller should `fill(0)` its own.
-/// Throws code "invalid_input" (empty PRF output, credential id or field; `prfOutput` not a
-/// `Uint8Array`; `meta` not an object) or "missing_field".
+/// Throws code "invalid_input" (empty PRF output, credential id or field; a `sub` or credential
+/// id containing `|`; `prfOutput` not a `Uint8Array`; `meta` not an object) or "missing_field".
 #[wasm_bindgen(js_name = sealPrfEnvelope)]
 pub fn seal_prf_envelope(
     #[wasm_bindgen(js_name = prfOutput, unchecked_param_type = "Uint8Array")] prf_output: &JsValue,
@@ -330,14 +335,14 @@ pub fn seal_prf_envelope(
 ) -> JsResult<String> {
     let _scrub = super::ScrubOnDrop;
     let meta = Meta::decode(meta)?;
-    let prf = secret_bytes(prf_output, "prfOutput must be a Uint8Array")?;
+    let prf = secret_bytes(prf_output, "prfOutput must be a Uint8Array", MAX_SMALL_BYTES)?;
     keys::seal_prf_envelope(&mut OsRng, &prf, credential_id, &root.0, &meta.get()).js()
 }
 
 /// Opens a passkey-PRF envelope. Throws code "unwrap_failed", "invalid_base64url",
-/// "ciphertext_truncated", "invalid_length", "invalid_input" (empty PRF output or credential
-/// id; `prfOutput` not a `Uint8Array`; a non-string field or `meta` not an object) or
-/// "missing_field".
+/// "ciphertext_truncated", "invalid_length", "invalid_input" (empty PRF output, credential id
+/// or field; a `sub` or credential id containing `|`; `prfOutput` not a `Uint8Array`; a
+/// non-string field or `meta` not an object) or "missing_field".
 #[wasm_bindgen(js_name = openPrfEnvelope)]
 pub fn open_prf_envelope(
     #[wasm_bindgen(js_name = prfOutput, unchecked_param_type = "Uint8Array")] prf_output: &JsValue,
@@ -347,6 +352,6 @@ pub fn open_prf_envelope(
 ) -> JsResult<WasmRootKey> {
     let _scrub = super::ScrubOnDrop;
     let meta = Meta::decode(meta)?;
-    let prf = secret_bytes(prf_output, "prfOutput must be a Uint8Array")?;
+    let prf = secret_bytes(prf_output, "prfOutput must be a Uint8Array", MAX_SMALL_BYTES)?;
     keys::open_prf_envelope(&prf, credential_id, wrapped, &meta.get()).map(WasmRootKey).js()
 }

@@ -3,8 +3,10 @@
 //!
 //! Every failure becomes a JS `Error` named `ZkAuthError` with a stable `.code`.
 
+#[cfg(feature = "zeroizing-allocator")]
 mod alloc;
 mod args;
+mod limits;
 mod opaque;
 mod keys;
 mod delivery;

@@ -112,7 +112,10 @@ impl WasmClientRegistration {
     }
 }
 
-/// Single-use login state. Wrong password or tampering throws code "opaque_login_failed".
+/// Single-use login state. `finish` throws code "opaque_login_failed" for everything the
+/// server's answer or the password can cause (malformed or tampered KE2, wrong password, unknown
+/// user, key-stretching failure); only the caller's own mistakes keep their codes: "state_used"
+/// (finished twice), "key_released" (freed), "invalid_input" (an argument of the wrong type).
 #[wasm_bindgen(js_name = ClientLogin)]
 pub struct WasmClientLogin(Option<opaque::ClientLogin>);
 

@@ -46,7 +46,7 @@ test('DeliverySession survives a navigation (begin on one page load, complete on
       const zk = await import('/pkg/index.js');
       await zk.init();
       const jwe = sessionStorage.getItem('jwe');
-      const key = await zk.DeliverySession.complete(jwe, { zkKeyHash: zk.hashB64u(jwe), clientId: 'c', redirectUri: 'https://a/cb' });
+      const key = await zk.DeliverySession.complete(jwe, { zkKeyHash: zk.hashB64u(jwe), zkKeyKind: 'client_app_key', zkKeyVersion: 'v2', clientId: 'c', redirectUri: 'https://a/cb' });
       return { kind: key.kind, len: key.exportRawKey().length };
     });
     assert.deepEqual(out, { kind: 'client_app_key', len: 32 });

@@ -51,7 +51,7 @@ export async function v2Rounds(zk, jose, rounds) {
     const jwe = await new jose.CompactEncrypt(enc.encode(JSON.stringify(claims)))
       .setProtectedHeader({ alg: 'ECDH-ES', enc: 'A256GCM' })
       .encrypt(recipient);
-    const got = kp.openV2(jwe, { zkKeyHash: zk.hashB64u(jwe), clientId: CLIENT, redirectUri: REDIRECT, state, sub: `user${i}`, requestId: `req${i}` });
+    const got = kp.openV2(jwe, { zkKeyHash: zk.hashB64u(jwe), zkKeyKind: 'client_app_key', zkKeyVersion: 'v2', clientId: CLIENT, redirectUri: REDIRECT, state, sub: `user${i}`, requestId: `req${i}` });
     eq(got.kind, 'client_app_key', 'kind');
     eq(got.keyId, 'ark_1', 'keyId');
     bytesEq(got.exportRawKey(), cak, 'cak via zkauth');
@@ -76,7 +76,7 @@ export async function v2Rounds(zk, jose, rounds) {
     const priv = await jose.exportJWK(privateKey);
     const kp2 = zk.DeliveryKeyPair.fromPrivateJwk(JSON.stringify(priv));
     eq(kp2.zkPub, zkPub, 'zkPub from private JWK');
-    const again = kp2.openV2(sealed.jwe, { zkKeyHash: sealed.zkKeyHash, clientId: CLIENT, redirectUri: REDIRECT, state, sub: `user${i}` });
+    const again = kp2.openV2(sealed.jwe, { zkKeyHash: sealed.zkKeyHash, zkKeyKind: 'client_app_key', zkKeyVersion: 'v2', clientId: CLIENT, redirectUri: REDIRECT, state, sub: `user${i}` });
     bytesEq(again.exportRawKey(), unb64u(p.cak), 'cak via jose');
     for (const h of [again, kp2, app, root]) h.free();
   }
@@ -127,7 +127,7 @@ export function wycheproofJwe(zk, doc) {
     for (const t of g.tests) {
       if (typeof t.jwe !== 'string') continue;
       try {
-        kp.openV2(t.jwe, { zkKeyHash: zk.hashB64u(t.jwe), clientId: CLIENT, redirectUri: REDIRECT });
+        kp.openV2(t.jwe, { zkKeyHash: zk.hashB64u(t.jwe), zkKeyKind: 'client_app_key', zkKeyVersion: 'v2', clientId: CLIENT, redirectUri: REDIRECT });
         throw new Error(`tcId ${t.tcId} opened`);
       } catch (e) {
         if (!(e instanceof zk.ZkAuthError)) throw e;

@@ -24,7 +24,7 @@ test('OPAQUE client starts in the optimized build; states are single use', () =>
   const client = new zk.OpaqueClient(zk.OpaqueProfile.darkauth());
   const { request, state } = client.startLogin('correct horse');
   assert.equal(Buffer.from(request, 'base64url').length, 98);
-  assert.throws(() => state.finish('AAAA', 'a@b'), (e) => e.code === 'opaque_message_invalid');
+  assert.throws(() => state.finish('AAAA', 'a@b'), (e) => e.code === 'opaque_login_failed'); // one code for any KE2 (issue 13)
   assert.throws(() => state.finish('AAAA', 'a@b'), (e) => e.code === 'state_used');
   assert.throws(() => zk.OpaqueProfile.argon2id({ memoryKib: 1, iterations: 1, parallelism: 1, serverIdentity: 's' }), (e) => e.code === 'invalid_profile');
   assert.throws(() => zk.OpaqueProfile.argon2id({ iterations: 1, parallelism: 1, serverIdentity: 's' }), (e) => e.code === 'missing_field');
@@ -66,7 +66,8 @@ const isCode = (...codes) => (e) => e instanceof zk.ZkAuthError && codes.include
 const META = { envelopeId: 'env_1', keyId: 'ark_1', sub: 'u1' };
 const CAK = { sub: 'u1', keyId: 'ark_1', clientId: 'app' };
 const SEAL = { sub: 'u1', clientId: 'app', requestId: 'r1', state: 'st', redirectUri: 'https://app.example/cb', keyId: 'ark_1' };
-const openBag = (s) => ({ zkKeyHash: s.zkKeyHash, clientId: 'app', redirectUri: 'https://app.example/cb', state: 'st' });
+// zkKeyKind/zkKeyVersion: the token response's, required since issue 13 (§4.7 step 5).
+const openBag = (s) => ({ zkKeyHash: s.zkKeyHash, zkKeyKind: 'client_app_key', zkKeyVersion: 'v2', clientId: 'app', redirectUri: 'https://app.example/cb', state: 'st' });
 const throwing = (name) => ({ ...META, get [name]() { throw new Error('getter threw'); } });
 
 test('bad option bags throw ZkAuthError and leave every handle usable and freeable', () => {
@@ -134,7 +135,7 @@ test('present-but-wrong-type fields are invalid_input; absent ones missing_field
   for (const h of [rk, kp, app]) h.free();
 });
 
-test('openV2 checks the token response zkKeyKind/zkKeyVersion when given', () => {
+test('openV2 checks the token response zkKeyKind/zkKeyVersion, requires them, and refuses mixed artifacts', () => {
   const rk = zk.RootKey.generate();
   const app = rk.deriveClientAppKey(CAK);
   const kp = zk.DeliveryKeyPair.generate();
@@ -143,6 +144,11 @@ test('openV2 checks the token response zkKeyKind/zkKeyVersion when given', () =>
   assert.throws(() => kp.openV2(s.jwe, { ...openBag(s), zkKeyVersion: 'v1' }), isCode('version_mismatch'));
   assert.throws(() => zk.deliveryEpkV2(s.jwe, { ...openBag(s), zkKeyKind: 'root_key' }), isCode('key_kind_mismatch'));
   assert.throws(() => kp.openV2(s.jwe, { ...openBag(s), zkKeyKind: 1 }), isCode('invalid_input'));
+  assert.throws(() => kp.openV2(s.jwe, { ...openBag(s), zkKeyKind: undefined }), isCode('key_kind_mismatch'));
+  assert.throws(() => kp.openV2(s.jwe, { ...openBag(s), zkKeyVersion: undefined }), isCode('version_mismatch'));
+  assert.throws(() => kp.openV2(s.jwe, { ...openBag(s), drkHash: s.zkKeyHash }), isCode('delivery_version_mixed'));
+  assert.throws(() => kp.openV1(s.jwe, { drkHash: s.zkKeyHash, zkKeyVersion: 'v2' }), isCode('delivery_version_mixed'));
+  assert.throws(() => zk.deliveryEpkV1(s.jwe, { zkKeyHash: s.zkKeyHash }), isCode('delivery_version_mixed'));
   // The key pair stays usable after a refusal (by design); the app frees it after the callback.
   const key = kp.openV2(s.jwe, { ...openBag(s), zkKeyKind: 'client_app_key', zkKeyVersion: 'v2' });
   assert.equal(key.kind, 'client_app_key');
@@ -182,4 +188,111 @@ test('glue argument errors and wasm traps are ZkAuthErrors too', async () => {
   assert.ok(trap instanceof zk.ZkAuthError);
   assert.equal(trap.code, 'internal_error');
   assert.match(trap.message, /trapped; reload/);
+});
+
+// ---- issue 13: checks before the glue, re-entrant free(), calls before init() --------------
+
+test('string arguments are checked before the copy into wasm: type, lone surrogates, length', () => {
+  const rk = zk.RootKey.generate();
+  // A number where a string is expected used to reach the glue's string copy and trap.
+  for (const bad of [0, 1.5, null, undefined, {}, [], true, Symbol('s'), 10n]) {
+    assert.throws(() => rk.deriveDataKey(bad), isCode('invalid_input'), String(typeof bad));
+    assert.throws(() => zk.hashB64u(bad), isCode('invalid_input'));
+  }
+  // Lone surrogates would have become U+FFFD (another AAD, another hash) silently.
+  for (const lone of ['\uD800', 'a\uDC00b', '\uDBFFx']) {
+    assert.throws(() => zk.hashB64u(lone), isCode('invalid_input'));
+    assert.throws(() => rk.deriveClientAppKey({ ...CAK, sub: lone }), isCode('invalid_input')); // an option field too
+  }
+  assert.equal(zk.hashB64u('\uD83D\uDE00'), zk.hashB64u('😀')); // a surrogate pair is fine
+  // Caps by parameter, with the code the Rust rule gives, before the copy.
+  const kp = zk.DeliveryKeyPair.generate();
+  const big = 'A'.repeat(64 * 1024 + 1);
+  assert.throws(() => kp.openV2(big, {}), isCode('jwe_malformed'));
+  assert.throws(() => zk.validateZkPub('A'.repeat(2049)), isCode('invalid_zk_pub'));
+  assert.throws(() => zk.DeliveryKeyPair.fromPrivateJwk(' '.repeat(4097)), isCode('invalid_private_jwk'));
+  const huge = 'x'.repeat(12 * 1024 * 1024);
+  const t0 = performance.now();
+  assert.throws(() => zk.hashB64u(huge), isCode('invalid_input'));
+  assert.throws(() => rk.deriveClientAppKey({ ...CAK, sub: huge }), isCode('invalid_input'));
+  assert.ok(performance.now() - t0 < 200, 'refused before any expensive work');
+  // Everything still works afterwards.
+  assert.equal(zk.hashB64u('abc'), 'ungWv48Bz-pBQUDeXa4iI7ADYaOWF3qctBD_YfIAFa0');
+  for (const h of [rk, kp]) h.free();
+});
+
+test('free() from inside a call on the same handle runs when the call returns, and wipes the key', async () => {
+  const { initSync } = await import(new URL('./node_modules/zkauth/zkauth.js', import.meta.url));
+  const memory = initSync().memory; // the instance the package already runs
+  const secret = new Uint8Array(32).map((_, i) => 0xc0 ^ i);
+  const display = Buffer.from(secret).toString('base64url');
+  const count = () => {
+    const hay = new Uint8Array(memory.buffer);
+    let n = 0;
+    for (let i = hay.indexOf(secret[0]); i !== -1; i = hay.indexOf(secret[0], i + 1)) {
+      if (secret.every((b, j) => hay[i + j] === b)) n++;
+    }
+    return n;
+  };
+  const rec = zk.RecoveryKey.fromDisplay(display);
+  const root = zk.RootKey.generate();
+  assert.ok(count() >= 1, 'the recovery secret is in wasm memory while the handle lives');
+  // The option bag's getter frees the very handle the call runs on.
+  const meta = { ...META, get envelopeId() { rec.free(); return 'env_1'; } };
+  const wrapped = rec.sealEnvelope(root, meta); // the call completes normally
+  assert.equal(typeof wrapped, 'string');
+  assert.equal(rec.__wbg_ptr, 0, 'freed once the call returned');
+  assert.throws(() => rec.verifier, isCode('key_released'));
+  assert.equal(count(), 0, 'the deferred free() wiped the secret');
+  // The same for a handle passed as an argument.
+  const rk = zk.RootKey.generate();
+  const app = rk.deriveClientAppKey(CAK);
+  const kp = zk.DeliveryKeyPair.generate();
+  const s = zk.sealDeliveryV2(app, kp.zkPub, { ...SEAL, get keyId() { app.free(); return 'ark_1'; } });
+  assert.equal(typeof s.jwe, 'string');
+  assert.throws(() => app.deriveDataKey('x'), isCode('key_released'));
+  for (const h of [root, rk, kp]) h.free();
+});
+
+test('a call before init() is not_initialized, then init() makes the same call work', async () => {
+  const { execFileSync } = await import('node:child_process');
+  const entry = new URL('./node_modules/zkauth/index.js', import.meta.url).href;
+  const wasm = new URL('./node_modules/zkauth/zkauth_bg.wasm', import.meta.url);
+  // A fresh process that loads only the web entry (the Node entry initializes at import).
+  const script = `
+    import { readFileSync } from 'node:fs';
+    const zk = await import(${JSON.stringify(entry)});
+    const codes = [];
+    for (const call of [() => zk.hashB64u('abc'), () => zk.RootKey.generate(), () => new zk.OpaqueClient(undefined), () => zk.DeliverySession.begin()]) {
+      try { await call(); codes.push('no error'); } catch (e) { codes.push(e instanceof zk.ZkAuthError ? e.code + ': ' + e.message : String(e)); }
+    }
+    await zk.init(readFileSync(${JSON.stringify(wasm.pathname)}));
+    codes.push(zk.hashB64u('abc'));
+    console.log(JSON.stringify(codes));`;
+  const out = JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' }));
+  for (const c of out.slice(0, 4)) assert.match(c, /^not_initialized: .*await init\(\)/);
+  assert.equal(out[4], 'ungWv48Bz-pBQUDeXa4iI7ADYaOWF3qctBD_YfIAFa0');
+});
+
+test('no input value appears in an error message of the JS layer', () => {
+  const MARK = 'Mq7Xv2Lk9Zr4';
+  const rk = zk.RootKey.generate();
+  const kp = zk.DeliveryKeyPair.generate();
+  const calls = [
+    () => zk.validateZkPub(`${MARK}!`),
+    () => zk.validateZkPub('A'.repeat(3000) + MARK),
+    () => zk.DeliveryKeyPair.fromPrivateJwk(`{"kty":"${MARK}"}`),
+    () => kp.openV2(`${MARK}.a.b.c.d`, { zkKeyHash: MARK, zkKeyKind: 'client_app_key', zkKeyVersion: 'v2', clientId: MARK, redirectUri: MARK }),
+    () => kp.openV2('x', { zkKeyHash: MARK, zkKeyKind: MARK, zkKeyVersion: 'v2', clientId: MARK, redirectUri: MARK }),
+    () => rk.deriveClientAppKey({ sub: `${MARK}|x`, keyId: MARK, clientId: MARK }),
+    () => rk.deriveClientAppKey({ sub: MARK, keyId: 7, clientId: MARK }),
+    () => rk.deriveDataKey(`${MARK}\uD800`),
+    () => zk.RecoveryKey.fromDisplay(MARK),
+    () => zk.sealDeliveryV2(rk.deriveClientAppKey({ sub: 'u', keyId: 'k', clientId: 'c' }), kp.zkPub, { sub: MARK, clientId: 'c', requestId: 'r', redirectUri: 'u', keyId: 'k' }),
+    () => new zk.OpaqueClient(zk.OpaqueProfile.darkauth()).startLogin(MARK).state.finish(MARK, MARK),
+  ];
+  for (const call of calls) {
+    assert.throws(call, (e) => e instanceof zk.ZkAuthError && !e.message.includes(MARK) && !e.message.includes(MARK.slice(0, 6)), String(call));
+  }
+  for (const h of [rk, kp]) h.free();
 });

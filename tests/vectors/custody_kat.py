@@ -1,19 +1,24 @@
 #!/usr/bin/env python3
-"""Known-answer values for zkauth's key custody (src/keys.rs tests).
+"""Known-answer values for zkauth's key custody and KSFs, written to custody_kat.json.
 
 Independent of the Rust code: only Python's hashlib/base64/json and the
-`cryptography` package (HKDF-SHA-256, AES-256-GCM). Implements wire profile
-§3.2-§3.12 from the spec text and prints every value the Rust tests assert.
+`cryptography` package (HKDF-SHA-256, AES-256-GCM, Argon2id). Implements wire
+profile §3.2-§3.12 from the spec text, checks the RFC 7914 §12 (scrypt) and
+RFC 9106 §5.3 (Argon2id) vectors against their published values, and writes
+every value the Rust tests assert (src/keys/tests.rs, src/opaque/tests.rs,
+ksf/src/tests.rs, tests/wasm_keys.rs, cli/tests/cli.rs) to one JSON file.
 
-    pip install cryptography
+    pip install cryptography        # 44 or later (Argon2id)
     python3 tests/vectors/custody_kat.py
 """
 import base64
 import hashlib
 import json
+import pathlib
 
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.argon2 import Argon2id
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 
@@ -145,5 +150,58 @@ out["note_odd_ciphertext"] = base64.b64encode(
 cak_org = bytes.fromhex(out["cak_org"])
 out["note_dek_from_cak"] = hkdf(cak_org, b"DarkAuth|demo-notes", ("note:" + NOTE_ID).encode()).hex()
 
-for k, v in out.items():
-    print(f"{k} = {v}")
+# ---- KSFs -------------------------------------------------------------------
+MIB = 1024 * 1024
+
+# RFC 7914 §12, the published values (the fourth vector, N = 2^20, needs 1 GiB and is left out).
+RFC7914 = [
+    ("", "", 4, 1, 1, "77d6576238657b203b19ca42c18a0497f16b4844e3074ae8dfdffa3fede21442"
+                      "fcd0069ded0948f8326a753a0fc81f17e8d3e0fb2e0d3628cf35e20c38d18906"),
+    ("password", "NaCl", 10, 8, 16, "fdbabe1c9d3472007856e7190d01e9fe7c6ad7cbc8237830e77376634b373162"
+                                    "2eaf30d92e22a3886ff109279d9830dac727afb94a83ee6d8360cbdfa2cc0640"),
+    ("pleaseletmein", "SodiumChloride", 14, 8, 1, "7023bdcb3afd7348461c06cd81fd38ebfda8fbba904f8e3ea9b543f6545da1f2"
+                                                  "d5432955613f0fcf62d49705242a9af9e61e85dc0d651e40dfcf017b45575887"),
+]
+scrypt_rfc = []
+for password, salt, log_n, r, p, dk in RFC7914:
+    got = hashlib.scrypt(password.encode(), salt=salt.encode(), n=1 << log_n, r=r, p=p, dklen=64, maxmem=64 * MIB)
+    assert got.hex() == dk, f"RFC 7914 vector {password!r}"
+    scrypt_rfc.append({"password": password, "salt": salt, "log_n": log_n, "r": r, "p": p, "dk": dk})
+
+# RFC 9106 §5.3 (Argon2id v1.3), the published tag.
+A = {"password": "01" * 32, "salt": "02" * 16, "secret": "03" * 8, "ad": "04" * 12,
+     "memory_kib": 32, "iterations": 3, "parallelism": 4,
+     "tag": "0d640df58d78766c08c037a34a8b53c9d01ef0452d75b65eb52520e96b01e659"}
+tag = Argon2id(salt=bytes.fromhex(A["salt"]), length=32, iterations=A["iterations"], lanes=A["parallelism"],
+               memory_cost=A["memory_kib"], ad=bytes.fromhex(A["ad"]), secret=bytes.fromhex(A["secret"]))
+assert tag.derive(bytes.fromhex(A["password"])).hex() == A["tag"], "RFC 9106 §5.3"
+
+# The KSFs exactly as a profile runs them (wire profile §2.2): the OPRF output (Nh = 32 bytes)
+# in, 32 bytes out. DarkAuth: scrypt N = 32768, r = 8, p = 1, empty salt. Argon2id: opaque-ke's
+# 16-byte zero salt, no secret, no associated data.
+KSF_INPUT = bytes(range(0x80, 0xA0))
+darkauth_ksf = hashlib.scrypt(KSF_INPUT, salt=b"", n=32768, r=8, p=1, dklen=32, maxmem=64 * MIB)
+ARGON = {"memory_kib": 1024, "iterations": 2, "parallelism": 1}
+argon2id_ksf = Argon2id(salt=bytes(16), length=32, iterations=ARGON["iterations"], lanes=ARGON["parallelism"],
+                        memory_cost=ARGON["memory_kib"]).derive(KSF_INPUT)
+
+doc = {
+    "about": "Written by tests/vectors/custody_kat.py (Python hashlib + cryptography), never by hand.",
+    "inputs": {
+        "export_key": EXPORT_KEY.hex(), "root": ROOT.hex(), "recovery_secret": RECOVERY_SECRET.hex(),
+        "prf_output": PRF_OUTPUT.hex(), "iv": IV.hex(), "sub": SUB, "key_id": KEY_ID, "envelope_id": ENVELOPE_ID,
+        "client_id": CLIENT_ID, "org_id": ORG_ID, "credential_id": CREDENTIAL_ID, "private_jwk": PRIVATE_JWK,
+        "note_id": NOTE_ID, "note_id_odd": NOTE_ID_ODD, "note_plaintext": NOTE_PT.decode(),
+    },
+    "outputs": out,
+    "ksf": {
+        "scrypt_rfc7914": scrypt_rfc,
+        "argon2id_rfc9106": A,
+        "input": KSF_INPUT.hex(),
+        "darkauth_scrypt": {"log_n": 15, "r": 8, "p": 1, "output": darkauth_ksf.hex()},
+        "argon2id": {**ARGON, "output": argon2id_ksf.hex()},
+    },
+}
+path = pathlib.Path(__file__).with_name("custody_kat.json")
+path.write_text(json.dumps(doc, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+print(f"wrote {path} ({len(out)} custody values, {len(scrypt_rfc)} scrypt + 1 Argon2id RFC vectors, 2 KSF values)")

@@ -2,6 +2,8 @@
 
 use serde::Serialize;
 
+use crate::json_string::push_json_string;
+
 /// `wrapping_alg` of password envelopes written by zkauth (key `KW`, canonical AAD).
 pub const WRAPPING_ALG_PASSWORD_V2: &str = "OPAQUE-HKDF-SHA256+A256GCM/v2";
 /// `wrapping_alg` of migrated v1 password envelopes (AAD = UTF-8 `sub`).
@@ -56,9 +58,20 @@ pub struct EnvelopeAad<'a> {
 
 /// `{"envelope_id":…,"key_id":…,"sub":…,"type":…,"wrapping_alg":…}` as compact UTF-8 JSON
 /// (string escaping identical to `JSON.stringify`). The server's `aad` field is `b64u` of this.
+/// Written member by member, so it cannot fail and is never empty.
 pub fn envelope_aad(aad: &EnvelopeAad<'_>) -> String {
-    // Serializing a struct of strings cannot fail; the fallback is unreachable.
-    serde_json::to_string(aad).unwrap_or_default()
+    let mut out = String::from("{\"envelope_id\":");
+    push_json_string(&mut out, aad.envelope_id);
+    out.push_str(",\"key_id\":");
+    push_json_string(&mut out, aad.key_id);
+    out.push_str(",\"sub\":");
+    push_json_string(&mut out, aad.sub);
+    out.push_str(",\"type\":");
+    push_json_string(&mut out, aad.envelope_type.as_str());
+    out.push_str(",\"wrapping_alg\":");
+    push_json_string(&mut out, aad.wrapping_alg);
+    out.push('}');
+    out
 }
 
 /// The server-side check (§3.5): `given_b64u` must be exactly `b64u` of the canonical AAD
@@ -84,10 +97,9 @@ mod tests {
             envelope_aad(&a),
             r#"{"envelope_id":"env_1","key_id":"ark_2","sub":"sub3","type":"password","wrapping_alg":"OPAQUE-HKDF-SHA256+A256GCM/v2"}"#
         );
-        let b = EnvelopeAad { envelope_type: EnvelopeType::PasskeyPrf, sub: "a\"b\\c\n\u{1}é/", ..a };
+        let b = EnvelopeAad { envelope_type: EnvelopeType::PasskeyPrf, sub: "a\"b\\c\n\u{1}é/", ..a.clone() };
         for t in EnvelopeType::ALL {
             assert_eq!(EnvelopeType::from_name(t.as_str()), Some(t));
-            assert_eq!(serde_json::to_string(&t).unwrap_or_default(), format!("\"{}\"", t.as_str()));
         }
         assert_eq!(EnvelopeType::from_name("Password"), None);
         let good = crate::b64u::encode(envelope_aad(&a).as_bytes());
@@ -98,5 +110,11 @@ mod tests {
             envelope_aad(&b),
             r#"{"envelope_id":"env_1","key_id":"ark_2","sub":"a\"b\\c\n\u0001é/","type":"passkey_prf","wrapping_alg":"OPAQUE-HKDF-SHA256+A256GCM/v2"}"#
         );
+        // The hand-written form equals serde's, and each type's name is serde's name of the variant.
+        assert_eq!(envelope_aad(&b), serde_json::to_string(&b).unwrap());
+        for t in [EnvelopeType::Password, EnvelopeType::PasskeyPrf, EnvelopeType::TrustedDevice, EnvelopeType::Recovery] {
+            assert_eq!(serde_json::to_string(&t).unwrap(), format!("\"{}\"", t.as_str()));
+            assert!(envelope_aad(&EnvelopeAad { envelope_type: t, ..a.clone() }).contains(&format!(",\"type\":\"{}\",", t.as_str())));
+        }
     }
 }

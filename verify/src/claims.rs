@@ -4,9 +4,15 @@
 //! every hash and binding value is compared in constant time. v1: the header's `sub` and
 //! `client_id` are checked against what the caller expects.
 
+use std::fmt;
+
 use serde::Deserialize;
 
-use crate::{b64u, ct_eq_str, hash_b64u, Error, JweHeader};
+use serde::de::MapAccess;
+
+use crate::json::{read_object_within, Limits, MemberError, Members, Value};
+use crate::redact::{redacted, Redacted};
+use crate::{b64u, ct_eq_str, hash_b64u, Error, JweHeader, JweVersion, TokenArtifacts, MAX_JWE_LEN};
 
 /// `typ` of a v2 delivery payload.
 pub const TYP_CLIENT_KEY: &str = "DarkAuth-Client-Key";
@@ -50,8 +56,9 @@ pub struct DeliveryClaimsV2 {
 }
 
 /// What the relying party expects of a v2 delivery (wire profile §4.7 and §0). The SDK
-/// re-exports it as `zkauth::delivery::ExpectV2`.
-#[derive(Debug, Clone, Copy, Default)]
+/// re-exports it as `zkauth::delivery::ExpectV2`. `Debug` shows the public configuration
+/// (client id, redirect URI, time, token kind and version) and redacts the rest.
+#[derive(Clone, Copy, Default)]
 pub struct ExpectV2<'a> {
     /// `zk_key_hash` from the token response: `b64u(SHA-256(jwe))`, compared in constant time
     /// ([`crate::check_hash_binding`]) before the JWE is parsed.
@@ -68,14 +75,50 @@ pub struct ExpectV2<'a> {
     pub org_id: Option<&'a str>,
     /// Unix seconds.
     pub now: i64,
-    /// `zk_key_kind` from the token response, when the RP has it (must be `client_app_key`).
+    /// `zk_key_kind` from the token response: must be `client_app_key` (`None` is refused,
+    /// wire profile §4.7 step 5).
     pub zk_key_kind: Option<&'a str>,
-    /// `zk_key_version` from the token response, when the RP has it (must be `v2`).
+    /// `zk_key_version` from the token response: must be `v2` (`None` is refused).
     pub zk_key_version: Option<&'a str>,
 }
 
+impl fmt::Debug for ExpectV2<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ExpectV2")
+            .field("zk_key_hash", &Redacted)
+            .field("client_id", &self.client_id)
+            .field("redirect_uri", &self.redirect_uri)
+            .field("state", &redacted(self.state))
+            .field("sub", &redacted(self.sub))
+            .field("request_id", &redacted(self.request_id))
+            .field("org_id", &redacted(self.org_id))
+            .field("now", &self.now)
+            .field("zk_key_kind", &self.zk_key_kind)
+            .field("zk_key_version", &self.zk_key_version)
+            .finish()
+    }
+}
+
+impl fmt::Debug for ExpectV1<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ExpectV1")
+            .field("drk_hash", &redacted(self.drk_hash))
+            .field("sub", &redacted(self.sub))
+            .field("client_id", &redacted(self.client_id))
+            .finish()
+    }
+}
+
+impl<'a> ExpectV2<'a> {
+    /// The token-response artifacts this expectation carries (no v1 hash).
+    pub fn artifacts(&self) -> TokenArtifacts<'a> {
+        TokenArtifacts { zk_key_hash: Some(self.zk_key_hash), zk_key_kind: self.zk_key_kind, zk_key_version: self.zk_key_version, zk_drk_hash: None }
+    }
+}
+
 /// What the relying party expects of a v1 delivery. Re-exported as `zkauth::delivery::ExpectV1`.
-#[derive(Debug, Clone, Copy, Default)]
+/// `Debug` redacts every value.
+#[derive(Clone, Copy, Default)]
 pub struct ExpectV1<'a> {
     /// `zk_drk_hash` from the token response; checked when present.
     pub drk_hash: Option<&'a str>,
@@ -83,6 +126,13 @@ pub struct ExpectV1<'a> {
     pub sub: Option<&'a str>,
     /// Checked against the header's `client_id` when given.
     pub client_id: Option<&'a str>,
+}
+
+impl<'a> ExpectV1<'a> {
+    /// The token-response artifacts this expectation carries (only the v1 hash).
+    pub fn artifacts(&self) -> TokenArtifacts<'a> {
+        TokenArtifacts { zk_drk_hash: self.drk_hash, ..TokenArtifacts::default() }
+    }
 }
 
 /// The result of a passed v2 check. `cak` is wiped on drop.
@@ -114,21 +164,93 @@ fn optional_binding(claim: Option<&str>, expected: Option<&str>, err: Error) -> 
     }
 }
 
-/// The token-response artifacts of §4.7 step 5, checked before the JWE is touched:
-/// `zk_key_kind == "client_app_key"` and `zk_key_version == "v2"` when present.
+/// The token-response artifacts of §4.7 step 5 for a v2 open, checked before the JWE is
+/// touched: [`TokenArtifacts::check_for`] (`zk_key_kind == "client_app_key"` and
+/// `zk_key_version == "v2"`, both required).
 pub fn check_token_response_v2(e: &ExpectV2<'_>) -> Result<(), Error> {
-    if e.zk_key_kind.is_some_and(|k| k != KEY_KIND_CLIENT_APP_KEY) {
-        return Err(Error::KeyKindMismatch);
-    }
-    if e.zk_key_version.is_some_and(|v| v != "v2") {
-        return Err(Error::VersionMismatch);
-    }
-    Ok(())
+    e.artifacts().check_for(JweVersion::V2)
 }
 
-/// Parses and checks a v2 payload, in the order of wire profile §4.7 plus §0.
+/// The same rule for a v1 open (no v2 artifact may come with it).
+pub fn check_token_response_v1(e: &ExpectV1<'_>) -> Result<(), Error> {
+    e.artifacts().check_for(JweVersion::V1)
+}
+
+/// How much a v2 payload may take: as long as a JWE allows, and room for members DarkAuth may
+/// add beside its fourteen.
+const PAYLOAD_LIMITS: Limits = Limits { max_len: MAX_JWE_LEN, max_members: 32 };
+
+/// The v2 payload members as the bounded reader collects them; `None` until seen.
+#[derive(Default)]
+struct RawClaims {
+    typ: Option<String>,
+    version: Option<String>,
+    sub: Option<String>,
+    client_id: Option<String>,
+    aud: Option<Aud>,
+    org_id: Option<String>,
+    request_id: Option<String>,
+    state_hash: Option<String>,
+    redirect_uri_hash: Option<String>,
+    key_id: Option<String>,
+    key_kind: Option<String>,
+    cak: Option<zeroize::Zeroizing<String>>,
+    iat: Option<i64>,
+    exp: Option<i64>,
+}
+
+impl Members for RawClaims {
+    fn member<'de, A: MapAccess<'de>>(&mut self, name: &str, value: Value<'_, A>) -> Result<(), MemberError<A::Error>> {
+        match name {
+            "typ" => self.typ = Some(value.string()?),
+            "version" => self.version = Some(value.string()?),
+            "sub" => self.sub = Some(value.string()?),
+            "client_id" => self.client_id = Some(value.string()?),
+            "aud" => self.aud = Some(value.decode()?),
+            // `null` reads as absent, as it always has.
+            "org_id" => self.org_id = value.decode()?,
+            "request_id" => self.request_id = value.decode()?,
+            "state_hash" => self.state_hash = Some(value.string()?),
+            "redirect_uri_hash" => self.redirect_uri_hash = Some(value.string()?),
+            "key_id" => self.key_id = Some(value.string()?),
+            "key_kind" => self.key_kind = Some(value.string()?),
+            "cak" => self.cak = Some(value.secret_string()?),
+            "iat" => self.iat = Some(value.integer()?),
+            "exp" => self.exp = Some(value.integer()?),
+            _ => {}
+        }
+        Ok(())
+    }
+}
+
+impl RawClaims {
+    /// Every required member present, or `None`.
+    fn complete(self) -> Option<DeliveryClaimsV2> {
+        Some(DeliveryClaimsV2 {
+            typ: self.typ?,
+            version: self.version?,
+            sub: self.sub?,
+            client_id: self.client_id?,
+            aud: self.aud?,
+            org_id: self.org_id,
+            request_id: self.request_id,
+            state_hash: self.state_hash?,
+            redirect_uri_hash: self.redirect_uri_hash?,
+            key_id: self.key_id?,
+            key_kind: self.key_kind?,
+            cak: self.cak?,
+            iat: self.iat?,
+            exp: self.exp?,
+        })
+    }
+}
+
+/// Parses and checks a v2 payload, in the order of wire profile §4.7 plus §0. The payload is
+/// read by the strict bounded reader ([`crate::json`]): UTF-8, no escaped lone surrogate and no
+/// duplicate member anywhere, ignored members included.
 pub fn check_v2_claims(payload: &[u8], e: &ExpectV2<'_>) -> Result<V2Checked, Error> {
-    let c: DeliveryClaimsV2 = serde_json::from_slice(payload).map_err(|_| Error::PayloadInvalid("not the v2 claim object"))?;
+    let raw: RawClaims = read_object_within(payload, PAYLOAD_LIMITS).map_err(|_| Error::PayloadInvalid("not the v2 claim object"))?;
+    let c = raw.complete().ok_or(Error::PayloadInvalid("not the v2 claim object"))?;
     if c.typ != TYP_CLIENT_KEY {
         return Err(Error::TypMismatch);
     }
@@ -255,11 +377,41 @@ mod tests {
     }
 
     #[test]
+    fn payload_is_read_strictly() {
+        // Unknown members are skipped, but strictly (issue 13): no duplicates, no lone
+        // surrogates, UTF-8; and iat/exp must be integers.
+        let with = |extra: &str| {
+            let mut p = payload(&[]);
+            let tail = p.pop().unwrap();
+            assert_eq!(tail, b'}');
+            p.extend_from_slice(format!(",{extra}}}").as_bytes());
+            p
+        };
+        assert!(check_v2_claims(&with(r#""extra":"fine""#), &expect()).is_ok());
+        for extra in [r#""x":1,"x":2"#, r#""x":"\ud800""#, r#""x":{"y":"\udc00"}"#, r#""x":[{"a":0,"a":0}]"#, r#""typ":"DarkAuth-Client-Key""#] {
+            assert_eq!(check_v2_claims(&with(extra), &expect()).err().map(|e| e.code()), Some("payload_invalid"), "{extra}");
+        }
+        let mut bad = with(r#""x":"??""#);
+        let at = bad.iter().position(|&b| b == b'?').unwrap();
+        bad[at] = 0xc0;
+        assert_eq!(check_v2_claims(&bad, &expect()).err().map(|e| e.code()), Some("payload_invalid"));
+        // null org_id / request_id still read as absent.
+        let nulls = payload(&[("org_id", serde_json::json!(null))]);
+        assert!(check_v2_claims(&nulls, &ExpectV2 { org_id: None, ..expect() }).is_ok());
+        for (k, v) in [("iat", serde_json::json!("1000")), ("exp", serde_json::json!(1.2e3)), ("aud", serde_json::json!([1]))] {
+            assert_eq!(check_v2_claims(&payload(&[(k, v)]), &expect()).err().map(|e| e.code()), Some("payload_invalid"), "{k}");
+        }
+    }
+
+    #[test]
     fn token_response_artifacts() {
         assert!(check_token_response_v2(&ExpectV2 { zk_key_kind: Some("client_app_key"), zk_key_version: Some("v2"), ..expect() }).is_ok());
-        assert!(check_token_response_v2(&expect()).is_ok());
-        assert_eq!(check_token_response_v2(&ExpectV2 { zk_key_kind: Some("root_key"), ..expect() }), Err(Error::KeyKindMismatch));
-        assert_eq!(check_token_response_v2(&ExpectV2 { zk_key_version: Some("v1"), ..expect() }), Err(Error::VersionMismatch));
+        // §4.7 step 5: absent kind or version is refused like a wrong one (issue 13).
+        assert_eq!(check_token_response_v2(&expect()), Err(Error::KeyKindMismatch));
+        assert_eq!(check_token_response_v2(&ExpectV2 { zk_key_kind: Some("root_key"), zk_key_version: Some("v2"), ..expect() }), Err(Error::KeyKindMismatch));
+        assert_eq!(check_token_response_v2(&ExpectV2 { zk_key_kind: Some("client_app_key"), zk_key_version: Some("v1"), ..expect() }), Err(Error::VersionMismatch));
+        assert_eq!(check_token_response_v2(&ExpectV2 { zk_key_kind: Some("client_app_key"), ..expect() }), Err(Error::VersionMismatch));
+        assert!(check_token_response_v1(&ExpectV1 { drk_hash: Some("h"), ..Default::default() }).is_ok());
     }
 
     #[test]
@@ -269,6 +421,18 @@ mod tests {
         assert_eq!(check_time_window(1000, 1601, 1000), Err(Error::LifetimeTooLong));
         assert_eq!(check_time_window(900, 1000, 1000), Err(Error::Expired));
         assert!(check_time_window(900, 1001, 1000).is_ok());
+    }
+
+    #[test]
+    fn debug_redacts_bindings() {
+        let e = ExpectV2 { zk_key_hash: "HASH-VALUE", zk_key_kind: Some("client_app_key"), ..expect() };
+        let d = format!("{e:?}");
+        for secret in ["HASH-VALUE", "st", "user1", "req", "org"] {
+            assert!(!d.contains(&format!("\"{secret}\"")), "{secret} in {d}");
+        }
+        assert!(d.contains("\"app\"") && d.contains("[redacted]") && d.contains("client_app_key"), "{d}");
+        let v1 = format!("{:?}", ExpectV1 { drk_hash: Some("DRK-HASH"), sub: Some("user1"), client_id: Some("app") });
+        assert!(!v1.contains("DRK-HASH") && !v1.contains("user1") && !v1.contains("app"), "{v1}");
     }
 
     #[test]

@@ -48,6 +48,8 @@ pub enum Error {
     LifetimeTooLong,
     #[error("the delivery has expired")]
     Expired,
+    #[error("the token response mixes v1 and v2 delivery artifacts, or names the other version")]
+    DeliveryVersionMixed,
 }
 
 impl Error {
@@ -76,6 +78,7 @@ impl Error {
             Error::IssuedInFuture => "delivery_not_yet_valid",
             Error::LifetimeTooLong => "delivery_lifetime_too_long",
             Error::Expired => "delivery_expired",
+            Error::DeliveryVersionMixed => "delivery_version_mixed",
         }
     }
 }

@@ -9,9 +9,9 @@ use std::fmt;
 use p256::PublicKey;
 use serde::de::MapAccess;
 
-use crate::json::{read_object, MemberError, Members, Refusal, Value};
+use crate::json::{read_object, read_object_within, Limits, MemberError, Members, Refusal, Value};
 use crate::jwk::{coordinates, JwkFields};
-use crate::{b64u, Error};
+use crate::{b64u, json_string, Error};
 
 /// Longest accepted compact JWE (a delivery is well under 1 KiB).
 pub const MAX_JWE_LEN: usize = 64 * 1024;
@@ -96,16 +96,28 @@ fn segments(jwe: &str) -> Result<[&str; 5], Error> {
     }
 }
 
+/// Any JSON object: every member skipped (strictly) by the bounded reader.
+#[derive(Default)]
+struct AnyObject;
+
+impl Members for AnyObject {
+    fn member<'de, A: MapAccess<'de>>(&mut self, _name: &str, _value: Value<'_, A>) -> Result<(), MemberError<A::Error>> {
+        Ok(())
+    }
+}
+
 /// The protected header of a compact JWE as JSON text, exactly as encoded, for inspection: five
-/// segments, a canonical b64u first segment, UTF-8 text of a JSON object. No profile rule is
-/// applied; [`parse_compact_jwe`] is what decides whether a JWE is acceptable.
+/// segments, a canonical b64u first segment, UTF-8 text of one strict JSON object (no
+/// duplicate member, no lone surrogate; at most 64 members). No profile rule is applied;
+/// [`parse_compact_jwe`] is what decides whether a JWE is acceptable.
 pub fn protected_header_json(jwe: &str) -> Result<String, Error> {
     let [aad, ..] = segments(jwe)?;
     let header = b64u::decode(aad, "protected header")?;
     let text = String::from_utf8(header).map_err(|_| Error::JweHeaderRejected("not UTF-8"))?;
-    match serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(&text) {
-        Ok(_) => Ok(text),
-        Err(_) => Err(Error::JweHeaderRejected("not a JSON object")),
+    match read_object_within::<AnyObject>(text.as_bytes(), Limits { max_len: MAX_JWE_LEN, max_members: 64 }) {
+        Ok(AnyObject) => Ok(text),
+        Err(Refusal::DuplicateMember) => Err(Error::JweHeaderRejected("duplicate member")),
+        Err(_) => Err(Error::JweHeaderRejected("not a strict JSON object")),
     }
 }
 
@@ -155,21 +167,20 @@ pub fn parse_compact_jwe(jwe: &str, version: JweVersion) -> Result<CompactJwe<'_
     Ok(CompactJwe { aad, header: JweHeader { sub: raw.sub, client_id: raw.client_id }, epk, iv, ciphertext, tag })
 }
 
-fn epk_json(epk: &PublicKey) -> String {
-    let (x, y) = coordinates(epk);
-    format!(r#"{{"x":"{x}","crv":"P-256","kty":"EC","y":"{y}"}}"#)
+fn epk_json(epk: &PublicKey) -> Result<String, Error> {
+    let (x, y) = coordinates(epk, Error::InvalidEpk)?;
+    Ok(format!(r#"{{"x":"{x}","crv":"P-256","kty":"EC","y":"{y}"}}"#))
 }
 
 /// The v2 protected header exactly as DarkAuth serializes it.
-pub fn v2_header_json(epk: &PublicKey) -> String {
-    format!(r#"{{"alg":"ECDH-ES","enc":"A256GCM","epk":{}}}"#, epk_json(epk))
+pub fn v2_header_json(epk: &PublicKey) -> Result<String, Error> {
+    Ok(format!(r#"{{"alg":"ECDH-ES","enc":"A256GCM","epk":{}}}"#, epk_json(epk)?))
 }
 
 /// The v1 protected header exactly as DarkAuth serializes it (`sub`, `client_id` JSON-escaped).
-pub fn v1_header_json(epk: &PublicKey, sub: &str, client_id: &str) -> String {
-    let s = serde_json::Value::from(sub).to_string();
-    let c = serde_json::Value::from(client_id).to_string();
-    format!(r#"{{"alg":"ECDH-ES","enc":"A256GCM","sub":{s},"client_id":{c},"epk":{}}}"#, epk_json(epk))
+pub fn v1_header_json(epk: &PublicKey, sub: &str, client_id: &str) -> Result<String, Error> {
+    let (s, c) = (json_string(sub), json_string(client_id));
+    Ok(format!(r#"{{"alg":"ECDH-ES","enc":"A256GCM","sub":{s},"client_id":{c},"epk":{}}}"#, epk_json(epk)?))
 }
 
 #[cfg(test)]
@@ -186,7 +197,7 @@ mod tests {
     #[test]
     fn honest_headers_round_trip() {
         let epk = parse_epk_value(EPK).unwrap();
-        let h2 = v2_header_json(&epk);
+        let h2 = v2_header_json(&epk).unwrap();
         assert_eq!(h2, format!(r#"{{"alg":"ECDH-ES","enc":"A256GCM","epk":{EPK}}}"#));
         let j = jwe_with_header(&h2);
         let p = parse_compact_jwe(&j, JweVersion::V2).unwrap();
@@ -194,7 +205,7 @@ mod tests {
         assert_eq!(p.tag, [2; 16]);
         assert_eq!(p.ciphertext, b"ct");
         assert_eq!(parse_compact_jwe(&j, JweVersion::V1).unwrap_err().code(), "jwe_header_rejected");
-        let h1 = v1_header_json(&epk, "s\"ub", "cli");
+        let h1 = v1_header_json(&epk, "s\"ub", "cli").unwrap();
         let j1 = jwe_with_header(&h1);
         let p = parse_compact_jwe(&j1, JweVersion::V1).unwrap();
         assert_eq!(p.header.sub.as_deref(), Some("s\"ub"));
@@ -229,6 +240,10 @@ mod tests {
         let rest = "..AAAA.AAAA.AAAA";
         assert_eq!(protected_header_json(&format!("{}{rest}", b64u::encode(b"[1]"))).unwrap_err().code(), "jwe_header_rejected");
         assert_eq!(protected_header_json(&format!("{}{rest}", b64u::encode(&[0xff]))).unwrap_err().code(), "jwe_header_rejected");
+        // Strict like every JSON zkauth reads (issue 13).
+        for strict in [r#"{"alg":"a","alg":"b"}"#, r#"{"x":"\ud800"}"#] {
+            assert_eq!(protected_header_json(&format!("{}{rest}", b64u::encode(strict.as_bytes()))).unwrap_err().code(), "jwe_header_rejected", "{strict}");
+        }
         assert_eq!(protected_header_json(&format!("e30={rest}")).unwrap_err().code(), "invalid_base64url");
         assert_eq!(protected_header_json("e30.a.b").unwrap_err().code(), "jwe_malformed");
     }
@@ -236,7 +251,7 @@ mod tests {
     #[test]
     fn segment_rules() {
         let epk = parse_epk_value(EPK).unwrap();
-        let good = jwe_with_header(&v2_header_json(&epk));
+        let good = jwe_with_header(&v2_header_json(&epk).unwrap());
         let parts: Vec<&str> = good.split('.').collect();
         let join = |p: &[&str]| p.join(".");
         assert_eq!(parse_compact_jwe(&join(&parts[..4]), JweVersion::V2).unwrap_err().code(), "jwe_malformed");

@@ -157,19 +157,21 @@ pub fn parse_private_jwk(json: &str) -> Result<SecretKey, &'static str> {
     Ok(secret)
 }
 
-/// Affine coordinates of a public key as canonical b64u `(x, y)`.
-pub(crate) fn coordinates(key: &PublicKey) -> (String, String) {
+/// Affine coordinates of a public key as canonical b64u `(x, y)`. p256 gives no infallible
+/// accessor for `y`; an encoding without both (which a `PublicKey` never has) is an error
+/// built by `err`, never empty coordinates.
+pub(crate) fn coordinates(key: &PublicKey, err: fn(&'static str) -> Error) -> Result<(String, String), Error> {
     let point = key.to_encoded_point(false);
-    // An uncompressed encoding of a valid public key always has both coordinates.
-    let x = point.x().map(|x| b64u::encode(x)).unwrap_or_default();
-    let y = point.y().map(|y| b64u::encode(y)).unwrap_or_default();
-    (x, y)
+    match (point.x(), point.y()) {
+        (Some(x), Some(y)) => Ok((b64u::encode(x), b64u::encode(y))),
+        _ => Err(err("public key without affine coordinates")),
+    }
 }
 
 /// The compact public JWK zkauth emits for `zk_pub`: `{"kty":"EC","crv":"P-256","x":…,"y":…}`.
-pub fn public_jwk_json(key: &PublicKey) -> String {
-    let (x, y) = coordinates(key);
-    format!(r#"{{"kty":"EC","crv":"P-256","x":"{x}","y":"{y}"}}"#)
+pub fn public_jwk_json(key: &PublicKey) -> Result<String, Error> {
+    let (x, y) = coordinates(key, Error::InvalidZkPub)?;
+    Ok(format!(r#"{{"kty":"EC","crv":"P-256","x":"{x}","y":"{y}"}}"#))
 }
 
 #[cfg(test)]
@@ -190,7 +192,7 @@ mod tests {
         let z = zk(&json);
         let v = validate_zk_pub(&z).unwrap();
         assert_eq!(v.kid, hash_b64u(&z));
-        assert_eq!(public_jwk_json(&v.public_key), json);
+        assert_eq!(public_jwk_json(&v.public_key).unwrap(), json);
         let extras = format!(r#"{{"key_ops":[],"ext":true,"kid":"k","use":"enc","alg":"ECDH-ES","y":"{Y}","x":"{X}","crv":"P-256","kty":"EC"}}"#);
         assert!(validate_zk_pub(&zk(&extras)).is_ok());
     }
@@ -226,6 +228,12 @@ mod tests {
         let flood: String = (0..20).map(|i| format!(r#""m{i}":0,"#)).collect();
         let c = format!(r#"{{{flood}"kty":"EC","crv":"P-256","x":"{X}","y":"{Y}"}}"#);
         assert_eq!(crate::parse_epk_value(&c).unwrap_err().code(), "invalid_epk");
+        // Strict in ignored members too (issue 13).
+        for extra in [r#""kid":"\ud800""#, r#""kid":"a","kid":"b""#, r#""key_ops":["x","\udc00"]"#, r#""ext":{"a":1,"a":1}"#] {
+            let c = format!(r#"{{{extra},"kty":"EC","crv":"P-256","x":"{X}","y":"{Y}"}}"#);
+            assert_eq!(validate_zk_pub(&zk(&c)).unwrap_err().code(), "invalid_zk_pub", "{extra}");
+            assert_eq!(crate::parse_epk_value(&c).unwrap_err().code(), "invalid_epk", "{extra}");
+        }
         // Padded outer encoding.
         let ok = zk(&format!(r#"{{"kty":"EC","crv":"P-256","x":"{X}","y":"{Y}"}}"#));
         assert!(validate_zk_pub(&format!("{ok}=")).is_err());

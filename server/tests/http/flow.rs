@@ -53,7 +53,7 @@ pub async fn app_authorize(server: &Server) -> AppRequest {
     OsRng.fill_bytes(&mut v);
     let verifier = b64u::encode(&v);
     let state = b64u::encode(&v[..16]);
-    let uri = authorize_uri(CLIENT, REDIRECT, &hash_b64u(&verifier), Some(&kp.zk_pub()), &state);
+    let uri = authorize_uri(CLIENT, REDIRECT, &hash_b64u(&verifier), Some(&kp.zk_pub().unwrap()), &state);
     let (status, headers, body) = server.send(Request::get(uri).body(Body::empty()).unwrap()).await;
     assert_eq!(status, StatusCode::FOUND, "{body}");
     let location = headers[header::LOCATION].to_str().unwrap().to_string();
@@ -94,7 +94,7 @@ pub struct Account {
 pub async fn account_with_keys(b: &mut Browser<'_>, email: &str) -> Account {
     let (sub, export) = b.register(email, PASSWORD).await;
     let root = RootKey::generate(&mut OsRng);
-    let wrapped = export.wrap_root_key(&mut OsRng, &root, &sub);
+    let wrapped = export.wrap_root_key(&mut OsRng, &root, &sub).unwrap();
     let (s, _, _) = b.put_json("/crypto/wrapped-drk", json!({"wrapped_drk": wrapped})).await;
     assert_eq!(s, StatusCode::OK);
     let (s, _, key) = b.post_json("/crypto/keybag/rotate", json!({})).await;
@@ -104,7 +104,7 @@ pub async fn account_with_keys(b: &mut Browser<'_>, email: &str) -> Account {
     let wrapped_key = export.seal_password_envelope(&mut OsRng, &root, &meta).unwrap();
     let body = json!({
         "envelope_id": meta.envelope_id, "key_id": key_id, "type": "password", "wrapping_alg": WRAPPING_ALG_PASSWORD_V2,
-        "wrapped_key": wrapped_key, "aad": password_envelope_aad(&meta), "metadata": {"version": "v2"}
+        "wrapped_key": wrapped_key, "aad": password_envelope_aad(&meta).unwrap(), "metadata": {"version": "v2"}
     });
     let (s, _, env) = b.post_json("/crypto/keybag/envelopes", body).await;
     assert_eq!(s, StatusCode::CREATED, "{env}");
@@ -113,7 +113,7 @@ pub async fn account_with_keys(b: &mut Browser<'_>, email: &str) -> Account {
 
 /// The login page's approve step: seal the CAK to the app's `zk_pub` and finalize.
 pub async fn approve(b: &mut Browser<'_>, acct: &Account, req: &AppRequest) -> (String, String) {
-    let cak = acct.root.derive_client_app_key(&acct.sub, &acct.key_id, CLIENT, None);
+    let cak = acct.root.derive_client_app_key(&acct.sub, &acct.key_id, CLIENT, None).unwrap();
     let sealed = seal_delivery_v2(
         &mut OsRng,
         &cak,
@@ -190,7 +190,7 @@ async fn register_login_keys_authorize_token_and_open_the_delivery() {
     assert_eq!(req.param("client_id"), Some(CLIENT));
     assert_eq!(req.param("client_name"), Some("Demo app"));
     assert_eq!(req.param("has_zk"), Some("1"));
-    assert_eq!(req.param("zk_pub"), Some(req.kp.zk_pub().as_str()));
+    assert_eq!(req.param("zk_pub"), Some(req.kp.zk_pub().unwrap().as_str()));
     assert_eq!(req.param("key_delivery_version"), Some("v2"));
     assert_eq!(req.param("delivered_key_kind"), Some("client_app_key"));
     assert_eq!(req.param("request_id").unwrap().len(), 43);
@@ -199,7 +199,7 @@ async fn register_login_keys_authorize_token_and_open_the_delivery() {
     assert_eq!(s, StatusCode::OK, "{pending}");
     assert_eq!(pending["client_name"], "Demo app");
     assert_eq!(pending["redirect_uri"], REDIRECT);
-    assert_eq!(pending["zk_pub_kid"], json!(req.kp.zk_pub_kid()));
+    assert_eq!(pending["zk_pub_kid"], json!(req.kp.zk_pub_kid().unwrap()));
     assert_eq!(pending["key_delivery_version"], "v2");
     let (s, _, _) = server.browser().get(&format!("/authorize/requests/{}", req.param("request_id").unwrap())).await;
     assert_eq!(s, StatusCode::UNAUTHORIZED, "only with a session");
@@ -232,7 +232,7 @@ async fn register_login_keys_authorize_token_and_open_the_delivery() {
         zk_key_version: tok["zk_key_version"].as_str(),
     };
     let delivered = req.kp.open_v2(&jwe, &expect).unwrap();
-    let cak = acct.root.derive_client_app_key(&acct.sub, &acct.key_id, CLIENT, None);
+    let cak = acct.root.derive_client_app_key(&acct.sub, &acct.key_id, CLIENT, None).unwrap();
     assert_eq!(delivered.expose_secret(), cak.expose_secret());
 
     // Notes with the access token: ciphertext in, ciphertext out.

@@ -66,7 +66,7 @@ async fn no_secret_reaches_the_log() {
     let secrets: Vec<(&str, String)> = vec![
         ("password", PASSWORD.into()),
         ("email", email.into()),
-        ("zk_pub", req.kp.zk_pub()),
+        ("zk_pub", req.kp.zk_pub().unwrap()),
         ("jwe", jwe.clone()),
         ("jwe hash", hash_b64u(&jwe)),
         ("code", code.clone()),

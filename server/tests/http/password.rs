@@ -62,7 +62,7 @@ async fn forgotten_password_reset_with_a_recovery_key() {
     let body = json!({
         "key_id": acct.key_id, "envelope_id": meta.envelope_id, "wrapping_alg": WRAPPING_ALG_RECOVERY,
         "wrapped_key": secret.seal_envelope(&mut OsRng, &acct.root, &meta).unwrap(),
-        "aad": recovery_envelope_aad(&meta), "verifier": secret.verifier(),
+        "aad": recovery_envelope_aad(&meta).unwrap(), "verifier": secret.verifier(),
     });
     assert_eq!(b.post_json("/crypto/recovery-keys", body).await.0, StatusCode::CREATED);
 

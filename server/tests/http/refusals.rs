@@ -20,7 +20,7 @@ async fn authorize_status(server: &Server, uri: &str) -> (StatusCode, serde_json
 #[tokio::test]
 async fn authorize_refusals_never_redirect() {
     let server = Server::start().await;
-    let zk = DeliveryKeyPair::generate(&mut OsRng).zk_pub();
+    let zk = DeliveryKeyPair::generate(&mut OsRng).zk_pub().unwrap();
     let cases: Vec<(String, StatusCode, &str)> = vec![
         (authorize_uri("nobody", REDIRECT, CHALLENGE, Some(&zk), "s"), StatusCode::UNAUTHORIZED, "invalid_client"),
         (authorize_uri(CLIENT, "http://localhost:8081/callback/", CHALLENGE, Some(&zk), "s"), StatusCode::BAD_REQUEST, "invalid_request"),
@@ -53,7 +53,7 @@ fn urlencode(s: &str) -> String {
 #[tokio::test]
 async fn malformed_zk_pub_is_refused() {
     let server = Server::start().await;
-    let good = DeliveryKeyPair::generate(&mut OsRng).zk_pub();
+    let good = DeliveryKeyPair::generate(&mut OsRng).zk_pub().unwrap();
     let jwk: serde_json::Value = serde_json::from_slice(&b64u::decode(&good, "z").unwrap()).unwrap();
     let x = b64u::decode(jwk["x"].as_str().unwrap(), "x").unwrap();
     let mut y = b64u::decode(jwk["y"].as_str().unwrap(), "y").unwrap();

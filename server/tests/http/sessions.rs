@@ -124,10 +124,10 @@ async fn recovery_key_create_use_and_revoke() {
     let wrapped = secret.seal_envelope(&mut OsRng, &acct.root, &meta).unwrap();
     let body = json!({
         "recovery_key_id": "rk_1", "envelope_id": meta.envelope_id, "key_id": acct.key_id, "wrapping_alg": WRAPPING_ALG_RECOVERY,
-        "wrapped_key": wrapped, "aad": recovery_envelope_aad(&meta), "verifier": secret.verifier(), "metadata": {"version": "v2"}
+        "wrapped_key": wrapped, "aad": recovery_envelope_aad(&meta).unwrap(), "verifier": secret.verifier(), "metadata": {"version": "v2"}
     });
     let mut bad_aad = body.clone();
-    bad_aad["aad"] = json!(recovery_envelope_aad(&EnvelopeMeta { sub: "someone-else", ..meta }));
+    bad_aad["aad"] = json!(recovery_envelope_aad(&EnvelopeMeta { sub: "someone-else", ..meta }).unwrap());
     let (s, _, err) = b.post_json("/crypto/recovery-keys", bad_aad).await;
     assert_eq!((s, err["error"].as_str().unwrap()), (StatusCode::BAD_REQUEST, "invalid_request"));
     let (s, _, created) = b.post_json("/crypto/recovery-keys", body).await;

@@ -5,7 +5,8 @@ const REDIRECT = 'https://app.example/cb';
 function seal(zk, zkPub, app, state = 'st') {
   return zk.sealDeliveryV2(app, zkPub, { sub: 'u1', clientId: CLIENT, requestId: 'r1', state, redirectUri: REDIRECT, keyId: 'ark_1' });
 }
-const expectFor = (sealed, state = 'st') => ({ zkKeyHash: sealed.zkKeyHash, clientId: CLIENT, redirectUri: REDIRECT, state, sub: 'u1', requestId: 'r1' });
+// zkKeyKind/zkKeyVersion: the token response's, required since issue 13 (§4.7 step 5).
+const expectFor = (sealed, state = 'st') => ({ zkKeyHash: sealed.zkKeyHash, zkKeyKind: 'client_app_key', zkKeyVersion: 'v2', clientId: CLIENT, redirectUri: REDIRECT, state, sub: 'u1', requestId: 'r1' });
 
 // Runs fn(store) on the session store directly (what DeliverySession keeps, by zkPubKid).
 async function withStore(mode, fn) {

@@ -1,4 +1,5 @@
-//! Wycheproof `json_web_encryption_test.json` against zkauth's delivery opener.
+//! Wycheproof `json_web_encryption_test.json` against zkauth's delivery opener (a unit test:
+//! it decrypts without the claim checks, which only this crate may do).
 //!
 //! tcId 78 (ECDH-ES + A256GCM on P-256, header exactly {alg, enc, epk}) is the only case inside
 //! the DarkAuth profile and must decrypt to `pt`. Every other case must be refused, including
@@ -7,28 +8,22 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 
 use serde_json::Value;
-use zkauth::delivery::{DeliveryKeyPair, ExpectV1, ExpectV2};
-use zkauth::verify::hash_b64u;
+use zkauth_verify::hash_b64u;
+
+use super::{DeliveryKeyPair, ExpectV1, ExpectV2};
 
 const IN_PROFILE: u64 = 78;
 
-fn vectors() -> Option<Value> {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/vectors/wycheproof/json_web_encryption_test.json");
-    match std::fs::read_to_string(&path) {
-        Ok(text) => Some(serde_json::from_str(&text).unwrap()),
-        Err(_) => {
-            eprintln!("SKIP: {} not found", path.display());
-            None
-        }
-    }
+/// The vendored copy: a missing file fails the build of the tests, never skips them.
+fn vectors() -> Value {
+    serde_json::from_str(include_str!("../../tests/vectors/wycheproof/json_web_encryption_test.json")).unwrap()
 }
 
 #[test]
 fn wycheproof_json_web_encryption() {
-    let Some(v) = vectors() else { return };
+    let v = vectors();
     // The P-256 key of the jwe_ec groups: used to try every JWE whose own group key is not a
     // P-256 private JWK (oct, RSA, P-384), so those JWEs are refused by the JWE rules themselves.
     let mut fallback: Option<DeliveryKeyPair> = None;
@@ -72,13 +67,13 @@ fn wycheproof_json_web_encryption() {
             }
             // The full openers refuse everything too (tcId 78 carries no delivery claims).
             let h = hash_b64u(&jwe);
-            let e2 = ExpectV2 { zk_key_hash: &h, client_id: "c", redirect_uri: "r", now: 0, ..ExpectV2::default() };
+            let e2 = ExpectV2 { zk_key_hash: &h, client_id: "c", redirect_uri: "r", now: 0, zk_key_kind: Some("client_app_key"), zk_key_version: Some("v2"), ..ExpectV2::default() };
             assert!(kp.open_v2(&jwe, &e2).is_err(), "tcId {id}: open_v2");
             assert!(kp.open_v1(&jwe, &ExpectV1 { drk_hash: Some(&h), ..ExpectV1::default() }).is_err(), "tcId {id}: open_v1");
         }
     }
 
-    eprintln!("wycheproof JWE: {total} cases, opened {opened:?}, refused {} by code {refused_by_code:?}", refused_ids.len());
+    println!("wycheproof json_web_encryption_test.json: {total} cases, opened {opened:?}, refused {} by code {refused_by_code:?}", refused_ids.len());
     assert_eq!(total, v["numberOfTests"].as_u64().unwrap() as usize);
     assert_eq!(total, 139);
     assert_eq!(opened, vec![IN_PROFILE]);
@@ -93,7 +88,7 @@ fn wycheproof_json_web_encryption() {
 
 #[test]
 fn wycheproof_tc78_in_detail() {
-    let Some(v) = vectors() else { return };
+    let v = vectors();
     let (g, t) = v["testGroups"]
         .as_array()
         .unwrap()
@@ -106,8 +101,8 @@ fn wycheproof_tc78_in_detail() {
     assert_eq!(hex::encode(&*kp.open_raw(jwe).unwrap()), t["pt"].as_str().unwrap());
     // The split form returns the sender's epk from the header.
     let h = hash_b64u(jwe);
-    let e = ExpectV2 { zk_key_hash: &h, client_id: "c", redirect_uri: "r", now: 0, ..ExpectV2::default() };
-    let epk = zkauth::delivery::delivery_epk_v2(jwe, &e).unwrap();
+    let e = ExpectV2 { zk_key_hash: &h, client_id: "c", redirect_uri: "r", now: 0, zk_key_kind: Some("client_app_key"), zk_key_version: Some("v2"), ..ExpectV2::default() };
+    let epk = super::delivery_epk_v2(jwe, &e).unwrap();
     assert_eq!(epk[0], 4);
     // "foo" is not a v2 claim object: the full opener reaches the claim check and refuses there.
     assert_eq!(kp.open_v2(jwe, &e).unwrap_err().code(), "payload_invalid");
@@ -115,11 +110,11 @@ fn wycheproof_tc78_in_detail() {
     assert_eq!(kp.open_v1(jwe, &ExpectV1::default()).unwrap_err().code(), "jwe_header_rejected");
     // Flipping any single bit of the tag is an AEAD failure.
     let parts: Vec<&str> = jwe.split('.').collect();
-    let tag = zkauth::verify::b64u::decode(parts[4], "tag").unwrap();
+    let tag = zkauth_verify::b64u::decode(parts[4], "tag").unwrap();
     for bit in 0..128 {
         let mut t2 = tag.clone();
         t2[bit / 8] ^= 1 << (bit % 8);
-        let forged = [parts[0], parts[1], parts[2], parts[3], &zkauth::verify::b64u::encode(&t2)].join(".");
+        let forged = [parts[0], parts[1], parts[2], parts[3], &zkauth_verify::b64u::encode(&t2)].join(".");
         assert_eq!(kp.open_raw(&forged).unwrap_err().code(), "jwe_decrypt_failed");
     }
 }
@@ -128,8 +123,8 @@ fn wycheproof_tc78_in_detail() {
 /// header already; apply the same tampering to the in-profile tcId 78 so each reaches its layer.
 #[test]
 fn wycheproof_tamper_kinds_on_tc78() {
-    use zkauth::verify::b64u;
-    let Some(v) = vectors() else { return };
+    use zkauth_verify::b64u;
+    let v = vectors();
     let (g, t) = v["testGroups"]
         .as_array()
         .unwrap()

@@ -1,0 +1,93 @@
+//! Unit tests of the OPAQUE client and profiles that need the crate's private fields (a profile
+//! whose KSF cannot run, a scrypt cost the public constructors refuse).
+
+// Test code: a panic is a failed assertion.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+
+use rand_core::OsRng;
+
+use super::server::{ServerSetup, StoredRecord};
+use super::{OpaqueClient, Profile, Stretch};
+
+/// A KE2 that is well formed: the server's honest answer for a registered user.
+fn honest_ke2(client: &OpaqueClient, server_profile: &Profile) -> (String, super::ClientLogin) {
+    let setup = ServerSetup::generate(&mut OsRng);
+    let (req, reg) = OpaqueClient::new(server_profile.clone()).start_registration(&mut OsRng, b"pw").unwrap();
+    let resp = setup.registration_response(&req, b"kim").unwrap();
+    let record = StoredRecord::new(server_profile, &reg.finish(&mut OsRng, &resp, "kim").unwrap().record).unwrap();
+    let (ke1, login) = client.start_login(&mut OsRng, b"pw").unwrap();
+    let (ke2, _) = setup.login_start(&mut OsRng, server_profile, Some(&record), &ke1, b"kim", b"kim").unwrap();
+    (ke2, login)
+}
+
+#[test]
+fn a_ksf_failure_in_login_finish_is_opaque_login_failed() {
+    let good = Profile::argon2id(1024, 1, 1, "s", "").unwrap();
+    // The same profile with a KSF that cannot run (scrypt r = 0 is refused by scrypt).
+    let broken = Profile { stretch: Stretch::Scrypt { log_n: 4, r: 0, p: 1 }, ..good.clone() };
+    let (ke2, login) = honest_ke2(&OpaqueClient::new(broken), &good);
+    assert_eq!(login.finish(&mut OsRng, &ke2, "kim").unwrap_err().code(), "opaque_login_failed");
+}
+
+#[test]
+fn descriptor_never_overflows() {
+    // A scrypt cost no constructor accepts (log_n ≥ 64) still has a descriptor, not a panic
+    // (debug) or a wrapped N (release).
+    for log_n in [63u8, 64, 200, 255] {
+        let p = Profile { stretch: Stretch::Scrypt { log_n, r: 8, p: 1 }, ..Profile::darkauth() };
+        let d = p.descriptor();
+        assert!(d.starts_with("scrypt:N="), "{d}");
+        assert!(!d.starts_with("scrypt:N=1,") && !d.starts_with("scrypt:N=0,"), "{d}");
+    }
+    assert!(Profile::darkauth().descriptor().starts_with("scrypt:N=32768,r=8,p=1;"));
+    assert_eq!(Profile::conformance_scrypt(64, 8, 1, None, b"").unwrap_err().code(), "invalid_profile");
+    assert_eq!(Profile::conformance_scrypt(16, 1, 1, None, b"").unwrap_err().code(), "invalid_profile");
+    assert!(Profile::conformance_scrypt(15, 8, 1, None, b"").is_ok());
+}
+
+#[test]
+fn argon2id_iterations_are_capped() {
+    use super::MAX_ARGON2_ITERATIONS;
+    assert!(Profile::argon2id(1024, MAX_ARGON2_ITERATIONS, 1, "s", "").is_ok());
+    for t in [MAX_ARGON2_ITERATIONS + 1, 1000, u32::MAX] {
+        assert_eq!(Profile::argon2id(1024, t, 1, "s", "").unwrap_err().code(), "invalid_profile", "t={t}");
+    }
+}
+
+/// tests/vectors/custody_kat.json's `ksf` section (written by custody_kat.py; a missing file
+/// fails the build).
+fn ksf_kat() -> serde_json::Value {
+    serde_json::from_str::<serde_json::Value>(include_str!("../../tests/vectors/custody_kat.json")).unwrap()["ksf"].clone()
+}
+
+fn unhex(v: &serde_json::Value) -> Vec<u8> {
+    hex::decode(v.as_str().unwrap()).unwrap()
+}
+
+#[test]
+fn kat_ksf_as_profiles_run_them() {
+    use opaque_ke::generic_array::GenericArray;
+    use opaque_ke::ksf::Ksf;
+    let kat = ksf_kat();
+    let input = GenericArray::<u8, opaque_ke::generic_array::typenum::U32>::clone_from_slice(&unhex(&kat["input"]));
+    // DarkAuth: scrypt N = 32768, r = 8, p = 1, empty salt, through the profile's KSF.
+    let darkauth = &kat["darkauth_scrypt"];
+    assert_eq!(darkauth["log_n"], 15);
+    assert_eq!(Profile::darkauth().stretch.hash(input).unwrap().to_vec(), unhex(&darkauth["output"]));
+    // Argon2id with the 16-byte zero salt, through an Argon2id profile's KSF.
+    let a = &kat["argon2id"];
+    let cost = |k: &str| u32::try_from(a[k].as_u64().unwrap()).unwrap();
+    let profile = Profile::argon2id(cost("memory_kib"), cost("iterations"), cost("parallelism"), "s", "").unwrap();
+    assert_eq!(profile.stretch.hash(input).unwrap().to_vec(), unhex(&a["output"]));
+}
+
+#[test]
+fn kat_argon2id_rfc_9106() {
+    use super::ksf::{argon2id, Argon2Cost};
+    let v = &ksf_kat()["argon2id_rfc9106"];
+    let n = |k: &str| u32::try_from(v[k].as_u64().unwrap()).unwrap();
+    let cost = Argon2Cost { memory_kib: n("memory_kib"), iterations: n("iterations"), parallelism: n("parallelism") };
+    let mut tag = [0u8; 32];
+    argon2id(&unhex(&v["password"]), &unhex(&v["salt"]), &unhex(&v["secret"]), &unhex(&v["ad"]), cost, &mut tag).unwrap();
+    assert_eq!(tag.to_vec(), unhex(&v["tag"]), "RFC 9106 §5.3");
+}
