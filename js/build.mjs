@@ -3,6 +3,8 @@
 // "key_released" and string arguments are checked before the glue copies them), index.d.ts
 // and package.json.
 import { readFileSync, writeFileSync, copyFileSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
+import { JS_ERROR_CODES } from './codes.js';
 
 const [pkg, version] = process.argv.slice(2);
 const glue = readFileSync(`${pkg}/zkauth.js`, 'utf8');
@@ -32,6 +34,12 @@ function params(list) {
   }
   return out;
 }
+
+// Every error code: the Rust core's (asked of the built module itself) and the JS layer's.
+const built = await import(pathToFileURL(`${pkg}/zkauth.js`).href);
+built.initSync({ module: readFileSync(`${pkg}/zkauth_bg.wasm`) });
+const codes = [...built.__errorCodes(), ...JS_ERROR_CODES];
+if (new Set(codes).size !== codes.length || codes.length < 40) throw new Error('unexpected error codes');
 
 // Signatures from the .d.ts: class methods (`static name` for statics, `constructor`) and functions.
 const sigs = {};
@@ -63,9 +71,12 @@ import type { DeliveredKey } from './zkauth.js';
 export { ${[...classes, ...functions].join(', ')} } from './zkauth.js';
 /** Idempotent. In browsers it fetches/instantiates the .wasm; in Node it resolves at once. */
 export function init(input?: string | URL | Response | BufferSource | WebAssembly.Module): Promise<void>;
+/** Every code a ZkAuthError can carry (docs/errors.md says what triggers each and what to do). */
+export type ZkAuthErrorCode =
+${codes.map((c) => `  | '${c}'`).join('\n')};
 /** Every failure of the SDK throws this; \`code\` is stable. */
 export class ZkAuthError extends Error {
-  readonly code: string;
+  readonly code: ZkAuthErrorCode;
 }
 /** Browser only: the app's ephemeral key survives the redirect as a non-extractable WebCrypto key in IndexedDB. */
 export class DeliverySession {
@@ -75,8 +86,8 @@ export class DeliverySession {
 }
 `,
 );
-for (const f of ['common.js', 'index.js', 'node.js', 'session.js']) copyFileSync(`js/${f}`, `${pkg}/${f}`);
-const files = ['session.js', 'zkauth_bg.wasm', 'zkauth.js', 'zkauth.d.ts', 'zkauth_bg.wasm.d.ts', 'api.js', 'common.js', 'index.js', 'node.js', 'index.d.ts', 'snippets'];
+for (const f of ['codes.js', 'common.js', 'index.js', 'node.js', 'session.js']) copyFileSync(`js/${f}`, `${pkg}/${f}`);
+const files = ['codes.js', 'session.js', 'zkauth_bg.wasm', 'zkauth.js', 'zkauth.d.ts', 'zkauth_bg.wasm.d.ts', 'api.js', 'common.js', 'index.js', 'node.js', 'index.d.ts', 'snippets'];
 writeFileSync(
   `${pkg}/package.json`,
   JSON.stringify(
@@ -101,4 +112,4 @@ writeFileSync(
     2,
   ) + '\n',
 );
-console.log(`pkg: ${classes.length} classes, ${functions.length} functions`);
+console.log(`pkg: ${classes.length} classes, ${functions.length} functions, ${codes.length} error codes`);
