@@ -84,8 +84,8 @@ fn wycheproof_json_web_encryption() {
     assert!(tamper.iter().all(|id| refused_ids.contains(id)));
 }
 
-#[test]
-fn wycheproof_tc78_in_detail() {
+/// tcId 78's recipient key pair and test case.
+fn tc78() -> (DeliveryKeyPair, Value) {
     let v = vectors();
     let (g, t) = v["testGroups"]
         .as_array()
@@ -94,7 +94,12 @@ fn wycheproof_tc78_in_detail() {
         .flat_map(|g| g["tests"].as_array().unwrap().iter().map(move |t| (g, t)))
         .find(|(_, t)| t["tcId"] == IN_PROFILE)
         .unwrap();
-    let kp = DeliveryKeyPair::from_private_jwk(&g["private"].to_string()).unwrap();
+    (DeliveryKeyPair::from_private_jwk(&g["private"].to_string()).unwrap(), t.clone())
+}
+
+#[test]
+fn wycheproof_tc78_in_detail() {
+    let (kp, t) = tc78();
     let jwe = t["jwe"].as_str().unwrap();
     assert_eq!(hex::encode(&*kp.open_raw(jwe).unwrap()), t["pt"].as_str().unwrap());
     // The split form returns the sender's epk from the header.
@@ -122,15 +127,7 @@ fn wycheproof_tc78_in_detail() {
 #[test]
 fn wycheproof_tamper_kinds_on_tc78() {
     use zkauth_verify::b64u;
-    let v = vectors();
-    let (g, t) = v["testGroups"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .flat_map(|g| g["tests"].as_array().unwrap().iter().map(move |t| (g, t)))
-        .find(|(_, t)| t["tcId"] == IN_PROFILE)
-        .unwrap();
-    let kp = DeliveryKeyPair::from_private_jwk(&g["private"].to_string()).unwrap();
+    let (kp, t) = tc78();
     let jwe = t["jwe"].as_str().unwrap();
     let p: Vec<&str> = jwe.split('.').collect();
     let flip = |s: &str, i: usize| {
