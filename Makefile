@@ -87,8 +87,10 @@ test-browser: tool-rust tool-wasm-bindgen tool-wasm-pack tool-chromium
 test-node: tool-rust tool-wasm-bindgen tool-wasm-pack
 	wasm-pack test --node --release --mode no-install -- --locked --features $(PKG_FEATURES) --test wasm --test wasm_keys --test wasm_memory
 
+# The hostile-input sweep's honest flow needs an OPAQUE server: examples/opaque_peer.rs.
 test-js: tool-js tool-chromium
-	cd tests/js && node --test --test-reporter=spec
+	cargo build --locked --example opaque_peer --features server
+	cd tests/js && OPAQUE_PEER=$(CURDIR)/target/debug/examples/opaque_peer node --test --test-reporter=spec
 
 bench: pkg tool-js tool-chromium
 	cargo build --locked --lib --target $(WASM_TARGET) --profile wasm-release --features bench,$(PKG_FEATURES)

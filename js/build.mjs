@@ -5,6 +5,7 @@
 import { readFileSync, writeFileSync, copyFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { JS_ERROR_CODES } from './codes.js';
+import { checkedKinds, parseSignatures } from './signatures.js';
 
 const [pkg, version] = process.argv.slice(2);
 const glue = readFileSync(`${pkg}/zkauth.js`, 'utf8');
@@ -14,43 +15,14 @@ const classes = [...glue.matchAll(/^export class (\w+)/gm)].map((m) => m[1]);
 const functions = [...glue.matchAll(/^export function (\w+)/gm)].map((m) => m[1]).filter((n) => n !== 'initSync' && !n.startsWith('__'));
 if (!classes.includes('OpaqueClient') || !functions.includes('hashB64u')) throw new Error('unexpected wasm-bindgen output');
 
-/** `a: string, b?: { x: string; y: number }` -> [["a", "string"], ["b", "other"]] (top-level commas only). */
-function params(list) {
-  const out = [];
-  let depth = 0;
-  let start = 0;
-  for (let i = 0; i <= list.length; i++) {
-    const c = list[i];
-    if (c === '{' || c === '(' || c === '<' || c === '[') depth++;
-    else if (c === '}' || c === ')' || c === '>' || c === ']') depth--;
-    else if ((c === ',' && depth === 0) || i === list.length) {
-      const p = list.slice(start, i).trim();
-      start = i + 1;
-      if (!p) continue;
-      const m = /^(\w+)\??:\s*(.+)$/s.exec(p);
-      if (!m) throw new Error(`unparsed parameter: ${p}`);
-      out.push([m[1], m[2].trim() === 'string' ? 'string' : 'other']);
-    }
-  }
-  return out;
-}
-
 // Every error code: the Rust core's (asked of the built module itself) and the JS layer's.
 const built = await import(pathToFileURL(`${pkg}/zkauth.js`).href);
 built.initSync({ module: readFileSync(`${pkg}/zkauth_bg.wasm`) });
 const codes = [...built.__errorCodes(), ...JS_ERROR_CODES];
 if (new Set(codes).size !== codes.length || codes.length < 40) throw new Error('unexpected error codes');
 
-// Signatures from the .d.ts: class methods (`static name` for statics, `constructor`) and functions.
-const sigs = {};
-for (const block of dts.matchAll(/^export class (\w+) \{\n([\s\S]*?)^\}/gm)) {
-  const cls = (sigs[block[1]] = {});
-  for (const m of block[2].matchAll(/^ {4}(static )?(\w+)\((.*)\)(?::|;)/gm)) {
-    if (m[2] === 'free') continue;
-    cls[(m[1] ?? '') + m[2]] = params(m[3]);
-  }
-}
-for (const m of dts.matchAll(/^export function (\w+)\((.*)\):/gm)) sigs[m[1]] = params(m[2]);
+// Signatures from the .d.ts (see signatures.js).
+const sigs = parseSignatures(dts);
 for (const c of classes) if (!sigs[c]) throw new Error(`no signatures for class ${c}`);
 for (const f of functions) if (!sigs[f]) throw new Error(`no signature for function ${f}`);
 
@@ -60,8 +32,8 @@ writeFileSync(
 import * as glue from './zkauth.js';
 import { wrapClass, wrapFn } from './common.js';
 export { ZkAuthError } from './common.js';
-${classes.map((c) => `export const ${c} = wrapClass(glue.${c}, ${JSON.stringify(sigs[c])});`).join('\n')}
-${functions.map((f) => `export const ${f} = wrapFn(glue.${f}, ${JSON.stringify(sigs[f])});`).join('\n')}
+${classes.map((c) => `export const ${c} = wrapClass(glue.${c}, ${JSON.stringify(Object.fromEntries(Object.entries(sigs[c]).map(([m, p]) => [m, checkedKinds(p)])))});`).join('\n')}
+${functions.map((f) => `export const ${f} = wrapFn(glue.${f}, ${JSON.stringify(checkedKinds(sigs[f]))});`).join('\n')}
 `,
 );
 writeFileSync(
