@@ -97,9 +97,11 @@ test-browser: tool-rust tool-wasm-bindgen tool-wasm-pack tool-chromium
 test-node: tool-rust tool-wasm-bindgen tool-wasm-pack
 	wasm-pack test --node --release --mode no-install -- --locked --features $(PKG_FEATURES) --test wasm --test wasm_keys --test wasm_memory
 
-# Only the top-level files: the e2e tests under e2e/ need the server (test-e2e).
+# Only the top-level files: the e2e tests under e2e/ need the server (test-e2e). The
+# hostile-input sweep's honest flow needs an OPAQUE server: examples/opaque_peer.rs.
 test-js: tool-js tool-chromium
-	cd tests/js && node --test --test-reporter=spec *.test.mjs
+	cargo build --locked --example opaque_peer --features server
+	cd tests/js && OPAQUE_PEER=$(CURDIR)/target/debug/examples/opaque_peer node --test --test-reporter=spec *.test.mjs
 
 # The whole flow in Chromium against the real server: login page, demo app, refusals, a scan of
 # the server's files and logs for secrets. Screenshots go to target/e2e/.

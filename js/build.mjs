@@ -3,6 +3,9 @@
 // "key_released" and string arguments are checked before the glue copies them), index.d.ts
 // and package.json.
 import { readFileSync, writeFileSync, copyFileSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
+import { JS_ERROR_CODES } from './codes.js';
+import { checkedKinds, parseSignatures } from './signatures.js';
 
 const [pkg, version] = process.argv.slice(2);
 const glue = readFileSync(`${pkg}/zkauth.js`, 'utf8');
@@ -12,37 +15,14 @@ const classes = [...glue.matchAll(/^export class (\w+)/gm)].map((m) => m[1]);
 const functions = [...glue.matchAll(/^export function (\w+)/gm)].map((m) => m[1]).filter((n) => n !== 'initSync' && !n.startsWith('__'));
 if (!classes.includes('OpaqueClient') || !functions.includes('hashB64u')) throw new Error('unexpected wasm-bindgen output');
 
-/** `a: string, b?: { x: string; y: number }` -> [["a", "string"], ["b", "other"]] (top-level commas only). */
-function params(list) {
-  const out = [];
-  let depth = 0;
-  let start = 0;
-  for (let i = 0; i <= list.length; i++) {
-    const c = list[i];
-    if (c === '{' || c === '(' || c === '<' || c === '[') depth++;
-    else if (c === '}' || c === ')' || c === '>' || c === ']') depth--;
-    else if ((c === ',' && depth === 0) || i === list.length) {
-      const p = list.slice(start, i).trim();
-      start = i + 1;
-      if (!p) continue;
-      const m = /^(\w+)\??:\s*(.+)$/s.exec(p);
-      if (!m) throw new Error(`unparsed parameter: ${p}`);
-      out.push([m[1], m[2].trim() === 'string' ? 'string' : 'other']);
-    }
-  }
-  return out;
-}
+// Every error code: the Rust core's (asked of the built module itself) and the JS layer's.
+const built = await import(pathToFileURL(`${pkg}/zkauth.js`).href);
+built.initSync({ module: readFileSync(`${pkg}/zkauth_bg.wasm`) });
+const codes = [...built.__errorCodes(), ...JS_ERROR_CODES];
+if (new Set(codes).size !== codes.length || codes.length < 40) throw new Error('unexpected error codes');
 
-// Signatures from the .d.ts: class methods (`static name` for statics, `constructor`) and functions.
-const sigs = {};
-for (const block of dts.matchAll(/^export class (\w+) \{\n([\s\S]*?)^\}/gm)) {
-  const cls = (sigs[block[1]] = {});
-  for (const m of block[2].matchAll(/^ {4}(static )?(\w+)\((.*)\)(?::|;)/gm)) {
-    if (m[2] === 'free') continue;
-    cls[(m[1] ?? '') + m[2]] = params(m[3]);
-  }
-}
-for (const m of dts.matchAll(/^export function (\w+)\((.*)\):/gm)) sigs[m[1]] = params(m[2]);
+// Signatures from the .d.ts (see signatures.js).
+const sigs = parseSignatures(dts);
 for (const c of classes) if (!sigs[c]) throw new Error(`no signatures for class ${c}`);
 for (const f of functions) if (!sigs[f]) throw new Error(`no signature for function ${f}`);
 
@@ -52,8 +32,8 @@ writeFileSync(
 import * as glue from './zkauth.js';
 import { wrapClass, wrapFn } from './common.js';
 export { ZkAuthError } from './common.js';
-${classes.map((c) => `export const ${c} = wrapClass(glue.${c}, ${JSON.stringify(sigs[c])});`).join('\n')}
-${functions.map((f) => `export const ${f} = wrapFn(glue.${f}, ${JSON.stringify(sigs[f])});`).join('\n')}
+${classes.map((c) => `export const ${c} = wrapClass(glue.${c}, ${JSON.stringify(Object.fromEntries(Object.entries(sigs[c]).map(([m, p]) => [m, checkedKinds(p)])))});`).join('\n')}
+${functions.map((f) => `export const ${f} = wrapFn(glue.${f}, ${JSON.stringify(checkedKinds(sigs[f]))});`).join('\n')}
 `,
 );
 writeFileSync(
@@ -63,9 +43,12 @@ import type { DeliveredKey } from './zkauth.js';
 export { ${[...classes, ...functions].join(', ')} } from './zkauth.js';
 /** Idempotent. In browsers it fetches/instantiates the .wasm; in Node it resolves at once. */
 export function init(input?: string | URL | Response | BufferSource | WebAssembly.Module): Promise<void>;
+/** Every code a ZkAuthError can carry (docs/errors.md says what triggers each and what to do). */
+export type ZkAuthErrorCode =
+${codes.map((c) => `  | '${c}'`).join('\n')};
 /** Every failure of the SDK throws this; \`code\` is stable. */
 export class ZkAuthError extends Error {
-  readonly code: string;
+  readonly code: ZkAuthErrorCode;
 }
 /** Browser only: the app's ephemeral key survives the redirect as a non-extractable WebCrypto key in IndexedDB. */
 export class DeliverySession {
@@ -98,8 +81,8 @@ export interface CallbackParams {
 export function parseCallback(url?: string | URL): CallbackParams;
 `,
 );
-for (const f of ['common.js', 'index.js', 'node.js', 'session.js', 'oauth.js']) copyFileSync(`js/${f}`, `${pkg}/${f}`);
-const files = ['session.js', 'oauth.js', 'zkauth_bg.wasm', 'zkauth.js', 'zkauth.d.ts', 'zkauth_bg.wasm.d.ts', 'api.js', 'common.js', 'index.js', 'node.js', 'index.d.ts', 'snippets'];
+for (const f of ['codes.js', 'common.js', 'index.js', 'node.js', 'session.js', 'oauth.js']) copyFileSync(`js/${f}`, `${pkg}/${f}`);
+const files = ['codes.js', 'session.js', 'oauth.js', 'zkauth_bg.wasm', 'zkauth.js', 'zkauth.d.ts', 'zkauth_bg.wasm.d.ts', 'api.js', 'common.js', 'index.js', 'node.js', 'index.d.ts', 'snippets'];
 writeFileSync(
   `${pkg}/package.json`,
   JSON.stringify(
@@ -124,4 +107,4 @@ writeFileSync(
     2,
   ) + '\n',
 );
-console.log(`pkg: ${classes.length} classes, ${functions.length} functions`);
+console.log(`pkg: ${classes.length} classes, ${functions.length} functions, ${codes.length} error codes`);

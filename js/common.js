@@ -66,7 +66,8 @@ const wellFormed = typeof String.prototype.isWellFormed === 'function'
   ? (s) => s.isWellFormed()
   : (s) => !/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(s);
 
-function checkString(name, value) {
+/** Throws the ZkAuthError a string argument deserves (wrong type, over its cap, lone surrogate). */
+export function checkString(name, value) {
   if (typeof value !== 'string') {
     throw new ZkAuthError('invalid_input', `${name} must be a string`);
   }

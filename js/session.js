@@ -9,7 +9,7 @@
 //
 // Every failure is a ZkAuthError: IndexedDB errors are "storage_failed", WebCrypto errors
 // "webcrypto_failed".
-import { ZkAuthError, requireReady } from './common.js';
+import { ZkAuthError, checkString, requireReady } from './common.js';
 import { deliveryEpkV1, deliveryEpkV2, openDeliveryV1WithSecret, openDeliveryV2WithSecret, validateZkPub } from './api.js';
 
 const DB_NAME = 'zkauth';
@@ -143,8 +143,16 @@ export class DeliverySession {
   static async complete(jwe, expect = {}) {
     requireReady(); // before the stored key is taken
     if (expect === null || typeof expect !== 'object') throw new ZkAuthError('invalid_input', 'expect must be an object');
-    const kid = expect.zkPubKid;
-    if (kid !== undefined && kid !== null && typeof kid !== 'string') throw new ZkAuthError('invalid_input', 'zkPubKid must be a string');
+    // Read once, here: a getter or Proxy trap that throws is a ZkAuthError, not a raw exception.
+    let kid, version;
+    try {
+      ({ zkPubKid: kid, version } = expect);
+    } catch (e) {
+      throw new ZkAuthError('invalid_input', 'reading expect threw', { cause: e });
+    }
+    // Arguments are checked before the stored key is taken: a bad call must not consume it.
+    if (kid !== undefined && kid !== null) checkString('zkPubKid', kid);
+    checkString('jwe', jwe);
     const now = Date.now();
     const picked = await tx('readwrite', async (s) => {
       if (typeof kid === 'string') {
@@ -175,11 +183,11 @@ export class DeliverySession {
     }
     if (isExpired(rec, now)) throw new ZkAuthError('delivery_session_expired', 'the pending delivery session is too old');
     // The key is deleted: refusals from here on cannot be retried with other inputs.
-    if (expect.version !== undefined && expect.version !== 'v1' && expect.version !== 'v2') {
+    if (version !== undefined && version !== 'v1' && version !== 'v2') {
       throw new ZkAuthError('invalid_input', 'version must be "v1" or "v2"');
     }
     // `version` picks the opener; the opener itself refuses artifacts of the other version.
-    const useV1 = expect.version === 'v1';
+    const useV1 = version === 'v1';
     const epk = useV1 ? deliveryEpkV1(jwe, expect) : deliveryEpkV2(jwe, expect);
     const peer = await webcrypto('importKey', () => crypto.subtle.importKey('raw', epk, { name: 'ECDH', namedCurve: 'P-256' }, false, []));
     const z = new Uint8Array(await webcrypto('deriveBits', () => crypto.subtle.deriveBits({ name: 'ECDH', public: peer }, rec.privateKey, 256)));
@@ -193,7 +201,8 @@ export class DeliverySession {
   /** Deletes the pending session of `zkPubKid` without completing it; with no argument, every
    *  pending session of this origin (e.g. on logout). */
   static async cancel(zkPubKid) {
-    if (zkPubKid !== undefined && zkPubKid !== null && typeof zkPubKid !== 'string') throw new ZkAuthError('invalid_input', 'zkPubKid must be a string');
+    requireReady();
+    if (zkPubKid !== undefined && zkPubKid !== null) checkString('zkPubKid', zkPubKid);
     await tx('readwrite', (s) => request(typeof zkPubKid === 'string' ? s.delete(zkPubKid) : s.clear()));
   }
 }

@@ -64,6 +64,36 @@ pub enum Error {
 }
 
 impl Error {
+    /// Every code of the SDK's own variants (those of [`Error::Verify`] are
+    /// `zkauth_verify::Error::CODES`), in declaration order.
+    pub const OWN_CODES: &'static [&'static str] = &[
+        "opaque_login_failed",
+        "opaque_message_invalid",
+        "opaque_profile_mismatch",
+        "opaque_auth_failed",
+        "state_used",
+        "key_released",
+        "invalid_profile",
+        "ksf_failed",
+        "unwrap_failed",
+        "ciphertext_truncated",
+        "plaintext_invalid",
+        "invalid_base64",
+        "envelope_metadata_mismatch",
+        "jwe_decrypt_failed",
+        "app_key_context_mismatch",
+        "invalid_private_jwk",
+        "invalid_input",
+        "missing_field",
+    ];
+
+    /// Every code [`Error::code`] can return: zkauth-verify's, then the SDK's own. The error
+    /// catalogue (docs/errors.md) and the package's TypeScript union list exactly these plus the
+    /// JS layer's (js/codes.js).
+    pub fn all_codes() -> impl Iterator<Item = &'static str> {
+        zkauth_verify::Error::CODES.iter().chain(Self::OWN_CODES).copied()
+    }
+
     /// Stable machine-readable code. These strings are public API: never change one.
     pub fn code(&self) -> &'static str {
         match self {
@@ -146,6 +176,9 @@ mod tests {
             (Error::InvalidInput("x"), "invalid_input"),
             (Error::MissingField("x"), "missing_field"),
         ];
+        // The list above is every variant, and CODES lists exactly their codes.
+        let listed: Vec<&str> = all.iter().map(|(_, code)| *code).collect();
+        assert_eq!(listed, Error::all_codes().collect::<Vec<_>>());
         let mut seen = std::collections::HashSet::new();
         for (e, code) in &all {
             assert_eq!(e.code(), *code);

@@ -25,6 +25,9 @@ pub mod opaque;
 pub mod keys;
 // Fragment-JWE delivery: seal on the login page, open in the app.
 pub mod delivery;
+// Wycheproof test vectors through the crate's own layers (tests only).
+#[cfg(test)]
+mod wycheproof;
 // The wasm-bindgen layer: converts JS values and calls the modules above.
 #[cfg(target_arch = "wasm32")]
 pub mod wasm;

@@ -4,16 +4,31 @@
 use aes_gcm::aead::{AeadInPlace, KeyInit};
 use aes_gcm::{Aes256Gcm, Nonce, Tag};
 use hkdf::Hkdf;
+use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
-use zeroize::Zeroizing;
+use zeroize::{Zeroize, Zeroizing};
 
 use crate::Error;
 
-/// HKDF-SHA-256 (extract then expand) to 32 bytes.
+/// HKDF-SHA-256 (RFC 5869, extract then expand) to exactly 32 bytes, the one length the key
+/// schedules use. Infallible by construction: for L = HashLen, HKDF-Expand is the single block
+/// `T(1) = HMAC(PRK, info ‖ 0x01)`, computed here with the PRK as HMAC key (zero-padded to the
+/// block size, as HMAC pads it), so there is no length error to ignore and no longer output to
+/// ask for. Checked against every Wycheproof HKDF-SHA256 case (src/wycheproof/hkdf.rs).
 pub(crate) fn hkdf32(ikm: &[u8], salt: &[u8], info: &[u8]) -> Zeroizing<[u8; 32]> {
+    let (mut prk, _) = Hkdf::<Sha256>::extract(Some(salt), ikm);
+    let mut key = Zeroizing::new(hmac::digest::Key::<Hmac<Sha256>>::default());
+    for (k, p) in key.iter_mut().zip(prk.iter()) {
+        *k = *p;
+    }
+    prk.zeroize();
+    let mut mac = <Hmac<Sha256> as KeyInit>::new(&key);
+    mac.update(info);
+    mac.update(&[1]);
+    let mut block = mac.finalize().into_bytes();
     let mut out = Zeroizing::new([0u8; 32]);
-    // 32 bytes is far below HKDF-SHA-256's 8160-byte limit: expand cannot fail.
-    let _ = Hkdf::<Sha256>::new(Some(salt), ikm).expand(info, &mut out[..]);
+    out.copy_from_slice(&block);
+    block.zeroize();
     out
 }
 

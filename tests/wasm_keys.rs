@@ -485,6 +485,7 @@ fn bad_arguments_are_errors_never_js_exceptions() {
     let ct = dk.encrypt("n", &own_length).unwrap();
     assert_eq!(dk.decrypt("n", &ct).unwrap().to_vec(), vec![1, 2, 3]);
     assert_eq!(err_code(wasm::seal_prf_envelope(&JsValue::NULL, CREDENTIAL_ID, &root, &meta())), "invalid_input");
-    assert_eq!(err_code(wasm::open_delivery_v2_with_secret("a.b.c.d.e", &JsValue::UNDEFINED, &bag(&[]))), "missing_field");
+    // With the token response's kind and version (required since issue 13), zkKeyHash is missing.
+    assert_eq!(err_code(wasm::open_delivery_v2_with_secret("a.b.c.d.e", &JsValue::UNDEFINED, &bag(&TOKEN_V2))), "missing_field");
     assert_eq!(err_code(wasm::open_delivery_v2_with_secret("a.b.c.d.e", &JsValue::UNDEFINED, &JsValue::NULL.into())), "invalid_input");
 }

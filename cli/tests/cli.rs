@@ -582,3 +582,43 @@ fn usage_and_help() {
     assert_usage(&zkauth(&["jwe", "seal"], ""));
     assert_usage(&zkauth(&["opaque", "run"], ""));
 }
+
+/// Wycheproof json_web_encryption_test.json through `zkauth jwe open`: nothing is printed as a
+/// delivery. tcId 78, the one in-profile JWE, decrypts and is refused at the claim check
+/// (its payload "foo" is no v2 claim object); every other case is refused before decryption.
+#[test]
+fn wycheproof_jwe_through_jwe_open() {
+    let doc: Value = serde_json::from_str(include_str!("../../tests/vectors/wycheproof/json_web_encryption_test.json")).unwrap();
+    let (fallback, _) = recipient("wycheproof-fallback.jwk");
+    let mut by_code = std::collections::BTreeMap::<String, usize>::new();
+    let mut total = 0usize;
+    for (gi, g) in doc["testGroups"].as_array().unwrap().iter().enumerate() {
+        let own = DeliveryKeyPair::from_private_jwk(&g["private"].to_string()).is_ok();
+        let key = if own { tmp_file(&format!("wycheproof-{gi}.jwk"), &g["private"].to_string()) } else { fallback.clone() };
+        let key = key.to_str().unwrap().to_string();
+        for t in g["tests"].as_array().unwrap() {
+            total += 1;
+            let id = t["tcId"].as_u64().unwrap();
+            let jwe = match &t["jwe"] {
+                Value::String(s) => s.clone(),
+                other => other.to_string(),
+            };
+            let hash = hash_b64u(&jwe);
+            let v2 = zkauth(&["jwe", "open", "--key", &key, "--expect-hash", &hash, "--client-id", "c", "--redirect-uri", "r", "--now", "0"], &jwe);
+            let v1 = zkauth(&["jwe", "open", "--v1", "--key", &key, "--expect-hash", &hash], &jwe);
+            for out in [&v2, &v1] {
+                assert_eq!(out.code, 1, "tcId {id}: {} {}", out.stdout, out.stderr);
+                assert!(out.stdout.is_empty(), "tcId {id} printed a payload");
+            }
+            let code = error_code(&v2);
+            if id == 78 {
+                assert_eq!(code, "payload_invalid", "tcId 78 decrypts, then its claims are refused");
+            } else {
+                assert!(["jwe_header_rejected", "jwe_malformed", "invalid_epk", "invalid_base64url", "jwe_decrypt_failed"].contains(&code.as_str()), "tcId {id}: {code}");
+            }
+            *by_code.entry(code).or_default() += 1;
+        }
+    }
+    println!("wycheproof json_web_encryption_test.json through `zkauth jwe open`: {total} cases, all refused; v2 codes {by_code:?}");
+    assert_eq!(total, 139);
+}

@@ -64,7 +64,7 @@ impl DeliveryKeyPair {
     }
 
     /// The ECDH x-coordinate with a validated `epk`, passed to `f` and wiped afterwards.
-    fn with_shared<T>(&self, epk: &PublicKey, f: impl FnOnce(&[u8; 32]) -> Result<T, Error>) -> Result<T, Error> {
+    pub(crate) fn with_shared<T>(&self, epk: &PublicKey, f: impl FnOnce(&[u8; 32]) -> Result<T, Error>) -> Result<T, Error> {
         let shared = p256::ecdh::diffie_hellman(self.secret.to_nonzero_scalar(), epk.as_affine());
         f(shared_x(&shared)?)
     }
@@ -94,7 +94,7 @@ impl DeliveryKeyPair {
     /// A256GCM, valid `epk`) without any hash binding or claim check: for this crate's own
     /// tests (Wycheproof's JWE file), never public API.
     #[cfg(test)]
-    pub(super) fn open_raw(&self, jwe: &str) -> Result<Zeroizing<Vec<u8>>, Error> {
+    pub(crate) fn open_raw(&self, jwe: &str) -> Result<Zeroizing<Vec<u8>>, Error> {
         let parsed = zkauth_verify::parse_compact_jwe(jwe, zkauth_verify::JweVersion::V2)?;
         self.with_shared(&parsed.epk, |z| super::jwe::decrypt_parsed(&parsed, z))
     }

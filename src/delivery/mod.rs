@@ -28,8 +28,6 @@ mod open;
 mod seal;
 #[cfg(test)]
 mod tests;
-#[cfg(test)]
-mod wycheproof_jwe;
 
 pub use delivered::{DeliveredKey, DeliveredKind};
 pub use keypair::DeliveryKeyPair;

@@ -22,7 +22,7 @@ fn random_iv<R: CryptoRng + RngCore>(rng: &mut R) -> [u8; IV_LEN] {
 }
 
 /// Format A: `iv ‖ tag ‖ ct`.
-pub(super) fn seal_format_a<R: CryptoRng + RngCore>(key: &[u8; 32], rng: &mut R, plaintext: &[u8], aad: &[u8]) -> Result<Vec<u8>, Error> {
+pub(crate) fn seal_format_a<R: CryptoRng + RngCore>(key: &[u8; 32], rng: &mut R, plaintext: &[u8], aad: &[u8]) -> Result<Vec<u8>, Error> {
     let iv = random_iv(rng);
     let (ct, tag) = aead_seal(key, &iv, plaintext, aad)?;
     let mut out = try_with_capacity(MIN_SEALED_LEN.saturating_add(ct.len()))?;
@@ -33,7 +33,7 @@ pub(super) fn seal_format_a<R: CryptoRng + RngCore>(key: &[u8; 32], rng: &mut R,
 }
 
 /// Opens format A. Callers have checked the minimum length; this checks it again.
-pub(super) fn open_format_a(key: &[u8; 32], sealed: &[u8], aad: &[u8]) -> Result<Zeroizing<Vec<u8>>, Error> {
+pub(crate) fn open_format_a(key: &[u8; 32], sealed: &[u8], aad: &[u8]) -> Result<Zeroizing<Vec<u8>>, Error> {
     let (iv, rest) = sealed
         .split_first_chunk::<IV_LEN>()
         .ok_or(Error::CiphertextTruncated("wrapped key"))?;
@@ -44,7 +44,7 @@ pub(super) fn open_format_a(key: &[u8; 32], sealed: &[u8], aad: &[u8]) -> Result
 }
 
 /// Format B: `iv ‖ ct ‖ tag`.
-pub(super) fn seal_format_b<R: CryptoRng + RngCore>(key: &[u8; 32], rng: &mut R, plaintext: &[u8], aad: &[u8]) -> Result<Vec<u8>, Error> {
+pub(crate) fn seal_format_b<R: CryptoRng + RngCore>(key: &[u8; 32], rng: &mut R, plaintext: &[u8], aad: &[u8]) -> Result<Vec<u8>, Error> {
     let iv = random_iv(rng);
     let (ct, tag) = aead_seal(key, &iv, plaintext, aad)?;
     let mut out = try_with_capacity(MIN_SEALED_LEN.saturating_add(ct.len()))?;
@@ -54,7 +54,7 @@ pub(super) fn seal_format_b<R: CryptoRng + RngCore>(key: &[u8; 32], rng: &mut R,
     Ok(out)
 }
 
-pub(super) fn open_format_b(key: &[u8; 32], sealed: &[u8], aad: &[u8]) -> Result<Zeroizing<Vec<u8>>, Error> {
+pub(crate) fn open_format_b(key: &[u8; 32], sealed: &[u8], aad: &[u8]) -> Result<Zeroizing<Vec<u8>>, Error> {
     let (iv, rest) = sealed
         .split_first_chunk::<IV_LEN>()
         .ok_or(Error::CiphertextTruncated("ciphertext"))?;

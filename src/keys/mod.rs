@@ -29,7 +29,7 @@
 mod app_data;
 mod client_app_key;
 mod envelope;
-mod format;
+pub(crate) mod format;
 mod password;
 mod prf;
 mod private_jwk;

@@ -6,7 +6,6 @@ use opaque_ke::generic_array::{ArrayLength, GenericArray};
 use opaque_ke::ksf::Ksf;
 use zeroize::Zeroize;
 
-use zkauth_ksf::scrypt;
 
 /// The key-stretching function of a profile.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -31,8 +30,7 @@ impl Ksf for Stretch {
         let mut out = GenericArray::<u8, L>::default();
         match self {
             Stretch::Identity => return Ok(input),
-            // Fallible allocation of the 32 MiB work area (see `scrypt`).
-            Stretch::Scrypt { log_n, r, p } => scrypt(&input, &[], *log_n, *r, *p, &mut out).map_err(|_| InternalError::KsfError)?,
+            Stretch::Scrypt { log_n, r, p } => scrypt(&input, &[], *log_n, *r, *p, &mut out).map_err(|()| InternalError::KsfError)?,
             Stretch::Argon2id { memory_kib, iterations, parallelism } => {
                 let cost = Argon2Cost { memory_kib: *memory_kib, iterations: *iterations, parallelism: *parallelism };
                 argon2id(&input, &[0u8; 16], &[], &[], cost, &mut out).map_err(|_| InternalError::KsfError)?;
@@ -40,6 +38,27 @@ impl Ksf for Stretch {
         }
         Ok(out)
     }
+}
+
+/// scrypt (RFC 7914, the `scrypt` crate; a profile's KSF uses an empty salt). The crate allocates its work
+/// area (128·r·N bytes: 32 MiB for DarkAuth) infallibly, and in wasm a failed allocation is a
+/// trap that kills the instance with the password still inside. So the same amount is reserved
+/// fallibly first and released just before the crate asks for it: memory that cannot be had
+/// is an error (`ksf_failed`, `opaque_login_failed` at login), and in single-threaded wasm the
+/// allocator hands the crate the block the probe just returned.
+pub(crate) fn scrypt(password: &[u8], salt: &[u8], log_n: u8, r: u32, p: u32, out: &mut [u8]) -> Result<(), ()> {
+    // RFC 7914 §2: N = 2^log_n must be greater than 1 (the crate also takes N = 1).
+    if log_n == 0 {
+        return Err(());
+    }
+    let params = scrypt::Params::new(log_n, r, p, out.len()).map_err(|_| ())?;
+    let n = 1usize.checked_shl(u32::from(log_n)).ok_or(())?;
+    let r = usize::try_from(r).map_err(|_| ())?;
+    let work = r.checked_mul(128).and_then(|b| b.checked_mul(n)).ok_or(())?;
+    let mut probe: Vec<u8> = Vec::new();
+    probe.try_reserve_exact(work).map_err(|_| ())?;
+    drop(probe);
+    scrypt::scrypt(password, salt, &params, out).map_err(|_| ())
 }
 
 /// Argon2id's cost parameters.

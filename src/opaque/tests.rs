@@ -82,6 +82,26 @@ fn kat_ksf_as_profiles_run_them() {
 }
 
 #[test]
+fn kat_scrypt_rfc_7914() {
+    let kat = ksf_kat();
+    let vectors = kat["scrypt_rfc7914"].as_array().unwrap();
+    assert_eq!(vectors.len(), 3, "RFC 7914 §12 vectors 1-3 (the fourth needs 1 GiB)");
+    for v in vectors {
+        let n = |k: &str| u32::try_from(v[k].as_u64().unwrap()).unwrap();
+        let want = unhex(&v["dk"]);
+        let mut dk = vec![0u8; want.len()];
+        let log_n = u8::try_from(n("log_n")).unwrap();
+        super::ksf::scrypt(v["password"].as_str().unwrap().as_bytes(), v["salt"].as_str().unwrap().as_bytes(), log_n, n("r"), n("p"), &mut dk).unwrap();
+        assert_eq!(dk, want, "RFC 7914 §12, N = 2^{log_n}");
+    }
+    // Outside RFC 7914 §2, or memory that cannot be reserved (2^40 blocks of 1 KiB): errors.
+    let mut out = [0u8; 32];
+    for (log_n, r, p) in [(0u8, 8u32, 1u32), (15, 0, 1), (15, 8, 0), (64, 8, 1), (40, 8, 1)] {
+        assert_eq!(super::ksf::scrypt(b"pw", b"", log_n, r, p, &mut out), Err(()), "log_n={log_n} r={r} p={p}");
+    }
+}
+
+#[test]
 fn kat_argon2id_rfc_9106() {
     use super::ksf::{argon2id, Argon2Cost};
     let v = &ksf_kat()["argon2id_rfc9106"];

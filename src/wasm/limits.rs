@@ -17,6 +17,8 @@ pub fn argument_limits() -> JsValue {
         ("zkPub", limit(zkauth_verify::MAX_ZK_PUB_LEN, "invalid_zk_pub")),
         ("jwk", limit(zkauth_verify::json::MAX_LEN, "invalid_private_jwk")),
         ("ciphertextB64", limit(MAX_DATA_CIPHERTEXT_B64, "invalid_input")),
+        // DeliverySession's key: zk_pub_kid = b64u(SHA-256(zk_pub)), 43 characters.
+        ("zkPubKid", limit(64, "invalid_input")),
         ("*", limit(MAX_STRING_ARG as usize, "invalid_input")),
     ])
 }

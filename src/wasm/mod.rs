@@ -6,6 +6,7 @@
 #[cfg(feature = "zeroizing-allocator")]
 mod alloc;
 mod args;
+mod codes;
 mod limits;
 mod opaque;
 mod keys;

@@ -3,6 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { launch, serve } from './harness.mjs';
+import { startPeer, sweepInputs } from './sweep_support.mjs';
 
 test('browser suite in headless Chromium', async (t) => {
   const { server, origin } = await serve();
@@ -51,6 +52,30 @@ test('DeliverySession survives a navigation (begin on one page load, complete on
     });
     assert.deepEqual(out, { kind: 'client_app_key', len: 32 });
   } finally {
+    await browser.close();
+    server.close();
+  }
+});
+
+test('hostile-input sweep over every export (headless Chromium)', async () => {
+  const { server, origin } = await serve();
+  const browser = await launch();
+  const peer = startPeer();
+  try {
+    const page = await browser.newPage();
+    await page.exposeFunction('opaquePeer', (message) => peer.send(message));
+    await page.goto(`${origin}/tests/js/browser/blank.html`);
+    const report = await page.evaluate(async (inputs) => {
+      const zk = await import('/pkg/index.js');
+      await zk.init();
+      const { sweep } = await import('/tests/js/sweep.js');
+      return sweep(zk, { ...inputs, peer: (message) => window.opaquePeer(message) });
+    }, sweepInputs());
+    console.log(`sweep (chromium): ${report.exports} exports, ${report.calls} calls (${report.mustThrow} that must throw): ${report.threw} threw, ${report.returned} returned; slowest ${report.slowest.ms.toFixed(1)} ms (${report.slowest.what}); codes ${JSON.stringify(report.byCode)}`);
+    assert.deepEqual(report.failures, []);
+    assert.equal(report.honestFlow, 'ok');
+  } finally {
+    peer.stop();
     await browser.close();
     server.close();
   }

@@ -53,6 +53,34 @@ pub enum Error {
 }
 
 impl Error {
+    /// Every code [`Error::code`] can return, in declaration order (docs/errors.md lists them
+    /// with what triggers each; a test keeps the two equal).
+    pub const CODES: &'static [&'static str] = &[
+        "invalid_base64url",
+        "invalid_length",
+        "invalid_zk_pub",
+        "invalid_epk",
+        "jwe_malformed",
+        "jwe_header_rejected",
+        "hash_mismatch",
+        "payload_invalid",
+        "typ_mismatch",
+        "version_mismatch",
+        "key_kind_mismatch",
+        "client_id_mismatch",
+        "aud_mismatch",
+        "sub_mismatch",
+        "state_mismatch",
+        "redirect_uri_mismatch",
+        "request_id_mismatch",
+        "org_id_mismatch",
+        "key_id_missing",
+        "delivery_not_yet_valid",
+        "delivery_lifetime_too_long",
+        "delivery_expired",
+        "delivery_version_mixed",
+    ];
+
     /// Stable machine-readable code. These strings are public API: never change one.
     pub fn code(&self) -> &'static str {
         match self {

@@ -5,20 +5,18 @@
 //! the DarkAuth profile and must decrypt to `pt`. Every other case must be refused, including
 //! the ones the file marks `valid` (other algorithms, `enc` values, header members or key types).
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
-
 use std::collections::BTreeMap;
 
 use serde_json::Value;
 use zkauth_verify::hash_b64u;
 
-use super::{DeliveryKeyPair, ExpectV1, ExpectV2};
+use crate::delivery::{DeliveryKeyPair, ExpectV1, ExpectV2};
 
 const IN_PROFILE: u64 = 78;
 
 /// The vendored copy: a missing file fails the build of the tests, never skips them.
 fn vectors() -> Value {
-    serde_json::from_str(include_str!("../../tests/vectors/wycheproof/json_web_encryption_test.json")).unwrap()
+    super::vectors(include_str!("../../tests/vectors/wycheproof/json_web_encryption_test.json"))
 }
 
 #[test]
@@ -86,8 +84,8 @@ fn wycheproof_json_web_encryption() {
     assert!(tamper.iter().all(|id| refused_ids.contains(id)));
 }
 
-#[test]
-fn wycheproof_tc78_in_detail() {
+/// tcId 78's recipient key pair and test case.
+fn tc78() -> (DeliveryKeyPair, Value) {
     let v = vectors();
     let (g, t) = v["testGroups"]
         .as_array()
@@ -96,13 +94,18 @@ fn wycheproof_tc78_in_detail() {
         .flat_map(|g| g["tests"].as_array().unwrap().iter().map(move |t| (g, t)))
         .find(|(_, t)| t["tcId"] == IN_PROFILE)
         .unwrap();
-    let kp = DeliveryKeyPair::from_private_jwk(&g["private"].to_string()).unwrap();
+    (DeliveryKeyPair::from_private_jwk(&g["private"].to_string()).unwrap(), t.clone())
+}
+
+#[test]
+fn wycheproof_tc78_in_detail() {
+    let (kp, t) = tc78();
     let jwe = t["jwe"].as_str().unwrap();
     assert_eq!(hex::encode(&*kp.open_raw(jwe).unwrap()), t["pt"].as_str().unwrap());
     // The split form returns the sender's epk from the header.
     let h = hash_b64u(jwe);
     let e = ExpectV2 { zk_key_hash: &h, client_id: "c", redirect_uri: "r", now: 0, zk_key_kind: Some("client_app_key"), zk_key_version: Some("v2"), ..ExpectV2::default() };
-    let epk = super::delivery_epk_v2(jwe, &e).unwrap();
+    let epk = crate::delivery::delivery_epk_v2(jwe, &e).unwrap();
     assert_eq!(epk[0], 4);
     // "foo" is not a v2 claim object: the full opener reaches the claim check and refuses there.
     assert_eq!(kp.open_v2(jwe, &e).unwrap_err().code(), "payload_invalid");
@@ -124,15 +127,7 @@ fn wycheproof_tc78_in_detail() {
 #[test]
 fn wycheproof_tamper_kinds_on_tc78() {
     use zkauth_verify::b64u;
-    let v = vectors();
-    let (g, t) = v["testGroups"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .flat_map(|g| g["tests"].as_array().unwrap().iter().map(move |t| (g, t)))
-        .find(|(_, t)| t["tcId"] == IN_PROFILE)
-        .unwrap();
-    let kp = DeliveryKeyPair::from_private_jwk(&g["private"].to_string()).unwrap();
+    let (kp, t) = tc78();
     let jwe = t["jwe"].as_str().unwrap();
     let p: Vec<&str> = jwe.split('.').collect();
     let flip = |s: &str, i: usize| {
