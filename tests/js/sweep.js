@@ -19,8 +19,12 @@ const SEAL = { sub: 'u1', clientId: 'app', requestId: 'r1', state: 'st', redirec
 const ARGON = { memoryKib: 1024, iterations: 1, parallelism: 1, serverIdentity: 'sweep.test' };
 // A P-256 private JWK (the jose interop key).
 const JWK = '{"kty":"EC","x":"rP8N_kNveeGiHHSgjng10FyatgPWD4G17tytuDGI64Q","y":"X-rJgmAVQN7KSB7vAz2BVD4iu6qAP4SF5QkxXpMlpV4","crv":"P-256","d":"OslDLHzSoVBYdeFPW8udC084zyyFXp4Vz6gGV3o-uls"}';
-// DeliverySession is plain JS (no .d.ts entry of wasm-bindgen's): its signature is written here.
+// DeliverySession and the OAuth helpers are plain JS (no .d.ts entry of wasm-bindgen's): their
+// signatures are written here.
 const JS_SIGNATURES = {
+  createPkce: [],
+  createState: [],
+  parseCallback: [['url', 'string', true]],
   DeliverySession: { 'static begin': [], 'static complete': [['jwe', 'string'], ['expect', '{ zkKeyHash: string }']], 'static cancel': [['zkPubKid', 'string', true]] },
 };
 const NOT_SWEPT = new Set(['init', 'ZkAuthError']); // init() is idempotent; ZkAuthError is the error class
@@ -83,7 +87,8 @@ export async function sweep(zk, { signatures, documented, peer, now = () => perf
 
   // Well-typed values by parameter name (or type), for the positions not being swept.
   const honestString = { password: 'pw', response: randomB64u(66), clientIdentity: 'a@b', jwe: sealed.jwe, zkPub: kp.zkPub, jwk: JWK, jwkJson: JWK,
-    wrapped, sub: 'u1', itemId: 'n', ciphertextB64: note, credentialId: 'cred', display: randomB64u(32), value: 'v', zkPubKid: 'kid' };
+    wrapped, sub: 'u1', itemId: 'n', ciphertextB64: note, credentialId: 'cred', display: randomB64u(32), value: 'v', zkPubKid: 'kid',
+    url: 'https://app.example/cb?code=c&state=s#darkauth_key_jwe=a.b.c' };
   function honest(name, type) {
     if (type === 'string') return honestString[name] ?? 'x';
     if (type === 'Uint8Array') return new Uint8Array(32);
