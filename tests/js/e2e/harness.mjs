@@ -299,7 +299,7 @@ export class NodeClient {
     const app = root.deriveClientAppKey({ sub, keyId, clientId: CLIENT_ID });
     const kp = zk.DeliveryKeyPair.generate();
     const sealed = zk.sealDeliveryV2(app, kp.zkPub, { sub, clientId: CLIENT_ID, requestId: 'r', redirectUri: 'https://x/cb', keyId });
-    const delivered = kp.openV2(sealed.jwe, { zkKeyHash: sealed.zkKeyHash, clientId: CLIENT_ID, redirectUri: 'https://x/cb' });
+    const delivered = kp.openV2(sealed.jwe, { zkKeyHash: sealed.zkKeyHash, zkKeyKind: 'client_app_key', zkKeyVersion: 'v2', clientId: CLIENT_ID, redirectUri: 'https://x/cb' });
     const cak = Buffer.from(delivered.exportRawKey());
     for (const handle of [delivered, kp, app, root, exportKey, state, client]) handle.free();
     await this.call('POST', '/logout');
