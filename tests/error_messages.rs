@@ -71,7 +71,9 @@ fn key_custody_refusals_carry_no_values() {
     let envelope = ek.seal_password_envelope(&mut OsRng, &root, &meta).unwrap();
     inputs.add(&wrapped);
     inputs.add(&envelope);
-    let tampered = inputs.add(&format!("{}A", &wrapped[..wrapped.len() - 1]));
+    // Another last character (never the same one, or the "tampered" value would open).
+    let last = if wrapped.ends_with('A') { "B" } else { "A" };
+    let tampered = inputs.add(&format!("{}{last}", &wrapped[..wrapped.len() - 1]));
     let garbage = inputs.add(&format!("{MARK}!!{MARK}"));
     let short = inputs.add(&b64u::encode(format!("{MARK}{MARK}").as_bytes()));
     let other_sub = inputs.add(&format!("ot-{MARK}"));
