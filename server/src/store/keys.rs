@@ -64,6 +64,24 @@ pub struct RecoveryKeyRow {
 const ENVELOPE_COLUMNS: &str = "envelope_id, key_id, sub, type, label, wrapping_alg, wrapped_key, aad, metadata, created_at, last_used_at, revoked_at";
 const RECOVERY_COLUMNS: &str = "recovery_key_id, sub, envelope_id, label, verifier_hash, metadata, created_at, last_used_at, revoked_at";
 
+/// The one INSERT of an envelope, run on the pool or inside a transaction.
+fn envelope_insert<'q>(e: &NewEnvelope<'q>, now: i64) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
+    sqlx::query(
+        "INSERT INTO key_envelopes (envelope_id, key_id, sub, type, label, wrapping_alg, wrapped_key, aad, metadata, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+    )
+    .bind(e.envelope_id)
+    .bind(e.key_id)
+    .bind(e.sub)
+    .bind(e.envelope_type)
+    .bind(e.label)
+    .bind(e.wrapping_alg)
+    .bind(e.wrapped_key)
+    .bind(e.aad)
+    .bind(e.metadata)
+    .bind(now)
+}
+
 impl Store {
     pub async fn wrapped_drk(&self, sub: &str) -> Result<Option<String>, sqlx::Error> {
         let v: Option<(String,)> = sqlx::query_as("SELECT wrapped_drk FROM wrapped_drks WHERE sub = $1").bind(sub).fetch_optional(&self.pool).await?;
@@ -159,24 +177,7 @@ impl Store {
     }
 
     pub async fn insert_envelope(&self, e: &NewEnvelope<'_>, now: i64) -> Result<(), InsertError> {
-        insert_result(
-            sqlx::query(
-                "INSERT INTO key_envelopes (envelope_id, key_id, sub, type, label, wrapping_alg, wrapped_key, aad, metadata, created_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-            )
-            .bind(e.envelope_id)
-            .bind(e.key_id)
-            .bind(e.sub)
-            .bind(e.envelope_type)
-            .bind(e.label)
-            .bind(e.wrapping_alg)
-            .bind(e.wrapped_key)
-            .bind(e.aad)
-            .bind(e.metadata)
-            .bind(now)
-            .execute(&self.pool)
-            .await,
-        )
+        insert_result(envelope_insert(e, now).execute(&self.pool).await)
     }
 
     /// Revokes one of the user's envelopes; true if it was live.
@@ -216,24 +217,7 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
         }
-        insert_result(
-            sqlx::query(
-                "INSERT INTO key_envelopes (envelope_id, key_id, sub, type, label, wrapping_alg, wrapped_key, aad, metadata, created_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-            )
-            .bind(envelope.envelope_id)
-            .bind(envelope.key_id)
-            .bind(envelope.sub)
-            .bind(envelope.envelope_type)
-            .bind(envelope.label)
-            .bind(envelope.wrapping_alg)
-            .bind(envelope.wrapped_key)
-            .bind(envelope.aad)
-            .bind(envelope.metadata)
-            .bind(now)
-            .execute(&mut *tx)
-            .await,
-        )?;
+        insert_result(envelope_insert(envelope, now).execute(&mut *tx).await)?;
         insert_result(
             sqlx::query(
                 "INSERT INTO recovery_keys (recovery_key_id, sub, envelope_id, label, verifier_hash, metadata, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
