@@ -1,6 +1,7 @@
 //! The vendored test vectors are the upstream files, unchanged: each one's SHA-256 is pinned
-//! here (the values of `sha256sum` over `../shared/vectors/` when they were copied). A missing
-//! file fails the build, an altered one this test; no test reads `../shared`.
+//! here (the values of `sha256sum` over the project's shared vectors folder when they were
+//! copied). A missing file fails the build, an altered one this test; no test reads outside the
+//! repository.
 
 // Test code: a panic is a failed assertion.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
