@@ -66,21 +66,23 @@ function fragmentParams(hash) {
 }
 
 // Removes the fragment of the current document from the address bar and from this history
-// entry, when `url` is the current document's URL. No-op outside a browser.
-function stripFragment(url) {
+// entry, when `href` is the current document's URL. No-op outside a browser. Works on the raw
+// string, so even a URL too long to parse loses its fragment.
+function stripFragment(href) {
   if (typeof location === 'undefined' || typeof history === 'undefined' || typeof history.replaceState !== 'function') return false;
-  let current;
-  try {
-    current = new URL(location.href);
-  } catch {
-    return false;
-  }
-  const same = current.origin === url.origin && current.pathname === url.pathname && current.search === url.search;
-  if (!same || (current.hash === '' && !current.href.endsWith('#'))) return false;
-  current.hash = '';
-  history.replaceState(history.state, '', current.href.replace(/#$/, ''));
+  const current = String(location.href);
+  const at = current.indexOf('#');
+  if (at < 0) return false;
+  const base = current.slice(0, at);
+  const given = href.indexOf('#') < 0 ? href : href.slice(0, href.indexOf('#'));
+  if (given !== base) return false;
+  history.replaceState(history.state, '', base);
   return true;
 }
+
+// Longest callback URL read: a 64 KiB JWE (the opener's own cap) plus the query. Longer input
+// is refused before it is parsed.
+const MAX_CALLBACK_URL = 80 * 1024;
 
 /** Reads an authorization callback (wire profile §4.7 steps 1–2): `code`, `state`, `error`
  *  and `error_description` from the query; the delivered JWE from the fragment
@@ -95,14 +97,16 @@ function stripFragment(url) {
 export function parseCallback(url = typeof location !== 'undefined' ? location.href : undefined) {
   if (url === undefined) throw new ZkAuthError('invalid_input', 'parseCallback needs a URL outside a browser');
   if (typeof url !== 'string' && !(url instanceof URL)) throw new ZkAuthError('invalid_input', 'url must be a string or a URL');
+  const href = String(url);
+  stripFragment(href);
+  if (href.length > MAX_CALLBACK_URL) throw new ZkAuthError('invalid_input', `the callback URL is longer than ${MAX_CALLBACK_URL} characters`);
   let u;
   try {
-    u = new URL(String(url));
+    u = new URL(href);
   } catch (e) {
     throw new ZkAuthError('invalid_input', 'url is not an absolute URL', { cause: e });
   }
   const hash = u.hash;
-  stripFragment(u);
 
   const query = {};
   for (const name of QUERY_NAMES) {

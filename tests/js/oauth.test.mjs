@@ -118,3 +118,13 @@ test('a URL other than the current page is parsed without touching history', () 
     assert.equal(calls.length, 0);
   });
 });
+
+test('parseCallback: a URL over 80 KiB is refused before it is parsed, quickly', () => {
+  const huge = `${CB}?code=c#darkauth_key_jwe=${'A'.repeat(10 * 1024 * 1024)}`;
+  const t0 = performance.now();
+  assert.throws(() => zk.parseCallback(huge), isCode('invalid_input'));
+  assert.ok(performance.now() - t0 < 20, 'no parsing of 10 MB');
+  // A 64 KiB JWE, the most an opener accepts, still reads.
+  const jwe = 'A'.repeat(64 * 1024);
+  assert.equal(zk.parseCallback(`${CB}?code=c#darkauth_key_jwe=${jwe}`).jwe, jwe);
+});
