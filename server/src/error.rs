@@ -37,6 +37,9 @@ pub enum ApiError {
     Forbidden(&'static str),
     #[error("{0}")]
     NotFound(&'static str),
+    /// The path exists, the method does not.
+    #[error("method not allowed")]
+    MethodNotAllowed,
     /// The object exists already (e-mail taken, key id taken).
     #[error("{0}")]
     Conflict(&'static str),
@@ -75,6 +78,7 @@ impl ApiError {
             ApiError::CsrfRefused(_) => "csrf_refused",
             ApiError::Forbidden(_) => "access_denied",
             ApiError::NotFound(_) => "not_found",
+            ApiError::MethodNotAllowed => "method_not_allowed",
             ApiError::Conflict(_) => "conflict",
             ApiError::RateLimited { .. } => "rate_limited",
             ApiError::PayloadTooLarge => "payload_too_large",
@@ -92,6 +96,7 @@ impl ApiError {
             }
             ApiError::CsrfRefused(_) | ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,

@@ -1,5 +1,5 @@
 //! Request extractors that refuse with the server's JSON errors: bodies (JSON and form, with
-//! the endpoint's exact shape), the client IP for rate limits, and the bearer access token
+//! the endpoint's exact shape), path parameters and queries, the client IP for rate limits, and the bearer access token
 //! of resource endpoints.
 
 use std::net::SocketAddr;
@@ -27,6 +27,35 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for JsonBody<T> {
             Err(JsonRejection::MissingJsonContentType(_)) => Err(ApiError::UnsupportedMediaType),
             Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => Err(ApiError::PayloadTooLarge),
             Err(_) => Err(ApiError::InvalidRequest("the body is not this endpoint's JSON shape")),
+        }
+    }
+}
+
+/// One path parameter (an id or handle). A segment that is not UTF-8 is `invalid_request`,
+/// not axum's plain-text refusal (found by the server_requests fuzz target).
+pub struct PathParam(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for PathParam {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        match axum::extract::Path::<String>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Path(v)) => Ok(PathParam(v)),
+            Err(_) => Err(ApiError::InvalidRequest("the path parameter is not valid UTF-8")),
+        }
+    }
+}
+
+/// A query string in the endpoint's shape; anything else is `invalid_request`.
+pub struct QueryParams<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for QueryParams<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        match axum::extract::Query::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Query(v)) => Ok(QueryParams(v)),
+            Err(_) => Err(ApiError::InvalidRequest("malformed or repeated query parameters")),
         }
     }
 }

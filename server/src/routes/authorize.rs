@@ -6,7 +6,7 @@
 //! so an unregistered URI can never receive one. Finalize (session + CSRF) consumes the
 //! request atomically and stores only the delivery's hash with a 60-second code.
 
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -17,7 +17,7 @@ use zkauth_verify::{hash_b64u, validate_zk_pub};
 use super::keys::check_b64u;
 use crate::config::KeyDelivery;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::FormBody;
+use crate::extract::{FormBody, PathParam, QueryParams};
 use crate::session::Session;
 use crate::state::{random_b64u, AppState};
 use crate::store::{AuthRequestRow, CodeRow};
@@ -50,8 +50,7 @@ fn is_uuid(s: &str) -> bool {
 }
 
 /// `GET /authorize`
-pub async fn authorize(State(state): State<AppState>, q: Result<Query<AuthorizeQuery>, axum::extract::rejection::QueryRejection>) -> ApiResult<Response> {
-    let Query(q) = q.map_err(|_| ApiError::InvalidRequest("malformed or repeated query parameters"))?;
+pub async fn authorize(State(state): State<AppState>, QueryParams(q): QueryParams<AuthorizeQuery>) -> ApiResult<Response> {
     let client_id = q.client_id.ok_or(ApiError::InvalidRequest("client_id is required"))?;
     let client = state.config.client(&client_id).ok_or(ApiError::InvalidClient("unknown client"))?;
     let redirect_uri = q.redirect_uri.ok_or(ApiError::InvalidRequest("redirect_uri is required"))?;
@@ -131,7 +130,7 @@ pub async fn authorize(State(state): State<AppState>, q: Result<Query<AuthorizeQ
 /// `GET /authorize/requests/{request_id}` (session required): what the server holds for a
 /// pending request, so the consent screen shows the registered client and redirect URI rather
 /// than its own query, and seals only to the `zk_pub` whose hash (`zk_pub_kid`) was stored.
-pub async fn pending(State(state): State<AppState>, _s: Session, Path(request_id): Path<String>) -> ApiResult<impl IntoResponse> {
+pub async fn pending(State(state): State<AppState>, _s: Session, PathParam(request_id): PathParam) -> ApiResult<impl IntoResponse> {
     let req = state.store.auth_request(&request_id, state.now()).await?.ok_or(ApiError::NotFound("unknown or expired authorization request"))?;
     let client = state.config.client(&req.client_id).ok_or(ApiError::InvalidClient("unknown client"))?;
     Ok(Json(json!({

@@ -3,7 +3,7 @@
 //! never inspects a ciphertext, and recomputes the canonical AAD of every v2 envelope with
 //! zkauth-verify (the same rule the SDK writes with).
 
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::Json;
@@ -12,7 +12,7 @@ use serde_json::{json, Value};
 use zkauth_verify::{b64u, envelope_aad_matches, EnvelopeAad, EnvelopeType};
 
 use crate::error::{ApiError, ApiResult};
-use crate::extract::JsonBody;
+use crate::extract::{JsonBody, PathParam, QueryParams};
 use crate::session::Session;
 use crate::state::{random_b64u, AppState};
 use crate::store::{AccountKeyRow, EnvelopeRow, InsertError, NewEnvelope};
@@ -91,7 +91,7 @@ pub struct KeybagQuery {
 }
 
 /// `GET /crypto/keybag`
-pub async fn keybag(State(state): State<AppState>, s: Session, Query(q): Query<KeybagQuery>) -> ApiResult<impl IntoResponse> {
+pub async fn keybag(State(state): State<AppState>, s: Session, QueryParams(q): QueryParams<KeybagQuery>) -> ApiResult<impl IntoResponse> {
     let keys = state.store.account_keys(s.sub()).await?;
     let envelopes = state.store.envelopes(s.sub(), q.include_revoked).await?;
     Ok(Json(json!({"account_keys": keys, "envelopes": envelopes.iter().map(envelope_json).collect::<Vec<_>>()})))
@@ -202,7 +202,7 @@ pub async fn create_envelope(State(state): State<AppState>, s: Session, JsonBody
 }
 
 /// `DELETE /crypto/keybag/envelopes/{id}`: revokes.
-pub async fn revoke_envelope(State(state): State<AppState>, s: Session, Path(id): Path<String>) -> ApiResult<impl IntoResponse> {
+pub async fn revoke_envelope(State(state): State<AppState>, s: Session, PathParam(id): PathParam) -> ApiResult<impl IntoResponse> {
     if !state.store.revoke_envelope(s.sub(), &id, state.now()).await? {
         return Err(ApiError::NotFound("no such live envelope"));
     }

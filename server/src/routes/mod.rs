@@ -21,11 +21,13 @@ use std::time::Duration;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{header, Method};
 use axum::middleware::{from_fn, from_fn_with_state};
+use axum::handler::HandlerWithoutStateExt;
 use axum::routing::{get, post};
 use axum::Router;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::services::ServeDir;
 
+use crate::error::ApiError;
 use crate::layers::{csrf, no_bearer, request_log, same_origin, security_headers};
 use crate::state::AppState;
 
@@ -88,15 +90,26 @@ pub fn router(state: AppState) -> Router {
         .route("/.well-known/jwks.json", get(discovery::jwks))
         .layer(cors);
 
-    let mut app = Router::new().merge(first_party).merge(cross_origin);
+    // An unknown path or a wrong method answers with the JSON error body too (axum's
+    // defaults are empty bodies; the server_requests fuzz target found them).
+    let mut app = Router::new().merge(first_party).merge(cross_origin).method_not_allowed_fallback(method_not_allowed);
     if let Some(dir) = &state.config.sdk_dir {
         app = app.nest_service("/pkg", ServeDir::new(dir));
     }
-    if let Some(dir) = &state.config.login_page_dir {
-        app = app.fallback_service(ServeDir::new(dir));
-    }
+    app = match &state.config.login_page_dir {
+        Some(dir) => app.fallback_service(ServeDir::new(dir).not_found_service(no_such_endpoint.into_service())),
+        None => app.fallback(no_such_endpoint),
+    };
     app.layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(from_fn(request_log))
         .layer(from_fn_with_state(state.clone(), security_headers))
         .with_state(state)
+}
+
+async fn no_such_endpoint() -> ApiError {
+    ApiError::NotFound("no such endpoint")
+}
+
+async fn method_not_allowed() -> ApiError {
+    ApiError::MethodNotAllowed
 }

@@ -1,14 +1,14 @@
 //! The demo app's notes API (bearer access token of the app): ciphertext only. A note is
 //! padded standard base64 of `iv ‖ ct ‖ tag` (wire profile §3.12) with its AAD JSON.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::keys::check_id;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{Bearer, JsonBody};
+use crate::extract::{Bearer, JsonBody, PathParam};
 use crate::state::AppState;
 
 #[derive(Deserialize)]
@@ -38,19 +38,19 @@ pub async fn list(State(state): State<AppState>, Bearer(t): Bearer) -> ApiResult
     Ok(Json(json!({"notes": notes})))
 }
 
-pub async fn get(State(state): State<AppState>, Bearer(t): Bearer, Path(id): Path<String>) -> ApiResult<Json<Value>> {
+pub async fn get(State(state): State<AppState>, Bearer(t): Bearer, PathParam(id): PathParam) -> ApiResult<Json<Value>> {
     let note = state.store.note(&t.sub, &t.client_id, &id).await?.ok_or(ApiError::NotFound("no such note"))?;
     Ok(Json(json!({"note": note})))
 }
 
-pub async fn put(State(state): State<AppState>, Bearer(t): Bearer, Path(id): Path<String>, JsonBody(b): JsonBody<NoteBody>) -> ApiResult<Json<Value>> {
+pub async fn put(State(state): State<AppState>, Bearer(t): Bearer, PathParam(id): PathParam, JsonBody(b): JsonBody<NoteBody>) -> ApiResult<Json<Value>> {
     check_id(&id, "note id must be 1..128 characters of [A-Za-z0-9_.:-]")?;
     check_note(&b)?;
     state.store.put_note(&t.sub, &t.client_id, &id, &b.ciphertext, &b.aad, state.now()).await?;
     Ok(Json(json!({"success": true})))
 }
 
-pub async fn delete(State(state): State<AppState>, Bearer(t): Bearer, Path(id): Path<String>) -> ApiResult<Json<Value>> {
+pub async fn delete(State(state): State<AppState>, Bearer(t): Bearer, PathParam(id): PathParam) -> ApiResult<Json<Value>> {
     if !state.store.delete_note(&t.sub, &t.client_id, &id).await? {
         return Err(ApiError::NotFound("no such note"));
     }

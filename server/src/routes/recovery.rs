@@ -5,7 +5,7 @@
 //! (DarkAuth stores an Argon2id hash; a slow hash adds nothing against a 256-bit value and
 //! would hand attackers a CPU lever, so `verifier_alg` says which one is used).
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
 use axum::Json;
@@ -15,7 +15,7 @@ use zkauth_verify::{ct_eq_str, hash_b64u};
 
 use super::keys::{check_b64u, check_envelope, check_id, envelope_json, EnvelopeBody};
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{ClientIp, JsonBody};
+use crate::extract::{ClientIp, JsonBody, PathParam};
 use crate::session::{self, Session};
 use crate::state::{random_b64u, AppState, Event, LimitKind};
 use crate::store::{InsertError, NewEnvelope};
@@ -106,7 +106,7 @@ pub async fn use_key(
     s: Session,
     ip: ClientIp,
     headers: HeaderMap,
-    Path(id): Path<String>,
+    PathParam(id): PathParam,
     JsonBody(b): JsonBody<UseBody>,
 ) -> ApiResult<impl IntoResponse> {
     state.limit(LimitKind::Recovery, &[&ip.0, &state.log_name(s.sub())]).await?;
@@ -124,7 +124,7 @@ pub async fn use_key(
 }
 
 /// `POST /crypto/recovery-keys/{id}/revoke`
-pub async fn revoke(State(state): State<AppState>, s: Session, Path(id): Path<String>) -> ApiResult<impl IntoResponse> {
+pub async fn revoke(State(state): State<AppState>, s: Session, PathParam(id): PathParam) -> ApiResult<impl IntoResponse> {
     if !state.store.revoke_recovery_key(s.sub(), &id, state.now()).await? {
         return Err(ApiError::NotFound("no such live recovery key"));
     }

@@ -1,13 +1,14 @@
 //! Session endpoints: who am I (with the CSRF token), logout of this session, logout of every
 //! session and refresh token of the user, and the list of sessions with revoke by handle.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
 use axum::Json;
 use serde_json::json;
 
 use crate::error::{ApiError, ApiResult};
+use crate::extract::PathParam;
 use crate::session::{self, Session};
 use crate::state::{AppState, Event};
 
@@ -52,7 +53,7 @@ pub async fn list(State(state): State<AppState>, s: Session) -> ApiResult<impl I
 }
 
 /// `POST /sessions/{handle}/revoke`
-pub async fn revoke(State(state): State<AppState>, s: Session, Path(handle): Path<String>) -> ApiResult<impl IntoResponse> {
+pub async fn revoke(State(state): State<AppState>, s: Session, PathParam(handle): PathParam) -> ApiResult<impl IntoResponse> {
     if !state.store.delete_session_by_handle(s.sub(), &handle).await? {
         return Err(ApiError::NotFound("no such session"));
     }

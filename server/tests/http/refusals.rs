@@ -265,3 +265,27 @@ async fn oversized_bodies_and_bearer_tokens_on_first_party_routes_are_refused() 
     let (s, _, body) = b.post_json("/opaque/login/start", json!({"email": "a@b", "request": "x", "extra": 1})).await;
     assert_eq!((s, body["error"].as_str().unwrap()), (StatusCode::BAD_REQUEST, "invalid_request"));
 }
+
+/// Unknown paths (an empty path parameter included) and wrong methods answer with the JSON
+/// error body, not axum's empty default (found by the server_requests fuzz target).
+#[tokio::test]
+async fn unknown_paths_and_methods_are_json_errors() {
+    let server = Server::start().await;
+    for uri in ["/authorize/requests/", "/no/such/endpoint", "/notes/x/y"] {
+        let (s, _, body) = server.send(Request::get(uri).body(Body::empty()).unwrap()).await;
+        assert_eq!((s, body["error"].as_str()), (StatusCode::NOT_FOUND, Some("not_found")), "{uri}");
+    }
+    let (s, h, body) = server.send(Request::delete("/opaque/config").body(Body::empty()).unwrap()).await;
+    assert_eq!((s, body["error"].as_str()), (StatusCode::METHOD_NOT_ALLOWED, Some("method_not_allowed")));
+    assert_eq!(h.get(header::ALLOW).and_then(|v| v.to_str().ok()), Some("GET,HEAD"));
+
+    // A path parameter or query that is not UTF-8: `invalid_request`, not a plain-text 400.
+    let mut b = server.browser();
+    b.register("paths@example.com", PASSWORD).await;
+    assert_eq!(b.login("paths@example.com", PASSWORD).await.0, StatusCode::OK);
+    for (method, uri) in [(Method::POST, "/sessions/%DA%D5/revoke"), (Method::GET, "/authorize/requests/%FF"), (Method::GET, "/crypto/keybag?include_revoked=%FF")] {
+        let req = b.request(method, uri, None, String::new());
+        let (s, _, body) = b.send(req).await;
+        assert_eq!((s, body["error"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid_request")), "{uri}");
+    }
+}
