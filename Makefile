@@ -16,10 +16,11 @@ WASM_TARGET := wasm32-unknown-unknown
 WASM_OUT    := target/$(WASM_TARGET)/wasm-release/zkauth.wasm
 # The package's own features: the zeroizing global allocator (never on for rlib users).
 PKG_FEATURES := zeroizing-allocator
+FUZZ_TARGET_DIR := $(CURDIR)/target/fuzz
 VERSION     := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n1)
 
 .PHONY: all lint tools tool-rust tool-wasm-bindgen tool-wasm-pack tool-chromium tool-binaryen tool-js \
-        tool-postgres pkg test test-native test-postgres test-browser test-node test-js test-e2e bench demo demo-cluster clean
+        tool-postgres tool-fuzz pkg test test-native test-postgres test-browser test-node test-js test-e2e fuzz fuzz-smoke bench demo demo-cluster clean
 
 all: test
 
@@ -44,6 +45,13 @@ tool-wasm-pack:
 tool-postgres:
 	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 \
 	  || { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q postgresql; }
+
+# cargo-fuzz and the nightly toolchain it drives (libFuzzer's -Z flags), only for the fuzz targets.
+CARGO_FUZZ_VERSION := 0.13.2
+tool-fuzz:
+	@rustup run nightly rustc --version >/dev/null 2>&1 || rustup toolchain install nightly --profile minimal
+	@cargo fuzz --version 2>/dev/null | grep -q " $(CARGO_FUZZ_VERSION)$$" \
+	  || cargo install --locked cargo-fuzz --version $(CARGO_FUZZ_VERSION)
 
 tool-chromium:
 	@command -v chromium >/dev/null && command -v chromedriver >/dev/null \
@@ -72,7 +80,7 @@ pkg: tool-rust tool-wasm-bindgen tool-binaryen
 	@echo "wasm: $$(stat -c %s pkg/zkauth_bg.wasm) bytes raw, $$(gzip -9 -c pkg/zkauth_bg.wasm | wc -c) bytes gzip -9"
 
 # ---- tests -------------------------------------------------------------------------------
-test: lint test-native test-postgres test-browser test-node test-js test-e2e
+test: lint test-native test-postgres test-browser test-node test-js test-e2e fuzz-smoke
 	@echo "make test: all suites passed"
 
 # The deny lints (unwrap/expect/indexing/panic) natively and for wasm32, where src/wasm lives;
@@ -108,6 +116,29 @@ test-js: tool-js tool-chromium
 test-e2e: pkg tool-js tool-chromium
 	cargo build --locked -p zkauth-server
 	cd tests/js && node --test --test-reporter=spec e2e/
+
+# Every cargo-fuzz target (fuzz/README.md) for FUZZ_TIME seconds each; any crash, panic,
+# failed assertion, leak of more than 2 GiB or input slower than 10 s fails. The corpus grows
+# in target/fuzz-corpus/<target> (kept between runs) from the committed seeds in fuzz/seeds/.
+FUZZ_TIME ?= 60
+# --release for long runs; the smoke builds --dev (faster to build, overflow checks on).
+FUZZ_BUILD ?= --release
+FUZZ_TARGETS := b64u jwk jwe_open claims envelope opaque_client opaque_server server_requests
+fuzz: tool-fuzz
+	cd fuzz && cargo +nightly fuzz build $(FUZZ_BUILD) --target-dir $(FUZZ_TARGET_DIR)
+	@mkdir -p target/fuzz-logs; for t in $(FUZZ_TARGETS); do \
+	  mkdir -p target/fuzz-corpus/$$t fuzz/seeds/$$t; \
+	  if ( cd fuzz && cargo +nightly fuzz run $(FUZZ_BUILD) --target-dir $(FUZZ_TARGET_DIR) $$t $(CURDIR)/target/fuzz-corpus/$$t seeds/$$t -- \
+	         -max_total_time=$(FUZZ_TIME) -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 ) > target/fuzz-logs/$$t.log 2>&1; then \
+	    echo "fuzz $$t: $$(grep -E '^Done' target/fuzz-logs/$$t.log), corpus $$(ls target/fuzz-corpus/$$t | wc -l) inputs"; \
+	  else \
+	    tail -n 40 target/fuzz-logs/$$t.log; echo "fuzz $$t FAILED: the input is in fuzz/artifacts/$$t/"; exit 1; \
+	  fi; \
+	done
+
+# The 10-second smoke of every fuzz target that `make test` runs.
+fuzz-smoke:
+	$(MAKE) fuzz FUZZ_TIME=10 FUZZ_BUILD=--dev
 
 bench: pkg tool-js tool-chromium
 	cargo build --locked --lib --target $(WASM_TARGET) --profile wasm-release --features bench,$(PKG_FEATURES)

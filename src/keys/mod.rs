@@ -41,5 +41,9 @@ mod tests;
 pub use app_data::{derive_data_key, MAX_DATA_CIPHERTEXT_B64, MAX_DATA_PLAINTEXT};
 pub use envelope::EnvelopeMeta;
 pub use password::password_envelope_aad;
+/// For the fuzzer only (`cargo fuzz` builds with `--cfg fuzzing`): the password-envelope
+/// plaintext reader, which a fuzzed envelope cannot reach through the AEAD.
+#[cfg(fuzzing)]
+pub use password::root_from_password_plaintext;
 pub use prf::{open_prf_envelope, prf_envelope_aad, seal_prf_envelope};
 pub use recovery::{recovery_envelope_aad, RecoveryKey};

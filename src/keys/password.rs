@@ -48,7 +48,7 @@ impl Members for ArkJson {
 }
 
 /// A password-envelope plaintext: the raw 32-byte key, or the JSON form bound to `meta`.
-pub(super) fn root_from_password_plaintext(plaintext: &[u8], meta: &EnvelopeMeta<'_>) -> Result<RootKey, Error> {
+pub fn root_from_password_plaintext(plaintext: &[u8], meta: &EnvelopeMeta<'_>) -> Result<RootKey, Error> {
     if plaintext.len() == 32 {
         return root_from_raw(plaintext);
     }
