@@ -2,7 +2,7 @@
 // wrapped by common.js with its signature from zkauth.d.ts, so that freed handles throw
 // "key_released" and string arguments are checked before the glue copies them), index.d.ts
 // and package.json.
-import { readFileSync, writeFileSync, copyFileSync } from 'node:fs';
+import { readFileSync, writeFileSync, copyFileSync, existsSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { JS_ERROR_CODES } from './codes.js';
 import { checkedKinds, parseSignatures } from './signatures.js';
@@ -81,8 +81,10 @@ export interface CallbackParams {
 export function parseCallback(url?: string | URL): CallbackParams;
 `,
 );
-for (const f of ['codes.js', 'common.js', 'index.js', 'node.js', 'session.js', 'oauth.js']) copyFileSync(`js/${f}`, `${pkg}/${f}`);
-const files = ['codes.js', 'session.js', 'oauth.js', 'zkauth_bg.wasm', 'zkauth.js', 'zkauth.d.ts', 'zkauth_bg.wasm.d.ts', 'api.js', 'common.js', 'index.js', 'node.js', 'index.d.ts', 'snippets'];
+for (const f of ['codes.js', 'common.js', 'index.js', 'node.js', 'session.js', 'oauth.js', 'README.md']) copyFileSync(`js/${f}`, `${pkg}/${f}`);
+for (const f of ['LICENSE-MIT', 'LICENSE-APACHE']) copyFileSync(f, `${pkg}/${f}`);
+// Only what exists (wasm-bindgen writes snippets/ only when a crate has inline JS).
+const files = ['README.md', 'LICENSE-MIT', 'LICENSE-APACHE', 'codes.js', 'session.js', 'oauth.js', 'zkauth_bg.wasm', 'zkauth.js', 'zkauth.d.ts', 'zkauth_bg.wasm.d.ts', 'api.js', 'common.js', 'index.js', 'node.js', 'index.d.ts', 'snippets'].filter((f) => existsSync(`${pkg}/${f}`));
 writeFileSync(
   `${pkg}/package.json`,
   JSON.stringify(
@@ -91,6 +93,10 @@ writeFileSync(
       version,
       description: 'Client-side crypto for zero-knowledge login: OPAQUE (RFC 9807), key custody, fragment-JWE key delivery',
       license: 'MIT OR Apache-2.0',
+      keywords: ['opaque', 'pake', 'rfc9807', 'zero-knowledge', 'login', 'e2ee', 'jwe', 'webassembly', 'darkauth'],
+      // CommonJS `require('zkauth')` loads the ESM Node entry through require(esm), which
+      // Node 20 has without a flag from 20.19.0 (tests/js/package.test.mjs).
+      engines: { node: '>=20.19.0' },
       type: 'module',
       exports: {
         '.': { types: './index.d.ts', node: './node.js', browser: './index.js', import: './index.js', default: './index.js' },
@@ -101,7 +107,8 @@ writeFileSync(
       module: './index.js',
       types: './index.d.ts',
       files,
-      sideEffects: ['./node.js'],
+      // node.js instantiates the wasm at import; api.js wraps the glue classes' prototypes.
+      sideEffects: ['./node.js', './api.js'],
     },
     null,
     2,

@@ -3,6 +3,7 @@
 // (tests/error_catalogue.rs and tests/js/catalogue.test.mjs keep the three equal).
 export const JS_ERROR_CODES = [
   'not_initialized',
+  'wasm_load_failed',
   'internal_error',
   'storage_failed',
   'webcrypto_failed',

@@ -254,7 +254,7 @@ test('free() from inside a call on the same handle runs when the call returns, a
   for (const h of [root, rk, kp]) h.free();
 });
 
-test('a call before init() is not_initialized, then init() makes the same call work', async () => {
+test('a call before init() is not_initialized, a failed init() is wasm_load_failed, then init() makes the same call work', async () => {
   const { execFileSync } = await import('node:child_process');
   const entry = new URL('./node_modules/zkauth/index.js', import.meta.url).href;
   const wasm = new URL('./node_modules/zkauth/zkauth_bg.wasm', import.meta.url);
@@ -266,12 +266,17 @@ test('a call before init() is not_initialized, then init() makes the same call w
     for (const call of [() => zk.hashB64u('abc'), () => zk.RootKey.generate(), () => new zk.OpaqueClient(undefined), () => zk.DeliverySession.begin()]) {
       try { await call(); codes.push('no error'); } catch (e) { codes.push(e instanceof zk.ZkAuthError ? e.code + ': ' + e.message : String(e)); }
     }
+    // What a dev server's SPA fallback sends instead of the wasm: HTML.
+    try { await zk.init(new TextEncoder().encode('<!doctype html>')); codes.push('no error'); }
+    catch (e) { codes.push(e instanceof zk.ZkAuthError ? e.code + ': ' + e.cause?.name : String(e)); }
     await zk.init(readFileSync(${JSON.stringify(wasm.pathname)}));
     codes.push(zk.hashB64u('abc'));
     console.log(JSON.stringify(codes));`;
   const out = JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' }));
   for (const c of out.slice(0, 4)) assert.match(c, /^not_initialized: .*await init\(\)/);
-  assert.equal(out[4], 'ungWv48Bz-pBQUDeXa4iI7ADYaOWF3qctBD_YfIAFa0');
+  // A failed init() is a ZkAuthError with the CompileError as cause, and can be retried.
+  assert.equal(out[4], 'wasm_load_failed: CompileError');
+  assert.equal(out[5], 'ungWv48Bz-pBQUDeXa4iI7ADYaOWF3qctBD_YfIAFa0');
 });
 
 test('no input value appears in an error message of the JS layer', () => {

@@ -1,0 +1,66 @@
+// The package as users get it: `npm pack` of pkg/, installed into an empty project. What the
+// tarball holds, Node ESM import and CommonJS require, and init(compiledModule) in a runtime
+// that refuses to compile wasm from bytes (as Workers-style runtimes do).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const PKG = fileURLToPath(new URL('../../pkg', import.meta.url));
+// SHA-256("abc") in b64u (FIPS 180-2 test vector), through the installed package.
+const ABC = 'ungWv48Bz-pBQUDeXa4iI7ADYaOWF3qctBD_YfIAFa0';
+let dir;
+let packed;
+
+before(() => {
+  dir = mkdtempSync(join(tmpdir(), 'zkauth-pack-'));
+  [packed] = JSON.parse(execFileSync('npm', ['pack', PKG, '--json', '--pack-destination', dir], { encoding: 'utf8' }));
+  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'consumer', private: true }));
+  execFileSync('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', join(dir, packed.filename)], { cwd: dir });
+});
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+const node = (args) => execFileSync(process.execPath, args, { cwd: dir, encoding: 'utf8' }).trim();
+
+test('the tarball holds the README, both licenses and exactly what package.json names', () => {
+  const paths = packed.files.map((f) => f.path).sort();
+  for (const f of ['README.md', 'LICENSE-MIT', 'LICENSE-APACHE', 'package.json', 'zkauth_bg.wasm', 'index.d.ts']) assert.ok(paths.includes(f), f);
+  const manifest = JSON.parse(readFileSync(join(PKG, 'package.json'), 'utf8'));
+  for (const f of manifest.files) assert.ok(paths.some((p) => p === f || p.startsWith(`${f}/`)), `files names ${f}, which is not packed`);
+  const targets = JSON.stringify(manifest.exports).match(/"\.\/[^"]+"/g).map((t) => t.slice(3, -1));
+  for (const t of new Set(targets)) if (t !== '') assert.ok(paths.includes(t), `exports points at ${t}, which is not packed`);
+  for (const f of manifest.sideEffects) assert.ok(paths.includes(f.slice(2)), f);
+  assert.equal(manifest.license, 'MIT OR Apache-2.0');
+  assert.match(manifest.engines.node, /^>=20\.19/);
+});
+
+test('Node: ESM import and CommonJS require of the installed package', () => {
+  assert.equal(node(['--input-type=module', '-e', "import { hashB64u } from 'zkauth'; console.log(hashB64u('abc'))"]), ABC);
+  assert.equal(node(['-e', "const zk = require('zkauth'); console.log(zk.hashB64u('abc'), typeof zk.OpaqueClient)"]), `${ABC} function`);
+});
+
+test('init(compiledModule) works where compiling wasm from bytes is forbidden', () => {
+  const script = `
+    import { readFileSync } from 'node:fs';
+    import { createRequire } from 'node:module';
+    const wasmPath = createRequire(import.meta.url).resolve('zkauth/zkauth_bg.wasm');
+    const compiled = new WebAssembly.Module(readFileSync(wasmPath));
+    // Node's own fetch compiles its HTTP parser (wasm) on first use: load it before the stubs.
+    void [Response, fetch];
+    // What a Workers-style runtime allows: instantiating a module it compiled, nothing else.
+    const refuse = () => { throw new WebAssembly.CompileError('compiling from bytes is disallowed'); };
+    const instantiate = WebAssembly.instantiate;
+    WebAssembly.compile = WebAssembly.compileStreaming = WebAssembly.instantiateStreaming = refuse;
+    WebAssembly.Module = function () { refuse(); };
+    WebAssembly.instantiate = (m, imports) => (m instanceof Object.getPrototypeOf(compiled).constructor ? instantiate(m, imports) : refuse());
+    const zk = await import(new URL('./index.js', 'file://' + wasmPath).href);
+    const out = [];
+    try { await zk.init(readFileSync(wasmPath)); out.push('compiled from bytes'); } catch (e) { out.push(e.code); }
+    await zk.init(compiled);
+    out.push(zk.hashB64u('abc'));
+    console.log(out.join(' '));`;
+  assert.equal(node(['--input-type=module', '-e', script]), `wasm_load_failed ${ABC}`);
+});
