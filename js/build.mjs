@@ -50,10 +50,46 @@ ${codes.map((c) => `  | '${c}'`).join('\n')};
 export class ZkAuthError extends Error {
   readonly code: ZkAuthErrorCode;
 }
+/** What a v2 delivery must match (wire profile §4.7 and §0): the token response's artifacts
+ *  and the authorization request's values. */
+export interface DeliveryExpectV2 {
+  /** \`zk_key_hash\` from the token response: b64u(SHA-256(jwe)). */
+  zkKeyHash: string;
+  /** \`zk_key_kind\` from the token response; must be "client_app_key". */
+  zkKeyKind: string;
+  /** \`zk_key_version\` from the token response; must be "v2". */
+  zkKeyVersion: string;
+  /** The app's client id (the claims' \`client_id\` and \`aud\`). */
+  clientId: string;
+  /** The exact redirect URI of the authorization request. */
+  redirectUri: string;
+  /** The \`state\` sent with the authorization request; absent means none was sent. */
+  state?: string;
+  /** The ID token's \`sub\`, when known. */
+  sub?: string;
+  /** When given, the claim must be present and equal. */
+  requestId?: string;
+  /** When given, the claim must be present and equal. */
+  orgId?: string;
+  /** Unix seconds; the clock by default. */
+  now?: number;
+  version?: 'v2';
+}
+/** What a legacy v1 delivery must match. */
+export interface DeliveryExpectV1 {
+  /** \`zk_drk_hash\` from the token response, when the server sent one. */
+  drkHash?: string;
+  sub?: string;
+  clientId?: string;
+  version: 'v1';
+}
+/** \`DeliverySession.complete\`'s options: the expectation of the delivery's version, and the
+ *  \`zkPubKid\` that \`begin()\` returned (null or absent when a single session is pending). */
+export type DeliveryCompleteOptions = (DeliveryExpectV2 | DeliveryExpectV1) & { zkPubKid?: string | null };
 /** Browser only: the app's ephemeral key survives the redirect as a non-extractable WebCrypto key in IndexedDB. */
 export class DeliverySession {
   static begin(): Promise<{ zkPub: string; zkPubKid: string }>;
-  static complete(jwe: string, expect: Record<string, unknown> & { version?: 'v1' | 'v2'; zkPubKid?: string }): Promise<DeliveredKey>;
+  static complete(jwe: string, expect: DeliveryCompleteOptions): Promise<DeliveredKey>;
   static cancel(zkPubKid?: string): Promise<void>;
 }
 /** PKCE S256 (RFC 7636): \`verifier\` = b64u of 32 random bytes (43 characters), \`challenge\` =
@@ -81,6 +117,9 @@ export interface CallbackParams {
 export function parseCallback(url?: string | URL): CallbackParams;
 `,
 );
+// \`[Symbol.dispose]\` is in the JS (so \`using\` works where the runtime has it) but not in the
+// types: declaring it breaks \`tsc\` for every project whose lib predates esnext.disposable.
+writeFileSync(`${pkg}/zkauth.d.ts`, dts.replace(/^\s*\[Symbol\.dispose\]\(\): void;\n/gm, ''));
 for (const f of ['codes.js', 'common.js', 'index.js', 'node.js', 'session.js', 'oauth.js', 'README.md']) copyFileSync(`js/${f}`, `${pkg}/${f}`);
 for (const f of ['LICENSE-MIT', 'LICENSE-APACHE']) copyFileSync(f, `${pkg}/${f}`);
 // Only what exists (wasm-bindgen writes snippets/ only when a crate has inline JS).

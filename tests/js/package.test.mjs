@@ -64,3 +64,37 @@ test('init(compiledModule) works where compiling wasm from bytes is forbidden', 
     console.log(out.join(' '));`;
   assert.equal(node(['--input-type=module', '-e', script]), `wasm_load_failed ${ABC}`);
 });
+
+test("the package README's examples compile with tsc --strict against the installed types", () => {
+  const readme = readFileSync(join(dir, 'node_modules/zkauth/README.md'), 'utf8');
+  const blocks = [...readme.matchAll(/```js\n([\s\S]*?)```/g)].map((m) => m[1]);
+  assert.ok(blocks.length >= 2, 'the README has its examples');
+  // The values the examples take from the surrounding app (a module's own names shadow these).
+  writeFileSync(
+    join(dir, 'globals.d.ts'),
+    `declare var password: string; declare var message: string; declare var email: string;
+     declare var wrappedDrk: string; declare var sub: string; declare var jweFromFragment: string;
+     declare var token: { zk_key_hash: string; zk_key_kind: string; zk_key_version: string };
+     declare var clientId: string; declare var redirectUri: string; declare var state: string;
+     declare var idToken: { sub: string };`,
+  );
+  const files = blocks.map((code, i) => {
+    writeFileSync(join(dir, `example${i}.ts`), `${code}\nexport {};\n`);
+    return `example${i}.ts`;
+  });
+  // The strictest setting a user is likely to have, without skipLibCheck, with only ES2022 + DOM.
+  writeFileSync(
+    join(dir, 'tsconfig.json'),
+    JSON.stringify({
+      compilerOptions: { strict: true, noEmit: true, target: 'es2022', module: 'nodenext', moduleResolution: 'nodenext', lib: ['es2022', 'dom'], skipLibCheck: false, types: [] },
+      files: ['globals.d.ts', ...files],
+    }),
+  );
+  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
+  const tsc = fileURLToPath(new URL('./node_modules/typescript/bin/tsc', import.meta.url));
+  try {
+    execFileSync(process.execPath, [tsc, '-p', dir], { cwd: dir, encoding: 'utf8' });
+  } catch (e) {
+    assert.fail(`tsc --strict refused the README's examples:\n${e.stdout}`);
+  }
+});
