@@ -13,10 +13,14 @@ TOOLS  := $(CURDIR)/.tools
 export PATH := $(TOOLS)/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 export CHROMEDRIVER ?= /usr/bin/chromedriver
 WASM_TARGET := wasm32-unknown-unknown
-WASM_OUT    := target/$(WASM_TARGET)/wasm-release/zkauth.wasm
+# Cargo's output folder: CARGO_TARGET_DIR when set (a shared cache), else ./target. Scratch
+# data (test databases, fuzz corpora, screenshots) stays under ./target either way.
+CARGO_TARGET := $(abspath $(or $(CARGO_TARGET_DIR),$(CURDIR)/target))
+export CARGO_TARGET_DIR := $(CARGO_TARGET)
+WASM_OUT    := $(CARGO_TARGET)/$(WASM_TARGET)/wasm-release/zkauth.wasm
 # The package's own features: the zeroizing global allocator (never on for rlib users).
 PKG_FEATURES := zeroizing-allocator
-FUZZ_TARGET_DIR := $(CURDIR)/target/fuzz
+FUZZ_TARGET_DIR := $(CARGO_TARGET)/fuzz
 VERSION     := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n1)
 
 .PHONY: all lint tools tool-rust tool-wasm-bindgen tool-wasm-pack tool-chromium tool-binaryen tool-js \
@@ -109,7 +113,7 @@ test-node: tool-rust tool-wasm-bindgen tool-wasm-pack
 # hostile-input sweep's honest flow needs an OPAQUE server: examples/opaque_peer.rs.
 test-js: tool-js tool-chromium
 	cargo build --locked --example opaque_peer --features server
-	cd tests/js && OPAQUE_PEER=$(CURDIR)/target/debug/examples/opaque_peer node --test --test-reporter=spec *.test.mjs
+	cd tests/js && OPAQUE_PEER=$(CARGO_TARGET)/debug/examples/opaque_peer node --test --test-reporter=spec *.test.mjs
 
 # The whole flow in Chromium against the real server: login page, demo app, refusals, a scan of
 # the server's files and logs for secrets. Screenshots go to target/e2e/.
@@ -159,7 +163,7 @@ demo: pkg
 	@echo "    login service (issuer): http://localhost:8080"
 	@echo "    data: target/zkauth-data (kept between runs). Ctrl-C stops the server."
 	@echo
-	target/debug/zkauth-server --config server/demo.toml --dev
+	$(CARGO_TARGET)/debug/zkauth-server --config server/demo.toml --dev
 
 # Three server instances on PostgreSQL behind a round-robin proxy on http://localhost:8090.
 demo-cluster: pkg tool-postgres

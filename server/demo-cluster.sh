@@ -21,12 +21,12 @@ database = "$ZKAUTH_TEST_POSTGRES/zkauth_demo"
 login_page_dir = "www/login"
 sdk_dir = "pkg"
 TOML
-  target/debug/zkauth-server --config "$dir/$port.toml" --dev 2>>"$dir/$port.log" &
+  "${CARGO_TARGET_DIR:-target}"/debug/zkauth-server --config "$dir/$port.toml" --dev 2>>"$dir/$port.log" &
   pids+=($!)
   # The first instance creates the sealed secrets; the others open them.
   for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/opaque/config" >/dev/null && break; sleep 0.1; done
 done
-target/debug/zkauth-lb 127.0.0.1:8090 127.0.0.1:8080 127.0.0.1:8081 127.0.0.1:8082 &
+"${CARGO_TARGET_DIR:-target}"/debug/zkauth-lb 127.0.0.1:8090 127.0.0.1:8080 127.0.0.1:8081 127.0.0.1:8082 &
 pids+=($!)
 echo "zkauth cluster: login page http://localhost:8090 (round-robin over :8080 :8081 :8082, PostgreSQL). Ctrl-C stops."
 wait

@@ -15,7 +15,8 @@ import { CHROMIUM_ARGS } from '../harness.mjs';
 export const ROOT = resolve(fileURLToPath(new URL('../../..', import.meta.url)));
 export const CLIENT_ID = 'demo-app';
 export const CLIENT_NAME = 'zkauth demo notes';
-const SERVER_BIN = join(ROOT, 'target/debug/zkauth-server');
+// Cargo's output folder: the Makefile exports CARGO_TARGET_DIR (./target unless the caller set it).
+const SERVER_BIN = join(process.env.CARGO_TARGET_DIR || join(ROOT, 'target'), 'debug/zkauth-server');
 const SHOTS = join(ROOT, 'target/e2e');
 
 // ---- server --------------------------------------------------------------------------------
