@@ -78,7 +78,7 @@ pkg: tool-rust tool-wasm-bindgen tool-binaryen
 	rm -rf pkg && mkdir -p pkg
 	wasm-bindgen --target web --out-dir pkg --out-name zkauth $(WASM_OUT)
 	wasm-opt -Oz --strip-debug --strip-producers --enable-bulk-memory --enable-nontrapping-float-to-int \
-	  --enable-sign-ext --enable-mutable-globals --enable-reference-types --enable-multivalue \
+	  --enable-sign-ext --enable-mutable-globals --enable-reference-types --enable-multivalue --enable-simd \
 	  pkg/zkauth_bg.wasm -o pkg/zkauth_bg.wasm
 	node js/build.mjs pkg $(VERSION)
 	@echo "wasm: $$(stat -c %s pkg/zkauth_bg.wasm) bytes raw, $$(gzip -9 -c pkg/zkauth_bg.wasm | wc -c) bytes gzip -9"

@@ -1,11 +1,17 @@
 //! Benchmark hooks (cargo feature `bench`, never in the shipped package): times the OPAQUE
-//! client's login finish with the same code natively (`cargo bench`) and in wasm (`make bench`).
+//! client's login finish with the same code natively (`cargo bench`) and in wasm (`make bench`),
+//! for the DarkAuth profile (scrypt) and Argon2id at 64 MiB, t = 3, p = 4.
 
 use rand_core::OsRng;
 
 use crate::opaque::server::{ServerSetup, StoredRecord};
 use crate::opaque::{OpaqueClient, Profile};
 use crate::Error;
+
+/// The Argon2id profile of issue 12's comparison with serenity-kit: 64 MiB, t = 3, p = 4.
+pub fn argon2id_64m() -> Result<Profile, Error> {
+    Profile::argon2id(64 * 1024, 3, 4, "bench.example", "zkauth-bench")
+}
 
 /// Runs `iters` logins for `profile` and returns the client-finish durations in ms, timed by `now_ms`.
 pub fn opaque_client_finish_ms(profile: &Profile, iters: usize, now_ms: impl Fn() -> f64) -> Result<Vec<f64>, Error> {
@@ -38,5 +44,15 @@ mod wasm {
         let now = js_sys::Reflect::get(&perf, &"now".into())?.dyn_into::<js_sys::Function>()?;
         let now_ms = || now.call0(&perf).ok().and_then(|v| v.as_f64()).unwrap_or(0.0);
         super::opaque_client_finish_ms(&crate::opaque::Profile::darkauth(), iters, now_ms).map_err(crate::wasm::js_error)
+    }
+
+    /// Client-finish times (ms) for Argon2id 64 MiB, t = 3, p = 4, measured inside wasm.
+    #[wasm_bindgen(js_name = benchArgon2idClientFinish)]
+    pub fn bench_argon2id_client_finish(iters: usize) -> Result<Vec<f64>, JsValue> {
+        let perf = js_sys::Reflect::get(&js_sys::global(), &"performance".into())?;
+        let now = js_sys::Reflect::get(&perf, &"now".into())?.dyn_into::<js_sys::Function>()?;
+        let now_ms = || now.call0(&perf).ok().and_then(|v| v.as_f64()).unwrap_or(0.0);
+        let profile = super::argon2id_64m().map_err(crate::wasm::js_error)?;
+        super::opaque_client_finish_ms(&profile, iters, now_ms).map_err(crate::wasm::js_error)
     }
 }
