@@ -48,6 +48,7 @@ pub fn router(state: AppState) -> Router {
         .route("/recovery/start", post(password::recovery_start))
         .route("/password/reset/start", post(password::reset_start))
         .route("/password/reset/finish", post(password::reset_finish))
+        .method_not_allowed_fallback(method_not_allowed)
         .layer(from_fn_with_state(state.clone(), same_origin));
     let first_party = Router::new()
         .route("/opaque/config", get(opaque::config))
@@ -71,6 +72,7 @@ pub fn router(state: AppState) -> Router {
         .route("/authorize", get(authorize::authorize))
         .route("/authorize/requests/{request_id}", get(authorize::pending))
         .route("/authorize/finalize", post(authorize::finalize))
+        .method_not_allowed_fallback(method_not_allowed)
         .layer(from_fn_with_state(state.clone(), csrf))
         .merge(pre_session)
         .layer(from_fn(no_bearer));
@@ -88,11 +90,13 @@ pub fn router(state: AppState) -> Router {
         .route("/notes/{id}", get(notes::get).put(notes::put).delete(notes::delete))
         .route("/.well-known/openid-configuration", get(discovery::openid_configuration))
         .route("/.well-known/jwks.json", get(discovery::jwks))
+        .method_not_allowed_fallback(method_not_allowed)
         .layer(cors);
 
     // An unknown path or a wrong method answers with the JSON error body too (axum's
-    // defaults are empty bodies; the server_requests fuzz target found them).
-    let mut app = Router::new().merge(first_party).merge(cross_origin).method_not_allowed_fallback(method_not_allowed);
+    // defaults are empty bodies; the server_requests fuzz target found them). Each group sets
+    // its wrong-method answer before its layers, so CORS still answers preflights.
+    let mut app = Router::new().merge(first_party).merge(cross_origin);
     if let Some(dir) = &state.config.sdk_dir {
         app = app.nest_service("/pkg", ServeDir::new(dir));
     }
