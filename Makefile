@@ -71,17 +71,25 @@ tool-js: pkg
 	cd tests/js && npm ci --no-audit --no-fund --loglevel=error
 
 # ---- package -----------------------------------------------------------------------------
-# One size-tuned wasm (profile wasm-release: LTO, opt-level z, panic=abort), wasm-opt -Oz with
-# debug/name/producer sections stripped; the browser and Node entries share it.
+# Two size-tuned wasm modules (profile wasm-release: LTO, opt-level z, panic=abort; simd128 from
+# .cargo/config.toml), each through wasm-opt -Oz with debug/name/producer sections stripped:
+# `zkauth` (pkg/, every feature the login page needs) and `zkauth/app` (pkg/app/, built without
+# the `login` feature: delivery opening, delivered and data keys). Browser and Node entries of
+# each share its module.
+WASM_OPT_FLAGS := -Oz --strip-debug --strip-producers --enable-bulk-memory --enable-nontrapping-float-to-int \
+  --enable-sign-ext --enable-mutable-globals --enable-reference-types --enable-multivalue --enable-simd
 pkg: tool-rust tool-wasm-bindgen tool-binaryen
+	rm -rf pkg && mkdir -p pkg/app
+	cargo build --locked --lib --target $(WASM_TARGET) --profile wasm-release --no-default-features --features $(PKG_FEATURES)
+	wasm-bindgen --target web --out-dir pkg/app --out-name zkauth $(WASM_OUT)
+	wasm-opt $(WASM_OPT_FLAGS) pkg/app/zkauth_bg.wasm -o pkg/app/zkauth_bg.wasm
 	cargo build --locked --lib --target $(WASM_TARGET) --profile wasm-release --features $(PKG_FEATURES)
-	rm -rf pkg && mkdir -p pkg
 	wasm-bindgen --target web --out-dir pkg --out-name zkauth $(WASM_OUT)
-	wasm-opt -Oz --strip-debug --strip-producers --enable-bulk-memory --enable-nontrapping-float-to-int \
-	  --enable-sign-ext --enable-mutable-globals --enable-reference-types --enable-multivalue --enable-simd \
-	  pkg/zkauth_bg.wasm -o pkg/zkauth_bg.wasm
+	wasm-opt $(WASM_OPT_FLAGS) pkg/zkauth_bg.wasm -o pkg/zkauth_bg.wasm
 	node js/build.mjs pkg $(VERSION)
-	@echo "wasm: $$(stat -c %s pkg/zkauth_bg.wasm) bytes raw, $$(gzip -9 -c pkg/zkauth_bg.wasm | wc -c) bytes gzip -9"
+	@for e in pkg pkg/app; do \
+	  echo "$$e: wasm $$(stat -c %s $$e/zkauth_bg.wasm) B raw, $$(gzip -9 -c $$e/zkauth_bg.wasm | wc -c) B gzip -9; glue $$(gzip -9 -c $$e/zkauth.js | wc -c) B gzip -9"; \
+	done
 
 # ---- tests -------------------------------------------------------------------------------
 test: lint test-native test-postgres test-browser test-node test-js test-e2e fuzz-smoke
@@ -89,11 +97,13 @@ test: lint test-native test-postgres test-browser test-node test-js test-e2e fuz
 
 # The deny lints (unwrap/expect/indexing/panic) natively and for wasm32, where src/wasm lives;
 # the second builds tests/rlib_embedder.rs for wasm32 (an rlib user keeps its own allocator);
-# the last line lints the library exactly as `make pkg` builds it (no server, no conformance).
+# the last two lint the library exactly as `make pkg` builds its two modules (no server, no
+# conformance; the second without the `login` feature, as `zkauth/app`).
 lint: tool-rust
 	cargo clippy --locked --workspace --all-targets -- -D warnings
 	cargo clippy --locked --lib --tests --target $(WASM_TARGET) -- -D warnings
 	cargo clippy --locked --lib --target $(WASM_TARGET) --features $(PKG_FEATURES) -- -D warnings
+	cargo clippy --locked --lib --target $(WASM_TARGET) --no-default-features --features $(PKG_FEATURES) -- -D warnings
 
 test-native:
 	cargo test --locked --workspace

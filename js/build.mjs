@@ -1,19 +1,24 @@
-// Assembles pkg/ from wasm-bindgen's web-target output: generates api.js (every export,
-// wrapped by common.js with its signature from zkauth.d.ts, so that freed handles throw
-// "key_released" and string arguments are checked before the glue copies them), index.d.ts
-// and package.json.
+// Assembles pkg/ from wasm-bindgen's web-target output of the two entries, `zkauth` (pkg/) and
+// `zkauth/app` (pkg/app/): generates each one's api.js (every export, wrapped by common.js
+// with its signature from zkauth.d.ts, so that freed handles throw "key_released" and string
+// arguments are checked before the glue copies them) and index.d.ts, then package.json.
 import { readFileSync, writeFileSync, copyFileSync, existsSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { JS_ERROR_CODES } from './codes.js';
 import { checkedKinds, parseSignatures } from './signatures.js';
 
-const [pkg, version] = process.argv.slice(2);
+const [root, version] = process.argv.slice(2);
+
+/** Generates one entry's api.js and index.d.ts next to its wasm-bindgen output, and copies the
+ *  shared JS modules into it. `required` names exports the entry must have. (The body is not
+ *  indented: it holds the generated files' templates.) */
+async function buildEntry(pkg, required) {
 const glue = readFileSync(`${pkg}/zkauth.js`, 'utf8');
 const dts = readFileSync(`${pkg}/zkauth.d.ts`, 'utf8');
 // Internal exports (`__argumentLimits`) are for the entries, not the API.
 const classes = [...glue.matchAll(/^export class (\w+)/gm)].map((m) => m[1]);
 const functions = [...glue.matchAll(/^export function (\w+)/gm)].map((m) => m[1]).filter((n) => n !== 'initSync' && !n.startsWith('__'));
-if (!classes.includes('OpaqueClient') || !functions.includes('hashB64u')) throw new Error('unexpected wasm-bindgen output');
+if (!required.every((n) => classes.includes(n) || functions.includes(n))) throw new Error(`unexpected wasm-bindgen output in ${pkg}`);
 
 // Every error code: the Rust core's (asked of the built module itself) and the JS layer's.
 const built = await import(pathToFileURL(`${pkg}/zkauth.js`).href);
@@ -120,10 +125,21 @@ export function parseCallback(url?: string | URL): CallbackParams;
 // \`[Symbol.dispose]\` is in the JS (so \`using\` works where the runtime has it) but not in the
 // types: declaring it breaks \`tsc\` for every project whose lib predates esnext.disposable.
 writeFileSync(`${pkg}/zkauth.d.ts`, dts.replace(/^\s*\[Symbol\.dispose\]\(\): void;\n/gm, ''));
-for (const f of ['codes.js', 'common.js', 'index.js', 'node.js', 'session.js', 'oauth.js', 'README.md']) copyFileSync(`js/${f}`, `${pkg}/${f}`);
+for (const f of ['codes.js', 'common.js', 'index.js', 'node.js', 'session.js', 'oauth.js']) copyFileSync(`js/${f}`, `${pkg}/${f}`);
+return { classes, functions, codes };
+}
+
+const full = await buildEntry(root, ['OpaqueClient', 'RootKey', 'hashB64u']);
+// zkauth/app: the same JS over the wasm built without the login page's code (no OPAQUE, KSFs,
+// custody or sealing): what an app page needs to receive a key and use data keys.
+const app = await buildEntry(`${root}/app`, ['DeliveredKey', 'AppKey', 'DataKey', 'openDeliveryV2WithSecret', 'hashB64u']);
+if (app.classes.includes('OpaqueClient') || app.functions.includes('sealDeliveryV2')) throw new Error('the app entry has login-page code');
+const pkg = root;
+const { classes, functions, codes } = full;
+copyFileSync('js/README.md', `${pkg}/README.md`);
 for (const f of ['LICENSE-MIT', 'LICENSE-APACHE']) copyFileSync(f, `${pkg}/${f}`);
 // Only what exists (wasm-bindgen writes snippets/ only when a crate has inline JS).
-const files = ['README.md', 'LICENSE-MIT', 'LICENSE-APACHE', 'codes.js', 'session.js', 'oauth.js', 'zkauth_bg.wasm', 'zkauth.js', 'zkauth.d.ts', 'zkauth_bg.wasm.d.ts', 'api.js', 'common.js', 'index.js', 'node.js', 'index.d.ts', 'snippets'].filter((f) => existsSync(`${pkg}/${f}`));
+const files = ['README.md', 'LICENSE-MIT', 'LICENSE-APACHE', 'app', 'codes.js', 'session.js', 'oauth.js', 'zkauth_bg.wasm', 'zkauth.js', 'zkauth.d.ts', 'zkauth_bg.wasm.d.ts', 'api.js', 'common.js', 'index.js', 'node.js', 'index.d.ts', 'snippets'].filter((f) => existsSync(`${pkg}/${f}`));
 writeFileSync(
   `${pkg}/package.json`,
   JSON.stringify(
@@ -139,7 +155,9 @@ writeFileSync(
       type: 'module',
       exports: {
         '.': { types: './index.d.ts', node: './node.js', browser: './index.js', import: './index.js', default: './index.js' },
+        './app': { types: './app/index.d.ts', node: './app/node.js', browser: './app/index.js', import: './app/index.js', default: './app/index.js' },
         './zkauth_bg.wasm': './zkauth_bg.wasm',
+        './app/zkauth_bg.wasm': './app/zkauth_bg.wasm',
         './package.json': './package.json',
       },
       main: './node.js',
@@ -147,10 +165,10 @@ writeFileSync(
       types: './index.d.ts',
       files,
       // node.js instantiates the wasm at import; api.js wraps the glue classes' prototypes.
-      sideEffects: ['./node.js', './api.js'],
+      sideEffects: ['./node.js', './api.js', './app/node.js', './app/api.js'],
     },
     null,
     2,
   ) + '\n',
 );
-console.log(`pkg: ${classes.length} classes, ${functions.length} functions, ${codes.length} error codes`);
+console.log(`pkg: ${classes.length} classes, ${functions.length} functions, ${codes.length} error codes; app entry: ${app.classes.length} classes, ${app.functions.length} functions`);

@@ -20,6 +20,7 @@ pub use secret::{AppKey, AppKeyContext, DataKey, ExportKey, RootKey, SessionKey}
 // HKDF, AES-256-GCM and SHA-256, crate-private: callers use whole operations.
 pub(crate) mod primitives;
 // OPAQUE: suite, KSF profiles, client (server and conformance runner behind features).
+#[cfg(feature = "login")]
 pub mod opaque;
 // Key custody: wrapping the root key, app and data keys, recovery and passkey-PRF envelopes.
 pub mod keys;

@@ -111,6 +111,8 @@ pub(crate) fn opt_number(obj: &JsValue, name: &'static str, wrong_type: &'static
 }
 
 /// A required number option: `missing_field` when `undefined`/`null`. Use [`number_field!`].
+/// (Only the login page's bindings take one.)
+#[cfg(feature = "login")]
 pub(crate) fn number(obj: &JsValue, name: &'static str, wrong_type: &'static str) -> Result<f64, Error> {
     opt_number(obj, name, wrong_type)?.ok_or(Error::MissingField(name))
 }
@@ -130,6 +132,7 @@ macro_rules! opt_string_field {
 }
 
 /// `number_field!(obj, "name")`: a required number option (see [`number`]).
+#[cfg(feature = "login")]
 macro_rules! number_field {
     ($obj:expr, $name:literal) => {
         $crate::wasm::args::number($obj, $name, concat!($name, " must be a number"))
@@ -143,7 +146,9 @@ macro_rules! opt_number_field {
     };
 }
 
-pub(crate) use {number_field, opt_number_field, opt_string_field, string_field};
+#[cfg(feature = "login")]
+pub(crate) use number_field;
+pub(crate) use {opt_number_field, opt_string_field, string_field};
 
 /// Copies a JS `Uint8Array` argument into wasm memory that is wiped on drop. Anything else
 /// (`undefined`, a plain array, a forged or proxied `Uint8Array`, a detached buffer) is

@@ -8,13 +8,25 @@ mod alloc;
 mod args;
 mod codes;
 mod limits;
-mod opaque;
 mod keys;
 mod delivery;
+// The login page's bindings: OPAQUE, key custody, sealing (cargo feature `login`; the
+// `zkauth/app` package entry is built without them).
+#[cfg(feature = "login")]
+mod opaque;
+#[cfg(feature = "login")]
+mod custody;
+#[cfg(feature = "login")]
+mod seal;
 
-pub use opaque::*;
 pub use keys::*;
 pub use delivery::*;
+#[cfg(feature = "login")]
+pub use opaque::*;
+#[cfg(feature = "login")]
+pub use custody::*;
+#[cfg(feature = "login")]
+pub use seal::*;
 
 use wasm_bindgen::prelude::*;
 

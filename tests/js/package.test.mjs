@@ -30,8 +30,8 @@ test('the tarball holds the README, both licenses and exactly what package.json 
   for (const f of ['README.md', 'LICENSE-MIT', 'LICENSE-APACHE', 'package.json', 'zkauth_bg.wasm', 'index.d.ts']) assert.ok(paths.includes(f), f);
   const manifest = JSON.parse(readFileSync(join(PKG, 'package.json'), 'utf8'));
   for (const f of manifest.files) assert.ok(paths.some((p) => p === f || p.startsWith(`${f}/`)), `files names ${f}, which is not packed`);
-  const targets = JSON.stringify(manifest.exports).match(/"\.\/[^"]+"/g).map((t) => t.slice(3, -1));
-  for (const t of new Set(targets)) if (t !== '') assert.ok(paths.includes(t), `exports points at ${t}, which is not packed`);
+  const targets = (v) => (typeof v === 'string' ? [v] : Object.values(v).flatMap(targets));
+  for (const t of new Set(targets(manifest.exports))) assert.ok(paths.includes(t.slice(2)), `exports points at ${t}, which is not packed`);
   for (const f of manifest.sideEffects) assert.ok(paths.includes(f.slice(2)), f);
   assert.equal(manifest.license, 'MIT OR Apache-2.0');
   assert.match(manifest.engines.node, /^>=20\.19/);
@@ -40,6 +40,29 @@ test('the tarball holds the README, both licenses and exactly what package.json 
 test('Node: ESM import and CommonJS require of the installed package', () => {
   assert.equal(node(['--input-type=module', '-e', "import { hashB64u } from 'zkauth'; console.log(hashB64u('abc'))"]), ABC);
   assert.equal(node(['-e', "const zk = require('zkauth'); console.log(zk.hashB64u('abc'), typeof zk.OpaqueClient)"]), `${ABC} function`);
+});
+
+test('zkauth/app opens what zkauth seals (WebCrypto ECDH, every check in wasm) and has no login-page code', () => {
+  const script = `
+    import * as full from 'zkauth';
+    import * as app from 'zkauth/app';
+    const pair = await crypto.subtle.generateKey({ name: 'ECDH', namedCurve: 'P-256' }, false, ['deriveBits']);
+    const pub = await crypto.subtle.exportKey('jwk', pair.publicKey);
+    const zkPub = Buffer.from(JSON.stringify({ kty: 'EC', crv: 'P-256', x: pub.x, y: pub.y })).toString('base64url');
+    const cak = full.RootKey.generate().deriveClientAppKey({ sub: 'u', keyId: 'k', clientId: 'c' });
+    const note = cak.deriveDataKey('n1').encrypt('n1', new TextEncoder().encode('hello'));
+    const s = full.sealDeliveryV2(cak, zkPub, { sub: 'u', clientId: 'c', requestId: 'r', state: 's', redirectUri: 'https://a/cb', keyId: 'k' });
+    const expect = { zkKeyHash: s.zkKeyHash, zkKeyKind: 'client_app_key', zkKeyVersion: 'v2', clientId: 'c', redirectUri: 'https://a/cb', state: 's', sub: 'u' };
+    const epk = app.deliveryEpkV2(s.jwe, expect);
+    const peer = await crypto.subtle.importKey('raw', epk, { name: 'ECDH', namedCurve: 'P-256' }, false, []);
+    const z = new Uint8Array(await crypto.subtle.deriveBits({ name: 'ECDH', public: peer }, pair.privateKey, 256));
+    const key = app.openDeliveryV2WithSecret(s.jwe, z, expect);
+    const kind = key.kind;
+    const text = new TextDecoder().decode(key.intoAppKey().deriveDataKey('n1').decrypt('n1', note));
+    let refused;
+    try { app.openDeliveryV2WithSecret(s.jwe, z, { ...expect, state: 'other' }); } catch (e) { refused = e.code; }
+    console.log(JSON.stringify([text, kind, refused, typeof app.DeliverySession, typeof app.parseCallback, typeof app.OpaqueClient, typeof app.sealDeliveryV2, typeof app.RootKey.generate]));`;
+  assert.deepEqual(JSON.parse(node(['--input-type=module', '-e', script])), ['hello', 'client_app_key', 'state_mismatch', 'function', 'function', 'undefined', 'undefined', 'undefined']);
 });
 
 test('init(compiledModule) works where compiling wasm from bytes is forbidden', () => {

@@ -6,7 +6,7 @@
 // sessionStorage (the ephemeral private key itself is a non-extractable WebCrypto key that
 // DeliverySession keeps); all of it is removed on the callback. A reload loses the key, and
 // the page offers to sign in again with a new zk_pub. Any failure keeps no key.
-import { init, DeliverySession, createPkce, createState, parseCallback, ZkAuthError } from '/pkg/index.js';
+import { init, DeliverySession, createPkce, createState, parseCallback, ZkAuthError } from '/pkg/app/index.js';
 
 const PENDING = 'zkauth-demo:pending';
 const PENDING_MAX_AGE_MS = 10 * 60 * 1000;

@@ -181,6 +181,8 @@ export class Watcher {
       if (CSP_TEXT.test(m.text())) this.violations.push(`${page.url()}: console ${m.type()}: ${m.text()}`);
     });
     page.on('pageerror', (e) => this.pageErrors.push(`${page.url()}: ${e}`));
+    // E2E_DEBUG=1 prints every console message of every page (how the CORS regression was found).
+    if (process.env.E2E_DEBUG) page.on('console', (m) => console.error('CONSOLE', page.url(), m.type(), m.text()));
   }
 }
 

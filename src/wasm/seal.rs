@@ -1,0 +1,170 @@
+//! JS API of the login page's side of delivery (cargo feature `login`): `sealDeliveryV2`,
+//! `sealDeliveryV1`, and `DeliveryKeyPair` (pure-wasm ECDH, for Node and tests; browsers
+//! use `DeliverySession`).
+
+use rand_core::OsRng;
+use wasm_bindgen::prelude::*;
+use zeroize::Zeroizing;
+
+use super::args::{opt_number_field, opt_string_field, string_field};
+use super::delivery::{seconds_or_now, ExpectV1Options, ExpectV1Owned, ExpectV2Options, ExpectV2Owned, WasmDeliveredKey};
+use super::keys::{WasmAppKey, WasmRootKey};
+use super::{object, IntoJs, JsResult};
+use crate::delivery::{self, DeliveryKeyPair, SealV2};
+use crate::Error;
+
+// Option bags: extern types only for their `.d.ts` type; read through `super::args`.
+#[wasm_bindgen]
+extern "C" {
+    /// What the login page binds into a v2 delivery.
+    #[wasm_bindgen(typescript_type = "{ sub: string; clientId: string; orgId?: string; requestId: string; state?: string; redirectUri: string; keyId: string; iat?: number }")]
+    pub type SealV2Options;
+
+    /// What the login page binds into a v1 delivery (protected header).
+    #[wasm_bindgen(typescript_type = "{ sub: string; clientId: string }")]
+    pub type SealV1Options;
+
+}
+
+struct SealV2Owned {
+    sub: String,
+    client_id: String,
+    org_id: Option<String>,
+    request_id: String,
+    state: Option<String>,
+    redirect_uri: String,
+    key_id: String,
+    iat: i64,
+}
+
+impl SealV2Owned {
+    fn decode(c: &SealV2Options) -> Result<Self, Error> {
+        Ok(SealV2Owned {
+            sub: string_field!(c, "sub")?,
+            client_id: string_field!(c, "clientId")?,
+            org_id: opt_string_field!(c, "orgId")?,
+            request_id: string_field!(c, "requestId")?,
+            state: opt_string_field!(c, "state")?,
+            redirect_uri: string_field!(c, "redirectUri")?,
+            key_id: string_field!(c, "keyId")?,
+            iat: seconds_or_now(opt_number_field!(c, "iat")?)?,
+        })
+    }
+
+    fn get(&self) -> SealV2<'_> {
+        SealV2 {
+            sub: &self.sub,
+            client_id: &self.client_id,
+            org_id: self.org_id.as_deref(),
+            request_id: &self.request_id,
+            state: self.state.as_deref(),
+            redirect_uri: &self.redirect_uri,
+            key_id: &self.key_id,
+            iat: self.iat,
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Seal (login page)
+// ---------------------------------------------------------------------------------------------
+
+/// Seals a Client App Key to the RP's `zkPub` as a v2 delivery JWE. `iat` defaults to now.
+/// Returns `{ jwe, zkKeyHash }`: the JWE goes in the redirect's URL fragment only; the server
+/// gets `zkKeyHash`. Throws code "invalid_zk_pub", "app_key_context_mismatch" (`key` was
+/// derived for another `sub`, `keyId`, `clientId` or `orgId` than `c` names), "invalid_input"
+/// (also a field of the wrong type, or `c` not an object) or "missing_field".
+#[wasm_bindgen(js_name = sealDeliveryV2, unchecked_return_type = "{ jwe: string; zkKeyHash: string }")]
+pub fn seal_delivery_v2(key: &WasmAppKey, #[wasm_bindgen(js_name = zkPub)] zk_pub: &str, c: &SealV2Options) -> JsResult<JsValue> {
+    let _scrub = super::ScrubOnDrop;
+    let c = SealV2Owned::decode(c).js()?;
+    let sealed = delivery::seal_delivery_v2(&mut OsRng, &key.0, zk_pub, &c.get()).js()?;
+    Ok(object(&[("jwe", sealed.jwe.into()), ("zkKeyHash", sealed.hash.into())]))
+}
+
+/// Seals the root key to the RP's `zkPub` as a legacy v1 delivery JWE.
+/// Returns `{ jwe, drkHash }`. Throws code "invalid_zk_pub", "invalid_input" (also a field of
+/// the wrong type, or `c` not an object) or "missing_field".
+#[wasm_bindgen(js_name = sealDeliveryV1, unchecked_return_type = "{ jwe: string; drkHash: string }")]
+pub fn seal_delivery_v1(root: &WasmRootKey, #[wasm_bindgen(js_name = zkPub)] zk_pub: &str, c: &SealV1Options) -> JsResult<JsValue> {
+    let _scrub = super::ScrubOnDrop;
+    let decode = || -> Result<(String, String), Error> { Ok((string_field!(c, "sub")?, string_field!(c, "clientId")?)) };
+    let (sub, client_id) = decode().js()?;
+    let sealed = delivery::seal_delivery_v1(&mut OsRng, &root.0, zk_pub, &sub, &client_id).js()?;
+    Ok(object(&[("jwe", sealed.jwe.into()), ("drkHash", sealed.hash.into())]))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Open (app)
+// ---------------------------------------------------------------------------------------------
+
+/// The app's ephemeral P-256 delivery key pair, held in wasm.
+///
+/// Opening never changes it: a refused JWE leaves the pair usable (by design, so an app can
+/// report the error, or try a JWE it received again). It is still one callback's key: once the
+/// callback is handled, successfully or not, the app must `free()` it (or hold it with
+/// `using`), which wipes the private key — wire profile §4.7 "decrypt with the ephemeral
+/// private key, then discard that key". Never reuse it for a second authorization.
+#[wasm_bindgen(js_name = DeliveryKeyPair)]
+pub struct WasmDeliveryKeyPair(DeliveryKeyPair);
+
+#[wasm_bindgen(js_class = DeliveryKeyPair)]
+impl WasmDeliveryKeyPair {
+    /// A fresh key pair (browser CSPRNG).
+    pub fn generate() -> WasmDeliveryKeyPair {
+        let _scrub = super::ScrubOnDrop;
+        WasmDeliveryKeyPair(DeliveryKeyPair::generate(&mut OsRng))
+    }
+
+    /// Loads a P-256 private JWK (JSON). Throws code "invalid_private_jwk".
+    #[wasm_bindgen(js_name = fromPrivateJwk)]
+    pub fn from_private_jwk(jwk: String) -> JsResult<WasmDeliveryKeyPair> {
+        let _scrub = super::ScrubOnDrop;
+        let jwk = Zeroizing::new(jwk);
+        DeliveryKeyPair::from_private_jwk(&jwk).map(WasmDeliveryKeyPair).js()
+    }
+
+    /// `zk_pub`: b64u of the compact public JWK, sent on the authorize request.
+    #[wasm_bindgen(getter, js_name = zkPub)]
+    pub fn zk_pub(&self) -> JsResult<String> {
+        self.0.zk_pub().js()
+    }
+
+    /// `zk_pub_kid = b64u(SHA-256(zkPub))`.
+    #[wasm_bindgen(getter, js_name = zkPubKid)]
+    pub fn zk_pub_kid(&self) -> JsResult<String> {
+        self.0.zk_pub_kid().js()
+    }
+
+    /// Opens a v2 delivery after every binding and claim check (`now` defaults to the clock).
+    /// Pass the token response's `zk_key_kind`/`zk_key_version` as `zkKeyKind`/`zkKeyVersion`:
+    /// they are checked first ("key_kind_mismatch"/"version_mismatch", also when absent), after
+    /// the refusal of a mixed-in v1 `drkHash` ("delivery_version_mixed").
+    /// Throws code "delivery_version_mixed", "key_kind_mismatch", "version_mismatch", "hash_mismatch", "jwe_malformed",
+    /// "jwe_header_rejected", "invalid_epk", "invalid_base64url", "jwe_decrypt_failed",
+    /// "payload_invalid", "typ_mismatch", "client_id_mismatch", "aud_mismatch",
+    /// "sub_mismatch", "state_mismatch", "redirect_uri_mismatch", "request_id_mismatch",
+    /// "org_id_mismatch", "key_id_missing", "delivery_not_yet_valid",
+    /// "delivery_lifetime_too_long", "delivery_expired", "invalid_input" (also a field of the
+    /// wrong type, or `e` not an object) or "missing_field". The key pair stays usable after a
+    /// refusal; `free()` it once the callback is handled.
+    #[wasm_bindgen(js_name = openV2)]
+    pub fn open_v2(&self, jwe: &str, e: &ExpectV2Options) -> JsResult<WasmDeliveredKey> {
+        let _scrub = super::ScrubOnDrop;
+        let e = ExpectV2Owned::decode(e)?;
+        self.0.open_v2(jwe, &e.get()).map(WasmDeliveredKey).js()
+    }
+
+    /// Opens a legacy v1 delivery (raw root key). Throws code "delivery_version_mixed" (a v2
+    /// artifact in `e`), "hash_mismatch",
+    /// "jwe_malformed", "jwe_header_rejected", "invalid_epk", "invalid_base64url",
+    /// "jwe_decrypt_failed", "invalid_length", "sub_mismatch", "client_id_mismatch" or
+    /// "invalid_input" (a field of the wrong type, or `e` not an object).
+    #[wasm_bindgen(js_name = openV1)]
+    pub fn open_v1(&self, jwe: &str, e: &ExpectV1Options) -> JsResult<WasmDeliveredKey> {
+        let _scrub = super::ScrubOnDrop;
+        let e = ExpectV1Owned::decode(e)?;
+        self.0.open_v1(jwe, &e.get()).map(WasmDeliveredKey).js()
+    }
+}
+
