@@ -157,6 +157,8 @@ fuzz-smoke:
 bench: pkg tool-js tool-chromium
 	cargo build --locked --lib --target $(WASM_TARGET) --profile wasm-release --features bench,$(PKG_FEATURES)
 	wasm-bindgen --target web --out-dir target/bench-pkg --out-name zkauth $(WASM_OUT)
+	wasm-opt $(WASM_OPT_FLAGS) target/bench-pkg/zkauth_bg.wasm -o target/bench-pkg/zkauth_bg.wasm
+	cd bench && npm ci --no-audit --no-fund --loglevel=error
 	cd tests/js && node ../../bench/run.mjs
 	cargo bench --locked -p zkauth-server --bench login
 	server/tests/with-postgres.sh cargo bench --locked -p zkauth-server --bench load

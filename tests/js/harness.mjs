@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const ALLOWED = ['/pkg/', '/tests/js/', '/tests/vectors/', '/www/', '/target/bench-pkg/'];
+const ALLOWED = ['/pkg/', '/tests/js/', '/tests/vectors/', '/www/', '/target/bench-pkg/', '/bench/node_modules/'];
 const TYPES = { '.js': 'text/javascript', '.mjs': 'text/javascript', '.wasm': 'application/wasm', '.json': 'application/json', '.html': 'text/html' };
 export const CHROMIUM_ARGS = ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking',
   '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'];
