@@ -125,7 +125,7 @@ export function parseCallback(url?: string | URL): CallbackParams;
 // \`[Symbol.dispose]\` is in the JS (so \`using\` works where the runtime has it) but not in the
 // types: declaring it breaks \`tsc\` for every project whose lib predates esnext.disposable.
 writeFileSync(`${pkg}/zkauth.d.ts`, dts.replace(/^\s*\[Symbol\.dispose\]\(\): void;\n/gm, ''));
-for (const f of ['codes.js', 'common.js', 'index.js', 'node.js', 'session.js', 'oauth.js']) copyFileSync(`js/${f}`, `${pkg}/${f}`);
+for (const f of ['codes.js', 'common.js', 'index.js', 'node.js', 'worker.js', 'session.js', 'oauth.js']) copyFileSync(`js/${f}`, `${pkg}/${f}`);
 return { classes, functions, codes };
 }
 
@@ -139,7 +139,7 @@ const { classes, functions, codes } = full;
 copyFileSync('js/README.md', `${pkg}/README.md`);
 for (const f of ['LICENSE-MIT', 'LICENSE-APACHE']) copyFileSync(f, `${pkg}/${f}`);
 // Only what exists (wasm-bindgen writes snippets/ only when a crate has inline JS).
-const files = ['README.md', 'LICENSE-MIT', 'LICENSE-APACHE', 'app', 'codes.js', 'session.js', 'oauth.js', 'zkauth_bg.wasm', 'zkauth.js', 'zkauth.d.ts', 'zkauth_bg.wasm.d.ts', 'api.js', 'common.js', 'index.js', 'node.js', 'index.d.ts', 'snippets'].filter((f) => existsSync(`${pkg}/${f}`));
+const files = ['README.md', 'LICENSE-MIT', 'LICENSE-APACHE', 'app', 'codes.js', 'session.js', 'oauth.js', 'zkauth_bg.wasm', 'zkauth.js', 'zkauth.d.ts', 'zkauth_bg.wasm.d.ts', 'api.js', 'common.js', 'index.js', 'node.js', 'worker.js', 'index.d.ts', 'snippets'].filter((f) => existsSync(`${pkg}/${f}`));
 writeFileSync(
   `${pkg}/package.json`,
   JSON.stringify(
@@ -154,8 +154,8 @@ writeFileSync(
       engines: { node: '>=20.19.0' },
       type: 'module',
       exports: {
-        '.': { types: './index.d.ts', node: './node.js', browser: './index.js', import: './index.js', default: './index.js' },
-        './app': { types: './app/index.d.ts', node: './app/node.js', browser: './app/index.js', import: './app/index.js', default: './app/index.js' },
+        '.': { types: './index.d.ts', workerd: './worker.js', node: './node.js', browser: './index.js', import: './index.js', default: './index.js' },
+        './app': { types: './app/index.d.ts', workerd: './app/worker.js', node: './app/node.js', browser: './app/index.js', import: './app/index.js', default: './app/index.js' },
         './zkauth_bg.wasm': './zkauth_bg.wasm',
         './app/zkauth_bg.wasm': './app/zkauth_bg.wasm',
         './package.json': './package.json',
@@ -164,8 +164,8 @@ writeFileSync(
       module: './index.js',
       types: './index.d.ts',
       files,
-      // node.js instantiates the wasm at import; api.js wraps the glue classes' prototypes.
-      sideEffects: ['./node.js', './api.js', './app/node.js', './app/api.js'],
+      // node.js and worker.js instantiate the wasm at import; api.js wraps the glue classes' prototypes.
+      sideEffects: ['./node.js', './worker.js', './api.js', './app/node.js', './app/worker.js', './app/api.js'],
     },
     null,
     2,

@@ -88,6 +88,36 @@ test('init(compiledModule) works where compiling wasm from bytes is forbidden', 
   assert.equal(node(['--input-type=module', '-e', script]), `wasm_load_failed ${ABC}`);
 });
 
+test('the workerd condition: the .wasm imported as a compiled module, compiling from bytes refused', () => {
+  // What workerd does, played by a Node loader hook: a .wasm import is a WebAssembly.Module the
+  // runtime compiled; after that, the isolate refuses to compile anything from bytes.
+  writeFileSync(
+    join(dir, 'workerd-hooks.mjs'),
+    `export async function load(url, context, next) {
+      if (!url.endsWith('.wasm')) return next(url, context);
+      return { format: 'module', shortCircuit: true, source: \`
+        import { readFileSync } from 'node:fs';
+        // The runtime's own compiler (kept from before the refusal, for the second module).
+        const Compile = (globalThis.runtimeCompiler ??= WebAssembly.Module);
+        const compiled = new Compile(readFileSync(new URL(\${JSON.stringify(url)})));
+        const refuse = () => { throw new WebAssembly.CompileError('compiling from bytes is disallowed'); };
+        WebAssembly.Module = new Proxy(WebAssembly.Module, { construct: refuse });
+        WebAssembly.compile = WebAssembly.instantiate = WebAssembly.compileStreaming = WebAssembly.instantiateStreaming = refuse;
+        export default compiled;\` };
+    }`,
+  );
+  writeFileSync(join(dir, 'workerd-register.mjs'), "import { register } from 'node:module'; register('./workerd-hooks.mjs', import.meta.url);");
+  const script = `
+    import * as zk from 'zkauth';
+    import * as app from 'zkauth/app';
+    let refused = 'no';
+    try { new WebAssembly.Module(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0])); } catch (e) { refused = e.name; }
+    await zk.init(); await app.init();
+    console.log([zk.hashB64u('abc'), app.hashB64u('abc'), typeof zk.OpaqueClient, typeof app.OpaqueClient, refused].join(' '));`;
+  const out = node(['--conditions=workerd', '--import', './workerd-register.mjs', '--input-type=module', '-e', script]);
+  assert.equal(out, `${ABC} ${ABC} function undefined CompileError`);
+});
+
 test("the package README's examples compile with tsc --strict against the installed types", () => {
   const readme = readFileSync(join(dir, 'node_modules/zkauth/README.md'), 'utf8');
   const blocks = [...readme.matchAll(/```js\n([\s\S]*?)```/g)].map((m) => m[1]);
