@@ -15,16 +15,41 @@ use super::{IntoJs, JsResult, WasmExportKey};
 use crate::keys::{self, EnvelopeMeta, RecoveryKey};
 use crate::{Error, ExportKey, RootKey};
 
+// The option bags' named types in the `.d.ts`, with what each member means.
+#[wasm_bindgen(typescript_custom_section)]
+const CUSTODY_TS: &'static str = r#"
+/** What an envelope is bound to: its AAD (wire profile §3). Store the three with the envelope. */
+export interface EnvelopeMeta {
+  /** The envelope's own id. */
+  envelopeId: string;
+  /** The id of the root key it wraps. */
+  keyId: string;
+  /** The user's subject. */
+  sub: string;
+}
+/** The inputs of a Client App Key (wire profile §4.7): it is derived for exactly these. */
+export interface ClientAppKeyContext {
+  /** The user's subject. */
+  sub: string;
+  /** The id of the root key it is derived from. */
+  keyId: string;
+  /** The app's client id. */
+  clientId: string;
+  /** The organisation, when the app is per-organisation. */
+  orgId?: string;
+}
+"#;
+
 // Option bags: extern types only for their `.d.ts` type; read through `super::args` (never
 // imported getters), so a bad bag or a throwing getter cannot unwind through Rust.
 #[wasm_bindgen]
 extern "C" {
     /// `{ envelopeId, keyId, sub }`: what an envelope is bound to (its AAD).
-    #[wasm_bindgen(typescript_type = "{ envelopeId: string; keyId: string; sub: string }")]
+    #[wasm_bindgen(typescript_type = "EnvelopeMeta")]
     pub type EnvelopeMetaOptions;
 
     /// `{ sub, keyId, clientId, orgId? }`: the inputs of a Client App Key.
-    #[wasm_bindgen(typescript_type = "{ sub: string; keyId: string; clientId: string; orgId?: string }")]
+    #[wasm_bindgen(typescript_type = "ClientAppKeyContext")]
     pub type ClientAppKeyOptions;
 }
 

@@ -12,6 +12,48 @@ use crate::delivery::{self, DeliveredKey, ExpectV1, ExpectV2};
 use crate::Error;
 use zkauth_verify::{JweVersion, TokenArtifacts};
 
+// The option bags' named types in the `.d.ts`, with what each member means.
+#[wasm_bindgen(typescript_custom_section)]
+const DELIVERY_EXPECT_TS: &'static str = r#"
+/** What a v2 delivery must match (wire profile §4.7 and §0): the token response's artifacts
+ *  and the authorization request's values. */
+export interface DeliveryExpectV2 {
+  /** `zk_key_hash` from the token response: b64u(SHA-256(jwe)). */
+  zkKeyHash: string;
+  /** `zk_key_kind` from the token response; must be "client_app_key". */
+  zkKeyKind: string;
+  /** `zk_key_version` from the token response; must be "v2". */
+  zkKeyVersion: string;
+  /** The app's client id (the claims' `client_id` and `aud`). */
+  clientId: string;
+  /** The exact redirect URI of the authorization request. */
+  redirectUri: string;
+  /** The `state` sent with the authorization request; absent means none was sent. */
+  state?: string;
+  /** The ID token's `sub`, when known. */
+  sub?: string;
+  /** When given, the claim must be present and equal. */
+  requestId?: string;
+  /** When given, the claim must be present and equal. */
+  orgId?: string;
+  /** Unix seconds; the clock by default. */
+  now?: number;
+  /** Picks the version in `DeliverySession.complete`; `openV2` ignores it. */
+  version?: 'v2';
+}
+/** What a legacy v1 delivery must match. */
+export interface DeliveryExpectV1 {
+  /** `zk_drk_hash` from the token response, when the server sent one. */
+  drkHash?: string;
+  /** The ID token's `sub`, when known: the protected header's `sub` must equal it. */
+  sub?: string;
+  /** The app's client id: the protected header's `client_id` must equal it. */
+  clientId?: string;
+  /** Picks the version in `DeliverySession.complete` (required there); `openV1` ignores it. */
+  version?: 'v1';
+}
+"#;
+
 // Option bags: extern types only for their `.d.ts` type; read through `super::args` (never
 // imported getters), so a bad bag or a throwing getter cannot unwind through Rust.
 #[wasm_bindgen]
@@ -20,12 +62,12 @@ extern "C" {
     /// response's `zk_key_kind`/`zk_key_version` (wire profile §4.7 step 5: they must be
     /// "client_app_key" and "v2"; absent ones are refused). A `drkHash` here is a v1 artifact
     /// mixed into a v2 open ("delivery_version_mixed").
-    #[wasm_bindgen(typescript_type = "{ zkKeyHash: string; clientId: string; redirectUri: string; state?: string; sub?: string; requestId?: string; orgId?: string; now?: number; zkKeyKind: string; zkKeyVersion: string }")]
+    #[wasm_bindgen(typescript_type = "DeliveryExpectV2")]
     pub type ExpectV2Options;
 
     /// What the app expects of a v1 delivery. A `zkKeyHash`, `zkKeyKind` or `zkKeyVersion` here
     /// is a v2 artifact mixed into a v1 open ("delivery_version_mixed").
-    #[wasm_bindgen(typescript_type = "{ drkHash?: string; sub?: string; clientId?: string }")]
+    #[wasm_bindgen(typescript_type = "DeliveryExpectV1")]
     pub type ExpectV1Options;
 }
 

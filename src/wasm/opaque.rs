@@ -10,11 +10,29 @@ use super::{object, IntoJs, JsResult};
 use crate::opaque::{self, OpaqueClient, Profile};
 use crate::{Error, ExportKey, SessionKey};
 
+/// The option bag's named type in the `.d.ts`.
+#[wasm_bindgen(typescript_custom_section)]
+const ARGON2ID_TS: &'static str = r#"
+/** An Argon2id OPAQUE profile (RFC 9106 costs) for new deployments. */
+export interface Argon2idParams {
+  /** Memory cost in KiB (m), e.g. 65536 for 64 MiB. */
+  memoryKib: number;
+  /** Passes over memory (t), e.g. 3. */
+  iterations: number;
+  /** Lanes (p), e.g. 4. */
+  parallelism: number;
+  /** The server identity in the OPAQUE cleartext credentials (RFC 9807 §4.1.2). */
+  serverIdentity: string;
+  /** The OPAQUE context string; empty when absent. */
+  context?: string;
+}
+"#;
+
 #[wasm_bindgen]
 extern "C" {
     /// `{ memoryKib, iterations, parallelism, serverIdentity, context? }`. Read through
     /// [`super::args`] (never imported getters), so a bad bag cannot unwind through Rust.
-    #[wasm_bindgen(typescript_type = "{ memoryKib: number; iterations: number; parallelism: number; serverIdentity: string; context?: string }")]
+    #[wasm_bindgen(typescript_type = "Argon2idParams")]
     pub type Argon2Options;
 }
 

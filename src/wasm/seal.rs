@@ -13,15 +13,46 @@ use super::{object, IntoJs, JsResult};
 use crate::delivery::{self, DeliveryKeyPair, SealV2};
 use crate::Error;
 
+// The option bags' named types in the `.d.ts`, with what each member means.
+#[wasm_bindgen(typescript_custom_section)]
+const SEAL_TS: &'static str = r#"
+/** What the login page binds into a v2 delivery's claims (wire profile §4.7). */
+export interface SealContextV2 {
+  /** The user's subject. */
+  sub: string;
+  /** The app's client id (also the claims' `aud`). */
+  clientId: string;
+  /** The organisation, when the app key is per-organisation. */
+  orgId?: string;
+  /** The authorization request's id. */
+  requestId: string;
+  /** The authorization request's `state`, when it had one. */
+  state?: string;
+  /** The authorization request's exact redirect URI. */
+  redirectUri: string;
+  /** The id of the root key the app key was derived from. */
+  keyId: string;
+  /** Unix seconds; the clock by default. */
+  iat?: number;
+}
+/** What the login page binds into a v1 delivery's protected header. */
+export interface SealContextV1 {
+  /** The user's subject. */
+  sub: string;
+  /** The app's client id. */
+  clientId: string;
+}
+"#;
+
 // Option bags: extern types only for their `.d.ts` type; read through `super::args`.
 #[wasm_bindgen]
 extern "C" {
     /// What the login page binds into a v2 delivery.
-    #[wasm_bindgen(typescript_type = "{ sub: string; clientId: string; orgId?: string; requestId: string; state?: string; redirectUri: string; keyId: string; iat?: number }")]
+    #[wasm_bindgen(typescript_type = "SealContextV2")]
     pub type SealV2Options;
 
     /// What the login page binds into a v1 delivery (protected header).
-    #[wasm_bindgen(typescript_type = "{ sub: string; clientId: string }")]
+    #[wasm_bindgen(typescript_type = "SealContextV1")]
     pub type SealV1Options;
 
 }

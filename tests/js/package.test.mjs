@@ -8,6 +8,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseSignatures } from '../../js/signatures.js';
 
 const PKG = fileURLToPath(new URL('../../pkg', import.meta.url));
 // SHA-256("abc") in b64u (FIPS 180-2 test vector), through the installed package.
@@ -118,6 +119,29 @@ test('the workerd condition: the .wasm imported as a compiled module, compiling 
   assert.equal(out, `${ABC} ${ABC} function undefined CompileError`);
 });
 
+test('every option bag is a named type whose members each have a doc comment', () => {
+  for (const entry of ['zkauth', 'zkauth/app']) {
+    const dts = readFileSync(join(dir, 'node_modules', entry, 'zkauth.d.ts'), 'utf8');
+    const { initSync, ...sigs } = parseSignatures(dts); // initSync is wasm-bindgen's own
+    const params = Object.values(sigs).flatMap((s) => (Array.isArray(s) ? [s] : Object.values(s))).flat();
+    assert.ok(params.length >= (entry === 'zkauth' ? 60 : 15), entry); // the parser saw the signatures
+    for (const [name, type] of params) assert.ok(!type.startsWith('{'), `${entry}: parameter ${name} has an inline type ${type}`);
+    const bags = [...dts.matchAll(/^export interface (\w+) \{\n([\s\S]*?)^\}/gm)].filter((b) => b[1] !== 'InitOutput'); // wasm-bindgen's
+    assert.deepEqual(
+      bags.map((b) => b[1]).sort(),
+      entry === 'zkauth'
+        ? ['Argon2idParams', 'ClientAppKeyContext', 'DeliveryExpectV1', 'DeliveryExpectV2', 'EnvelopeMeta', 'SealContextV1', 'SealContextV2']
+        : ['DeliveryExpectV1', 'DeliveryExpectV2'],
+    );
+    for (const [, name, body] of bags) {
+      const lines = body.split('\n').map((l) => l.trim()).filter(Boolean);
+      lines.forEach((l, i) => {
+        if (/^\w+\??:/.test(l)) assert.match(lines[i - 1] ?? '', /\*\/$/, `${entry}: ${name}.${l} has no doc comment`);
+      });
+    }
+  }
+});
+
 test("the package README's examples compile with tsc --strict against the installed types", () => {
   const readme = readFileSync(join(dir, 'node_modules/zkauth/README.md'), 'utf8');
   const blocks = [...readme.matchAll(/```js\n([\s\S]*?)```/g)].map((m) => m[1]);
@@ -135,6 +159,32 @@ test("the package README's examples compile with tsc --strict against the instal
     writeFileSync(join(dir, `example${i}.ts`), `${code}\nexport {};\n`);
     return `example${i}.ts`;
   });
+  // The option bags' named types, from both entries; a wrong member or a missing required one
+  // must be a type error (each @ts-expect-error fails the build when no error is there).
+  writeFileSync(
+    join(dir, 'named-types.ts'),
+    `import type { Argon2idParams, EnvelopeMeta, ClientAppKeyContext, SealContextV2, SealContextV1, DeliveryExpectV2 } from 'zkauth';
+     import type { DeliveryExpectV1, DeliveryCompleteOptions } from 'zkauth/app';
+     import { OpaqueProfile } from 'zkauth';
+     const a: Argon2idParams = { memoryKib: 65536, iterations: 3, parallelism: 4, serverIdentity: 'example.com' };
+     OpaqueProfile.argon2id(a);
+     const m: EnvelopeMeta = { envelopeId: 'e', keyId: 'k', sub: 's' };
+     const c: ClientAppKeyContext = { sub: 's', keyId: 'k', clientId: 'c' };
+     const s2: SealContextV2 = { sub: 's', clientId: 'c', requestId: 'r', redirectUri: 'https://a/cb', keyId: 'k' };
+     const s1: SealContextV1 = { sub: 's', clientId: 'c' };
+     const e2: DeliveryExpectV2 = { zkKeyHash: 'h', zkKeyKind: 'client_app_key', zkKeyVersion: 'v2', clientId: 'c', redirectUri: 'https://a/cb' };
+     const e1: DeliveryExpectV1 = { drkHash: 'h' };
+     const o: DeliveryCompleteOptions = { ...e1, version: 'v1', zkPubKid: null };
+     // @ts-expect-error: memoryKib is required
+     const bad1: Argon2idParams = { iterations: 3, parallelism: 4, serverIdentity: 'x' };
+     // @ts-expect-error: a v1 expectation in complete() must say version 'v1'
+     const bad2: DeliveryCompleteOptions = { drkHash: 'h' };
+     // @ts-expect-error: no such member
+     const bad3: EnvelopeMeta = { envelopeId: 'e', keyId: 'k', sub: 's', subject: 's' };
+     export { m, c, s2, s1, e2, o, bad1, bad2, bad3 };
+`,
+  );
+  files.push('named-types.ts');
   // The strictest setting a user is likely to have, without skipLibCheck, with only ES2022 + DOM.
   writeFileSync(
     join(dir, 'tsconfig.json'),

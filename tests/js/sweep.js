@@ -25,7 +25,7 @@ const JS_SIGNATURES = {
   createPkce: [],
   createState: [],
   parseCallback: [['url', 'string', true]],
-  DeliverySession: { 'static begin': [], 'static complete': [['jwe', 'string'], ['expect', '{ zkKeyHash: string }']], 'static cancel': [['zkPubKid', 'string', true]] },
+  DeliverySession: { 'static begin': [], 'static complete': [['jwe', 'string'], ['expect', 'DeliveryExpectV2']], 'static cancel': [['zkPubKid', 'string', true]] },
 };
 const NOT_SWEPT = new Set(['init', 'ZkAuthError']); // init() is idempotent; ZkAuthError is the error class
 
@@ -89,19 +89,16 @@ export async function sweep(zk, { signatures, documented, peer, now = () => perf
   const honestString = { password: 'pw', response: randomB64u(66), clientIdentity: 'a@b', jwe: sealed.jwe, zkPub: kp.zkPub, jwk: JWK, jwkJson: JWK,
     wrapped, sub: 'u1', itemId: 'n', ciphertextB64: note, credentialId: 'cred', display: randomB64u(32), value: 'v', zkPubKid: 'kid',
     url: 'https://app.example/cb?code=c&state=s#darkauth_key_jwe=a.b.c' };
+  // Honest option bags by their named type (the .d.ts names every bag).
+  const bags = { DeliveryExpectV2: v2Bag, DeliveryExpectV1: {}, EnvelopeMeta: META, Argon2idParams: ARGON, SealContextV2: SEAL,
+    ClientAppKeyContext: CAK, SealContextV1: { sub: 'u1', clientId: 'app' } };
   function honest(name, type) {
     if (type === 'string') return honestString[name] ?? 'x';
     if (type === 'Uint8Array') return new Uint8Array(32);
     if (type === 'RootKey') return root;
     if (type === 'AppKey') return app;
     if (type === 'OpaqueProfile') return profile;
-    if (type.includes('zkKeyHash')) return v2Bag;
-    if (type.includes('drkHash')) return {};
-    if (type.includes('envelopeId')) return META;
-    if (type.includes('memoryKib')) return ARGON;
-    if (type.includes('requestId')) return SEAL;
-    if (type.includes('keyId')) return CAK;
-    if (type.startsWith('{')) return { sub: 'u1', clientId: 'app' };
+    if (Object.hasOwn(bags, type)) return bags[type];
     throw new Error(`no honest value for ${name}: ${type}`);
   }
 
@@ -125,7 +122,7 @@ export async function sweep(zk, { signatures, documented, peer, now = () => perf
         ['proxy', new Proxy(new Uint8Array(32), {}), true], ['Uint16Array', new Uint16Array(16), true], ['detached', detached, true],
         ['10 MB', new Uint8Array(MB10), true], ['empty', new Uint8Array(0), false], ['31 bytes', new Uint8Array(31), false], ['33 bytes', new Uint8Array(33), false],
         ['random', random(32), false]);
-    } else if (type.startsWith('{')) {
+    } else if (Object.hasOwn(bags, type)) {
       const bag = honest(name, type);
       out.push(['string', 'abc', true], ['throwing proxy', throwing, true], ['empty object', {}, false], ['array', [], false]);
       for (const k of Object.keys(bag)) {
