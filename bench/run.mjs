@@ -1,6 +1,7 @@
 // make bench: one table of zkauth against its peers, measured in the same run (and, for the
 // browser rows, in the same Chromium page). Prints markdown and writes target/bench/report.md.
 // Peers (bench/package.json): @serenity-kit/opaque-p256 (OPAQUE P-256 + Argon2id in wasm),
+// @cloudflare/opaque-ts (OPAQUE P-256 in TypeScript: the server row),
 // @noble/hashes (scrypt in JS, the cost that dominates a JS DarkAuth login), jose (JWE). A
 // benchmark never fails the build: it reports, goal by goal.
 import { execFileSync } from 'node:child_process';
@@ -8,6 +9,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 import { launch, serve } from '../tests/js/harness.mjs';
+import { opaqueTsServerLoginsPerSecond } from './opaque-ts-server.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const sorted = (v) => [...v].sort((a, b) => a - b);
@@ -35,6 +37,16 @@ row('`zkauth/app` wasm + JS, gzip -9', kib(app), `${kib(serenityGz)} (wasm only)
 const native = execFileSync('cargo', ['bench', '--locked', '--bench', 'opaque', '--features', 'bench', '--', '15'], { cwd: ROOT, encoding: 'utf8' });
 const nativeScrypt = Number(/native_client_finish_ms p50=([\d.]+)/.exec(native)[1]);
 const nativeArgon = Number(/native_argon2id_finish_ms p50=([\d.]+)/.exec(native)[1]);
+
+// ---- server: OPAQUE logins per core ----------------------------------------------------------
+// server/benches/login.rs times start + finish through HTTP (axum + SQLite on loopback) and the
+// same work as a library call; the peer does the library-level work in Node in this process.
+const serverBench = execFileSync('cargo', ['bench', '--locked', '-p', 'zkauth-server', '--bench', 'login'], { cwd: ROOT, encoding: 'utf8' });
+const rate = (label) => Number(new RegExp(`\\| ${label}[^|]*\\| (\\d+) \\|`).exec(serverBench)[1]);
+const libRate = rate('library only'), httpRate = rate('HTTP on loopback');
+const peerRate = await opaqueTsServerLoginsPerSecond(30);
+row('Server OPAQUE login (KE1→KE2, KE3 verified), logins/s on one core', `${httpRate} over HTTP + SQLite; ${libRate} as a library`, `@cloudflare/opaque-ts 0.7.5 in Node: ${peerRate.toFixed(1)}`,
+  `${(httpRate / peerRate).toFixed(0)}× (HTTP vs peer's library)`, '(none set)', null);
 
 const { server, origin } = await serve();
 const browser = await launch();
