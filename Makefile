@@ -114,10 +114,10 @@ test-postgres: tool-postgres
 	server/tests/with-postgres.sh cargo test --locked -p zkauth-server --test http --test pg_faults
 
 test-browser: tool-rust tool-wasm-bindgen tool-wasm-pack tool-chromium
-	WASM_BINDGEN_USE_BROWSER=1 wasm-pack test --headless --chrome --release --mode no-install -- --locked --features $(PKG_FEATURES) --test wasm --test wasm_keys --test wasm_memory
+	WASM_BINDGEN_USE_BROWSER=1 wasm-pack test --headless --chrome --release --mode no-install -- --locked --features $(PKG_FEATURES) --test wasm --test wasm_keys --test wasm_memory --test wasm_ksf_instance
 
 test-node: tool-rust tool-wasm-bindgen tool-wasm-pack
-	wasm-pack test --node --release --mode no-install -- --locked --features $(PKG_FEATURES) --test wasm --test wasm_keys --test wasm_memory
+	wasm-pack test --node --release --mode no-install -- --locked --features $(PKG_FEATURES) --test wasm --test wasm_keys --test wasm_memory --test wasm_ksf_instance
 
 # Only the top-level files: the e2e tests under e2e/ need the server (test-e2e). The
 # hostile-input sweep's honest flow needs an OPAQUE server: examples/opaque_peer.rs.
@@ -160,7 +160,6 @@ bench: pkg tool-js tool-chromium
 	wasm-opt $(WASM_OPT_FLAGS) target/bench-pkg/zkauth_bg.wasm -o target/bench-pkg/zkauth_bg.wasm
 	cd bench && npm ci --no-audit --no-fund --loglevel=error
 	cd tests/js && node ../../bench/run.mjs
-	cargo bench --locked -p zkauth-server --bench login
 	server/tests/with-postgres.sh cargo bench --locked -p zkauth-server --bench load
 
 # ---- demo --------------------------------------------------------------------------------

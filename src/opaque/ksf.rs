@@ -27,16 +27,38 @@ impl Default for Stretch {
 
 impl Ksf for Stretch {
     fn hash<L: ArrayLength<u8>>(&self, input: GenericArray<u8, L>) -> Result<GenericArray<u8, L>, InternalError> {
+        if *self == Stretch::Identity {
+            return Ok(input);
+        }
         let mut out = GenericArray::<u8, L>::default();
+        // In the browser the KSF runs in a disposable instance, so its memory is given back.
+        #[cfg(target_arch = "wasm32")]
+        if let Some(done) = crate::wasm::ksf_instance::stretch(self, &input, &mut out) {
+            done.map_err(|()| InternalError::KsfError)?;
+            return Ok(out);
+        }
+        self.stretch_here(&input, &mut out).map_err(|()| InternalError::KsfError)?;
+        Ok(out)
+    }
+}
+
+impl Stretch {
+    /// Runs the KSF in this instance (natively: in this process). `out` has the input's length.
+    pub(crate) fn stretch_here(&self, input: &[u8], out: &mut [u8]) -> Result<(), ()> {
         match self {
-            Stretch::Identity => return Ok(input),
-            Stretch::Scrypt { log_n, r, p } => scrypt(&input, &[], *log_n, *r, *p, &mut out).map_err(|()| InternalError::KsfError)?,
+            Stretch::Identity => {
+                if input.len() != out.len() {
+                    return Err(());
+                }
+                out.copy_from_slice(input);
+                Ok(())
+            }
+            Stretch::Scrypt { log_n, r, p } => scrypt(input, &[], *log_n, *r, *p, out),
             Stretch::Argon2id { memory_kib, iterations, parallelism } => {
                 let cost = Argon2Cost { memory_kib: *memory_kib, iterations: *iterations, parallelism: *parallelism };
-                argon2id(&input, &[0u8; 16], &[], &[], cost, &mut out).map_err(|_| InternalError::KsfError)?;
+                argon2id(input, &[0u8; 16], &[], &[], cost, out).map_err(|_| ())
             }
         }
-        Ok(out)
     }
 }
 

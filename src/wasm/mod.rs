@@ -18,6 +18,8 @@ mod opaque;
 mod custody;
 #[cfg(feature = "login")]
 mod seal;
+#[cfg(feature = "login")]
+pub(crate) mod ksf_instance;
 
 pub use keys::*;
 pub use delivery::*;

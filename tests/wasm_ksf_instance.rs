@@ -1,0 +1,75 @@
+//! The KSF in a disposable instance (src/wasm/ksf_instance.rs): known answers from
+//! tests/vectors/custody_kat.json (written by custody_kat.py with Python's hashlib scrypt and
+//! pyca/cryptography's Argon2id) through the profile's KSF, and the page's own wasm memory
+//! not growing while 32 and 64 MiB KSFs run.
+
+// Test code: a panic is a failed assertion.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+#![cfg(target_arch = "wasm32")]
+
+use js_sys::{ArrayBuffer, WebAssembly};
+use opaque_ke::generic_array::{typenum::U32, GenericArray};
+use opaque_ke::ksf::Ksf;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_test::wasm_bindgen_test;
+use zkauth::opaque::Stretch;
+
+fn kat() -> serde_json::Value {
+    serde_json::from_str::<serde_json::Value>(include_str!("vectors/custody_kat.json")).unwrap()["ksf"].clone()
+}
+
+fn unhex(v: &serde_json::Value) -> Vec<u8> {
+    hex::decode(v.as_str().unwrap()).unwrap()
+}
+
+/// The byte length of this instance's linear memory.
+fn memory_len() -> u32 {
+    let memory: WebAssembly::Memory = wasm_bindgen::memory().dyn_into().unwrap();
+    memory.buffer().unchecked_into::<ArrayBuffer>().byte_length()
+}
+
+const MIB: u32 = 1 << 20;
+
+#[wasm_bindgen_test]
+fn known_answers_through_the_disposable_instance_and_no_growth() {
+    let kat = kat();
+    let input = GenericArray::<u8, U32>::clone_from_slice(&unhex(&kat["input"]));
+    let before = memory_len();
+
+    // DarkAuth's scrypt N = 32768, r = 8, p = 1: a 32 MiB work area.
+    let d = &kat["darkauth_scrypt"];
+    let darkauth = Stretch::Scrypt { log_n: 15, r: 8, p: 1 };
+    assert_eq!(d["log_n"], 15);
+    assert_eq!(darkauth.hash(input).unwrap().to_vec(), unhex(&d["output"]), "custody_kat.json darkauth_scrypt");
+
+    // Argon2id with opaque-ke's 16-byte zero salt.
+    let a = &kat["argon2id"];
+    let cost = |k: &str| u32::try_from(a[k].as_u64().unwrap()).unwrap();
+    let argon = Stretch::Argon2id { memory_kib: cost("memory_kib"), iterations: cost("iterations"), parallelism: cost("parallelism") };
+    assert_eq!(argon.hash(input).unwrap().to_vec(), unhex(&a["output"]), "custody_kat.json argon2id");
+
+    // 64 MiB Argon2id twice: the same output, and this instance's memory stays where it was.
+    let big = Stretch::Argon2id { memory_kib: 65536, iterations: 1, parallelism: 4 };
+    let first = big.hash(input).unwrap();
+    assert_eq!(big.hash(input).unwrap(), first);
+    assert_ne!(first, input);
+    let after = memory_len();
+    assert!(after - before < MIB, "the page's wasm memory grew from {before} to {after} bytes");
+    // Had any of them run here, this instance would hold at least its 64 MiB.
+    assert!(after < 16 * MIB, "the page's wasm memory is {after} bytes");
+}
+
+#[wasm_bindgen_test]
+fn a_ksf_that_cannot_have_its_memory_is_an_error_and_the_module_stays_usable() {
+    let input = GenericArray::<u8, U32>::clone_from_slice(&[7u8; 32]);
+    // More memory than a wasm32 instance can have (256 GiB of blocks, within Argon2's limits):
+    // the fallible allocation fails, and so does the KSF, without a trap.
+    let before = memory_len();
+    let too_big = Stretch::Argon2id { memory_kib: 0x0FFF_FFFF, iterations: 1, parallelism: 1 };
+    assert!(too_big.hash(input).is_err());
+    // scrypt outside RFC 7914 §2 (N = 1).
+    assert!(Stretch::Scrypt { log_n: 0, r: 8, p: 1 }.hash(input).is_err());
+    assert!(memory_len() - before < MIB);
+    // The module is still usable afterwards.
+    assert_eq!(Stretch::Argon2id { memory_kib: 8, iterations: 1, parallelism: 1 }.hash(input).unwrap().len(), 32);
+}
