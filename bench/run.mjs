@@ -65,6 +65,13 @@ try {
     out.memoryAfter1 = memory();
     out.argon2id.push(...b.benchArgon2idClientFinish(9));
     out.memoryAfter10 = memory();
+    // A/B: the same logins with the KSF in this instance (what giving the memory back costs),
+    // then back to the default.
+    b.benchKsfInDisposableInstance(false);
+    out.argon2idHere = Array.from(b.benchArgon2idClientFinish(7));
+    out.darkauthHere = Array.from(b.benchDarkauthClientFinish(7));
+    out.memoryHere = memory();
+    b.benchKsfInDisposableInstance(true);
     // The JS stack's dominant cost: scrypt N=32768, r=8, p=1 in @noble/hashes.
     out.noble = [];
     for (let i = 0; i < 7; i++) {
@@ -95,7 +102,10 @@ try {
   row('Argon2id login finish (64 MiB, t=3, p=4), Chromium', ms(argon), `serenity-kit ${ms(serenity)}`, (argon.median / serenity.median).toFixed(2), '≤ 0.85×', argon.median / serenity.median <= 0.85);
   row('Argon2id login finish, Chromium vs native', ms(argon), `${nativeArgon.toFixed(1)} ms native`, (argon.median / nativeArgon).toFixed(2), '(none)', null);
   const mib = (n) => `${(n / 1048576).toFixed(1)} MiB`;
-  row('wasm memory after 1 / 10 Argon2id logins', `${mib(r.memoryAfter1)} / ${mib(r.memoryAfter10)}`, 'serenity-kit: not observable from outside', '', '≤ 4 MiB, no growth', r.memoryAfter10 <= 4 * 1048576 && r.memoryAfter10 === r.memoryAfter1);
+  const argonHere = stat(r.argon2idHere), darkHere = stat(r.darkauthHere);
+  row('Argon2id finish: KSF in a disposable instance vs in the page\'s instance', ms(argon), ms(argonHere), (argon.median / argonHere.median).toFixed(2), '(the cost of the memory goal)', null);
+  row('DarkAuth finish: KSF in a disposable instance vs in the page\'s instance', ms(dark), ms(darkHere), (dark.median / darkHere.median).toFixed(2), '(the cost of the memory goal)', null);
+  row('wasm memory after 1 / 10 Argon2id logins', `${mib(r.memoryAfter1)} / ${mib(r.memoryAfter10)}`, `KSF in the page's instance: ${mib(r.memoryHere)}; serenity-kit: not observable from outside`, '', '≤ 4 MiB, no growth', r.memoryAfter10 <= 4 * 1048576 && r.memoryAfter10 === r.memoryAfter1);
 
   const d = await page.evaluate(async () => {
     const zk = await import('/pkg/index.js');

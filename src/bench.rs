@@ -55,4 +55,11 @@ mod wasm {
         let profile = super::argon2id_64m().map_err(crate::wasm::js_error)?;
         super::opaque_client_finish_ms(&profile, iters, now_ms).map_err(crate::wasm::js_error)
     }
+
+    /// Whether the KSF runs in a disposable instance (the default) or in this one: the A/B of
+    /// what giving the memory back costs.
+    #[wasm_bindgen(js_name = benchKsfInDisposableInstance)]
+    pub fn bench_ksf_in_disposable_instance(on: bool) {
+        crate::wasm::ksf_instance::set_disabled(!on);
+    }
 }

@@ -77,6 +77,12 @@ pub fn ksf_run(kind: u32, a: u32, b: u32, c: u32) -> u32 {
     })
 }
 
+/// `make bench`'s A/B switch: with `true`, the KSF runs in this instance.
+#[cfg(feature = "bench")]
+pub(crate) fn set_disabled(disabled: bool) {
+    UNAVAILABLE.set(disabled);
+}
+
 /// Runs `s` on `input` into `out` in a disposable instance. `None` when no instance could be
 /// made (the caller runs the KSF here); `Some(Err)` when it was made and the KSF failed.
 pub(crate) fn stretch(s: &Stretch, input: &[u8], out: &mut [u8]) -> Option<Result<(), ()>> {
