@@ -19,7 +19,7 @@ CARGO_TARGET := $(abspath $(or $(CARGO_TARGET_DIR),$(CURDIR)/target))
 export CARGO_TARGET_DIR := $(CARGO_TARGET)
 WASM_OUT    := $(CARGO_TARGET)/$(WASM_TARGET)/wasm-release/zkauth.wasm
 # The package's own features: the zeroizing global allocator (never on for rlib users).
-PKG_FEATURES := zeroizing-allocator
+PKG_FEATURES := zeroizing-allocator,ksf-instance
 FUZZ_TARGET_DIR := $(CARGO_TARGET)/fuzz
 VERSION     := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n1)
 

@@ -56,6 +56,7 @@ mod wasm {
         super::opaque_client_finish_ms(&profile, iters, now_ms).map_err(crate::wasm::js_error)
     }
 
+    #[cfg(feature = "ksf-instance")]
     /// Whether the KSF runs in a disposable instance (the default) or in this one: the A/B of
     /// what giving the memory back costs.
     #[wasm_bindgen(js_name = benchKsfInDisposableInstance)]

@@ -5,7 +5,7 @@
 
 // Test code: a panic is a failed assertion.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
-#![cfg(target_arch = "wasm32")]
+#![cfg(all(target_arch = "wasm32", feature = "ksf-instance"))]
 
 use js_sys::{ArrayBuffer, WebAssembly};
 use opaque_ke::generic_array::{typenum::U32, GenericArray};

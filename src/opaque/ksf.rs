@@ -32,7 +32,7 @@ impl Ksf for Stretch {
         }
         let mut out = GenericArray::<u8, L>::default();
         // In the browser the KSF runs in a disposable instance, so its memory is given back.
-        #[cfg(target_arch = "wasm32")]
+        #[cfg(all(target_arch = "wasm32", feature = "ksf-instance"))]
         if let Some(done) = crate::wasm::ksf_instance::stretch(self, &input, &mut out) {
             done.map_err(|()| InternalError::KsfError)?;
             return Ok(out);
@@ -43,6 +43,20 @@ impl Ksf for Stretch {
 }
 
 impl Stretch {
+    /// The bytes the KSF's work area takes (scrypt: 128·r·N; Argon2id: its memory cost);
+    /// `None` when that does not fit in a `usize`. (Used where the KSF runs in a disposable instance.)
+    #[cfg(all(target_arch = "wasm32", feature = "ksf-instance"))]
+    pub(crate) fn work_area_bytes(&self) -> Option<usize> {
+        match self {
+            Stretch::Identity => Some(0),
+            Stretch::Scrypt { log_n, r, .. } => {
+                let n = 1usize.checked_shl(u32::from(*log_n))?;
+                usize::try_from(*r).ok()?.checked_mul(128)?.checked_mul(n)
+            }
+            Stretch::Argon2id { memory_kib, .. } => usize::try_from(*memory_kib).ok()?.checked_mul(1024),
+        }
+    }
+
     /// Runs the KSF in this instance (natively: in this process). `out` has the input's length.
     pub(crate) fn stretch_here(&self, input: &[u8], out: &mut [u8]) -> Result<(), ()> {
         match self {

@@ -1,21 +1,28 @@
 //! The key-stretching function in a disposable second instance of this module, so that a
-//! login gives its memory back.
+//! login gives its memory back (cargo feature `ksf-instance`, on in the npm package).
 //!
 //! wasm memory never shrinks: Argon2id's 64 MiB (or scrypt's 32 MiB), allocated in the page's
 //! instance, would stay committed for the life of the page. Instead [`stretch`] instantiates
 //! this same compiled module again (`wasm_bindgen::module()`, synchronously: it is already
-//! compiled), copies the KSF input into the new instance's memory, runs [`ksf_run`] there,
-//! copies the output back, zeroes the whole of that memory and drops the instance. The page's
-//! instance never grows for a KSF.
+//! compiled), has it reserve the KSF's work area, copies the KSF input into it, runs
+//! [`ksf_run`] there, copies the output back, zeroes the whole of that memory and drops the
+//! instance. The page's instance never grows for a KSF.
 //!
-//! The second instance gets a stub for every import that throws: nothing on the KSF path calls
-//! one (no randomness, no JS values), so it can reach no JS object and share no state. The
-//! input and output are copied memory to memory (typed-array views on both memories), never
-//! into a JS-owned buffer. (A page that replaces `WebAssembly.Instance` could read the input,
-//! but such a page already has the password itself.)
+//! The second instance's imports are all one built-in that always throws
+//! (`Symbol.prototype.valueOf` called on `undefined`): nothing on the KSF path calls an import
+//! (no randomness, no JS values), and if something did, it would get an exception, never the
+//! page's instance or a JS object. The input and output are copied memory to memory
+//! (typed-array views on both memories), never into a JS-owned buffer. (A page that replaces
+//! `WebAssembly.Instance` could read the input, but such a page already has the password.)
 //!
-//! When no second instance can be made (no module handle, a refused instantiation), the KSF
-//! runs in this instance as before; when it was made and failed, that is `ksf_failed`.
+//! [`ksf_input`] and [`ksf_run`] answer only in an instance whose glue never started it: the
+//! page's instance (started by its glue) refuses them, so no caller of the glue can make it
+//! grow through them.
+//!
+//! When no second instance can be made (no module handle, an import the stubs cannot stand
+//! for), the KSF runs in this instance as before, for the life of the page; when one
+//! instantiation fails (memory not available right now), for that login only; when it was
+//! made and the KSF failed, that is `ksf_failed`.
 
 use std::cell::{Cell, RefCell};
 
@@ -32,20 +39,43 @@ const MAX_INPUT: u32 = 64;
 thread_local! {
     /// Inside a disposable instance: the KSF input, then its output.
     static BUFFER: RefCell<Zeroizing<Vec<u8>>> = RefCell::new(Zeroizing::new(Vec::new()));
+    /// Set by [`started`]: this is the page's instance (its glue ran `__wbindgen_start`).
+    static STARTED: Cell<bool> = const { Cell::new(false) };
     /// In the page's instance: the import object of throwing stubs, built once.
     static IMPORTS: RefCell<Option<Object>> = const { RefCell::new(None) };
-    /// In the page's instance: set once a second instance could not be made, so later logins do
-    /// not try again.
+    /// In the page's instance: set once no second instance can ever be made here.
     static UNAVAILABLE: Cell<bool> = const { Cell::new(false) };
 }
 
-/// Inside a disposable instance: a zeroed buffer of `len` bytes for the input; its address, or
-/// 0 when `len` is out of range. Internal (called by [`stretch`] in the page's instance).
-#[wasm_bindgen(js_name = __ksfInput)]
-pub fn ksf_input(len: u32) -> u32 {
-    if len == 0 || len > MAX_INPUT {
+/// Run by the glue of the page's instance (never in a disposable one).
+#[wasm_bindgen(start, js_name = __ksfStarted, skip_typescript)]
+fn started() {
+    STARTED.set(true);
+}
+
+/// `make bench`'s A/B switch: with `true`, the KSF runs in this instance.
+#[cfg(feature = "bench")]
+pub(crate) fn set_disabled(disabled: bool) {
+    UNAVAILABLE.set(disabled);
+}
+
+/// Inside a disposable instance: reserves the work area of the KSF `kind`/`a`/`b`/`c` (see
+/// [`ksf_run`]) and gives it back to the allocator, so the memory grows before any secret is
+/// written into it; then a zeroed buffer of `len` bytes for the input. Its address, or 0 when
+/// the page's instance is asked, `len` is out of range or the memory cannot be had. Internal.
+#[wasm_bindgen(js_name = __ksfInput, skip_typescript)]
+pub fn ksf_input(len: u32, kind: u32, a: u32, b: u32, c: u32) -> u32 {
+    if STARTED.get() || len == 0 || len > MAX_INPUT {
         return 0;
     }
+    let Some(work) = stretch_of(kind, a, b, c).and_then(|s| s.work_area_bytes()) else {
+        return 0;
+    };
+    let mut probe: Vec<u8> = Vec::new();
+    if probe.try_reserve_exact(work).is_err() {
+        return 0;
+    }
+    drop(probe);
     BUFFER.with_borrow_mut(|b| {
         **b = vec![0u8; len as usize];
         b.as_ptr() as usize as u32
@@ -54,16 +84,11 @@ pub fn ksf_input(len: u32) -> u32 {
 
 /// Inside a disposable instance: stretches the buffer in place. `kind` 1 is scrypt (`a` =
 /// log2 N, `b` = r, `c` = p), 2 is Argon2id (`a` = memory in KiB, `b` = iterations, `c` =
-/// lanes). Returns 1 on success, 0 on failure. Internal.
-#[wasm_bindgen(js_name = __ksfRun)]
+/// lanes). Returns 1 on success, 0 on failure (and in the page's instance). Internal.
+#[wasm_bindgen(js_name = __ksfRun, skip_typescript)]
 pub fn ksf_run(kind: u32, a: u32, b: u32, c: u32) -> u32 {
-    let stretch = match kind {
-        1 => match u8::try_from(a) {
-            Ok(log_n) => Stretch::Scrypt { log_n, r: b, p: c },
-            Err(_) => return 0,
-        },
-        2 => Stretch::Argon2id { memory_kib: a, iterations: b, parallelism: c },
-        _ => return 0,
+    let Some(stretch) = stretch_of(kind, a, b, c).filter(|_| !STARTED.get()) else {
+        return 0;
     };
     BUFFER.with_borrow_mut(|buf| {
         let mut out = Zeroizing::new(vec![0u8; buf.len()]);
@@ -77,10 +102,12 @@ pub fn ksf_run(kind: u32, a: u32, b: u32, c: u32) -> u32 {
     })
 }
 
-/// `make bench`'s A/B switch: with `true`, the KSF runs in this instance.
-#[cfg(feature = "bench")]
-pub(crate) fn set_disabled(disabled: bool) {
-    UNAVAILABLE.set(disabled);
+fn stretch_of(kind: u32, a: u32, b: u32, c: u32) -> Option<Stretch> {
+    match kind {
+        1 => Some(Stretch::Scrypt { log_n: u8::try_from(a).ok()?, r: b, p: c }),
+        2 => Some(Stretch::Argon2id { memory_kib: a, iterations: b, parallelism: c }),
+        _ => None,
+    }
 }
 
 /// Runs `s` on `input` into `out` in a disposable instance. `None` when no instance could be
@@ -94,37 +121,52 @@ pub(crate) fn stretch(s: &Stretch, input: &[u8], out: &mut [u8]) -> Option<Resul
     if UNAVAILABLE.get() || input.len() != out.len() {
         return None;
     }
-    let Some((exports, memory)) = instantiate() else {
-        UNAVAILABLE.set(true);
-        return None;
+    let imports = match IMPORTS.with_borrow(Clone::clone) {
+        Some(imports) => imports,
+        None => {
+            // Built outside the borrow: building it calls into JS.
+            let Some(built) = module().and_then(|m| stub_imports(&m)) else {
+                UNAVAILABLE.set(true);
+                return None;
+            };
+            IMPORTS.set(Some(built.clone()));
+            built
+        }
     };
+    // A failed instantiation (say, no memory for a new instance right now) is for this login only.
+    let (exports, memory) = instantiate(&imports)?;
     let result = run(&exports, &memory, kind, [a, b, c], input, out);
-    // Whatever happened, nothing of the input or output stays in the dropped instance's memory.
-    let buffer = memory.buffer();
-    Uint8Array::new(&buffer).fill(0, 0, buffer.unchecked_ref::<js_sys::ArrayBuffer>().byte_length());
+    // Whatever happened, nothing of the input or output stays in the dropped instance's memory:
+    // `fill` clamps the end to the length, so u32::MAX covers every size.
+    Uint8Array::new(&memory.buffer()).fill(0, 0, u32::MAX);
     Some(result)
 }
 
-/// A fresh instance of this module with throwing stubs for its imports: its exports and memory.
-fn instantiate() -> Option<(Object, WebAssembly::Memory)> {
-    let module: WebAssembly::Module = wasm_bindgen::module().dyn_into().ok()?;
-    let imports = IMPORTS.with_borrow_mut(|cached| {
-        if cached.is_none() {
-            *cached = stub_imports(&module);
-        }
-        cached.clone()
-    })?;
-    let instance = WebAssembly::Instance::new(&module, &imports).ok()?;
+/// This instance's compiled module.
+fn module() -> Option<WebAssembly::Module> {
+    wasm_bindgen::module().dyn_into().ok()
+}
+
+/// A fresh instance of this module: its exports and memory.
+fn instantiate(imports: &Object) -> Option<(Object, WebAssembly::Memory)> {
+    let instance = WebAssembly::Instance::new(&module()?, imports).ok()?;
     let exports = instance.exports();
     let memory = Reflect::get(&exports, &JsValue::from_str("memory")).ok()?.dyn_into().ok()?;
     Some((exports, memory))
 }
 
-/// `{ [module]: { [name]: throwing function } }` for every function the module imports; `None`
-/// if it imports anything else.
+/// An object with no prototype, so no page-defined `Object.prototype` accessor is consulted.
+fn bare_object() -> Object {
+    Object::create(JsValue::NULL.unchecked_ref())
+}
+
+/// `{ [module]: { [name]: thrower } }` for every function the module imports, where `thrower`
+/// is `Symbol.prototype.valueOf` (a TypeError when called on anything but a Symbol, and an
+/// import is called on `undefined`); `None` if the module imports anything else.
 fn stub_imports(module: &WebAssembly::Module) -> Option<Object> {
-    let stub = Closure::<dyn Fn()>::new(|| wasm_bindgen::throw_str("zkauth: the KSF instance called an import"));
-    let imports = Object::new();
+    let symbol_prototype = Reflect::get(&js_sys::global(), &JsValue::from_str("Symbol")).ok().and_then(|s| Reflect::get(&s, &JsValue::from_str("prototype")).ok())?;
+    let thrower: Function = Reflect::get(&symbol_prototype, &JsValue::from_str("valueOf")).ok()?.dyn_into().ok()?;
+    let imports = bare_object();
     for entry in WebAssembly::Module::imports(module).iter() {
         let field = |k: &str| Reflect::get(&entry, &JsValue::from_str(k)).ok().and_then(|v| v.as_string());
         if field("kind")?.as_str() != "function" {
@@ -133,13 +175,11 @@ fn stub_imports(module: &WebAssembly::Module) -> Option<Object> {
         let (ns, name) = (JsValue::from_str(&field("module")?), JsValue::from_str(&field("name")?));
         let mut table = Reflect::get(&imports, &ns).ok()?;
         if table.is_undefined() {
-            table = Object::new().into();
-            Reflect::set(&imports, &ns, &table).ok()?;
+            table = bare_object().into();
+            Reflect::set(&imports, &ns, &table).ok().filter(|&set| set)?;
         }
-        Reflect::set(&table, &name, stub.as_ref()).ok()?;
+        Reflect::set(&table, &name, &thrower).ok().filter(|&set| set)?;
     }
-    // The stub lives as long as the cached import object: for the life of the page.
-    stub.forget();
     Some(imports)
 }
 
@@ -154,7 +194,7 @@ fn call(exports: &Object, name: &str, args: &[u32]) -> Result<u32, ()> {
 
 fn run(exports: &Object, memory: &WebAssembly::Memory, kind: u32, [a, b, c]: [u32; 3], input: &[u8], out: &mut [u8]) -> Result<(), ()> {
     let len = u32::try_from(input.len()).map_err(|_| ())?;
-    let ptr = call(exports, "__ksfInput", &[len])?;
+    let ptr = call(exports, "__ksfInput", &[len, kind, a, b, c])?;
     if ptr == 0 {
         return Err(());
     }

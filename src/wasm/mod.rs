@@ -18,7 +18,7 @@ mod opaque;
 mod custody;
 #[cfg(feature = "login")]
 mod seal;
-#[cfg(feature = "login")]
+#[cfg(all(feature = "login", feature = "ksf-instance"))]
 pub(crate) mod ksf_instance;
 
 pub use keys::*;

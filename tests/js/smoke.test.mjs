@@ -301,3 +301,11 @@ test('no input value appears in an error message of the JS layer', () => {
   }
   for (const h of [rk, kp]) h.free();
 });
+
+test("the KSF instance's internal exports refuse to run in the page's own instance", async () => {
+  // The glue module the package entry initialised (same URL, so the same module instance).
+  const glue = await import(new URL('zkauth.js', import.meta.resolve('zkauth')).href);
+  // What a disposable instance is asked: a 32-byte input after reserving Argon2id's 8 KiB, then the run.
+  assert.equal(glue.__ksfInput(32, 2, 8, 1, 1), 0);
+  assert.equal(glue.__ksfRun(2, 8, 1, 1), 0);
+});
