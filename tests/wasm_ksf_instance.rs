@@ -60,6 +60,26 @@ fn known_answers_through_the_disposable_instance_and_no_growth() {
 }
 
 #[wasm_bindgen_test]
+fn the_fallback_in_this_instance_gives_the_same_answers() {
+    let kat = kat();
+    let input = GenericArray::<u8, U32>::clone_from_slice(&unhex(&kat["input"]));
+    let a = &kat["argon2id"];
+    let cost = |k: &str| u32::try_from(a[k].as_u64().unwrap()).unwrap();
+    let argon = Stretch::Argon2id { memory_kib: cost("memory_kib"), iterations: cost("iterations"), parallelism: cost("parallelism") };
+    // 4 MiB Argon2id: in a disposable instance, then in this one (which must then hold its 4 MiB).
+    let four = Stretch::Argon2id { memory_kib: 4096, iterations: 1, parallelism: 1 };
+    let disposable = four.hash(input).unwrap();
+    zkauth::wasm::ksf_instance::set_disabled(true);
+    let kat_here = argon.hash(input);
+    let four_here = four.hash(input);
+    zkauth::wasm::ksf_instance::set_disabled(false);
+    assert_eq!(kat_here.unwrap().to_vec(), unhex(&a["output"]), "custody_kat.json argon2id, in this instance");
+    assert_eq!(four_here.unwrap(), disposable);
+    assert!(memory_len() >= 4 * MIB, "the fallback ran in this instance");
+    assert_eq!(argon.hash(input).unwrap().to_vec(), unhex(&a["output"]), "and again in a disposable instance");
+}
+
+#[wasm_bindgen_test]
 fn a_ksf_that_cannot_have_its_memory_is_an_error_and_the_module_stays_usable() {
     let input = GenericArray::<u8, U32>::clone_from_slice(&[7u8; 32]);
     // More memory than a wasm32 instance can have (256 GiB of blocks, within Argon2's limits):

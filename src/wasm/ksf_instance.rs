@@ -53,9 +53,10 @@ fn started() {
     STARTED.set(true);
 }
 
-/// `make bench`'s A/B switch: with `true`, the KSF runs in this instance.
-#[cfg(feature = "bench")]
-pub(crate) fn set_disabled(disabled: bool) {
+/// With `true`, the KSF runs in this instance from now on: `make bench`'s A/B switch, and how
+/// the tests reach the fallback. Not part of the API.
+#[doc(hidden)]
+pub fn set_disabled(disabled: bool) {
     UNAVAILABLE.set(disabled);
 }
 

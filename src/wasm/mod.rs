@@ -19,7 +19,8 @@ mod custody;
 #[cfg(feature = "login")]
 mod seal;
 #[cfg(all(feature = "login", feature = "ksf-instance"))]
-pub(crate) mod ksf_instance;
+#[doc(hidden)]
+pub mod ksf_instance;
 
 pub use keys::*;
 pub use delivery::*;
