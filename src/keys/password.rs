@@ -2,7 +2,6 @@
 //! envelope, both under keys derived from the OPAQUE `export_key`.
 
 use rand_core::{CryptoRng, RngCore};
-use serde::de::MapAccess;
 use zeroize::Zeroizing;
 use zkauth_verify::json::{read_object_within, Limits, MemberError, Members, Value};
 use zkauth_verify::{ct_eq_str, EnvelopeType, WRAPPING_ALG_PASSWORD_V2};
@@ -34,7 +33,7 @@ struct ArkJson {
 }
 
 impl Members for ArkJson {
-    fn member<'de, A: MapAccess<'de>>(&mut self, name: &str, value: Value<'_, A>) -> Result<(), MemberError<A::Error>> {
+    fn member(&mut self, name: &str, value: Value<'_, '_>) -> Result<(), MemberError> {
         match name {
             "typ" => self.typ = Some(value.string()?),
             "version" => self.version = Some(value.string()?),

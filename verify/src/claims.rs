@@ -8,9 +8,7 @@ use std::fmt;
 
 use serde::Deserialize;
 
-use serde::de::MapAccess;
-
-use crate::json::{read_object_within, Limits, MemberError, Members, Value};
+use crate::json::{read_object_within, Limits, MemberError, Members, OneOrMany, Value};
 use crate::redact::{redacted, Redacted};
 use crate::{b64u, ct_eq_str, hash_b64u, Error, JweHeader, JweVersion, TokenArtifacts, MAX_JWE_LEN};
 
@@ -200,16 +198,19 @@ struct RawClaims {
 }
 
 impl Members for RawClaims {
-    fn member<'de, A: MapAccess<'de>>(&mut self, name: &str, value: Value<'_, A>) -> Result<(), MemberError<A::Error>> {
+    fn member(&mut self, name: &str, value: Value<'_, '_>) -> Result<(), MemberError> {
         match name {
             "typ" => self.typ = Some(value.string()?),
             "version" => self.version = Some(value.string()?),
             "sub" => self.sub = Some(value.string()?),
             "client_id" => self.client_id = Some(value.string()?),
-            "aud" => self.aud = Some(value.decode()?),
+            "aud" => self.aud = Some(match value.one_or_many()? {
+                OneOrMany::One(a) => Aud::One(a),
+                OneOrMany::Many(a) => Aud::Many(a),
+            }),
             // `null` reads as absent, as it always has.
-            "org_id" => self.org_id = value.decode()?,
-            "request_id" => self.request_id = value.decode()?,
+            "org_id" => self.org_id = value.nullable_string()?,
+            "request_id" => self.request_id = value.nullable_string()?,
             "state_hash" => self.state_hash = Some(value.string()?),
             "redirect_uri_hash" => self.redirect_uri_hash = Some(value.string()?),
             "key_id" => self.key_id = Some(value.string()?),

@@ -7,7 +7,6 @@
 use std::fmt;
 
 use p256::PublicKey;
-use serde::de::MapAccess;
 
 use crate::json::{read_object, read_object_within, Limits, MemberError, Members, Refusal, Value};
 use crate::jwk::{coordinates, JwkFields};
@@ -63,7 +62,7 @@ struct RawHeader {
 }
 
 impl Members for RawHeader {
-    fn member<'de, A: MapAccess<'de>>(&mut self, name: &str, value: Value<'_, A>) -> Result<(), MemberError<A::Error>> {
+    fn member(&mut self, name: &str, value: Value<'_, '_>) -> Result<(), MemberError> {
         match name {
             "alg" => self.alg = Some(value.string()?),
             "enc" => self.enc = Some(value.string()?),
@@ -101,7 +100,7 @@ fn segments(jwe: &str) -> Result<[&str; 5], Error> {
 struct AnyObject;
 
 impl Members for AnyObject {
-    fn member<'de, A: MapAccess<'de>>(&mut self, _name: &str, _value: Value<'_, A>) -> Result<(), MemberError<A::Error>> {
+    fn member(&mut self, _name: &str, _value: Value<'_, '_>) -> Result<(), MemberError> {
         Ok(())
     }
 }

@@ -10,10 +10,9 @@ use std::fmt;
 
 use p256::elliptic_curve::sec1::{EncodedPoint, FromEncodedPoint, ToEncodedPoint};
 use p256::{NistP256, PublicKey, SecretKey};
-use serde::de::MapAccess;
 use zeroize::Zeroizing;
 
-use crate::json::{read_object, MemberError, Members, Refusal, Value};
+use crate::json::{read_object, Malformed, MemberError, Members, Refusal, Value};
 use crate::{b64u, hash_b64u, Error};
 
 /// Longest accepted `zk_pub` string (an honest one is about 120–250 characters).
@@ -32,12 +31,12 @@ pub(crate) struct JwkFields<D = bool> {
 
 /// How [`JwkFields`] keeps the `d` member.
 pub(crate) trait PrivateMember: Default {
-    fn read<'de, A: MapAccess<'de>>(&mut self, value: Value<'_, A>) -> Result<(), A::Error>;
+    fn read(&mut self, value: Value<'_, '_>) -> Result<(), Malformed>;
 }
 
 /// A public key never carries `d`, whatever its value: its presence is kept, the value skipped.
 impl PrivateMember for bool {
-    fn read<'de, A: MapAccess<'de>>(&mut self, _value: Value<'_, A>) -> Result<(), A::Error> {
+    fn read(&mut self, _value: Value<'_, '_>) -> Result<(), Malformed> {
         *self = true;
         Ok(())
     }
@@ -45,14 +44,14 @@ impl PrivateMember for bool {
 
 /// A private key's `d` must be a string; it is wiped on drop.
 impl PrivateMember for Option<Zeroizing<String>> {
-    fn read<'de, A: MapAccess<'de>>(&mut self, value: Value<'_, A>) -> Result<(), A::Error> {
+    fn read(&mut self, value: Value<'_, '_>) -> Result<(), Malformed> {
         *self = Some(value.secret_string()?);
         Ok(())
     }
 }
 
 impl<D: PrivateMember> Members for JwkFields<D> {
-    fn member<'de, A: MapAccess<'de>>(&mut self, name: &str, value: Value<'_, A>) -> Result<(), MemberError<A::Error>> {
+    fn member(&mut self, name: &str, value: Value<'_, '_>) -> Result<(), MemberError> {
         // A non-string value for a member we read fails the whole parse.
         match name {
             "kty" => self.kty = Some(value.string()?),
