@@ -137,7 +137,7 @@ test-e2e: pkg tool-js tool-chromium
 FUZZ_TIME ?= 60
 # --release for long runs; the smoke builds --dev (faster to build, overflow checks on).
 FUZZ_BUILD ?= --release
-FUZZ_TARGETS := b64u jwk jwe_open claims envelope opaque_client opaque_server server_requests
+FUZZ_TARGETS := b64u json jwk jwe_open claims envelope opaque_client opaque_server server_requests
 fuzz: tool-fuzz
 	cd fuzz && cargo +nightly fuzz build $(FUZZ_BUILD) --target-dir $(FUZZ_TARGET_DIR)
 	@mkdir -p target/fuzz-logs; for t in $(FUZZ_TARGETS); do \

@@ -480,7 +480,8 @@ impl Members for Skipped {
     }
 }
 
-#[cfg(test)]
-mod reference;
+#[cfg(any(test, fuzzing))]
+#[doc(hidden)]
+pub mod reference;
 #[cfg(test)]
 mod tests;

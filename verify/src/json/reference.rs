@@ -1,7 +1,7 @@
 //! The serde_json-based reader that `json` replaced, kept as the tests' reference: the same
 //! strictness (duplicate names, member limits, decoded strings) on serde_json's parser.
 
-use super::{Limits, Refusal};
+use super::{read_object_within, Limits, Refusal, Skipped};
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use std::collections::HashSet;
 use std::fmt;
@@ -91,4 +91,9 @@ pub fn read(json: &[u8], limits: Limits) -> Result<(), Refusal> {
     let mut de = serde_json::Deserializer::from_slice(json);
     let r = de.deserialize_map(Top(limits, &mut refusal)).and_then(|()| de.end());
     r.map_err(|_| refusal.unwrap_or(Refusal::Malformed))
+}
+
+/// The reader under test on the same input, every member skipped.
+pub fn ours(json: &[u8], limits: Limits) -> Result<(), Refusal> {
+    read_object_within::<Skipped>(json, limits).map(drop)
 }
