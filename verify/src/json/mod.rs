@@ -21,10 +21,12 @@ use std::collections::hash_map::DefaultHasher;
 use std::collections::HashSet;
 use std::hash::BuildHasherDefault;
 
-use zeroize::Zeroizing;
 
 mod number;
+mod value;
 use number::overflows_f64;
+use value::Read;
+pub use value::Value;
 
 /// Longest accepted JSON text, in bytes (an honest JWK or JWE header is a few hundred).
 pub const MAX_LEN: usize = 4096;
@@ -95,73 +97,6 @@ pub enum OneOrMany {
     Many(Vec<String>),
 }
 
-/// The value of the current member. Reading it is optional: an unread value is skipped.
-pub struct Value<'c, 'j> {
-    cur: &'c mut Cursor<'j>,
-    read: &'c mut bool,
-    limits: Limits,
-}
-
-impl Value<'_, '_> {
-    /// A JSON string.
-    pub fn string(self) -> Result<String, Malformed> {
-        *self.read = true;
-        self.cur.string()
-    }
-
-    /// A JSON string that holds a secret: wiped when dropped (and decoded into one allocation
-    /// of its final capacity, so no reallocation leaves a partial copy behind).
-    pub fn secret_string(self) -> Result<Zeroizing<String>, Malformed> {
-        *self.read = true;
-        let mut out = Zeroizing::new(String::new());
-        self.cur.string_into(&mut out)?;
-        Ok(out)
-    }
-
-    /// A JSON integer that fits in an `i64` (`1.5`, `1e3`, `-0` and strings are refused).
-    pub fn integer(self) -> Result<i64, Malformed> {
-        *self.read = true;
-        let start = self.cur.i;
-        if !self.cur.number()? {
-            return Err(Malformed);
-        }
-        let text = self.cur.b.get(start..self.cur.i).and_then(|t| core::str::from_utf8(t).ok()).ok_or(Malformed)?;
-        if text == "-0" {
-            return Err(Malformed);
-        }
-        text.parse().map_err(|_| Malformed)
-    }
-
-    /// `null` (as `None`) or a JSON string.
-    pub fn nullable_string(self) -> Result<Option<String>, Malformed> {
-        *self.read = true;
-        if self.cur.literal(b"null") {
-            return Ok(None);
-        }
-        self.cur.string().map(Some)
-    }
-
-    /// A JSON string, or an array of JSON strings.
-    pub fn one_or_many(self) -> Result<OneOrMany, Malformed> {
-        *self.read = true;
-        if self.cur.peek() != Some(b'[') {
-            return self.cur.string().map(OneOrMany::One);
-        }
-        let mut all = Vec::new();
-        self.cur.array(|cur| {
-            all.push(cur.string()?);
-            Ok(())
-        })?;
-        Ok(OneOrMany::Many(all))
-    }
-
-    /// A nested object, read under the same rules (its refusals make the outer read `Malformed`).
-    pub fn object<M: Members>(self) -> Result<M, Malformed> {
-        *self.read = true;
-        self.cur.object(self.limits, &mut None)
-    }
-}
-
 /// Reads `json` as one object of unique members into `M`, within [`Limits::DEFAULT`].
 pub fn read_object<M: Members>(json: &[u8]) -> Result<M, Refusal> {
     read_object_within(json, Limits::DEFAULT)
@@ -181,6 +116,7 @@ pub fn read_object_within<M: Members>(json: &[u8], limits: Limits) -> Result<M, 
     let mut cur = Cursor { b: json, i: 0, depth: 0 };
     cur.ws();
     let read = cur.object(limits, &mut refusal).map_err(|Malformed| refusal.unwrap_or(Refusal::Malformed))?;
+    debug_assert_eq!(cur.depth, 0);
     cur.ws();
     if cur.i != json.len() {
         return Err(Refusal::Malformed);
@@ -261,6 +197,7 @@ impl Cursor<'_> {
             }
         }
         out.reserve_exact(end - self.i);
+        let capacity = out.capacity();
         loop {
             let start = self.i;
             while matches!(self.peek(), Some(c) if c != b'"' && c != b'\\' && c >= 0x20) {
@@ -269,7 +206,11 @@ impl Cursor<'_> {
             let run = self.b.get(start..self.i).and_then(|r| core::str::from_utf8(r).ok()).ok_or(Malformed)?;
             out.push_str(run);
             match self.bump() {
-                Some(b'"') => return Ok(()),
+                Some(b'"') => {
+                    // Decoded into the one allocation (a secret leaves no reallocated copy).
+                    debug_assert_eq!(out.capacity(), capacity);
+                    return Ok(());
+                }
                 Some(b'\\') => out.push(self.escape()?),
                 // An unescaped control character, or the end of the text.
                 _ => return Err(Malformed),
@@ -431,7 +372,7 @@ impl Cursor<'_> {
             self.ws();
             self.eat(b':')?;
             self.ws();
-            let mut read = false;
+            let mut read = Read::Unread;
             match out.member(&name, Value { cur: self, read: &mut read, limits }) {
                 Ok(()) => {}
                 Err(MemberError::Json) => return Err(Malformed),
@@ -440,8 +381,10 @@ impl Cursor<'_> {
                     return Err(Malformed);
                 }
             }
-            if !read {
-                self.skip(limits)?;
+            match read {
+                Read::Unread => self.skip(limits)?,
+                Read::Read => {}
+                Read::Failed => return Err(Malformed),
             }
             seen.insert(name);
             self.ws();
