@@ -25,7 +25,7 @@ use std::hash::BuildHasherDefault;
 mod number;
 mod value;
 use number::overflows_f64;
-use value::Read;
+use value::ReadState;
 pub use value::Value;
 
 /// Longest accepted JSON text, in bytes (an honest JWK or JWE header is a few hundred).
@@ -372,7 +372,7 @@ impl Cursor<'_> {
             self.ws();
             self.eat(b':')?;
             self.ws();
-            let mut read = Read::Unread;
+            let mut read = ReadState::Unread;
             match out.member(&name, Value { cur: self, read: &mut read, limits }) {
                 Ok(()) => {}
                 Err(MemberError::Json) => return Err(Malformed),
@@ -382,9 +382,9 @@ impl Cursor<'_> {
                 }
             }
             match read {
-                Read::Unread => self.skip(limits)?,
-                Read::Read => {}
-                Read::Failed => return Err(Malformed),
+                ReadState::Unread => self.skip(limits)?,
+                ReadState::Done => {}
+                ReadState::Failed => return Err(Malformed),
             }
             seen.insert(name);
             self.ws();

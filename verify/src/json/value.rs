@@ -7,10 +7,10 @@ use super::{Cursor, Limits, Malformed, Members, OneOrMany};
 
 /// Whether the handler read the current member's value, and how that went.
 #[derive(Clone, Copy, PartialEq, Eq)]
-pub(super) enum Read {
+pub(super) enum ReadState {
     /// Not read: the reader skips it.
     Unread,
-    Read,
+    Done,
     /// A read failed part-way: the cursor is inside the value, so the whole read is refused
     /// even if the handler dropped the error.
     Failed,
@@ -19,7 +19,7 @@ pub(super) enum Read {
 /// The value of the current member. Reading it is optional: an unread value is skipped.
 pub struct Value<'c, 'j> {
     pub(super) cur: &'c mut Cursor<'j>,
-    pub(super) read: &'c mut Read,
+    pub(super) read: &'c mut ReadState,
     pub(super) limits: Limits,
 }
 
@@ -27,7 +27,7 @@ impl Value<'_, '_> {
     /// Runs one typed read and records how it went.
     fn read<T>(self, f: impl FnOnce(&mut Cursor<'_>, Limits) -> Result<T, Malformed>) -> Result<T, Malformed> {
         let r = f(self.cur, self.limits);
-        *self.read = if r.is_ok() { Read::Read } else { Read::Failed };
+        *self.read = if r.is_ok() { ReadState::Done } else { ReadState::Failed };
         r
     }
 
