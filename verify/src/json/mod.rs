@@ -322,12 +322,13 @@ impl Cursor<'_> {
         Ok(integer)
     }
 
-    /// `[ item, … ]`, each item read by `item`.
-    fn array(&mut self, mut item: impl FnMut(&mut Self) -> Result<(), Malformed>) -> Result<(), Malformed> {
-        self.eat(b'[')?;
+    /// `open item, item, … close` (or `open close`), one nesting level deeper, each item read by
+    /// `item`: the list syntax of arrays and objects.
+    fn list(&mut self, open: u8, close: u8, mut item: impl FnMut(&mut Self) -> Result<(), Malformed>) -> Result<(), Malformed> {
+        self.eat(open)?;
         self.enter()?;
         self.ws();
-        if self.peek() == Some(b']') {
+        if self.peek() == Some(close) {
             self.i += 1;
         } else {
             loop {
@@ -336,7 +337,7 @@ impl Cursor<'_> {
                 self.ws();
                 match self.bump() {
                     Some(b',') => {}
-                    Some(b']') => break,
+                    Some(c) if c == close => break,
                     _ => return Err(Malformed),
                 }
             }
@@ -345,22 +346,18 @@ impl Cursor<'_> {
         Ok(())
     }
 
+    /// `[ item, … ]`, each item read by `item`.
+    fn array(&mut self, item: impl FnMut(&mut Self) -> Result<(), Malformed>) -> Result<(), Malformed> {
+        self.list(b'[', b']', item)
+    }
+
     /// An object of unique members into `M`, recording why it refused in `refusal`.
     fn object<M: Members>(&mut self, limits: Limits, refusal: &mut Option<Refusal>) -> Result<M, Malformed> {
-        self.eat(b'{')?;
-        self.enter()?;
         let mut out = M::default();
         // A fixed-key hasher: no HashDoS concern with at most max_members names.
         let mut seen: HashSet<String, BuildHasherDefault<DefaultHasher>> = HashSet::default();
-        self.ws();
-        if self.peek() == Some(b'}') {
-            self.i += 1;
-            self.depth -= 1;
-            return Ok(out);
-        }
-        loop {
-            self.ws();
-            let name = self.string()?;
+        self.list(b'{', b'}', |cur| {
+            let name = cur.string()?;
             if seen.contains(&name) {
                 *refusal = Some(Refusal::DuplicateMember);
                 return Err(Malformed);
@@ -369,11 +366,11 @@ impl Cursor<'_> {
                 *refusal = Some(Refusal::TooManyMembers);
                 return Err(Malformed);
             }
-            self.ws();
-            self.eat(b':')?;
-            self.ws();
+            cur.ws();
+            cur.eat(b':')?;
+            cur.ws();
             let mut read = ReadState::Unread;
-            match out.member(&name, Value { cur: self, read: &mut read, limits }) {
+            match out.member(&name, Value { cur: &mut *cur, read: &mut read, limits }) {
                 Ok(()) => {}
                 Err(MemberError::Json) => return Err(Malformed),
                 Err(MemberError::Refused(why)) => {
@@ -382,19 +379,13 @@ impl Cursor<'_> {
                 }
             }
             match read {
-                ReadState::Unread => self.skip(limits)?,
+                ReadState::Unread => cur.skip(limits)?,
                 ReadState::Done => {}
                 ReadState::Failed => return Err(Malformed),
             }
             seen.insert(name);
-            self.ws();
-            match self.bump() {
-                Some(b',') => {}
-                Some(b'}') => break,
-                _ => return Err(Malformed),
-            }
-        }
-        self.depth -= 1;
+            Ok(())
+        })?;
         Ok(out)
     }
 
