@@ -49,10 +49,7 @@ impl Stretch {
     pub(crate) fn work_area_bytes(&self) -> Option<usize> {
         match self {
             Stretch::Identity => Some(0),
-            Stretch::Scrypt { log_n, r, .. } => {
-                let n = 1usize.checked_shl(u32::from(*log_n))?;
-                usize::try_from(*r).ok()?.checked_mul(128)?.checked_mul(n)
-            }
+            Stretch::Scrypt { log_n, r, .. } => scrypt_work_area(*log_n, *r),
             Stretch::Argon2id { memory_kib, .. } => usize::try_from(*memory_kib).ok()?.checked_mul(1024),
         }
     }
@@ -88,13 +85,17 @@ pub(crate) fn scrypt(password: &[u8], salt: &[u8], log_n: u8, r: u32, p: u32, ou
         return Err(());
     }
     let params = scrypt::Params::new(log_n, r, p, out.len()).map_err(|_| ())?;
-    let n = 1usize.checked_shl(u32::from(log_n)).ok_or(())?;
-    let r = usize::try_from(r).map_err(|_| ())?;
-    let work = r.checked_mul(128).and_then(|b| b.checked_mul(n)).ok_or(())?;
+    let work = scrypt_work_area(log_n, r).ok_or(())?;
     let mut probe: Vec<u8> = Vec::new();
     probe.try_reserve_exact(work).map_err(|_| ())?;
     drop(probe);
     scrypt::scrypt(password, salt, &params, out).map_err(|_| ())
+}
+
+/// scrypt's work area, 128·r·N bytes; `None` when that does not fit in a `usize`.
+fn scrypt_work_area(log_n: u8, r: u32) -> Option<usize> {
+    let n = 1usize.checked_shl(u32::from(log_n))?;
+    usize::try_from(r).ok()?.checked_mul(128)?.checked_mul(n)
 }
 
 /// Argon2id's cost parameters.
