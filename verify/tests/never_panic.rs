@@ -6,19 +6,9 @@
 
 use zkauth_verify::{b64u, check_v2_claims, hash_b64u, parse_compact_jwe, validate_zk_pub, ExpectV2, JweVersion};
 
-/// xorshift64*: deterministic, so a failure reproduces.
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-}
+#[path = "support/rng.rs"]
+mod rng;
+use rng::Rng;
 
 fn mutate(rng: &mut Rng, s: &str) -> String {
     let mut b = s.as_bytes().to_vec();

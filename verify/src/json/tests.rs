@@ -95,19 +95,16 @@ fn limits_are_the_callers() {
     assert_eq!(read_object_within::<Probe>(br#"{"s":"0123456789abcdef"}"#, tight), Err(Refusal::TooLong));
 }
 
-/// A deterministic generator (xorshift64*): the same cases every run.
-struct Rng(u64);
+#[path = "../../tests/support/rng.rs"]
+mod rng;
+use rng::Rng;
 
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
+/// One of `from`, at random.
+trait Pick {
+    fn pick<'a>(&mut self, from: &[&'a str]) -> &'a str;
+}
+
+impl Pick for Rng {
     fn pick<'a>(&mut self, from: &[&'a str]) -> &'a str {
         from[self.below(from.len())]
     }
