@@ -20,6 +20,8 @@ data_dir = "$dir/data"
 database = "$ZKAUTH_TEST_POSTGRES/zkauth_demo"
 login_page_dir = "www/login"
 sdk_dir = "pkg"
+# zkauth-lb (on this host) appends the client's address to X-Forwarded-For.
+trusted_proxies = ["127.0.0.1/32"]
 TOML
   "${CARGO_TARGET_DIR:-target}"/debug/zkauth-server --config "$dir/$port.toml" --dev 2>>"$dir/$port.log" &
   pids+=($!)

@@ -76,6 +76,7 @@ login = {{ burst = 1000000, per_minute = 1000000 }}
 register = {{ burst = 1000000, per_minute = 1000000 }}
 recovery = {{ burst = 1000000, per_minute = 1000000 }}
 token = {{ burst = 1000000, per_minute = 1000000 }}
+authorize = {{ burst = 1000000, per_minute = 1000000 }}
 [[clients]]
 client_id = "demo-app"
 redirect_uris = ["http://localhost:8081/callback"]
@@ -111,7 +112,7 @@ fn fixture() -> &'static Fixture {
         let dir = tempfile::tempdir().expect("temp dir");
         let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
         let (app, cookie, csrf) = rt.block_on(async {
-            let config = Config::parse(&config(dir.path()), "fuzz.toml", Overrides::default()).expect("config");
+            let config = Config::parse(&config(&dir.path().join("data")), "fuzz.toml", Overrides::default()).expect("config");
             let profile = config.profile.clone();
             let state = build(config, &KekSource::DevFile, Clock::Manual(Arc::new(AtomicI64::new(1_800_000_000_000)))).await.expect("server");
             let app = router(state).layer(MockConnectInfo(SocketAddr::from(([127, 0, 0, 1], 40000))));

@@ -135,7 +135,7 @@ async fn run(database: &str, instances: usize, secs: u64) -> String {
             format!(
                 "issuer = \"{ISSUER}\"\nlisten = \"{addr}\"\ndata_dir = \"{}\"\ndatabase = \"{database}\"\nopaque_profile = \"argon2id\"\n\
                  [rate_limits]\nlogin = {{ burst = 1000000, per_minute = 1000000 }}\nregister = {{ burst = 1000000, per_minute = 1000000 }}\n\
-                 token = {{ burst = 1000000, per_minute = 1000000 }}\n[argon2id]\nmemory_kib = 8\niterations = 1\nparallelism = 1\n\
+                 token = {{ burst = 1000000, per_minute = 1000000 }}\nauthorize = {{ burst = 1000000, per_minute = 1000000 }}\n[argon2id]\nmemory_kib = 8\niterations = 1\nparallelism = 1\n\
                  [[clients]]\nclient_id = \"load-app\"\nredirect_uris = [\"http://localhost:9998/cb\"]\nallowed_origins = [\"http://localhost:9998\"]\nzk_required = true\n",
                 dir.path().join("data").display()
             ),

@@ -44,7 +44,7 @@ async fn main() {
     let toml = format!(
         "issuer = \"http://localhost:8080\"\nlisten = \"127.0.0.1:0\"\ndata_dir = \"{}\"\nopaque_profile = \"argon2id\"\n\
          [argon2id]\nmemory_kib = 8\niterations = 1\nparallelism = 1\n[rate_limits]\nlogin = {{ burst = 1000000, per_minute = 1000000 }}\n",
-        dir.path().display()
+        dir.path().join("data").display()
     );
     let config = Config::parse(&toml, "bench.toml", Overrides::default()).unwrap();
     let profile = config.profile.clone();

@@ -36,6 +36,8 @@ struct FileConfig {
     session: SessionConfig,
     #[serde(default)]
     rate_limits: RateLimits,
+    #[serde(default)]
+    http: HttpLimits,
     /// `"passphrase"` (default: Argon2id of `ZKAUTH_KEK_PASSPHRASE`).
     kek: Option<String>,
     /// PEM certificate chain and private key: serve HTTPS (rustls) when both are set.
@@ -55,6 +57,11 @@ struct FileConfig {
     log_format: Option<String>,
     /// Address of the `/metrics` listener; off when absent.
     metrics_listen: Option<String>,
+    /// Reverse proxies (CIDRs) whose forwarding header names the client; none by default.
+    #[serde(default)]
+    trusted_proxies: Vec<String>,
+    /// `"x-forwarded-for"` (default) or `"forwarded"` (RFC 7239): the header they write.
+    client_ip_header: Option<String>,
     #[serde(default)]
     clients: Vec<ClientConfig>,
 }
@@ -89,6 +96,24 @@ impl Default for SessionConfig {
     }
 }
 
+/// What a connection may take of the server (`[http]`): slow and idle clients are closed.
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct HttpLimits {
+    /// A request's headers (and an idle keep-alive connection's next request) within this.
+    pub header_read_timeout_secs: u64,
+    /// A handler's whole run; past it the client gets 503.
+    pub request_timeout_secs: u64,
+    /// Open connections at once; one more is closed at accept.
+    pub max_connections: usize,
+}
+
+impl Default for HttpLimits {
+    fn default() -> Self {
+        HttpLimits { header_read_timeout_secs: 10, request_timeout_secs: 30, max_connections: 1024 }
+    }
+}
+
 /// Token-bucket limits: `burst` attempts at once, refilled at `per_minute`.
 #[derive(Debug, Clone, Copy, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -109,6 +134,11 @@ pub struct RateLimits {
     pub recovery: Limit,
     /// `POST /token`.
     pub token: Limit,
+    /// `GET /authorize` (anonymous, and each one stores a pending request).
+    pub authorize: Limit,
+    /// Live pending authorization requests, all clients together; past it `/authorize` answers
+    /// 503 until some expire (5 minutes), so a flood cannot grow the table without bound.
+    pub pending_authorizations: u64,
 }
 
 impl Default for RateLimits {
@@ -118,6 +148,8 @@ impl Default for RateLimits {
             register: Limit { burst: 20, per_minute: 20 },
             recovery: Limit { burst: 5, per_minute: 5 },
             token: Limit { burst: 30, per_minute: 60 },
+            authorize: Limit { burst: 30, per_minute: 30 },
+            pending_authorizations: 100_000,
         }
     }
 }
@@ -136,6 +168,9 @@ struct ClientConfigFile {
     zk_required: bool,
     key_delivery_version: Option<String>,
     scopes: Option<Vec<String>>,
+    /// `EdDSA` (default) or `ES256`: what the client's ID-token check supports (OIDC
+    /// Dynamic Client Registration's name for it).
+    id_token_signed_response_alg: Option<String>,
 }
 
 type ClientConfig = ClientConfigFile;
@@ -176,6 +211,7 @@ pub struct Client {
     pub delivery: KeyDelivery,
     pub zk_required: bool,
     pub scopes: Vec<String>,
+    pub id_token_alg: crate::idtoken::Alg,
 }
 
 /// The checked configuration the server runs with.
@@ -195,6 +231,7 @@ pub struct Config {
     pub profile_json: serde_json::Value,
     pub session: SessionConfig,
     pub rate_limits: RateLimits,
+    pub http: HttpLimits,
     pub partitioned_cookies: bool,
     pub frame_ancestors: Vec<String>,
     pub login_page_dir: Option<PathBuf>,
@@ -204,7 +241,12 @@ pub struct Config {
     pub metrics_listen: Option<String>,
     /// `(certificate chain, private key)` PEM files.
     pub tls: Option<(PathBuf, PathBuf)>,
+    /// Peers whose forwarding header is read for the client's address (`client_ip`).
+    pub trusted_proxies: Vec<crate::client_ip::Cidr>,
+    pub client_ip_header: crate::client_ip::ForwardedHeader,
     pub clients: Vec<Client>,
+    /// The cookies' names and `Secure`: set by `main` from `--dev` and the issuer's scheme.
+    pub cookies: crate::session::CookieProfile,
 }
 
 /// Values given on the command line or in the environment; they win over the file.
@@ -250,8 +292,8 @@ impl Config {
     /// Parses and checks a TOML document; `file` names it in errors.
     pub fn parse(text: &str, file: &str, overrides: Overrides) -> Result<Config, ConfigError> {
         let raw: FileConfig = toml::from_str(text).map_err(|e| {
-            let key = e.span().and_then(|s| text.get(s)).map(|s| s.lines().next().unwrap_or("").to_string()).unwrap_or_default();
-            err(file, if key.is_empty() { "(syntax)".to_string() } else { key }, e.message().to_string())
+            let key = e.span().and_then(|s| text.get(s)).map(|s| redact_userinfo(s.lines().next().unwrap_or(""))).unwrap_or_default();
+            err(file, if key.is_empty() { "(syntax)".to_string() } else { key }, redact_userinfo(e.message()))
         })?;
         let issuer = overrides.issuer.or(raw.issuer).ok_or_else(|| err(file, "issuer", "required"))?;
         let issuer = issuer.trim_end_matches('/').to_string();
@@ -284,10 +326,17 @@ impl Config {
         if s.idle_timeout_secs < 60 || s.absolute_timeout_secs < s.idle_timeout_secs {
             return Err(err(file, "session", "idle_timeout_secs must be >= 60 and <= absolute_timeout_secs"));
         }
-        for (name, l) in [("login", raw.rate_limits.login), ("register", raw.rate_limits.register), ("recovery", raw.rate_limits.recovery), ("token", raw.rate_limits.token)] {
+        for (name, l) in [("login", raw.rate_limits.login), ("register", raw.rate_limits.register), ("recovery", raw.rate_limits.recovery), ("token", raw.rate_limits.token), ("authorize", raw.rate_limits.authorize)] {
             if l.burst == 0 || l.per_minute == 0 {
                 return Err(err(file, format!("rate_limits.{name}"), "burst and per_minute must be at least 1"));
             }
+        }
+        let h = raw.http;
+        if !(1..=3600).contains(&h.header_read_timeout_secs) || !(1..=3600).contains(&h.request_timeout_secs) || !(1..=1_000_000).contains(&h.max_connections) {
+            return Err(err(file, "http", "header_read_timeout_secs and request_timeout_secs must be 1..3600, max_connections 1..1000000"));
+        }
+        if raw.rate_limits.pending_authorizations == 0 {
+            return Err(err(file, "rate_limits.pending_authorizations", "must be at least 1"));
         }
         match raw.kek.as_deref() {
             None | Some("passphrase") => {}
@@ -312,6 +361,16 @@ impl Config {
             (None, None) => None,
             _ => return Err(err(file, "tls_cert", "tls_cert and tls_key go together")),
         };
+        let trusted_proxies = raw
+            .trusted_proxies
+            .iter()
+            .map(|c| crate::client_ip::Cidr::parse(c).ok_or_else(|| err(file, "trusted_proxies", format!("{c:?} is not an address or a CIDR such as 10.0.0.0/8 (host bits clear)"))))
+            .collect::<Result<Vec<_>, _>>()?;
+        let client_ip_header = match raw.client_ip_header.as_deref() {
+            None | Some("x-forwarded-for") => crate::client_ip::ForwardedHeader::XForwardedFor,
+            Some("forwarded") => crate::client_ip::ForwardedHeader::Forwarded,
+            Some(_) => return Err(err(file, "client_ip_header", "must be \"x-forwarded-for\" or \"forwarded\"")),
+        };
         let clients = check_clients(file, raw.clients)?;
         Ok(Config {
             issuer,
@@ -323,6 +382,7 @@ impl Config {
             profile_json,
             session: s,
             rate_limits: raw.rate_limits,
+            http: raw.http,
             partitioned_cookies: raw.partitioned_cookies,
             frame_ancestors: raw.frame_ancestors,
             login_page_dir: raw.login_page_dir,
@@ -331,7 +391,10 @@ impl Config {
             log_json,
             metrics_listen: raw.metrics_listen,
             tls,
+            trusted_proxies,
+            client_ip_header,
             clients,
+            cookies: crate::session::CookieProfile::Secure,
         })
     }
 
@@ -381,6 +444,10 @@ fn check_clients(file: &str, raw: Vec<ClientConfig>) -> Result<Vec<Client>, Conf
         if delivery == KeyDelivery::None && c.zk_required {
             return Err(err(file, key("zk_required"), "cannot be true with zk_delivery = \"none\""));
         }
+        let id_token_alg = match c.id_token_signed_response_alg.as_deref() {
+            None => crate::idtoken::Alg::EdDSA,
+            Some(name) => crate::idtoken::Alg::from_name(name).ok_or_else(|| err(file, key("id_token_signed_response_alg"), "must be \"EdDSA\" or \"ES256\""))?,
+        };
         out.push(Client {
             client_name: c.client_name.unwrap_or_else(|| c.client_id.clone()),
             client_id: c.client_id,
@@ -389,9 +456,31 @@ fn check_clients(file: &str, raw: Vec<ClientConfig>) -> Result<Vec<Client>, Conf
             delivery,
             zk_required: c.zk_required,
             scopes: c.scopes.unwrap_or_else(|| vec!["openid".into(), "profile".into()]),
+            id_token_alg,
         });
     }
     Ok(out)
+}
+
+/// `text` with the credentials of every URL in it (`scheme://user:password@host`) replaced by
+/// `***`, so an error about a `database` line never prints its password.
+fn redact_userinfo(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = rest.find("://") {
+        let (head, tail) = rest.split_at(i + 3);
+        out.push_str(head);
+        let authority_end = tail.find(['/', '?', '#', '"', '\'', ' ']).unwrap_or(tail.len());
+        match tail.get(..authority_end).and_then(|a| a.rfind('@')) {
+            Some(at) => {
+                out.push_str("***");
+                rest = tail.get(at..).unwrap_or("");
+            }
+            None => rest = tail,
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 /// `scheme://host[:port]` of an http(s) URL, lower-cased; `None` for anything else.

@@ -7,18 +7,19 @@ use axum::extract::Request;
 use axum::middleware::{from_fn, Next};
 use axum::response::Response;
 use axum::Router;
-use tower_http::services::{ServeDir, ServeFile};
+use tower_http::services::ServeFile;
 
 use crate::config::{Config, DemoApp};
 use crate::layers::{csp, set_page_headers};
+use crate::static_files::serve_dir;
 
 pub fn router(config: &Config, app: &DemoApp) -> Router {
-    let policy = csp("'none'", Some(&config.issuer_origin));
+    let policy = csp("'none'", Some(&config.issuer_origin), &config.issuer);
     let mut router = Router::new().route_service("/callback", ServeFile::new(app.dir.join("index.html")));
     if let Some(dir) = &config.sdk_dir {
-        router = router.nest_service("/pkg", ServeDir::new(dir));
+        router = router.nest_service("/pkg", serve_dir(dir, false));
     }
-    router.fallback_service(ServeDir::new(&app.dir)).layer(from_fn(move |req: Request, next: Next| {
+    router.fallback_service(serve_dir(&app.dir, true)).layer(from_fn(move |req: Request, next: Next| {
         let policy = policy.clone();
         async move {
             let mut response: Response = next.run(req).await;

@@ -8,11 +8,13 @@
 //! - [`store`]: every piece of state, in SQLite (default) or PostgreSQL.
 //! - [`state`]: what handlers share (config, store, keys, clock, counters, rate limits).
 //! - [`layers`]: headers, CSRF, no-bearer and request-log middleware.
-//! - [`session`], [`extract`]: cookie sessions and the request extractors.
-//! - [`routes`]: the endpoints, one file per group; [`idtoken`]: EdDSA ID tokens.
+//! - [`session`], [`extract`]: cookie sessions and the request extractors; [`client_ip`]:
+//!   who the client is behind trusted proxies, for per-client limits.
+//! - [`routes`]: the endpoints, one file per group; [`idtoken`]: ES256 and EdDSA ID tokens.
 //! - [`metrics`]: the Prometheus listener; [`demo_app`]: the demo relying party's static server.
 //! - [`error`]: the one error type, with stable `error` strings.
 
+pub mod client_ip;
 pub mod config;
 pub mod demo_app;
 pub mod error;
@@ -22,8 +24,10 @@ pub mod layers;
 pub mod metrics;
 pub mod routes;
 pub mod secrets;
+pub mod serve;
 pub mod session;
 pub mod state;
+pub mod static_files;
 pub mod store;
 
 use std::time::Duration;
@@ -49,17 +53,37 @@ pub enum StartError {
 /// Opens the data dir and database, opens (or creates) the sealed secrets, and returns the
 /// state the router runs on.
 pub async fn build(config: Config, kek: &KekSource, clock: Clock) -> Result<AppState, StartError> {
-    let dir_error = |e: std::io::Error| StartError::DataDir { path: config.data_dir.display().to_string(), why: e.to_string() };
-    std::fs::create_dir_all(&config.data_dir).map_err(dir_error)?;
-    // The database holds sealed secrets, hashes and ciphertext: nobody else needs to read it.
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&config.data_dir, std::fs::Permissions::from_mode(0o700)).map_err(dir_error)?;
-    }
+    check_data_dir(&config.data_dir)?;
     let store = store::Store::open(&config.database, &config.data_dir).await?;
     let secrets = secrets::load(kek, &store, &config.data_dir).await?;
     Ok(AppState::new(config, store, secrets, clock))
+}
+
+/// Creates the data dir (mode 0700) or checks the one that exists: it holds sealed secrets,
+/// hashes and ciphertext (and with `--dev` the key file), so a dir that group or others can
+/// reach is refused with the command that fixes it, never silently changed.
+fn check_data_dir(dir: &std::path::Path) -> Result<(), StartError> {
+    let fail = |why: String| StartError::DataDir { path: dir.display().to_string(), why };
+    if !dir.exists() {
+        let mut builder = std::fs::DirBuilder::new();
+        builder.recursive(true);
+        #[cfg(unix)]
+        std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+        builder.create(dir).map_err(|e| fail(e.to_string()))?;
+    }
+    let meta = std::fs::metadata(dir).map_err(|e| fail(e.to_string()))?;
+    if !meta.is_dir() {
+        return Err(fail("is not a directory".into()));
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = meta.permissions().mode() & 0o777;
+        if mode & 0o077 != 0 {
+            return Err(fail(format!("mode {mode:03o} lets group or others in; it holds the server's sealed secrets: chmod 700 {}", dir.display())));
+        }
+    }
+    Ok(())
 }
 
 /// Deletes expired rows once a minute, for as long as the server runs.

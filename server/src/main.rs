@@ -4,11 +4,11 @@
 //! Exit codes: 0 after a clean shutdown (Ctrl-C / SIGTERM), 2 for a usage, configuration or
 //! secrets error (reported before the port is bound), 1 when serving fails.
 
-use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use tracing_subscriber::EnvFilter;
+use zkauth_server::session::CookieProfile;
 use zkauth_server::{build, router, spawn_janitor, Clock, Config, KekSource, Overrides};
 
 const USAGE: &str = "usage: zkauth-server --config FILE [--listen ADDR] [--issuer URL] [--data-dir DIR] [--database sqlite|postgres://...] [--dev]";
@@ -56,10 +56,11 @@ async fn main() -> ExitCode {
         Err(why) => return fail(&format!("{why}\n{USAGE}")),
     };
     // Flags win over the environment, which wins over the file.
-    let config = match Config::load(&args.config, Overrides::from_env().then(args.overrides)) {
+    let mut config = match Config::load(&args.config, Overrides::from_env().then(args.overrides)) {
         Ok(c) => c,
         Err(e) => return fail(&e.to_string()),
     };
+    config.cookies = CookieProfile::for_start(args.dev, config.is_https());
     let filter = EnvFilter::try_from_env("ZKAUTH_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
     if config.log_json {
         tracing_subscriber::fmt().json().with_env_filter(filter).init();
@@ -73,6 +74,10 @@ async fn main() -> ExitCode {
     if matches!(kek, KekSource::DevFile) {
         tracing::warn!(target: "zkauth::server", "DEV MODE: the KEK is a plain file in the data dir (dev-kek.key). Never use --dev in production.");
         eprintln!("zkauth-server: WARNING: --dev: server secrets are sealed under {}/dev-kek.key, a plain file. Never use this in production.", config.data_dir.display());
+    }
+    if config.cookies == CookieProfile::DevHttp {
+        tracing::warn!(target: "zkauth::server", "DEV MODE: cookies zkauth-dev and zkauth-dev-csrf without Secure or __Host- (http:// issuer). Production always uses __Host- Secure cookies.");
+        eprintln!("zkauth-server: WARNING: --dev with an http:// issuer: session cookies are zkauth-dev/zkauth-dev-csrf without Secure, so WebKit keeps them on http://localhost. Serve https for the production cookies (__Host-, Secure).");
     }
     let listen = config.listen.clone();
     let metrics_listen = config.metrics_listen.clone();
@@ -114,27 +119,8 @@ async fn main() -> ExitCode {
     }
     spawn_janitor(state.clone());
     tracing::info!(target: "zkauth::server", %listen, issuer = %state.config.issuer, "zkauth-server listening");
-    let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
-    let served = match tls {
-        // HTTPS: rustls (ring provider); the same graceful shutdown as plain HTTP.
-        Some(tls) => {
-            let handle = axum_server::Handle::new();
-            let on_signal = handle.clone();
-            tokio::spawn(async move {
-                shutdown().await;
-                on_signal.graceful_shutdown(Some(std::time::Duration::from_secs(10)));
-            });
-            match axum_server::from_tcp_rustls(listener, tls) {
-                Ok(server) => server.handle(handle).serve(app).await,
-                Err(e) => Err(e),
-            }
-        }
-        None => match tokio::net::TcpListener::from_std(listener) {
-            Ok(l) => axum::serve(l, app).with_graceful_shutdown(shutdown()).await,
-            Err(e) => Err(e),
-        },
-    };
-    match served {
+    let limits = state.config.http;
+    match zkauth_server::serve::serve(listener, tls, limits, router(state), shutdown()).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("zkauth-server: {e}");

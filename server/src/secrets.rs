@@ -1,4 +1,4 @@
-//! Server secrets at rest: the OPAQUE server setup, the ID-token signing key and the HMAC
+//! Server secrets at rest: the OPAQUE server setup, the ID-token signing keys and the HMAC
 //! master key are never written in plaintext. Each is sealed with AES-256-GCM under a KEK:
 //! Argon2id of `ZKAUTH_KEK_PASSPHRASE` (salt and cost stored beside the secrets), or, with
 //! `--dev` only, a random KEK kept in a 0600 file in the data dir. A wrong passphrase is a
@@ -20,10 +20,12 @@ use crate::store::Store;
 /// Why the server cannot open its secrets. `main` prints it and exits 2.
 #[derive(Debug, thiserror::Error)]
 pub enum SecretsError {
-    #[error("no KEK: set ZKAUTH_KEK_PASSPHRASE (at least 12 characters), or start with --dev for a local demo")]
+    #[error("no KEK: set ZKAUTH_KEK_PASSPHRASE or ZKAUTH_KEK_PASSPHRASE_FILE (at least 12 characters), or start with --dev for a local demo")]
     NoKek,
     #[error("ZKAUTH_KEK_PASSPHRASE is shorter than 12 characters")]
     WeakPassphrase,
+    #[error("ZKAUTH_KEK_PASSPHRASE_FILE {0}")]
+    KekFile(String),
     #[error("these secrets were sealed under a {stored} KEK, but this start uses a {given} KEK")]
     KekKindMismatch { stored: String, given: &'static str },
     #[error("the KEK does not open the sealed secret `{0}`: wrong ZKAUTH_KEK_PASSPHRASE or dev key file (nothing was changed)")]
@@ -43,19 +45,43 @@ pub enum KekSource {
     DevFile,
 }
 
-impl KekSource {
-    /// `ZKAUTH_KEK_PASSPHRASE` if set, else the dev file if `dev`, else an error.
-    pub fn from_env(dev: bool) -> Result<KekSource, SecretsError> {
-        match std::env::var("ZKAUTH_KEK_PASSPHRASE") {
-            Ok(p) if !p.is_empty() => {
-                if p.chars().count() < 12 {
-                    return Err(SecretsError::WeakPassphrase);
-                }
-                Ok(KekSource::Passphrase(Zeroizing::new(p)))
-            }
-            _ if dev => Ok(KekSource::DevFile),
-            _ => Err(SecretsError::NoKek),
+impl core::fmt::Debug for KekSource {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            KekSource::Passphrase(_) => f.write_str("KekSource::Passphrase([redacted])"),
+            KekSource::DevFile => f.write_str("KekSource::DevFile"),
         }
+    }
+}
+
+impl KekSource {
+    /// `ZKAUTH_KEK_PASSPHRASE`, or the file `ZKAUTH_KEK_PASSPHRASE_FILE` names (systemd
+    /// credentials: `LoadCredential=kek:/etc/zkauth/kek` and `…_FILE=%d/kek`; one trailing
+    /// newline is dropped), else the dev file if `dev`, else an error. The variable is removed
+    /// from the environment once read, so no child process or later reader gets it (Linux
+    /// keeps the exec-time copy in /proc/PID/environ, readable by the same user: prefer the
+    /// file). Call it before other threads read the environment.
+    pub fn from_env(dev: bool) -> Result<KekSource, SecretsError> {
+        let from_var = std::env::var("ZKAUTH_KEK_PASSPHRASE").ok().filter(|p| !p.is_empty()).map(Zeroizing::new);
+        std::env::remove_var("ZKAUTH_KEK_PASSPHRASE");
+        let from_file = match std::env::var_os("ZKAUTH_KEK_PASSPHRASE_FILE") {
+            Some(path) => {
+                let text = std::fs::read_to_string(&path).map_err(|e| SecretsError::KekFile(format!("{}: {e}", std::path::Path::new(&path).display())))?;
+                let text = Zeroizing::new(text);
+                Some(Zeroizing::new(text.strip_suffix('\n').unwrap_or(&text).to_string()))
+            }
+            None => None,
+        };
+        let passphrase = match (from_var, from_file) {
+            (Some(_), Some(_)) => return Err(SecretsError::KekFile("set ZKAUTH_KEK_PASSPHRASE or ZKAUTH_KEK_PASSPHRASE_FILE, not both".into())),
+            (Some(p), None) | (None, Some(p)) => p,
+            (None, None) if dev => return Ok(KekSource::DevFile),
+            (None, None) => return Err(SecretsError::NoKek),
+        };
+        if passphrase.chars().count() < 12 {
+            return Err(SecretsError::WeakPassphrase);
+        }
+        Ok(KekSource::Passphrase(passphrase))
     }
 
     fn kind(&self) -> &'static str {
@@ -126,7 +152,8 @@ impl Key32 {
 /// The secrets the server runs with. `Debug` prints nothing of them.
 pub struct ServerSecrets {
     pub opaque: ServerSetup,
-    pub signing: ed25519_dalek::SigningKey,
+    /// The ID-token signing keys (Ed25519 and P-256).
+    pub signing: crate::idtoken::SigningKeys,
     /// Master of every MAC and subkey (CSRF tokens, login-state sealing, log names).
     pub hmac: Key32,
 }
@@ -245,7 +272,10 @@ pub async fn load(source: &KekSource, store: &Store, data_dir: &Path) -> Result<
         .ok_or(SecretsError::Corrupt("opaque_server_setup"))?;
     let signing = secret(store, &kek, "id_token_signing_key", random32).await?;
     let signing = Key32::from_slice(&signing).ok_or(SecretsError::Corrupt("id_token_signing_key"))?;
+    let es256 = secret(store, &kek, "id_token_es256_key", || Zeroizing::new(p256::ecdsa::SigningKey::random(&mut OsRng).to_bytes().to_vec())).await?;
+    let es256 = p256::ecdsa::SigningKey::from_slice(&es256).map_err(|_| SecretsError::Corrupt("id_token_es256_key"))?;
     let hmac = secret(store, &kek, "hmac_master_key", random32).await?;
     let hmac = Key32::from_slice(&hmac).ok_or(SecretsError::Corrupt("hmac_master_key"))?;
-    Ok(ServerSecrets { opaque, signing: ed25519_dalek::SigningKey::from_bytes(&signing.0), hmac })
+    let signing = crate::idtoken::SigningKeys { ed25519: ed25519_dalek::SigningKey::from_bytes(&signing.0), es256 };
+    Ok(ServerSecrets { opaque, signing, hmac })
 }

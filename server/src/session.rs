@@ -6,6 +6,10 @@
 //! login makes a new id and kills the one the request carried, so a pre-login cookie is never
 //! promoted (no fixation). The CSRF token is `HMAC(csrf_key, id)`, given to script in
 //! `__Host-zkauth-csrf` and echoed in `X-CSRF-Token`.
+//!
+//! The one exception is [`CookieProfile::DevHttp`]: only `--dev` with an `http://` loopback
+//! issuer turns it on (and says so loudly), because WebKit keeps no `Secure` cookie set over
+//! `http://localhost`. Every other start uses [`CookieProfile::Secure`].
 
 use axum::extract::FromRequestParts;
 use axum::http::header::{HeaderMap, HeaderValue, COOKIE, SET_COOKIE};
@@ -16,9 +20,44 @@ use crate::error::{ApiError, ApiResult};
 use crate::state::{random_b64u, AppState};
 use crate::store::SessionRow;
 
-pub const SESSION_COOKIE: &str = "__Host-zkauth";
-pub const CSRF_COOKIE: &str = "__Host-zkauth-csrf";
 pub const CSRF_HEADER: &str = "x-csrf-token";
+
+/// The names and the `Secure` attribute of the session and CSRF cookies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum CookieProfile {
+    /// `__Host-zkauth` and `__Host-zkauth-csrf`, `Secure`: every deployment.
+    #[default]
+    Secure,
+    /// `zkauth-dev` and `zkauth-dev-csrf` without `Secure`: `--dev` on `http://localhost`
+    /// only, so that `make demo` works in WebKit (which drops `Secure` cookies set over http).
+    DevHttp,
+}
+
+impl CookieProfile {
+    pub fn session(self) -> &'static str {
+        match self {
+            CookieProfile::Secure => "__Host-zkauth",
+            CookieProfile::DevHttp => "zkauth-dev",
+        }
+    }
+
+    pub fn csrf(self) -> &'static str {
+        match self {
+            CookieProfile::Secure => "__Host-zkauth-csrf",
+            CookieProfile::DevHttp => "zkauth-dev-csrf",
+        }
+    }
+
+    /// The profile a start gets: `DevHttp` only for `--dev` with an `http://` issuer (the
+    /// configuration allows that only on loopback).
+    pub fn for_start(dev: bool, issuer_is_https: bool) -> CookieProfile {
+        if dev && !issuer_is_https {
+            CookieProfile::DevHttp
+        } else {
+            CookieProfile::Secure
+        }
+    }
+}
 
 /// The value of cookie `name` in the request (the first one; `__Host-` cookies cannot be
 /// shadowed by a sibling domain).
@@ -65,7 +104,7 @@ impl FromRequestParts<AppState> for Session {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let id = cookie(&parts.headers, SESSION_COOKIE).ok_or(ApiError::Unauthenticated("no session"))?;
+        let id = cookie(&parts.headers, state.config.cookies.session()).ok_or(ApiError::Unauthenticated("no session"))?;
         if id.len() != 43 {
             return Err(ApiError::Unauthenticated("no session"));
         }
@@ -79,12 +118,15 @@ impl FromRequestParts<AppState> for Session {
 }
 
 /// The hash of the session id the request carries, if any (to end it at login or logout).
-pub fn presented_session_hash(headers: &HeaderMap) -> Option<String> {
-    cookie(headers, SESSION_COOKIE).map(hash_b64u)
+pub fn presented_session_hash(state: &AppState, headers: &HeaderMap) -> Option<String> {
+    cookie(headers, state.config.cookies.session()).map(hash_b64u)
 }
 
 fn set_cookie(state: &AppState, name: &str, value: &str, max_age: i64, http_only: bool) -> ApiResult<HeaderValue> {
-    let mut c = format!("{name}={value}; Path=/; Secure; SameSite=Lax; Max-Age={max_age}");
+    let mut c = format!("{name}={value}; Path=/; SameSite=Lax; Max-Age={max_age}");
+    if state.config.cookies == CookieProfile::Secure {
+        c.push_str("; Secure");
+    }
     if http_only {
         c.push_str("; HttpOnly");
     }
@@ -97,7 +139,7 @@ fn set_cookie(state: &AppState, name: &str, value: &str, max_age: i64, http_only
 /// Starts a session for `sub`: ends the session the request carried (if any), stores the new
 /// one, and returns the `Set-Cookie` headers and the CSRF token.
 pub async fn start(state: &AppState, request_headers: &HeaderMap, sub: &str) -> ApiResult<(HeaderMap, SessionRow, String)> {
-    if let Some(old) = presented_session_hash(request_headers) {
+    if let Some(old) = presented_session_hash(state, request_headers) {
         state.store.delete_session(&old).await?;
     }
     let now = state.now();
@@ -114,16 +156,20 @@ pub async fn start(state: &AppState, request_headers: &HeaderMap, sub: &str) -> 
     state.store.create_session(&row).await?;
     let csrf = csrf_token(state, &id);
     let mut headers = HeaderMap::new();
-    headers.append(SET_COOKIE, set_cookie(state, SESSION_COOKIE, &id, lifetime, true)?);
-    headers.append(SET_COOKIE, set_cookie(state, CSRF_COOKIE, &csrf, lifetime, false)?);
+    let names = state.config.cookies;
+    headers.append(SET_COOKIE, set_cookie(state, names.session(), &id, lifetime, true)?);
+    headers.append(SET_COOKIE, set_cookie(state, names.csrf(), &csrf, lifetime, false)?);
     Ok((headers, row, csrf))
 }
 
-/// `Set-Cookie` headers that expire both cookies, and `Clear-Site-Data`.
+/// `Set-Cookie` headers that expire both cookies, and `Clear-Site-Data` for this origin's
+/// cache and storage. Not `"cookies"`: that one clears every cookie of the registrable domain
+/// (other apps on sibling hosts), so our two are expired by name instead.
 pub fn clearing_headers(state: &AppState) -> ApiResult<HeaderMap> {
     let mut headers = HeaderMap::new();
-    headers.append(SET_COOKIE, set_cookie(state, SESSION_COOKIE, "", 0, true)?);
-    headers.append(SET_COOKIE, set_cookie(state, CSRF_COOKIE, "", 0, false)?);
-    headers.insert("clear-site-data", HeaderValue::from_static("\"cookies\", \"storage\""));
+    let names = state.config.cookies;
+    headers.append(SET_COOKIE, set_cookie(state, names.session(), "", 0, true)?);
+    headers.append(SET_COOKIE, set_cookie(state, names.csrf(), "", 0, false)?);
+    headers.insert("clear-site-data", HeaderValue::from_static("\"cache\", \"storage\""));
     Ok(headers)
 }

@@ -49,10 +49,12 @@ pub enum Event {
     LogoutAll,
     SessionRevoked,
     RecoveryUsed,
+    /// A browser reported a Content-Security-Policy (or Trusted Types) violation.
+    CspViolation,
 }
 
 impl Event {
-    pub const ALL: [Event; 11] = [
+    pub const ALL: [Event; 12] = [
         Event::Registered,
         Event::LoginOk,
         Event::LoginFailed,
@@ -64,6 +66,7 @@ impl Event {
         Event::LogoutAll,
         Event::SessionRevoked,
         Event::RecoveryUsed,
+        Event::CspViolation,
     ];
 
     pub fn name(self) -> &'static str {
@@ -79,6 +82,7 @@ impl Event {
             Event::LogoutAll => "logout_all",
             Event::SessionRevoked => "session_revoked",
             Event::RecoveryUsed => "recovery_used",
+            Event::CspViolation => "csp_violation",
         }
     }
 
@@ -94,6 +98,7 @@ pub enum LimitKind {
     Register,
     Recovery,
     Token,
+    Authorize,
 }
 
 pub struct Inner {
@@ -169,6 +174,7 @@ impl AppState {
             LimitKind::Register => ("register", l.register),
             LimitKind::Recovery => ("recovery", l.recovery),
             LimitKind::Token => ("token", l.token),
+            LimitKind::Authorize => ("authorize", l.authorize),
         };
         let bucket = Bucket { burst: limit.burst, per_minute: limit.per_minute };
         for key in keys {

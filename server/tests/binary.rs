@@ -97,3 +97,120 @@ fn serves_https_when_tls_is_configured() {
     assert!(answer.to_ascii_lowercase().contains("strict-transport-security: max-age=63072000"), "{answer}");
     assert!(answer.contains(&format!("\"issuer\":\"https://localhost:{port}\"")), "{answer}");
 }
+
+/// Slow and idle clients cannot hold the server (slowloris): headers trickled slower than
+/// `header_read_timeout_secs` and an idle keep-alive connection are closed, and past
+/// `max_connections` a new connection is closed at once until slots free up.
+#[test]
+fn slow_and_idle_clients_are_closed_and_connections_are_bounded() {
+    use std::io::{Read, Write};
+    use std::net::TcpStream;
+    use std::time::{Duration, Instant};
+
+    let dir = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let file = dir.path().join("slow.toml");
+    std::fs::write(
+        &file,
+        format!(
+            "issuer = \"http://localhost:{port}\"\nlisten = \"127.0.0.1:{port}\"\ndata_dir = \"{}\"\n[http]\nheader_read_timeout_secs = 1\nmax_connections = 3\n",
+            dir.path().join("data").display()
+        ),
+    )
+    .unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_zkauth-server"))
+        .args(["--config", file.to_str().unwrap(), "--dev"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let request = format!("GET /opaque/config HTTP/1.1\r\nHost: localhost:{port}\r\n\r\n");
+    let connect = || {
+        let s = TcpStream::connect(("127.0.0.1", port)).unwrap();
+        s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+        s
+    };
+    // Until the server answers.
+    let ready = (0..100).any(|_| {
+        std::thread::sleep(Duration::from_millis(100));
+        TcpStream::connect(("127.0.0.1", port)).is_ok()
+    });
+    assert!(ready, "the server started");
+    std::thread::sleep(Duration::from_millis(300));
+    /// Reads until the peer closes; returns what came and how long it took.
+    fn until_closed(s: &mut TcpStream) -> (String, Duration) {
+        let start = Instant::now();
+        let mut all = Vec::new();
+        let mut buf = [0u8; 4096];
+        while let Ok(n) = s.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            all.extend_from_slice(buf.get(..n).unwrap());
+        }
+        (String::from_utf8_lossy(&all).to_string(), start.elapsed())
+    }
+    let outcome = std::panic::catch_unwind(|| {
+        // 1. A header that never ends is cut off after about a second.
+        let mut slow = connect();
+        slow.write_all(format!("GET /opaque/config HTTP/1.1\r\nHost: localhost:{port}\r\nX-Slow: ").as_bytes()).unwrap();
+        let (_, took) = until_closed(&mut slow);
+        assert!(took < Duration::from_secs(4), "closed after {took:?}");
+
+        // 2. An idle keep-alive connection is closed after its request.
+        let mut idle = connect();
+        idle.write_all(request.as_bytes()).unwrap();
+        let (answer, took) = until_closed(&mut idle);
+        assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+        assert!(took < Duration::from_secs(4), "idle connection closed after {took:?}");
+
+        // 3. Three idle connections fill the slots; a fourth is closed at once, with nothing.
+        let held: Vec<TcpStream> = (0..3).map(|_| connect()).collect();
+        std::thread::sleep(Duration::from_millis(200));
+        let mut extra = connect();
+        let _ = extra.write_all(request.as_bytes());
+        let (answer, took) = until_closed(&mut extra);
+        assert!(answer.is_empty() && took < Duration::from_millis(900), "{answer:?} after {took:?}");
+        // Once the idle ones time out, a new connection is served.
+        std::thread::sleep(Duration::from_millis(1500));
+        drop(held);
+        let mut fresh = connect();
+        fresh.write_all(request.as_bytes()).unwrap();
+        let (answer, _) = until_closed(&mut fresh);
+        assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    });
+    child.kill().unwrap();
+    child.wait().unwrap();
+    if let Err(e) = outcome {
+        std::panic::resume_unwind(e);
+    }
+}
+
+/// A data dir that group or others can reach is refused (exit 2, with the fix), never
+/// silently re-permissioned; a missing one is created 0700.
+#[cfg(unix)]
+#[test]
+fn a_data_dir_open_to_others_is_refused_and_a_new_one_is_private() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    std::fs::create_dir(&data).unwrap();
+    std::fs::set_permissions(&data, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let file = dir.path().join("z.toml");
+    std::fs::write(&file, format!("issuer = \"http://localhost:1\"\nlisten = \"127.0.0.1:0\"\ndata_dir = \"{}\"\n", data.display())).unwrap();
+    let (code, err) = run(&["--config", file.to_str().unwrap(), "--dev"], &[]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("mode 755") && err.contains("chmod 700"), "{err}");
+    assert_eq!(std::fs::metadata(&data).unwrap().permissions().mode() & 0o777, 0o755, "left as it was");
+
+    // A missing one is created 0700 (before the port is bound: here one already taken, so the
+    // server exits 2 right after making it).
+    let fresh = dir.path().join("fresh/data");
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().port();
+    std::fs::write(&file, format!("issuer = \"http://localhost:1\"\nlisten = \"127.0.0.1:{port}\"\ndata_dir = \"{}\"\n", fresh.display())).unwrap();
+    let (code, err) = run(&["--config", file.to_str().unwrap(), "--dev"], &[]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("cannot listen"), "{err}");
+    assert_eq!(std::fs::metadata(&fresh).unwrap().permissions().mode() & 0o777, 0o700);
+}

@@ -1,20 +1,24 @@
 //! `zkauth-lb LISTEN BACKEND...`: a small round-robin HTTP/1.1 reverse proxy, so a person can
 //! watch several `zkauth-server` instances serve one issuer (`make demo-cluster`) and the load
-//! bench can spread traffic. It forwards requests unchanged, and answers 502 when a backend is
-//! down (the next request goes to the next backend). Not a production load balancer.
+//! bench can spread traffic. It forwards requests unchanged but for `X-Forwarded-For`, to which
+//! it appends the client's address (the servers read it with `trusted_proxies`), and answers
+//! 502 when a backend is down (the next request goes to the next backend). Not a production
+//! load balancer.
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use axum::body::Body;
-use axum::extract::{Request, State};
-use axum::http::{StatusCode, Uri};
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::{HeaderName, HeaderValue, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::Router;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
+
+const X_FORWARDED_FOR: HeaderName = HeaderName::from_static("x-forwarded-for");
 
 struct Lb {
     backends: Vec<String>,
@@ -22,7 +26,15 @@ struct Lb {
     client: Client<HttpConnector, Body>,
 }
 
-async fn forward(State(lb): State<Arc<Lb>>, mut req: Request) -> Response {
+async fn forward(State(lb): State<Arc<Lb>>, ConnectInfo(peer): ConnectInfo<SocketAddr>, mut req: Request) -> Response {
+    // Append, as nginx's $proxy_add_x_forwarded_for does: the right-most entry is ours.
+    let forwarded = match req.headers().get(X_FORWARDED_FOR).and_then(|v| v.to_str().ok()) {
+        Some(prior) => format!("{prior}, {}", peer.ip()),
+        None => peer.ip().to_string(),
+    };
+    let Ok(forwarded) = HeaderValue::from_str(&forwarded) else { return StatusCode::BAD_REQUEST.into_response() };
+    req.headers_mut().remove(X_FORWARDED_FOR);
+    req.headers_mut().insert(X_FORWARDED_FOR, forwarded);
     let n = lb.backends.len().max(1);
     let i = lb.next.fetch_add(1, Ordering::Relaxed) % n;
     let Some(backend) = lb.backends.get(i) else { return StatusCode::BAD_GATEWAY.into_response() };
@@ -56,7 +68,7 @@ async fn main() -> std::process::ExitCode {
             return std::process::ExitCode::from(2);
         }
     };
-    match axum::serve(listener, app).with_graceful_shutdown(async {
+    match axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>()).with_graceful_shutdown(async {
         let _ = tokio::signal::ctrl_c().await;
     })
     .await

@@ -62,3 +62,13 @@ fn origins() {
     assert!(is_loopback_origin("http://127.0.0.1:1"));
     assert!(!is_loopback_origin("http://localhost.evil.com"));
 }
+
+#[test]
+fn a_syntax_error_never_prints_a_database_password() {
+    let text = "issuer = \"http://localhost:8080\"\ndata_dir = \"d\"\ndatabase = [\"postgres://zk:hunter2@db.internal:5432/zk\"]\n";
+    let e = Config::parse(text, "z.toml", Overrides::default()).unwrap_err().to_string();
+    assert!(!e.contains("hunter2"), "{e}");
+    assert!(e.starts_with("z.toml: ") && e.contains("postgres://***@db.internal"), "the line is named, without its password: {e}");
+    assert_eq!(redact_userinfo(r#"database = "postgres://zk:hunter2@db:5432/zk" x"#), r#"database = "postgres://***@db:5432/zk" x"#);
+    assert_eq!(redact_userinfo("a http://host/p@x and postgres://u@h"), "a http://host/p@x and postgres://***@h");
+}

@@ -15,7 +15,7 @@ use zkauth_verify::ct_eq_str;
 
 use crate::config::origin_of;
 use crate::error::ApiError;
-use crate::session::{cookie, csrf_token, CSRF_HEADER, SESSION_COOKIE};
+use crate::session::{cookie, csrf_token, CSRF_HEADER};
 use crate::state::{AppState, Event};
 
 fn check_same_origin(state: &AppState, req: &Request) -> Result<(), &'static str> {
@@ -59,7 +59,7 @@ pub async fn csrf(State(state): State<AppState>, req: Request, next: Next) -> Re
     if is_safe(&req) {
         return next.run(req).await;
     }
-    let verdict = check_same_origin(&state, &req).and_then(|()| match cookie(req.headers(), SESSION_COOKIE) {
+    let verdict = check_same_origin(&state, &req).and_then(|()| match cookie(req.headers(), state.config.cookies.session()) {
         None => Ok(()),
         Some(id) => {
             let given = req.headers().get(CSRF_HEADER).and_then(|v| v.to_str().ok()).unwrap_or("");

@@ -17,15 +17,16 @@ pub fn content_security_policy(state: &AppState) -> String {
     } else {
         "'none'".to_string()
     };
-    csp(&ancestors, None)
+    csp(&ancestors, None, &state.config.issuer)
 }
 
-/// The one CSP shape of every zkauth page; `connect` adds origins to `connect-src`.
-pub fn csp(frame_ancestors: &str, connect: Option<&str>) -> String {
+/// The one CSP shape of every zkauth page; `connect` adds origins to `connect-src`, and
+/// violations are reported to the issuer's `/csp-report`.
+pub fn csp(frame_ancestors: &str, connect: Option<&str>, issuer: &str) -> String {
     let connect = connect.map(|c| format!("connect-src 'self' {c}; ")).unwrap_or_default();
     format!(
         "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; {connect}object-src 'none'; base-uri 'none'; \
-         frame-ancestors {frame_ancestors}; form-action 'self'; require-trusted-types-for 'script'"
+         frame-ancestors {frame_ancestors}; form-action 'self'; require-trusted-types-for 'script'; report-uri {issuer}/csp-report"
     )
 }
 
@@ -37,6 +38,9 @@ pub fn set_page_headers(h: &mut axum::http::HeaderMap, csp: &str) {
     h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
     h.insert("cross-origin-opener-policy", HeaderValue::from_static("same-origin"));
+    // No other site may embed these responses (no-cors loads); CORS routes still answer
+    // their registered origins, which CORP does not govern.
+    h.insert("cross-origin-resource-policy", HeaderValue::from_static("same-origin"));
     h.insert(
         "permissions-policy",
         HeaderValue::from_static("camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()"),

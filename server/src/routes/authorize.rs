@@ -17,9 +17,9 @@ use zkauth_verify::{hash_b64u, validate_zk_pub};
 use super::keys::check_b64u;
 use crate::config::KeyDelivery;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{FormBody, PathParam, QueryParams};
+use crate::extract::{ClientIp, FormBody, PathParam, QueryParams};
 use crate::session::Session;
-use crate::state::{random_b64u, AppState};
+use crate::state::{random_b64u, AppState, LimitKind};
 use crate::store::{AuthRequestRow, CodeRow};
 
 pub const REQUEST_TTL_SECS: i64 = 300;
@@ -50,7 +50,12 @@ fn is_uuid(s: &str) -> bool {
 }
 
 /// `GET /authorize`
-pub async fn authorize(State(state): State<AppState>, QueryParams(q): QueryParams<AuthorizeQuery>) -> ApiResult<Response> {
+pub async fn authorize(State(state): State<AppState>, ip: ClientIp, QueryParams(q): QueryParams<AuthorizeQuery>) -> ApiResult<Response> {
+    // Anonymous, and each request is a row: limited per client, and bounded in total.
+    state.limit(LimitKind::Authorize, &[&ip.0]).await?;
+    if state.store.pending_auth_requests(state.now()).await? >= state.config.rate_limits.pending_authorizations {
+        return Err(ApiError::Unavailable);
+    }
     let client_id = q.client_id.ok_or(ApiError::InvalidRequest("client_id is required"))?;
     let client = state.config.client(&client_id).ok_or(ApiError::InvalidClient("unknown client"))?;
     let redirect_uri = q.redirect_uri.ok_or(ApiError::InvalidRequest("redirect_uri is required"))?;
@@ -145,6 +150,16 @@ pub async fn pending(State(state): State<AppState>, _s: Session, PathParam(reque
         "delivered_key_kind": req.zk_pub_kid.as_ref().map(|_| client.delivery.key_kind()),
         "expires_at": req.expires_at,
     })))
+}
+
+/// `GET /authorize/requests/{id}/client`, no session: the registered name of the client a live
+/// request is for, so the pre-login banner never shows a name a link made up (the query's
+/// `client_name` is the spec's, but anyone can edit a link). The request id is 256 random
+/// bits: knowing it is holding the link.
+pub async fn pending_client(State(state): State<AppState>, PathParam(request_id): PathParam) -> ApiResult<impl IntoResponse> {
+    let req = state.store.auth_request(&request_id, state.now()).await?.ok_or(ApiError::NotFound("unknown or expired authorization request"))?;
+    let client = state.config.client(&req.client_id).ok_or(ApiError::InvalidClient("unknown client"))?;
+    Ok(Json(json!({"client_id": client.client_id, "client_name": client.client_name})))
 }
 
 #[derive(Deserialize)]

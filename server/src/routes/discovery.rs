@@ -18,12 +18,12 @@ pub async fn openid_configuration(State(state): State<AppState>) -> Json<Value> 
         "grant_types_supported": ["authorization_code", "refresh_token"],
         "code_challenge_methods_supported": ["S256"],
         "token_endpoint_auth_methods_supported": ["none"],
-        "id_token_signing_alg_values_supported": ["EdDSA"],
+        "id_token_signing_alg_values_supported": idtoken::Alg::ALL.map(idtoken::Alg::name),
         "subject_types_supported": ["public"],
         "scopes_supported": ["openid", "profile"],
     }))
 }
 
 pub async fn jwks(State(state): State<AppState>) -> Json<Value> {
-    Json(idtoken::jwks(&state.secrets.signing))
+    Json(state.secrets.signing.jwks())
 }

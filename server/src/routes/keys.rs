@@ -28,6 +28,17 @@ pub fn check_id(value: &str, what: &'static str) -> ApiResult<()> {
     }
 }
 
+/// The spec's deterministic ids name their owner (`legacy-drk:<sub>` for the v1→v2 account
+/// key, `legacy-drk-password:<sub>` for its envelope), and the ids are global: an id that
+/// names another user is refused, so no account can take the id another's migration needs.
+pub fn check_owned_id(id: &str, sub: &str) -> ApiResult<()> {
+    let named = id.strip_prefix("legacy-drk:").or_else(|| id.strip_prefix("legacy-drk-password:"));
+    match named {
+        Some(owner) if owner != sub => Err(ApiError::Forbidden("this id names another account")),
+        _ => Ok(()),
+    }
+}
+
 /// Canonical b64u decoding to `min..=max` bytes (§1.1 receiver rules).
 pub fn check_b64u(value: &str, min: usize, max: usize, what: &'static str) -> ApiResult<()> {
     // Length in characters bounds the decoded size before any decoding work.
@@ -109,6 +120,7 @@ pub struct AccountKeyBody {
 async fn create_key(state: &AppState, s: &Session, b: AccountKeyBody, rotate: bool) -> ApiResult<AccountKeyRow> {
     let key_id = b.key_id.unwrap_or_else(|| format!("ark_{}", random_b64u(24)));
     check_id(&key_id, "key_id must be 1..128 characters of [A-Za-z0-9_.:-]")?;
+    check_owned_id(&key_id, s.sub())?;
     let version = b.version.unwrap_or_else(|| "v2".into());
     if version != "v1" && version != "v2" {
         return Err(ApiError::InvalidRequest("version must be \"v1\" or \"v2\""));
@@ -155,6 +167,7 @@ pub async fn check_envelope(state: &AppState, sub: &str, b: &EnvelopeBody) -> Ap
     let envelope_id = b.envelope_id.clone().unwrap_or_else(|| format!("env_{}", random_b64u(24)));
     check_id(&envelope_id, "envelope_id must be 1..128 characters of [A-Za-z0-9_.:-]")?;
     check_id(&b.key_id, "key_id must be 1..128 characters of [A-Za-z0-9_.:-]")?;
+    check_owned_id(&envelope_id, sub)?;
     if b.wrapping_alg.trim().is_empty() || b.wrapping_alg.len() > 128 {
         return Err(ApiError::InvalidRequest("wrapping_alg must be 1..128 characters"));
     }

@@ -3,10 +3,12 @@
 //! - First-party routes (OPAQUE, session, keys, recovery, authorize): cookie session only,
 //!   same-origin + CSRF checks on every state change, no bearer tokens, never CORS.
 //! - Cross-origin routes (`/token`, `/notes`, `/.well-known/*`): CORS for the registered
-//!   clients' exact origins, fixed methods and headers, never `*`.
+//!   clients' exact origins, fixed methods and headers, never `*`, never credentials (they
+//!   authenticate by token, so a cookie must not ride along).
 //! - Everything: 64 KiB body limit, security headers, a request log without queries.
 
 mod authorize;
+mod csp_report;
 mod discovery;
 mod keys;
 mod notes;
@@ -21,15 +23,14 @@ use std::time::Duration;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{header, Method};
 use axum::middleware::{from_fn, from_fn_with_state};
-use axum::handler::HandlerWithoutStateExt;
 use axum::routing::{get, post};
 use axum::Router;
 use tower_http::cors::{AllowOrigin, CorsLayer};
-use tower_http::services::ServeDir;
 
 use crate::error::ApiError;
 use crate::layers::{csrf, no_bearer, request_log, same_origin, security_headers};
 use crate::state::AppState;
+use crate::static_files::serve_dir;
 
 pub use authorize::{CODE_TTL_SECS, REQUEST_TTL_SECS};
 pub use opaque::LOGIN_STATE_TTL_SECS;
@@ -71,6 +72,7 @@ pub fn router(state: AppState) -> Router {
         .route("/password/change/finish", post(password::change_finish))
         .route("/authorize", get(authorize::authorize))
         .route("/authorize/requests/{request_id}", get(authorize::pending))
+        .route("/authorize/requests/{request_id}/client", get(authorize::pending_client))
         .route("/authorize/finalize", post(authorize::finalize))
         .method_not_allowed_fallback(method_not_allowed)
         .layer(from_fn_with_state(state.clone(), csrf))
@@ -82,7 +84,6 @@ pub fn router(state: AppState) -> Router {
         .allow_origin(AllowOrigin::list(origins))
         .allow_methods([Method::GET, Method::POST, Method::PUT, Method::DELETE])
         .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE])
-        .allow_credentials(true)
         .max_age(Duration::from_secs(600));
     let cross_origin = Router::new()
         .route("/token", post(token::token))
@@ -96,15 +97,20 @@ pub fn router(state: AppState) -> Router {
     // An unknown path or a wrong method answers with the JSON error body too (axum's
     // defaults are empty bodies; the server_requests fuzz target found them). Each group sets
     // its wrong-method answer before its layers, so CORS still answers preflights.
-    let mut app = Router::new().merge(first_party).merge(cross_origin);
+    // CSP reports come from any page a browser shows (the login page, the demo app, a page
+    // under attack): no cookie, no CSRF token, no CORS (browsers send them without one).
+    let reports = Router::new().route("/csp-report", post(csp_report::report)).method_not_allowed_fallback(method_not_allowed);
+    let mut app = Router::new().merge(first_party).merge(cross_origin).merge(reports);
     if let Some(dir) = &state.config.sdk_dir {
-        app = app.nest_service("/pkg", ServeDir::new(dir));
+        app = app.nest_service("/pkg", serve_dir(dir, false));
     }
     app = match &state.config.login_page_dir {
-        Some(dir) => app.fallback_service(ServeDir::new(dir).not_found_service(no_such_endpoint.into_service())),
+        Some(dir) => app.fallback_service(serve_dir(dir, true)),
         None => app.fallback(no_such_endpoint),
     };
-    app.layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+    let request_limit = Duration::from_secs(state.config.http.request_timeout_secs);
+    app.layer(from_fn(move |req, next| crate::serve::request_timeout(request_limit, req, next)))
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(from_fn(request_log))
         .layer(from_fn_with_state(state.clone(), security_headers))
         .with_state(state)

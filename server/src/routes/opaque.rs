@@ -16,6 +16,7 @@ use serde_json::json;
 use zkauth::opaque::server::{ServerLoginState, StoredRecord};
 use zkauth_verify::hash_b64u;
 
+use super::keys::check_b64u;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ClientIp, JsonBody};
 use crate::session;
@@ -152,6 +153,9 @@ pub async fn register_finish(
 /// `POST /opaque/login/start`
 pub async fn login_start(State(state): State<AppState>, ip: ClientIp, JsonBody(req): JsonBody<LoginStartRequest>) -> ApiResult<Json<LoginStartResponse>> {
     check_identity(&req.email)?;
+    // A malformed KE1 is refused before any bucket is charged: junk in a victim's name must
+    // not spend the victim's login limit.
+    check_b64u(&req.request, zkauth::opaque::len::KE1, zkauth::opaque::len::KE1, "request must be a base64url KE1")?;
     state.limit(LimitKind::Login, &[&ip.0, &state.log_name(&req.email)]).await?;
     let user = state.store.user_by_email(&req.email).await?;
     let s = state.clone();

@@ -1,8 +1,9 @@
 //! Password change (after a fresh login) and password reset with a recovery key.
 //!
 //! Change: the session must be at most 5 minutes old, i.e. made by a login just now (the
-//! login page re-authenticates with OPAQUE first); the new record replaces the old one, every
-//! other session ends and this one gets a new id. Reset: proving a recovery key (its verifier,
+//! login page re-authenticates with OPAQUE first); the new record replaces the old one,
+//! everything the old password opened ends (sessions, tokens, unredeemed codes, pending logins
+//! and reset grants) and this browser gets a new session. Reset: proving a recovery key (its verifier,
 //! compared in constant time against the account's live recovery keys) returns the recovery
 //! envelope and a 10-minute single-use grant to register a new record; unknown e-mail and
 //! wrong key answer alike. The root key never changes, so app keys and data stay readable.
@@ -56,12 +57,13 @@ fn new_record(state: &AppState, record: &str) -> ApiResult<StoredRecord> {
     StoredRecord::new(&state.config.profile, record).map_err(|_| ApiError::InvalidRequest("malformed registration record"))
 }
 
-/// Replaces the record, ends every session of the user, and starts a fresh one.
+/// Replaces the record, ends everything the old password opened (every session, token,
+/// unredeemed code, pending login and reset grant), and starts a fresh session.
 async fn replace_record(state: &AppState, headers: &HeaderMap, sub: &str, record: &StoredRecord) -> ApiResult<impl IntoResponse> {
     if !state.store.set_opaque_record(sub, &record.record_b64u(), record.profile()).await? {
         return Err(ApiError::NotFound("no such account"));
     }
-    state.store.delete_sessions_of(sub).await?;
+    state.store.end_access_of(sub, state.now()).await?;
     let (cookies, row, csrf) = session::start(state, headers, sub).await?;
     state.event(Event::LogoutAll, &row.handle);
     Ok((cookies, Json(json!({"success": true, "sub": sub, "csrfToken": csrf}))))
@@ -98,8 +100,9 @@ pub struct RecoveryStartBody {
 /// `POST /recovery/start`: a recovery key in place of the password.
 pub async fn recovery_start(State(state): State<AppState>, ip: ClientIp, JsonBody(b): JsonBody<RecoveryStartBody>) -> ApiResult<impl IntoResponse> {
     check_identity(&b.email)?;
-    state.limit(LimitKind::Recovery, &[&ip.0, &state.log_name(&b.email)]).await?;
+    // Malformed requests never count against the identity's limit.
     check_b64u(&b.verifier, 32, 32, "verifier must be canonical base64url of exactly 32 bytes")?;
+    state.limit(LimitKind::Recovery, &[&ip.0, &state.log_name(&b.email)]).await?;
     let given = hash_b64u(&b.verifier);
     let keys = state.store.live_recovery_keys_by_email(&b.email).await?;
     // Compare against every key (constant time each) so timing does not depend on which matched.

@@ -26,7 +26,7 @@ pub async fn current(State(state): State<AppState>, s: Session) -> ApiResult<imp
 
 /// `POST /logout`: ends this session. Answers 200 with cleared cookies even without one.
 pub async fn logout(State(state): State<AppState>, headers: HeaderMap) -> ApiResult<impl IntoResponse> {
-    if let Some(id_hash) = session::presented_session_hash(&headers) {
+    if let Some(id_hash) = session::presented_session_hash(&state, &headers) {
         if state.store.delete_session(&id_hash).await? {
             state.event(Event::Logout, &state.log_name(&id_hash));
         }
@@ -34,12 +34,12 @@ pub async fn logout(State(state): State<AppState>, headers: HeaderMap) -> ApiRes
     Ok((session::clearing_headers(&state)?, Json(json!({"success": true}))))
 }
 
-/// `POST /logout/all`: every session and every token of the user ("nuclear logout").
+/// `POST /logout/all`: every session, token, unredeemed code and pending login or reset of
+/// the user ("nuclear logout").
 pub async fn logout_all(State(state): State<AppState>, s: Session) -> ApiResult<impl IntoResponse> {
-    let sessions = state.store.delete_sessions_of(s.sub()).await?;
-    let tokens = state.store.revoke_tokens_of(s.sub(), state.now()).await?;
+    let ended = state.store.end_access_of(s.sub(), state.now()).await?;
     state.event(Event::LogoutAll, &s.row.handle);
-    Ok((session::clearing_headers(&state)?, Json(json!({"success": true, "sessions_ended": sessions, "tokens_revoked": tokens}))))
+    Ok((session::clearing_headers(&state)?, Json(json!({"success": true, "sessions_ended": ended.sessions, "tokens_revoked": ended.tokens}))))
 }
 
 /// `GET /sessions`: the user's live sessions, by public handle (ids are never shown).

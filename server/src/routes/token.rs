@@ -17,7 +17,7 @@ use super::authorize::is_pkce_string;
 use crate::config::Client;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ClientIp, FormBody};
-use crate::idtoken::{self, IdClaims};
+use crate::idtoken::IdClaims;
 use crate::state::{random_b64u, AppState, Event, LimitKind};
 use crate::store::{CodeRow, Redeemed, Rotated, TokenRow};
 
@@ -152,7 +152,7 @@ async fn issue(state: &AppState, client: &Client, family: &str, sub: &str, scope
     let user = if scope.split(' ').any(|s| s == "profile") { state.store.user_by_sub(sub).await? } else { None };
     let name = user.as_ref().map(|u| u.name.as_str()).filter(|n| !n.is_empty());
     let claims = IdClaims { iss: &state.config.issuer, sub, aud: &client.client_id, iat: now, exp: now + ID_TOKEN_TTL_SECS, auth_time, nonce, name };
-    let id_token = idtoken::sign(&state.secrets.signing, &claims).ok_or(ApiError::Internal)?;
+    let id_token = state.secrets.signing.sign(client.id_token_alg, &claims).ok_or(ApiError::Internal)?;
     let mut body = Map::new();
     body.insert("access_token".into(), json!(access));
     body.insert("token_type".into(), json!("Bearer"));

@@ -28,7 +28,7 @@ pub use keys::{AccountKeyRow, EnvelopeRow, NewEnvelope, RecoveryKeyRow};
 pub use limits::Bucket;
 pub use notes::NoteRow;
 pub use oauth::{AuthRequestRow, CodeRow, Redeemed, Rotated, TokenRow};
-pub use sessions::SessionRow;
+pub use sessions::{Ended, SessionRow};
 pub use users::UserRow;
 
 /// Which SQL dialect is behind the pool (the few statements that differ check it).

@@ -92,6 +92,12 @@ impl Store {
     }
 
     /// A live pending request, without consuming it (the consent screen reads it).
+    /// How many authorization requests are pending (not expired).
+    pub async fn pending_auth_requests(&self, now: i64) -> Result<u64, sqlx::Error> {
+        let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM auth_requests WHERE expires_at > $1").bind(now).fetch_one(&self.pool).await?;
+        Ok(u64::try_from(n).unwrap_or(0))
+    }
+
     pub async fn auth_request(&self, request_id: &str, now: i64) -> Result<Option<AuthRequestRow>, sqlx::Error> {
         sqlx::query_as(
             "SELECT request_id, client_id, redirect_uri, state, scope, nonce, code_challenge, zk_pub_kid, expires_at \
@@ -227,12 +233,6 @@ impl Store {
             .bind(family_id)
             .execute(&self.pool)
             .await?;
-        Ok(r.rows_affected())
-    }
-
-    /// Revokes every token of the user (logout everywhere).
-    pub async fn revoke_tokens_of(&self, sub: &str, now: i64) -> Result<u64, sqlx::Error> {
-        let r = sqlx::query("UPDATE tokens SET revoked_at = $1 WHERE sub = $2 AND revoked_at IS NULL").bind(now).bind(sub).execute(&self.pool).await?;
         Ok(r.rows_affected())
     }
 }

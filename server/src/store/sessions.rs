@@ -15,6 +15,14 @@ pub struct SessionRow {
 
 const COLUMNS: &str = "id_hash, handle, sub, created_at, last_seen_at, absolute_expires_at";
 
+/// What [`Store::end_access_of`] ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Ended {
+    pub sessions: u64,
+    pub tokens: u64,
+    pub codes: u64,
+}
+
 impl Store {
     pub async fn create_session(&self, s: &SessionRow) -> Result<(), sqlx::Error> {
         sqlx::query("INSERT INTO sessions (id_hash, handle, sub, created_at, last_seen_at, absolute_expires_at) VALUES ($1, $2, $3, $4, $5, $6)")
@@ -60,10 +68,20 @@ impl Store {
         Ok(r.rows_affected() > 0)
     }
 
-    /// Ends every session of the user; returns how many.
-    pub async fn delete_sessions_of(&self, sub: &str) -> Result<u64, sqlx::Error> {
-        let r = sqlx::query("DELETE FROM sessions WHERE sub = $1").bind(sub).execute(&self.pool).await?;
-        Ok(r.rows_affected())
+    /// Ends everything that lets anyone act as the user without a new login: every session,
+    /// every access and refresh token, every unredeemed code (a code finalized a moment ago
+    /// must not buy fresh tokens afterwards), every pending OPAQUE login state and every
+    /// password-reset grant. One transaction. "Log out everywhere", password change and
+    /// password reset all end here.
+    pub async fn end_access_of(&self, sub: &str, now: i64) -> Result<Ended, sqlx::Error> {
+        let mut tx = self.pool.begin().await?;
+        let sessions = sqlx::query("DELETE FROM sessions WHERE sub = $1").bind(sub).execute(&mut *tx).await?.rows_affected();
+        let tokens = sqlx::query("UPDATE tokens SET revoked_at = $1 WHERE sub = $2 AND revoked_at IS NULL").bind(now).bind(sub).execute(&mut *tx).await?.rows_affected();
+        let codes = sqlx::query("DELETE FROM auth_codes WHERE sub = $1 AND used_at IS NULL").bind(sub).execute(&mut *tx).await?.rows_affected();
+        sqlx::query("DELETE FROM pending_logins WHERE sub = $1").bind(sub).execute(&mut *tx).await?;
+        sqlx::query("DELETE FROM password_resets WHERE sub = $1").bind(sub).execute(&mut *tx).await?;
+        tx.commit().await?;
+        Ok(Ended { sessions, tokens, codes })
     }
 
     pub async fn sessions_of(&self, sub: &str, now: i64, idle_secs: i64) -> Result<Vec<SessionRow>, sqlx::Error> {

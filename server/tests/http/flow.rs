@@ -137,16 +137,34 @@ pub async fn approve(b: &mut Browser<'_>, acct: &Account, req: &AppRequest) -> (
     (fin["code"].as_str().unwrap().to_string(), sealed.jwe)
 }
 
+fn id_token_alg(id_token: &str) -> String {
+    let header: Value = serde_json::from_slice(&b64u::decode(id_token.split('.').next().unwrap(), "h").unwrap()).unwrap();
+    header["alg"].as_str().unwrap().to_string()
+}
+
+/// Verifies an ID token against the served JWKS (the key its `kid` names), whatever its
+/// algorithm; returns the claims.
 fn verify_id_token(server: &Server, id_token: &str) -> Value {
-    let jwks = serde_json::to_value(zkauth_server::idtoken::jwks(&server.state.secrets.signing)).unwrap();
-    let x = b64u::decode(jwks["keys"][0]["x"].as_str().unwrap(), "x").unwrap();
-    let key = VerifyingKey::from_bytes(&x.try_into().unwrap()).unwrap();
+    let jwks = server.state.secrets.signing.jwks();
     let (input, sig) = id_token.rsplit_once('.').unwrap();
-    let sig = Signature::from_slice(&b64u::decode(sig, "sig").unwrap()).unwrap();
-    key.verify(input.as_bytes(), &sig).expect("EdDSA signature verifies against the JWKS");
+    let sig = b64u::decode(sig, "sig").unwrap();
     let header: Value = serde_json::from_slice(&b64u::decode(input.split('.').next().unwrap(), "h").unwrap()).unwrap();
-    assert_eq!(header["alg"], "EdDSA");
-    assert_eq!(header["kid"], jwks["keys"][0]["kid"]);
+    let jwk = jwks["keys"].as_array().unwrap().iter().find(|k| k["kid"] == header["kid"]).expect("the kid is in the JWKS");
+    assert_eq!(jwk["alg"], header["alg"]);
+    let coord = |c: &'static str| b64u::decode(jwk[c].as_str().unwrap(), c).unwrap();
+    match header["alg"].as_str().unwrap() {
+        "EdDSA" => {
+            let key = VerifyingKey::from_bytes(&coord("x").try_into().unwrap()).unwrap();
+            key.verify(input.as_bytes(), &Signature::from_slice(&sig).unwrap()).expect("EdDSA signature verifies against the JWKS");
+        }
+        "ES256" => {
+            use p256::ecdsa::signature::Verifier as _;
+            let sec1 = [vec![4u8], coord("x"), coord("y")].concat();
+            let key = p256::ecdsa::VerifyingKey::from_sec1_bytes(&sec1).unwrap();
+            key.verify(input.as_bytes(), &p256::ecdsa::Signature::from_slice(&sig).unwrap()).expect("ES256 signature verifies against the JWKS");
+        }
+        other => panic!("unexpected alg {other}"),
+    }
     serde_json::from_slice(&b64u::decode(input.split('.').nth(1).unwrap(), "p").unwrap()).unwrap()
 }
 
@@ -169,7 +187,7 @@ async fn register_login_keys_authorize_token_and_open_the_delivery() {
     // Log out, log in again: the same export key opens both the legacy wrap and the envelope.
     let (s, headers, _) = b.post_json("/logout", json!({})).await;
     assert_eq!(s, StatusCode::OK);
-    assert_eq!(headers["clear-site-data"], "\"cookies\", \"storage\"");
+    assert_eq!(headers["clear-site-data"], "\"cache\", \"storage\"");
     assert!(set_cookies(&headers).iter().all(|c| c.contains("Max-Age=0")));
     assert!(b.session.is_none());
     let (s, body, export) = b.login("gina@example.com", PASSWORD).await;
@@ -203,6 +221,11 @@ async fn register_login_keys_authorize_token_and_open_the_delivery() {
     assert_eq!(pending["key_delivery_version"], "v2");
     let (s, _, _) = server.browser().get(&format!("/authorize/requests/{}", req.param("request_id").unwrap())).await;
     assert_eq!(s, StatusCode::UNAUTHORIZED, "only with a session");
+    // The banner's name needs no session: the registered name, whatever the link said.
+    let (s, _, banner) = server.browser().get(&format!("/authorize/requests/{}/client", req.param("request_id").unwrap())).await;
+    assert_eq!((s, banner), (StatusCode::OK, json!({"client_id": CLIENT, "client_name": "Demo app"})));
+    let (s, _, _) = server.browser().get("/authorize/requests/AAAA/client").await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
     let (code, jwe) = approve(&mut b, &acct, &req).await;
 
     // The app exchanges the code and opens the JWE with every binding.
@@ -214,6 +237,7 @@ async fn register_login_keys_authorize_token_and_open_the_delivery() {
     assert_eq!(tok["token_type"], "Bearer");
     assert!(tok.get("jwe").is_none() && !tok.to_string().contains(&jwe));
     let claims = verify_id_token(&server, tok["id_token"].as_str().unwrap());
+    assert_eq!(id_token_alg(tok["id_token"].as_str().unwrap()), "ES256", "the client's id_token_signed_response_alg");
     assert_eq!(claims["sub"], json!(acct.sub));
     assert_eq!(claims["aud"], CLIENT);
     assert_eq!(claims["iss"], ISSUER);
@@ -248,6 +272,11 @@ async fn register_login_keys_authorize_token_and_open_the_delivery() {
     let (s, _, notes) = server.send(list).await;
     assert_eq!(s, StatusCode::OK);
     assert_eq!(notes["notes"][0]["note_id"], "n1");
+    // The scheme is case-insensitive (RFC 9110 §11.1); another scheme is no token.
+    for (scheme, want) in [("bearer", StatusCode::OK), ("BEARER", StatusCode::OK), ("Basic", StatusCode::UNAUTHORIZED), ("Bearer\t", StatusCode::UNAUTHORIZED)] {
+        let r = Request::get("/notes").header(header::AUTHORIZATION, format!("{scheme} {access}")).body(Body::empty()).unwrap();
+        assert_eq!(server.send(r).await.0, want, "{scheme:?}");
+    }
     assert_eq!(notes["notes"][0]["ciphertext"], note["ciphertext"]);
 
     // Refresh rotates: the new refresh token works, the old one is spent.
@@ -272,7 +301,9 @@ async fn discovery_and_jwks_are_public_with_cors_for_clients_only() {
     let (s, h, jwks) = server.send(req).await;
     assert_eq!(s, StatusCode::OK);
     assert!(h.get(header::ACCESS_CONTROL_ALLOW_ORIGIN).is_none());
-    assert_eq!(jwks["keys"][0]["crv"], "Ed25519");
+    let curves: Vec<_> = jwks["keys"].as_array().unwrap().iter().map(|k| (k["alg"].as_str().unwrap(), k["crv"].as_str().unwrap())).collect();
+    assert_eq!(curves, [("ES256", "P-256"), ("EdDSA", "Ed25519")]);
+    assert_eq!(conf["id_token_signing_alg_values_supported"], json!(["ES256", "EdDSA"]));
     // Preflight for /token from the app: exact origin, fixed methods and headers.
     let pre = Request::builder()
         .method(Method::OPTIONS)
@@ -284,12 +315,37 @@ async fn discovery_and_jwks_are_public_with_cors_for_clients_only() {
         .unwrap();
     let (_, h, _) = server.send(pre).await;
     assert_eq!(h[header::ACCESS_CONTROL_ALLOW_ORIGIN], APP_ORIGIN);
-    assert_eq!(h[header::ACCESS_CONTROL_ALLOW_CREDENTIALS], "true");
+    assert!(h.get(header::ACCESS_CONTROL_ALLOW_CREDENTIALS).is_none(), "token routes take no cookies");
     assert!(!h[header::ACCESS_CONTROL_ALLOW_HEADERS].to_str().unwrap().contains("x-evil"));
     // No CORS on first-party routes, even for a registered origin.
     let req = Request::get("/session").header(header::ORIGIN, APP_ORIGIN).body(Body::empty()).unwrap();
     let (_, h, _) = server.send(req).await;
     assert!(h.get(header::ACCESS_CONTROL_ALLOW_ORIGIN).is_none());
+}
+
+/// Browsers report CSP violations to `/csp-report` without cookies or CSRF token: each is a
+/// `csp_violation` event, logged by directive name only; anything else is refused.
+#[tokio::test]
+async fn csp_reports_are_counted_by_directive_and_nothing_else_is_kept() {
+    let server = Server::start().await;
+    let report = |body: String, ct: &str| {
+        Request::post("/csp-report").header(header::CONTENT_TYPE, ct).header(header::ORIGIN, "http://evil.example").body(Body::from(body)).unwrap()
+    };
+    let before = server.state.count(zkauth_server::state::Event::CspViolation);
+    let chromium = json!({"csp-report": {"document-uri": "http://localhost:8080/?code=secret", "effective-directive": "require-trusted-types-for", "violated-directive": "require-trusted-types-for", "blocked-uri": "trusted-types-sink"}});
+    let firefox = json!({"csp-report": {"document-uri": "http://localhost:8081/", "violated-directive": "style-src-attr", "blocked-uri": "inline"}});
+    for (body, ct) in [(chromium, "application/csp-report"), (firefox, "application/json")] {
+        let (s, _, _) = server.send(report(body.to_string(), ct)).await;
+        assert_eq!(s, StatusCode::NO_CONTENT);
+    }
+    assert_eq!(server.state.count(zkauth_server::state::Event::CspViolation), before + 2);
+    for (body, why) in [("{}".to_string(), "no csp-report member"), ("not json".into(), "not JSON"), (format!("{{\"csp-report\":{{\"x\":\"{}\"}}}}", "a".repeat(9000)), "over 8 KiB")] {
+        let (s, _, e) = server.send(report(body, "application/csp-report")).await;
+        assert_eq!((s, e["error"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid_request")), "{why}");
+    }
+    assert_eq!(server.state.count(zkauth_server::state::Event::CspViolation), before + 2);
+    let (s, _, _) = server.send(Request::get("/csp-report").body(Body::empty()).unwrap()).await;
+    assert_eq!(s, StatusCode::METHOD_NOT_ALLOWED);
 }
 
 #[tokio::test]
@@ -298,11 +354,12 @@ async fn every_response_has_the_security_headers() {
     let (_, h, _) = server.send(Request::get("/session").body(Body::empty()).unwrap()).await;
     assert_eq!(
         h[header::CONTENT_SECURITY_POLICY],
-        "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'; require-trusted-types-for 'script'"
+        "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'; require-trusted-types-for 'script'; report-uri http://localhost:8080/csp-report"
     );
     assert_eq!(h[header::X_CONTENT_TYPE_OPTIONS], "nosniff");
     assert_eq!(h[header::REFERRER_POLICY], "no-referrer");
     assert_eq!(h["cross-origin-opener-policy"], "same-origin");
+    assert_eq!(h["cross-origin-resource-policy"], "same-origin");
     assert_eq!(h[header::CACHE_CONTROL], "no-store");
     assert!(h.contains_key("permissions-policy"));
     assert!(h.get(header::STRICT_TRANSPORT_SECURITY).is_none(), "no HSTS on an http://localhost issuer");

@@ -15,6 +15,7 @@ use serde_json::{json, Value};
 use tower::ServiceExt;
 use zkauth::opaque::{OpaqueClient, Profile};
 use zkauth::ExportKey;
+pub use zkauth_server::session::CookieProfile;
 use zkauth_server::{build, router, AppState, Clock, Config, KekSource, Overrides};
 
 pub const ISSUER: &str = "http://localhost:8080";
@@ -60,6 +61,7 @@ allowed_origins = ["{APP_ORIGIN}"]
 zk_delivery = "fragment-jwe"
 zk_required = true
 key_delivery_version = "v2"
+id_token_signed_response_alg = "ES256"
 
 [[clients]]
 client_id = "plain-app"
@@ -91,8 +93,15 @@ impl Server {
     }
 
     pub async fn start_in(dir: Arc<tempfile::TempDir>, extra: &str, kek: &KekSource) -> Result<Server, zkauth_server::StartError> {
+        Self::start_with_cookies(dir, extra, kek, CookieProfile::Secure).await
+    }
+
+    /// As `start_in`, with the cookie profile `main` would choose (`DevHttp`: `--dev` on http).
+    pub async fn start_with_cookies(dir: Arc<tempfile::TempDir>, extra: &str, kek: &KekSource, cookies: CookieProfile) -> Result<Server, zkauth_server::StartError> {
         let database = database_for(dir.path()).await;
-        let config = Config::parse(&config_toml(dir.path(), &database, extra), "test.toml", Overrides::default()).unwrap();
+        // The server makes its data dir (0700) inside the temp dir: a dir others can read is refused.
+        let mut config = Config::parse(&config_toml(&dir.path().join("data"), &database, extra), "test.toml", Overrides::default()).unwrap();
+        config.cookies = cookies;
         let clock = Arc::new(AtomicI64::new(1_800_000_000_000));
         let state = build(config, kek, Clock::Manual(clock.clone())).await?;
         let expected = if database == "sqlite" { zkauth_server::store::Backend::Sqlite } else { zkauth_server::store::Backend::Postgres };
@@ -147,7 +156,8 @@ impl Browser<'_> {
             b = b.header(header::CONTENT_TYPE, ct);
         }
         if let Some(s) = &self.session {
-            b = b.header(header::COOKIE, format!("__Host-zkauth={s}; __Host-zkauth-csrf={}", self.csrf.clone().unwrap_or_default()));
+            let names = self.server.state.config.cookies;
+            b = b.header(header::COOKIE, format!("{}={s}; {}={}", names.session(), names.csrf(), self.csrf.clone().unwrap_or_default()));
         }
         if method != Method::GET {
             if let Some(o) = &self.origin {
@@ -164,10 +174,11 @@ impl Browser<'_> {
     pub async fn send(&mut self, req: Request<Body>) -> (StatusCode, HeaderMap, Value) {
         let (status, headers, body) = self.server.send(req).await;
         let set = set_cookies(&headers);
-        if let Some(s) = cookie_value(&set, "__Host-zkauth") {
+        let names = self.server.state.config.cookies;
+        if let Some(s) = cookie_value(&set, names.session()) {
             self.session = Some(s).filter(|s| !s.is_empty());
         }
-        if let Some(c) = cookie_value(&set, "__Host-zkauth-csrf") {
+        if let Some(c) = cookie_value(&set, names.csrf()) {
             self.csrf = Some(c).filter(|c| !c.is_empty());
         }
         (status, headers, body)

@@ -10,6 +10,8 @@ mod flow;
 mod instances;
 mod logs;
 mod password;
+mod proxies;
 mod refusals;
 mod restart;
 mod sessions;
+mod static_files;

@@ -88,3 +88,41 @@ async fn forgotten_password_reset_with_a_recovery_key() {
     assert_eq!(s, StatusCode::FORBIDDEN, "the grant is single use");
     assert_eq!(b.login("forgot@example.com", "brand new password").await.0, StatusCode::OK);
 }
+
+/// "Log out everywhere" and a password change end what existed before them: a code finalized
+/// a moment earlier but not yet redeemed buys no tokens afterwards, and the tokens already
+/// issued stop working (the reviewer's probe redeemed such a code for fresh 30-day tokens).
+#[tokio::test]
+async fn logout_everywhere_and_password_change_end_codes_and_tokens_issued_before() {
+    use crate::flow::{app_authorize, approve, exchange_code, token_request};
+    let server = Server::start().await;
+    let mut b = server.browser();
+    let acct = account_with_keys(&mut b, "ender@example.com").await;
+
+    // A code finalized, then "log out everywhere" before the app redeems it.
+    let req = app_authorize(&server).await;
+    let (code, _) = approve(&mut b, &acct, &req).await;
+    assert_eq!(b.post_json("/logout/all", json!({})).await.0, StatusCode::OK);
+    let (s, body) = exchange_code(&server, &code, &req.verifier).await;
+    assert_eq!((s, body["error"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid_grant")), "{body}");
+
+    // Tokens from one code, an unredeemed second code, then a password change.
+    assert_eq!(b.login("ender@example.com", PASSWORD).await.0, StatusCode::OK);
+    let req1 = app_authorize(&server).await;
+    let (code1, _) = approve(&mut b, &acct, &req1).await;
+    let (s, tokens) = exchange_code(&server, &code1, &req1.verifier).await;
+    assert_eq!(s, StatusCode::OK, "{tokens}");
+    let req2 = app_authorize(&server).await;
+    let (code2, _) = approve(&mut b, &acct, &req2).await;
+    let access = tokens["access_token"].as_str().unwrap().to_string();
+    let notes = || axum::http::Request::get("/notes").header("authorization", format!("Bearer {access}")).body(axum::body::Body::empty()).unwrap();
+    assert_eq!(server.send(notes()).await.0, StatusCode::OK);
+    let (s, body) = new_password(&mut b, "/password/change/start", "/password/change/finish", json!({}), "ender@example.com", "a new password").await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+    assert_eq!(server.send(notes()).await.0, StatusCode::UNAUTHORIZED, "the access token ends with the old password");
+    let (s, _) = token_request(&server, &[("grant_type", "refresh_token"), ("refresh_token", tokens["refresh_token"].as_str().unwrap()), ("client_id", CLIENT)]).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "so does the refresh token");
+    let (s, body) = exchange_code(&server, &code2, &req2.verifier).await;
+    assert_eq!((s, body["error"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid_grant")), "and the unredeemed code");
+    assert_eq!(b.get("/session").await.0, StatusCode::OK, "this browser's new session lives");
+}

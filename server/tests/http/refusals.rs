@@ -302,3 +302,95 @@ async fn unknown_paths_and_methods_are_json_errors() {
         assert_eq!((s, body["error"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid_request")), "{uri}");
     }
 }
+
+/// No control character reaches the store (PostgreSQL refused NUL with a 500 and an ERROR
+/// line): a query value, a JSON string or member name, a form value and a path id holding one
+/// are `invalid_request` on both backends, before any limit, session or database work.
+#[tokio::test]
+async fn control_characters_are_refused_wherever_a_string_comes_in() {
+    let server = Server::start().await;
+    let zk = DeliveryKeyPair::generate(&mut OsRng).zk_pub().unwrap();
+    let refused = |(s, body): (StatusCode, serde_json::Value), what: &str| {
+        assert_eq!((s, body["error"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid_request")), "{what}: {body}");
+    };
+    for (state, what) in [("a%00b", "NUL in state"), ("a%0Ab", "LF in state"), ("a%7Fb", "DEL in state"), ("a%C2%85b", "NEL in state")] {
+        let uri = authorize_uri(CLIENT, REDIRECT, CHALLENGE, Some(&zk), "s").replace("state=s", &format!("state={state}"));
+        let (s, body, redirected) = authorize_status(&server, &uri).await;
+        refused((s, body), what);
+        assert!(!redirected);
+    }
+    let mut b = server.browser();
+    b.register("ctl@example.com", PASSWORD).await;
+    let (s, _, body) = b.post_json("/opaque/login/start", json!({"email": "ctl@example.com\u{0}", "request": "AA"})).await;
+    refused((s, body), "NUL in a JSON string");
+    let raw = b.request(Method::POST, "/opaque/login/start", Some("application/json"), r#"{"email":"a\u0000@example.com","request":"AA"}"#.into());
+    let (s, _, body) = b.send(raw).await;
+    refused((s, body), "an escaped NUL");
+    let (s, _, body) = b.post_json("/crypto/recovery-keys/rk%00x/revoke", json!({})).await;
+    refused((s, body), "NUL in a path id");
+    let (s, form) = token_request(&server, &[("grant_type", "authorization_code"), ("code", "a\u{0}b"), ("client_id", CLIENT)]).await;
+    refused((s, form), "NUL in a form value");
+    // Control: the same calls without the character get past this check.
+    let (s, _, _) = b.post_json("/crypto/recovery-keys/rk-x/revoke", json!({})).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+}
+
+/// Malformed requests in someone's name spend none of their limit (the reviewer locked a
+/// victim out with 12 junk login starts and 5 junk recovery starts from another address).
+#[tokio::test]
+async fn junk_in_a_victims_name_does_not_spend_the_victims_limits() {
+    let server = Server::start_with("[rate_limits]\nlogin = { burst = 3, per_minute = 1 }\nrecovery = { burst = 3, per_minute = 1 }").await;
+    let mut victim = server.browser();
+    victim.register("victim@example.com", PASSWORD).await;
+    let mut attacker = server.browser();
+    for _ in 0..12 {
+        let (s, _, body) = attacker.post_json("/opaque/login/start", json!({"email": "victim@example.com", "request": "AAAA"})).await;
+        assert_eq!((s, body["error"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid_request")));
+    }
+    for _ in 0..5 {
+        let (s, _, body) = attacker.post_json("/recovery/start", json!({"email": "victim@example.com", "verifier": "AAAA"})).await;
+        assert_eq!((s, body["error"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid_request")));
+    }
+    assert_eq!(victim.login("victim@example.com", PASSWORD).await.0, StatusCode::OK, "the victim still logs in");
+    let verifier = b64u::encode(&[7u8; 32]);
+    let (s, _, _) = victim.post_json("/recovery/start", json!({"email": "victim@example.com", "verifier": verifier})).await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "a well-formed wrong key is judged, not rate-limited");
+}
+
+/// The spec's deterministic ids name their owner: another account cannot take
+/// `legacy-drk:<sub>` (or its envelope id) first and make the owner's v1→v2 migration fail.
+#[tokio::test]
+async fn ids_that_name_an_account_belong_to_that_account() {
+    let server = Server::start().await;
+    let mut victim = server.browser();
+    let (victim_sub, _) = victim.register("owner@example.com", PASSWORD).await;
+    let mut squatter = server.browser();
+    squatter.register("squatter@example.com", PASSWORD).await;
+    let (s, _, body) = squatter.post_json("/crypto/keybag/account-key", json!({"key_id": format!("legacy-drk:{victim_sub}"), "version": "v1"})).await;
+    assert_eq!((s, body["error"].as_str()), (StatusCode::FORBIDDEN, Some("access_denied")), "{body}");
+    let (s, _, body) = victim.post_json("/crypto/keybag/account-key", json!({"key_id": format!("legacy-drk:{victim_sub}"), "version": "v1"})).await;
+    assert_eq!(s, StatusCode::CREATED, "{body}");
+}
+
+/// `GET /authorize` is anonymous and stores a row each time: limited per client, and the
+/// pending requests of everyone together are bounded (503 until some expire).
+#[tokio::test]
+async fn authorize_is_rate_limited_and_pending_requests_are_bounded() {
+    let zk = DeliveryKeyPair::generate(&mut OsRng).zk_pub().unwrap();
+    let uri = authorize_uri(CLIENT, REDIRECT, CHALLENGE, Some(&zk), "s");
+    let server = Server::start_with("[rate_limits]\nauthorize = { burst = 2, per_minute = 1 }").await;
+    for _ in 0..2 {
+        assert_eq!(authorize_status(&server, &uri).await.0, StatusCode::FOUND);
+    }
+    let (s, body, _) = authorize_status(&server, &uri).await;
+    assert_eq!((s, body["error"].as_str()), (StatusCode::TOO_MANY_REQUESTS, Some("rate_limited")));
+
+    let server = Server::start_with("[rate_limits]\npending_authorizations = 2").await;
+    for _ in 0..2 {
+        assert_eq!(authorize_status(&server, &uri).await.0, StatusCode::FOUND);
+    }
+    let (s, body, redirected) = authorize_status(&server, &uri).await;
+    assert_eq!((s, body["error"].as_str(), redirected), (StatusCode::SERVICE_UNAVAILABLE, Some("temporarily_unavailable"), false));
+    server.advance(301);
+    assert_eq!(authorize_status(&server, &uri).await.0, StatusCode::FOUND, "expired requests no longer count");
+}

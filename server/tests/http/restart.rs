@@ -29,7 +29,7 @@ async fn restart_keeps_users_and_a_wrong_passphrase_refuses() {
     assert!(err.contains("wrong ZKAUTH_KEK_PASSPHRASE"), "{err}");
     let dev = Server::start_in(dir.clone(), "", &KekSource::DevFile).await;
     assert!(dev.err().unwrap().to_string().contains("passphrase KEK"));
-    assert!(!dir.path().join("dev-kek.key").exists());
+    assert!(!dir.path().join("data/dev-kek.key").exists());
 
     let server = Server::start_in(dir.clone(), "", &passphrase("first passphrase, long enough")).await.unwrap();
     assert_eq!(server.state.secrets.opaque.public_key(), public_key);
@@ -42,7 +42,7 @@ async fn restart_keeps_users_and_a_wrong_passphrase_refuses() {
     // No secret is stored in plaintext: neither the database nor its WAL holds the setup.
     let setup = server.state.secrets.opaque.to_b64u();
     for file in ["zkauth.db", "zkauth.db-wal"] {
-        let raw = match std::fs::read(dir.path().join(file)) {
+        let raw = match std::fs::read(dir.path().join("data").join(file)) {
             Ok(raw) => raw,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound && std::env::var("ZKAUTH_TEST_POSTGRES").is_ok() => continue,
             Err(e) => panic!("{file}: {e}"),

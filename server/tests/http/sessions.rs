@@ -31,6 +31,35 @@ async fn cookies_are_host_prefixed_secure_and_http_only() {
     assert_eq!(b.session.as_ref().unwrap().len(), 43, "256-bit id");
 }
 
+/// `--dev` with an http:// issuer: `zkauth-dev` cookies without `Secure` (WebKit keeps no
+/// Secure cookie set over http://localhost), the same session rules otherwise; the
+/// production names are not read there.
+#[tokio::test]
+async fn the_dev_http_profile_drops_secure_and_the_host_prefix_only() {
+    let dir = std::sync::Arc::new(tempfile::tempdir().unwrap());
+    let server = Server::start_with_cookies(dir, "", &zkauth_server::KekSource::DevFile, CookieProfile::DevHttp).await.unwrap();
+    let mut b = server.browser();
+    let (_, h, _) = b.post_json("/opaque/register/start", json!({"request": "AA", "email": "d@example.com"})).await;
+    assert!(set_cookies(&h).is_empty());
+    b.register("d@example.com", PASSWORD).await;
+    let (s, _, me) = b.get("/session").await;
+    assert_eq!(s, StatusCode::OK, "{me}");
+    let (_, h, _) = b.post_json("/logout", json!({})).await;
+    let cookies = set_cookies(&h);
+    let session = cookies.iter().find(|c| c.starts_with("zkauth-dev=")).unwrap();
+    assert!(cookies.iter().any(|c| c.starts_with("zkauth-dev-csrf=")));
+    for attr in ["; Path=/", "; SameSite=Lax", "; HttpOnly"] {
+        assert!(session.contains(attr), "{attr} missing");
+    }
+    assert!(cookies.iter().all(|c| !c.contains("Secure") && !c.starts_with("__Host-")), "{cookies:?}");
+    // A production-named cookie is no session on a dev server.
+    let mut other = server.browser();
+    other.register("e@example.com", PASSWORD).await;
+    let id = other.session.clone().unwrap();
+    let req = axum::http::Request::get("/session").header(axum::http::header::COOKIE, format!("__Host-zkauth={id}")).body(axum::body::Body::empty()).unwrap();
+    assert_eq!(server.send(req).await.0, StatusCode::UNAUTHORIZED);
+}
+
 #[tokio::test]
 async fn a_pre_login_cookie_is_never_promoted_and_old_ids_die() {
     let server = Server::start().await;
@@ -108,7 +137,7 @@ async fn logout_everywhere_ends_every_session_and_listing_shows_handles() {
 
     let (s, h, _) = a.post_json("/logout/all", json!({})).await;
     assert_eq!(s, StatusCode::OK);
-    assert_eq!(h["clear-site-data"], "\"cookies\", \"storage\"");
+    assert_eq!(h["clear-site-data"], "\"cache\", \"storage\"");
     assert_eq!(a.get("/session").await.0, StatusCode::UNAUTHORIZED);
     assert_eq!(b.get("/session").await.0, StatusCode::UNAUTHORIZED);
     assert_eq!(server.state.count(zkauth_server::state::Event::LogoutAll), 1);
