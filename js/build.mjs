@@ -110,7 +110,7 @@ const { classes, functions, codes } = full;
 copyFileSync('js/README.md', `${pkg}/README.md`);
 for (const f of ['LICENSE-MIT', 'LICENSE-APACHE']) copyFileSync(f, `${pkg}/${f}`);
 // Only what exists (wasm-bindgen writes snippets/ only when a crate has inline JS).
-const files = ['README.md', 'LICENSE-MIT', 'LICENSE-APACHE', 'app', 'codes.js', 'session.js', 'oauth.js', 'zkauth_bg.wasm', 'zkauth.js', 'zkauth.d.ts', 'zkauth_bg.wasm.d.ts', 'api.js', 'common.js', 'index.js', 'node.js', 'worker.js', 'index.d.ts', 'snippets'].filter((f) => existsSync(`${pkg}/${f}`));
+const files = ['README.md', 'LICENSE-MIT', 'LICENSE-APACHE', 'app', 'codes.js', 'session.js', 'oauth.js', 'zkauth_bg.wasm', 'zkauth_nosimd_bg.wasm', 'zkauth.js', 'zkauth.d.ts', 'zkauth_bg.wasm.d.ts', 'api.js', 'common.js', 'index.js', 'node.js', 'worker.js', 'index.d.ts', 'snippets'].filter((f) => existsSync(`${pkg}/${f}`));
 writeFileSync(
   `${pkg}/package.json`,
   JSON.stringify(
@@ -128,7 +128,9 @@ writeFileSync(
         '.': { types: './index.d.ts', workerd: './worker.js', node: './node.js', browser: './index.js', import: './index.js', default: './index.js' },
         './app': { types: './app/index.d.ts', workerd: './app/worker.js', node: './app/node.js', browser: './app/index.js', import: './app/index.js', default: './app/index.js' },
         './zkauth_bg.wasm': './zkauth_bg.wasm',
+        './zkauth_nosimd_bg.wasm': './zkauth_nosimd_bg.wasm',
         './app/zkauth_bg.wasm': './app/zkauth_bg.wasm',
+        './app/zkauth_nosimd_bg.wasm': './app/zkauth_nosimd_bg.wasm',
         './package.json': './package.json',
       },
       main: './node.js',

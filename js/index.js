@@ -9,11 +9,22 @@ export { createPkce, createState, parseCallback } from './oauth.js';
 
 let ready;
 
-/** Idempotent. With no argument, loads `zkauth_bg.wasm` next to this file. A failure (a
- *  fetch error, HTML instead of wasm, a CSP or runtime that refuses compilation) is ZkAuthError
+// A module whose one function uses wasm SIMD (i32.const, i8x16.splat, i8x16.popcnt): an
+// engine without SIMD does not validate it (the probe of the wasm-feature-detect project).
+const SIMD_PROBE = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 10, 1, 8, 0, 65, 0, 253, 15, 253, 98, 11]);
+
+/** The module for this engine: `zkauth_bg.wasm` (SIMD), else `zkauth_nosimd_bg.wasm`. Two
+ *  literal `new URL(…, import.meta.url)`s, so bundlers emit both files. */
+function moduleUrl() {
+  return WebAssembly.validate(SIMD_PROBE) ? new URL('./zkauth_bg.wasm', import.meta.url) : new URL('./zkauth_nosimd_bg.wasm', import.meta.url);
+}
+
+/** Idempotent. With no argument, loads `zkauth_bg.wasm` next to this file, or
+ *  `zkauth_nosimd_bg.wasm` where the engine has no wasm SIMD. A failure (a fetch error, HTML
+ *  instead of wasm, a CSP or runtime that refuses compilation) is ZkAuthError
  *  "wasm_load_failed" with the cause kept; `init()` may then be called again. */
 export function init(input) {
-  ready ??= initWasm({ module_or_path: input ?? new URL('./zkauth_bg.wasm', import.meta.url) }).then(
+  ready ??= initWasm({ module_or_path: input ?? moduleUrl() }).then(
     () => markReady(__argumentLimits()),
     (e) => {
       ready = undefined;

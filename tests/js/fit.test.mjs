@@ -1,6 +1,6 @@
 // The package in the bundlers users have: the `npm pack` tarball installed into an empty app
 // that imports `zkauth` (login page) and `zkauth/app` (app page), built by Vite 7 (production
-// build and dev server) and webpack 5, loaded in headless Chromium. The page starts an OPAQUE
+// build and dev server) and webpack 5, loaded in Chromium, Firefox and WebKit (engines.mjs). The page starts an OPAQUE
 // login, seals a delivery with `zkauth` and opens it with `zkauth/app`'s DeliverySession
 // (WebCrypto ECDH, IndexedDB), then decrypts a note with the delivered key. The only bundler
 // setting is the one the package README documents: Vite's dev server needs
@@ -9,12 +9,12 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { createServer } from 'node:http';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { extname, join, normalize } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { launch } from './harness.mjs';
+import { launchEngine, selectedEngines } from './engines.mjs';
 
 const PKG = fileURLToPath(new URL('../../pkg', import.meta.url));
 const EXPECTED = { hash: 'ungWv48Bz-pBQUDeXa4iI7ADYaOWF3qctBD_YfIAFa0', ke1: 98, kind: 'client_app_key', note: 'hello from the app', login: 'no OpaqueClient in zkauth/app' };
@@ -45,7 +45,7 @@ document.body.dataset.result = JSON.stringify(out);
 `;
 
 let dir;
-let browser;
+let engines = []; // every engine the run asks for (Chromium, Firefox, WebKit)
 const servers = [];
 
 before(async () => {
@@ -55,11 +55,12 @@ before(async () => {
   execFileSync('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', join(dir, packed.filename)], { cwd: dir });
   writeFileSync(join(dir, 'main.js'), MAIN);
   writeFileSync(join(dir, 'index.html'), '<!doctype html><html><body><script type="module" src="./main.js"></script></body></html>');
-  browser = await launch();
+  for (const name of selectedEngines()) engines.push(await launchEngine(name));
 });
 
 after(async () => {
-  await browser?.close();
+  for (const e of engines) await e.close();
+  engines = [];
   for (const s of servers) await s.close();
   rmSync(dir, { recursive: true, force: true });
 });
@@ -81,21 +82,30 @@ async function serveDir(root) {
   return `http://localhost:${server.address().port}/`;
 }
 
-async function run(url) {
-  const page = await browser.newPage();
-  try {
-    await page.goto(url);
-    await page.waitForSelector('body[data-result]', { state: 'attached', timeout: 30_000 });
-    return JSON.parse(await page.evaluate(() => document.body.dataset.result));
-  } finally {
-    await page.close();
+/** Loads `url` in every engine; returns `{engine: result}`. */
+async function runAll(url) {
+  const out = {};
+  for (const engine of engines) {
+    const ctx = await engine.newContext();
+    try {
+      const page = await ctx.newPage();
+      await page.goto(url);
+      await page.waitFor('body[data-result]', { state: 'attached', timeout: 30_000 });
+      out[engine.name] = JSON.parse(await page.evaluate(() => document.body.dataset.result));
+    } finally {
+      await ctx.close();
+    }
   }
+  return out;
 }
+
+/** `{engine: EXPECTED}` for every engine of the run. */
+const everywhere = (value) => Object.fromEntries(engines.map((e) => [e.name, value]));
 
 test('Vite 7 production build', async () => {
   const { build } = await import('vite');
   await build({ root: dir, logLevel: 'silent', configFile: false, build: { outDir: join(dir, 'dist-vite'), target: 'es2022' } });
-  assert.deepEqual(await run(await serveDir(join(dir, 'dist-vite'))), EXPECTED);
+  assert.deepEqual(await runAll(await serveDir(join(dir, 'dist-vite'))), everywhere(EXPECTED));
 });
 
 test("Vite 7 dev server, with the README's one setting", async () => {
@@ -103,7 +113,7 @@ test("Vite 7 dev server, with the README's one setting", async () => {
   const server = await vite({ root: dir, logLevel: 'silent', configFile: false, optimizeDeps: { exclude: ['zkauth'] }, server: { host: 'localhost', port: 0, strictPort: false } });
   await server.listen();
   servers.push({ close: () => server.close() });
-  assert.deepEqual(await run(server.resolvedUrls.local[0]), EXPECTED);
+  assert.deepEqual(await runAll(server.resolvedUrls.local[0]), everywhere(EXPECTED));
 });
 
 test('Vite 7 dev server without that setting: init() fails with wasm_load_failed, as the README says', async () => {
@@ -111,8 +121,9 @@ test('Vite 7 dev server without that setting: init() fails with wasm_load_failed
   const server = await vite({ root: dir, logLevel: 'silent', configFile: false, cacheDir: join(dir, '.vite-prebundled'), server: { host: 'localhost', port: 0, strictPort: false } });
   await server.listen();
   servers.push({ close: () => server.close() });
-  const out = await run(server.resolvedUrls.local[0]);
-  assert.match(out.error ?? JSON.stringify(out), /^wasm_load_failed: /);
+  for (const [engine, out] of Object.entries(await runAll(server.resolvedUrls.local[0]))) {
+    assert.match(out.error ?? JSON.stringify(out), /^wasm_load_failed: /, engine);
+  }
 });
 
 test('webpack 5 production build', async () => {
@@ -123,7 +134,9 @@ test('webpack 5 production build', async () => {
   );
   assert.ok(!stats.hasErrors(), stats.toString('errors-only'));
   writeFileSync(join(out, 'index.html'), '<!doctype html><html><body><script type="module" src="/main.js"></script></body></html>');
-  assert.deepEqual(await run(await serveDir(out)), EXPECTED);
-  // The wasm files are emitted as assets, not inlined as base64.
+  assert.deepEqual(await runAll(await serveDir(out)), everywhere(EXPECTED));
+  // The wasm files are emitted as assets, not inlined as base64: both modules of both entries
+  // (the SIMD-free ones are what init() loads where SIMD does not validate).
   assert.ok(readFileSync(join(out, 'main.js')).length < 200_000);
+  assert.equal(readdirSync(out).filter((f) => f.endsWith('.wasm')).length, 4, `${readdirSync(out)}`);
 });

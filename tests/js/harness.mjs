@@ -12,9 +12,22 @@ const TYPES = { '.js': 'text/javascript', '.mjs': 'text/javascript', '.wasm': 'a
 export const CHROMIUM_ARGS = ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking',
   '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'];
 
-export async function serve() {
+/** Serves the repository's test files on 127.0.0.1; `routes` maps a path to an async
+ *  handler `(body: Buffer) -> JSON-able answer` for POSTs (e.g. a Node-side peer a page talks
+ *  to with fetch, the same in every engine). */
+export async function serve(routes = {}) {
   const server = createServer(async (req, res) => {
     const path = normalize(decodeURIComponent(new URL(req.url, 'http://x').pathname));
+    if (req.method === 'POST' && Object.hasOwn(routes, path)) {
+      const chunks = [];
+      for await (const c of req) chunks.push(c);
+      try {
+        const answer = await routes[path](Buffer.concat(chunks));
+        return res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(answer));
+      } catch (e) {
+        return res.writeHead(500, { 'content-type': 'application/json' }).end(JSON.stringify({ error: String(e.message ?? e) }));
+      }
+    }
     if (!ALLOWED.some((p) => path.startsWith(p))) return res.writeHead(404).end();
     try {
       const body = await readFile(join(ROOT, path));

@@ -28,7 +28,7 @@ const node = (args) => execFileSync(process.execPath, args, { cwd: dir, encoding
 
 test('the tarball holds the README, both licenses and exactly what package.json names', () => {
   const paths = packed.files.map((f) => f.path).sort();
-  for (const f of ['README.md', 'LICENSE-MIT', 'LICENSE-APACHE', 'package.json', 'zkauth_bg.wasm', 'index.d.ts']) assert.ok(paths.includes(f), f);
+  for (const f of ['README.md', 'LICENSE-MIT', 'LICENSE-APACHE', 'package.json', 'zkauth_bg.wasm', 'zkauth_nosimd_bg.wasm', 'app/zkauth_bg.wasm', 'app/zkauth_nosimd_bg.wasm', 'index.d.ts']) assert.ok(paths.includes(f), f);
   const manifest = JSON.parse(readFileSync(join(PKG, 'package.json'), 'utf8'));
   for (const f of manifest.files) assert.ok(paths.some((p) => p === f || p.startsWith(`${f}/`)), `files names ${f}, which is not packed`);
   const targets = (v) => (typeof v === 'string' ? [v] : Object.values(v).flatMap(targets));

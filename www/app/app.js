@@ -185,7 +185,26 @@ function takePending() {
   }
 }
 
-/** Verifies the ID token (EdDSA over the issuer's JWKS, iss, aud, exp, nonce); returns claims. */
+// ID-token algorithms this app checks, as WebCrypto runs them. ES256 is what the demo client
+// registers (id_token_signed_response_alg): every engine's WebCrypto verifies ECDSA P-256,
+// while WebKit's refuses Ed25519. A JWS ES256 signature is r ‖ s, WebCrypto's own format.
+const ID_TOKEN_ALGS = {
+  ES256: {
+    matches: (k) => k.kty === 'EC' && k.crv === 'P-256',
+    jwk: (k) => ({ kty: 'EC', crv: 'P-256', x: k.x, y: k.y }),
+    importAlg: { name: 'ECDSA', namedCurve: 'P-256' },
+    verifyAlg: { name: 'ECDSA', hash: 'SHA-256' },
+  },
+  EdDSA: {
+    matches: (k) => k.kty === 'OKP' && k.crv === 'Ed25519',
+    jwk: (k) => ({ kty: 'OKP', crv: 'Ed25519', x: k.x }),
+    importAlg: { name: 'Ed25519' },
+    verifyAlg: { name: 'Ed25519' },
+  },
+};
+
+/** Verifies the ID token (ES256 or EdDSA over the issuer's JWKS, iss, aud, exp, nonce);
+ *  returns claims. */
 async function verifyIdToken(idToken, nonce) {
   const parts = typeof idToken === 'string' ? idToken.split('.') : [];
   if (parts.length !== 3) throw new AppError('id_token_invalid');
@@ -197,14 +216,15 @@ async function verifyIdToken(idToken, nonce) {
   } catch {
     throw new AppError('id_token_invalid');
   }
-  if (header?.alg !== 'EdDSA' || typeof header.kid !== 'string') throw new AppError('id_token_invalid');
+  const alg = Object.hasOwn(ID_TOKEN_ALGS, header?.alg) ? ID_TOKEN_ALGS[header.alg] : null;
+  if (!alg || typeof header.kid !== 'string') throw new AppError('id_token_invalid');
   const jwks = await http(issuerUrl('/.well-known/jwks.json'));
-  const jwk = (jwks?.keys ?? []).find((k) => k.kid === header.kid && k.kty === 'OKP' && k.crv === 'Ed25519');
+  const jwk = (jwks?.keys ?? []).find((k) => k.kid === header.kid && k.alg === header.alg && alg.matches(k));
   if (!jwk) throw new AppError('id_token_invalid');
   let ok = false;
   try {
-    const key = await crypto.subtle.importKey('jwk', { kty: 'OKP', crv: 'Ed25519', x: jwk.x }, { name: 'Ed25519' }, false, ['verify']);
-    ok = await crypto.subtle.verify({ name: 'Ed25519' }, key, b64uDecode(parts[2]), new TextEncoder().encode(`${parts[0]}.${parts[1]}`));
+    const key = await crypto.subtle.importKey('jwk', alg.jwk(jwk), alg.importAlg, false, ['verify']);
+    ok = await crypto.subtle.verify(alg.verifyAlg, key, b64uDecode(parts[2]), new TextEncoder().encode(`${parts[0]}.${parts[1]}`));
   } catch {
     ok = false;
   }
@@ -224,9 +244,10 @@ async function verifyIdToken(idToken, nonce) {
   return claims;
 }
 
-/** The callback (wire profile §4.7): parse and strip the fragment, check state, exchange the
- *  code, verify the ID token, open the delivery with every binding. */
-async function completeSignIn() {
+/** Reads the callback (wire profile §4.7 steps 1–2) and clears the address bar: the fragment,
+ *  the code and the state are gone before the page makes any network call (its config, the
+ *  wasm, the token exchange). Returns `{cb, parseError}`. */
+function takeCallback() {
   let cb = null;
   let parseError = null;
   try {
@@ -235,6 +256,12 @@ async function completeSignIn() {
     parseError = e;
   }
   history.replaceState(null, '', '/'); // the code and state go too
+  return { cb, parseError };
+}
+
+/** The callback, taken by `takeCallback`: check state, exchange the code, verify the ID token,
+ *  open the delivery with every binding. */
+async function completeSignIn({ cb, parseError }) {
   const pending = takePending();
   try {
     if (parseError) throw parseError;
@@ -416,6 +443,7 @@ async function loadConfig() {
 }
 
 async function start() {
+  const callback = location.pathname === '/callback' ? takeCallback() : null;
   wire();
   try {
     config = await loadConfig();
@@ -424,10 +452,10 @@ async function start() {
     setError(e instanceof AppError ? sentence(e) : 'This page could not load its cryptography (WebAssembly). Please reload.');
     return;
   }
-  if (location.pathname === '/callback') {
+  if (callback) {
     $('loading-text').textContent = 'Signing you in…';
     try {
-      await completeSignIn();
+      await completeSignIn(callback);
     } catch (e) {
       showSignedOut(e);
       return;

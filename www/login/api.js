@@ -10,10 +10,14 @@ export function forgetCsrf() {
   csrf = null;
 }
 
+// `__Host-zkauth-csrf` everywhere but `--dev` on http://localhost, where the server uses
+// `zkauth-dev-csrf` (no Secure, so WebKit keeps it).
+const CSRF_COOKIES = ['__Host-zkauth-csrf', 'zkauth-dev-csrf'];
+
 function csrfFromCookie() {
   for (const part of document.cookie.split(';')) {
     const [k, v] = part.trim().split('=');
-    if (k === '__Host-zkauth-csrf' && v) return v;
+    if (CSRF_COOKIES.includes(k) && v) return v;
   }
   return null;
 }

@@ -54,7 +54,10 @@ export async function showConsent() {
     return li;
   }));
   const refusal = keyRefusal(r);
-  $('consent-key').hidden = !r.zkPubKid || refusal !== null;
+  // A v1-drk client receives the root key itself: said plainly, apart from the per-app key.
+  const sealsKey = Boolean(r.zkPubKid) && refusal === null;
+  $('consent-key').hidden = !sealsKey || r.keyKind === 'root_key';
+  $('consent-root-key').hidden = !sealsKey || r.keyKind !== 'root_key';
   $('consent-email').textContent = mem.user?.email ?? '';
   $('consent-approve').disabled = refusal !== null;
   $('consent-deny').disabled = false;

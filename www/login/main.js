@@ -18,7 +18,7 @@ import { ApiFailure, PageError, SENTENCES, sentence } from './errors.js';
 import { profile } from './opaque.js';
 import { wireRecovery } from './recovery.js';
 import { wireRegister } from './register.js';
-import { authRequest } from './request.js';
+import { authRequest, bannerClientName } from './request.js';
 import { addScreens } from './screens.js';
 import { showLogin, showReauth, wireSignIn } from './signin.js';
 import { $, setError, show } from './ui.js';
@@ -30,10 +30,13 @@ async function start() {
   wireRecovery();
   wireConsent();
   wireAccount();
-  if (authRequest) $('context').textContent = `Sign in to continue to ${authRequest.clientName}.`;
+  // The banner names the client the server registered for this request (fetched while the
+  // wasm loads), never the link's own client_name.
+  const banner = authRequest ? bannerClientName() : null;
   try {
     await init();
     await profile();
+    if (authRequest) $('context').textContent = `Sign in to continue to ${(await banner) ?? 'the app'}.`;
   } catch (e) {
     show('loading');
     setError(e instanceof PageError ? sentence(e) : 'This page could not load its cryptography (WebAssembly). Please reload.');

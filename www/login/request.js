@@ -10,7 +10,6 @@ const query = new URLSearchParams(location.search);
 export const authRequest = query.get('request_id')
   ? {
       requestId: query.get('request_id'),
-      clientName: query.get('client_name') || query.get('client_id') || 'An app', // banner only
       complete: Boolean(query.get('client_id') && query.get('redirect_uri')),
       zkPub: query.get('zk_pub'), // the server holds only its hash: checked before sealing
       requireOrg: query.get('require_organization_selection') === '1',
@@ -18,6 +17,17 @@ export const authRequest = query.get('request_id')
   : null;
 
 let held = null;
+
+/** The registered name of the request's client, for the banner before sign-in (never the
+ *  link's own `client_name`, which anyone can edit); null when the request is unknown. */
+export async function bannerClientName() {
+  try {
+    const r = await api('GET', `/authorize/requests/${encodeURIComponent(authRequest.requestId)}/client`);
+    return typeof r?.client_name === 'string' && r.client_name ? r.client_name : null;
+  } catch {
+    return null;
+  }
+}
 
 /** What the server holds for the request (session required), fetched once a page load:
  *  `{requestId, clientId, clientName, redirectUri, scopes, state, zkPubKid, version, keyKind}`

@@ -34,6 +34,15 @@ test('register, see the recovery key once, authorize the app, write a note; log 
   assert.match(await page.textContent('#context'), new RegExp(`continue to ${CLIENT_NAME}`));
   await shot(page, 'login-for-app');
 
+  // Every request the app's page makes after the callback, with the page's address at the time:
+  // the code, state and fragment must be gone from it before the first one.
+  const appRequests = [];
+  page.on('request', (r) => {
+    if (r.frame() === page.mainFrame() && new URL(r.url()).origin !== 'null' && r.resourceType() !== 'document' && new URL(page.url()).origin === srv.appOrigin) {
+      appRequests.push({ url: r.url(), pageUrl: page.url() });
+    }
+  });
+
   await page.click('#to-register');
   await page.fill('#register-name', 'Ada Lovelace');
   await page.fill('#register-email', EMAIL);
@@ -57,12 +66,16 @@ test('register, see the recovery key once, authorize the app, write a note; log 
   assert.equal(await page.textContent('#consent-client'), CLIENT_NAME);
   assert.equal(await page.textContent('#consent-origin'), srv.appOrigin);
   assert.ok(await page.isVisible('#consent-key'));
-  assert.deepEqual(await storage(page), { local: 0, session: [], pending: 0, cookies: ['__Host-zkauth-csrf'] }, 'login page: nothing key-related in storage');
+  assert.equal(await page.isVisible('#consent-root-key'), false, 'a v2 app gets its own key, not the root key');
+  assert.deepEqual(await storage(page), { local: 0, session: [], pending: 0, cookies: ['zkauth-dev-csrf'] }, 'login page: nothing key-related in storage (the dev cookie profile: --dev on http)');
   await shot(page, 'consent');
   await approve(page);
   const url = new URL(page.url());
   assert.equal(url.hash, '', 'fragment removed from the URL');
   assert.equal(url.pathname + url.search, '/', 'code and state removed too');
+  const afterCallback = appRequests.filter((r) => new URL(r.url).pathname === '/config.json' || new URL(r.url).pathname === '/token');
+  assert.ok(afterCallback.some((r) => r.url.endsWith('/token')), `the token request was seen: ${JSON.stringify(appRequests)}`);
+  for (const r of afterCallback) assert.equal(r.pageUrl, `${srv.appOrigin}/`, `${r.url} was requested while the address still held ${r.pageUrl}`);
   const cbs = callbacks.flat();
   assert.ok(cbs.some((u) => u.includes('#darkauth_key_jwe=')), `a v2 fragment JWE reached the callback: ${cbs}`);
   assert.deepEqual((await storage(page)).session, [], 'app: pending sign-in state removed');

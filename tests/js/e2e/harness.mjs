@@ -2,7 +2,9 @@
 // data dir, the login page and a copy of the demo app with a written config.json, Debian
 // Chromium via playwright-core, screenshots, a CSP/Trusted-Types watcher, and test-only
 // instrumentation that learns key bytes to scan the server's files and logs for.
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import { get as httpGet } from 'node:http';
+import { get as httpsGet } from 'node:https';
 import { createServer } from 'node:net';
 import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -34,7 +36,7 @@ async function freePort() {
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-function configToml({ issuer, appOrigin, issuerPort, appPort, dataDir, appDir, login, profile }) {
+function configToml({ issuer, appOrigin, issuerPort, appPort, dataDir, appDir, login, profile, tls }) {
   // "darkauth" (scrypt, what make demo uses) or a cheap "argon2id" (the other profile path).
   const opaque = profile === 'argon2id' ? 'opaque_profile = "argon2id"\n[argon2id]\nmemory_kib = 1024\niterations = 1\nparallelism = 1\n' : 'opaque_profile = "darkauth"\n';
   return `# written by tests/js/e2e/harness.mjs
@@ -44,7 +46,7 @@ data_dir = "${dataDir}"
 database = "sqlite"
 login_page_dir = "${join(ROOT, 'www/login')}"
 sdk_dir = "${join(ROOT, 'pkg')}"
-${opaque}
+${tls ? `tls_cert = "${tls.cert}"\ntls_key = "${tls.key}"\n` : ''}${opaque}
 [demo_app]
 listen = "127.0.0.1:${appPort}"
 dir = "${appDir}"
@@ -54,6 +56,7 @@ login = { burst = ${login.burst}, per_minute = ${login.per_minute} }
 register = { burst = 100, per_minute = 100 }
 recovery = { burst = 50, per_minute = 50 }
 token = { burst = 200, per_minute = 200 }
+authorize = { burst = 500, per_minute = 500 }
 
 [[clients]]
 client_id = "${CLIENT_ID}"
@@ -64,6 +67,17 @@ allowed_origins = ["${appOrigin}"]
 zk_delivery = "fragment-jwe"
 zk_required = true
 key_delivery_version = "v2"
+id_token_signed_response_alg = "ES256"
+
+# A DarkAuth v1 client: it receives the account root key (consent must say so).
+[[clients]]
+client_id = "legacy-app"
+client_name = "Legacy app"
+redirect_uris = ["${appOrigin}/callback"]
+allowed_origins = ["${appOrigin}"]
+zk_delivery = "fragment-jwe"
+zk_required = true
+key_delivery_version = "v1-drk"
 `;
 }
 
@@ -79,12 +93,49 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
   });
 }
 
-/** Starts zkauth-server --dev on two free ports; resolves once both origins answer. */
-export async function startServer(name, { login = { burst: 500, per_minute: 500 }, profile = 'darkauth' } = {}) {
+/** A throwaway self-signed certificate for localhost (openssl), for the https runs. */
+function throwawayCertificate(dir) {
+  const cert = join(dir, 'cert.pem');
+  const key = join(dir, 'key.pem');
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', key, '-out', cert,
+    '-days', '1', '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost'], { stdio: 'ignore' });
+  return { cert, key, ca: readFileSync(cert) };
+}
+
+/** GET `url` and say whether it answered 200 (https: trusting only `ca`). */
+function answers(url, ca) {
+  return new Promise((resolveOk) => {
+    const req = (url.startsWith('https:') ? httpsGet : httpGet)(url, ca ? { ca } : {}, (res) => {
+      res.resume();
+      resolveOk(res.statusCode === 200);
+    });
+    req.on('error', () => resolveOk(false));
+  });
+}
+
+/** A classic script the demo app copy loads before app.js: when the test set the flag
+ *  `e2e-tamper` in sessionStorage, it flips one character of the fragment JWE's ciphertext on
+ *  /callback before the app's script reads it (a man-in-the-middle on the redirect, in any
+ *  engine), and removes the flag. */
+const TAMPER_JS = `(() => {
+  if (sessionStorage.getItem('e2e-tamper') !== '1' || location.pathname !== '/callback') return;
+  const m = /^#darkauth_key_jwe=(.*)$/.exec(location.hash);
+  if (!m) return;
+  sessionStorage.removeItem('e2e-tamper');
+  const parts = decodeURIComponent(m[1]).split('.');
+  parts[3] = (parts[3][0] === 'A' ? 'B' : 'A') + parts[3].slice(1);
+  history.replaceState(null, '', location.pathname + location.search + '#darkauth_key_jwe=' + encodeURIComponent(parts.join('.')));
+})();
+`;
+
+/** Starts zkauth-server --dev on two free ports; resolves once both origins answer. With
+ *  `https`, the issuer is https://localhost with a throwaway certificate (production cookies:
+ *  `--dev` keeps `__Host-` and `Secure` on an https issuer); the demo app stays on http. */
+export async function startServer(name, { login = { burst: 500, per_minute: 500 }, profile = 'darkauth', https = false, tamperHook = false } = {}) {
   const issuerPort = await freePort();
   let appPort = await freePort();
   while (appPort === issuerPort) appPort = await freePort();
-  const issuer = `http://localhost:${issuerPort}`;
+  const issuer = `${https ? 'https' : 'http'}://localhost:${issuerPort}`;
   const appOrigin = `http://localhost:${appPort}`;
   const run = join(ROOT, 'target/e2e-data', `${name}-${Date.now()}-${process.pid}`);
   const dataDir = join(run, 'data');
@@ -93,8 +144,16 @@ export async function startServer(name, { login = { burst: 500, per_minute: 500 
   // The shipped demo app, with this run's deployment settings.
   cpSync(join(ROOT, 'www/app'), appDir, { recursive: true });
   writeFileSync(join(appDir, 'config.json'), `${JSON.stringify({ issuer, clientId: CLIENT_ID }, null, 2)}\n`);
+  if (tamperHook) {
+    writeFileSync(join(appDir, 'e2e-tamper.js'), TAMPER_JS);
+    const html = readFileSync(join(appDir, 'index.html'), 'utf8');
+    const tagged = html.replace('<script type="module" src="/app.js"></script>', '<script src="/e2e-tamper.js"></script>\n  <script type="module" src="/app.js"></script>');
+    if (tagged === html) throw new Error('the demo app no longer loads /app.js as the harness expects');
+    writeFileSync(join(appDir, 'index.html'), tagged);
+  }
+  const tls = https ? throwawayCertificate(run) : null;
   const configPath = join(run, 'zkauth.toml');
-  writeFileSync(configPath, configToml({ issuer, appOrigin, issuerPort, appPort, dataDir, appDir, login, profile }));
+  writeFileSync(configPath, configToml({ issuer, appOrigin, issuerPort, appPort, dataDir, appDir, login, profile, tls }));
 
   const child = spawn(SERVER_BIN, ['--config', configPath, '--dev'], {
     cwd: ROOT,
@@ -115,12 +174,8 @@ export async function startServer(name, { login = { burst: 500, per_minute: 500 
   const deadline = Date.now() + 20_000;
   for (;;) {
     if (dead) throw new Error(`zkauth-server exited early (${JSON.stringify(dead)}):\n${Buffer.concat(out)}`);
-    try {
-      const [a, b] = await Promise.all([fetch(`${issuer}/opaque/config`), fetch(`${appOrigin}/config.json`)]);
-      if (a.ok && b.ok) break;
-    } catch {
-      // not listening yet
-    }
+    const [a, b] = await Promise.all([answers(`${issuer}/opaque/config`, tls?.ca), answers(`${appOrigin}/config.json`)]);
+    if (a && b) break;
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
       throw new Error(`zkauth-server did not start:\n${Buffer.concat(out)}`);
@@ -186,21 +241,30 @@ export class Watcher {
   }
 }
 
-let shotNo = 0;
-/** Empties target/e2e/ (screenshots) and target/e2e-data/ (data dirs, configs, server logs)
- *  so both hold this run only. */
-export function clearOutputs() {
-  rmSync(SHOTS, { recursive: true, force: true });
-  rmSync(join(ROOT, 'target/e2e-data'), { recursive: true, force: true });
-  shotNo = 0;
+const shotNo = new Map(); // per folder
+/** Empties `target/e2e/<sub>` (screenshots) and, for the Chromium flow (no `sub`), the PNGs in
+ *  target/e2e/ and every data dir in target/e2e-data/, so they hold this run only. The
+ *  engines' folders (target/e2e/<engine>/) belong to the cross-engine test. */
+export function clearOutputs(sub = null) {
+  const dir = sub ? join(SHOTS, sub) : SHOTS;
+  if (sub) rmSync(dir, { recursive: true, force: true });
+  else {
+    mkdirSync(SHOTS, { recursive: true });
+    for (const f of readdirSync(SHOTS)) if (f.endsWith('.png')) rmSync(join(SHOTS, f));
+    rmSync(join(ROOT, 'target/e2e-data'), { recursive: true, force: true });
+  }
+  shotNo.set(dir, 0);
 }
 
-/** Full-page screenshot to target/e2e/NN-name.png. */
-export async function shot(page, name) {
-  mkdirSync(SHOTS, { recursive: true });
-  shotNo += 1;
-  const file = join(SHOTS, `${String(shotNo).padStart(2, '0')}-${name}.png`);
-  await page.screenshot({ path: file, fullPage: true });
+/** Full-page screenshot to target/e2e/[sub/]NN-name.png (any page with `screenshot(path)`:
+ *  playwright's or the cross-engine harness's). */
+export async function shot(page, name, sub = null) {
+  const dir = sub ? join(SHOTS, sub) : SHOTS;
+  mkdirSync(dir, { recursive: true });
+  const n = (shotNo.get(dir) ?? 0) + 1;
+  shotNo.set(dir, n);
+  const file = join(dir, `${String(n).padStart(2, '0')}-${name}.png`);
+  await (page.waitUntil ? page.screenshot(file) : page.screenshot({ path: file, fullPage: true }));
   return file;
 }
 

@@ -145,7 +145,7 @@ export async function refusals(t) {
   await t.test('a forged Origin is refused even with the right CSRF token (403)', async () => {
     await page.goto(`${srv.issuer}/`);
     await waitView(page, srv.issuer, 'account');
-    const csrf = (await ctx.cookies(srv.issuer)).find((c) => c.name === '__Host-zkauth-csrf')?.value;
+    const csrf = (await ctx.cookies(srv.issuer)).find((c) => c.name === 'zkauth-dev-csrf')?.value;
     assert.ok(csrf);
     const send = (path, origin, data = '{}') =>
       ctx.request.post(`${srv.issuer}${path}`, { headers: { origin, 'x-csrf-token': csrf, 'content-type': 'application/json' }, data });
@@ -207,6 +207,27 @@ export async function refusals(t) {
     assert.deepEqual(scan({ 'rate-limit server log': limited.log() }, { email: EMAIL }), []);
   });
 
+  await t.test('a v1-drk client: consent says plainly that it receives the root key', async () => {
+    const c = await newContext();
+    const p = await newPage(c);
+    const kp = zk.DeliveryKeyPair.generate();
+    const { challenge } = await zk.createPkce();
+    const q = new URLSearchParams({ client_id: 'legacy-app', redirect_uri: `${srv.appOrigin}/callback`, response_type: 'code', code_challenge: challenge, code_challenge_method: 'S256', state: 'legacy', zk_pub: kp.zkPub });
+    kp.free();
+    await p.goto(`${srv.issuer}/authorize?${q}`);
+    await waitView(p, srv.issuer, 'login');
+    assert.equal(await p.textContent('#context'), 'Sign in to continue to Legacy app.');
+    await login(p, EMAIL, PW3);
+    await waitView(p, srv.issuer, 'consent');
+    assert.ok(await p.isVisible('#consent-root-key'), 'the root-key warning is shown');
+    assert.match(await p.textContent('#consent-root-key'), /root key/);
+    assert.equal(await p.isVisible('#consent-key'), false, 'not the per-app key sentence');
+    await shot(p, 'consent-v1-root-key');
+    await p.click('#consent-deny');
+    await p.waitForURL((u) => u.origin === srv.appOrigin);
+    await c.close();
+  });
+
   await t.test("a link with another zk_pub for a live request: consent shows the server's request, refuses to approve, never finalizes", async () => {
     const c = await newContext();
     const p = await newPage(c);
@@ -227,6 +248,7 @@ export async function refusals(t) {
     forged.searchParams.set('scopes', 'openid email offline_access');
     await p.goto(forged.href);
     await waitView(p, srv.issuer, 'login');
+    assert.equal(await p.textContent('#context'), `Sign in to continue to ${CLIENT_NAME}.`, "the banner names the server's client, not the link's");
     await login(p, EMAIL, PW3);
     await waitView(p, srv.issuer, 'consent');
     assert.equal(await errorText(p), ZK_SWAPPED);
