@@ -7,12 +7,15 @@ SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 
 WASM_BINDGEN_VERSION := 0.2.129
-WASM_PACK_VERSION    := 0.15.1
 BINARYEN_VERSION     := 132.0.0
 TOOLS  := $(CURDIR)/.tools
 export PATH := $(TOOLS)/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 export CHROMEDRIVER ?= /usr/bin/chromedriver
 WASM_TARGET := wasm32-unknown-unknown
+# CI builds a fresh clone once: incremental compilation data would only be written, never read.
+ifneq ($(CI),)
+export CARGO_INCREMENTAL := 0
+endif
 # Cargo's output folder: CARGO_TARGET_DIR when set (a shared cache), else ./target. Scratch
 # data (test databases, fuzz corpora, screenshots) stays under ./target either way.
 CARGO_TARGET := $(abspath $(or $(CARGO_TARGET_DIR),$(CURDIR)/target))
@@ -23,43 +26,58 @@ PKG_FEATURES := zeroizing-allocator,ksf-instance
 FUZZ_TARGET_DIR := $(CARGO_TARGET)/fuzz
 VERSION     := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n1)
 
-.PHONY: all lint tools tool-rust tool-wasm-bindgen tool-wasm-pack tool-chromium tool-binaryen tool-js \
+.PHONY: all lint tools tool-rust tool-wasm-bindgen tool-chromium tool-browsers tool-geckodriver tool-binaryen tool-js \
         tool-postgres tool-fuzz pkg test test-native test-postgres test-browser test-node test-js test-e2e fuzz fuzz-smoke bench demo demo-cluster clean
 
 all: test
 
 # ---- tools -------------------------------------------------------------------------------
-tools: tool-rust tool-wasm-bindgen tool-wasm-pack tool-chromium tool-binaryen
+tools: tool-rust tool-wasm-bindgen tool-apt tool-geckodriver tool-binaryen tool-fuzz
 
 tool-rust:
 	@rustup target list --installed | grep -qx $(WASM_TARGET) || rustup target add $(WASM_TARGET)
 
-# The CLI must equal Cargo.lock's wasm-bindgen exactly (wasm-pack --mode no-install enforces it).
+# Tools built from crates.io build at opt-level 1: a fresh machine compiles them once per CI
+# run, and they spend their time on files and browsers, not computing.
+TOOL_INSTALL := CARGO_PROFILE_RELEASE_OPT_LEVEL=1 CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 cargo install --locked
+
+# The CLI (wasm-bindgen, and wasm-bindgen-test-runner for the wasm tests) must equal
+# Cargo.lock's wasm-bindgen exactly.
 tool-wasm-bindgen:
 	@grep -A1 '^name = "wasm-bindgen"$$' Cargo.lock | grep -q '"$(WASM_BINDGEN_VERSION)"' \
 	  || { echo "Cargo.lock's wasm-bindgen differs from $(WASM_BINDGEN_VERSION)"; exit 1; }
 	@wasm-bindgen --version 2>/dev/null | grep -q " $(WASM_BINDGEN_VERSION)$$" \
-	  || cargo install --locked wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION)
+	  || $(TOOL_INSTALL) wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION)
 
-tool-wasm-pack:
-	@wasm-pack --version 2>/dev/null | grep -q " $(WASM_PACK_VERSION)$$" \
-	  || cargo install --locked wasm-pack --version $(WASM_PACK_VERSION)
 
-# PostgreSQL 15 server binaries for the second storage backend's tests (Debian's package).
-tool-postgres:
-	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 \
-	  || { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q postgresql; }
+# Debian's packages, in one apt run when any is missing (dpkg takes one at a time, and
+# `make -j3 tools` overlaps it with the cargo installs): every engine the tests run (Chromium +
+# ChromeDriver, Firefox ESR, WebKitGTK's WebDriver with its MiniBrowser, which needs a display:
+# Xvfb) and PostgreSQL 15 for the second storage backend's tests.
+APT_PACKAGES := chromium chromium-driver firefox-esr webkit2gtk-driver xvfb xauth postgresql
+tool-apt:
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null && command -v firefox-esr >/dev/null \
+	  && command -v WebKitWebDriver >/dev/null && command -v xvfb-run >/dev/null && ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 \
+	  || { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $(APT_PACKAGES); }
+tool-postgres tool-browsers: tool-apt
 
 # cargo-fuzz and the nightly toolchain it drives (libFuzzer's -Z flags), only for the fuzz targets.
 CARGO_FUZZ_VERSION := 0.13.2
 tool-fuzz:
 	@rustup run nightly rustc --version >/dev/null 2>&1 || rustup toolchain install nightly --profile minimal
 	@cargo fuzz --version 2>/dev/null | grep -q " $(CARGO_FUZZ_VERSION)$$" \
-	  || cargo install --locked cargo-fuzz --version $(CARGO_FUZZ_VERSION)
+	  || $(TOOL_INSTALL) cargo-fuzz --version $(CARGO_FUZZ_VERSION)
 
 tool-chromium:
 	@command -v chromium >/dev/null && command -v chromedriver >/dev/null \
 	  || { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium chromium-driver; }
+
+# geckodriver for the wasm-bindgen tests in Firefox (built from crates.io; it starts the
+# `firefox` on PATH, which Debian's firefox-esr provides).
+GECKODRIVER_VERSION := 0.37.1
+tool-geckodriver:
+	@geckodriver --version 2>/dev/null | grep -q "^geckodriver $(GECKODRIVER_VERSION)" \
+	  || $(TOOL_INSTALL) geckodriver --version $(GECKODRIVER_VERSION)
 
 # Debian's binaryen (wasm-opt 108) corrupts wasm-bindgen 0.2.129 output: use npm binaryen.
 tool-binaryen:
@@ -78,21 +96,53 @@ tool-js: pkg
 # each share its module.
 WASM_OPT_FLAGS := -Oz --strip-debug --strip-producers --enable-bulk-memory --enable-nontrapping-float-to-int \
   --enable-sign-ext --enable-mutable-globals --enable-reference-types --enable-multivalue --enable-simd
+# The same two modules without wasm SIMD (zkauth_nosimd_bg.wasm), for engines without it
+# (Safari before 16.4, JavaScriptCore on CPUs without SIMD): the browser entry's init() loads
+# it when a one-instruction SIMD probe does not validate. Other rustflags, so their own target
+# dir; the glue must be byte-identical to the SIMD build's, and wasm-opt without
+# --enable-simd refuses a module that still has a SIMD instruction.
+NOSIMD_DIR  := $(CARGO_TARGET)/nosimd
+NOSIMD_OUT  := $(NOSIMD_DIR)/$(WASM_TARGET)/wasm-release/zkauth.wasm
+NOSIMD_ENV  := CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="-C target-feature=-simd128"
+WASM_OPT_NOSIMD_FLAGS := $(filter-out --enable-simd,$(WASM_OPT_FLAGS))
+# Builds one entry: $(1) the folder (pkg or pkg/app), $(2) its cargo feature arguments.
+define build_entry
+	cargo build --locked --lib --target $(WASM_TARGET) --profile wasm-release $(2)
+	wasm-bindgen --target web --out-dir $(1) --out-name zkauth $(WASM_OUT)
+	wasm-opt $(WASM_OPT_FLAGS) $(1)/zkauth_bg.wasm -o $(1)/zkauth_bg.wasm
+	$(NOSIMD_ENV) cargo build --locked --lib --target $(WASM_TARGET) --profile wasm-release --target-dir $(NOSIMD_DIR) $(2)
+	rm -rf $(NOSIMD_DIR)/bindgen && wasm-bindgen --target web --out-dir $(NOSIMD_DIR)/bindgen --out-name zkauth $(NOSIMD_OUT)
+	cmp $(NOSIMD_DIR)/bindgen/zkauth.js $(1)/zkauth.js
+	wasm-opt $(WASM_OPT_NOSIMD_FLAGS) $(NOSIMD_DIR)/bindgen/zkauth_bg.wasm -o $(1)/zkauth_nosimd_bg.wasm
+endef
 pkg: tool-rust tool-wasm-bindgen tool-binaryen
 	rm -rf pkg && mkdir -p pkg/app
-	cargo build --locked --lib --target $(WASM_TARGET) --profile wasm-release --no-default-features --features $(PKG_FEATURES)
-	wasm-bindgen --target web --out-dir pkg/app --out-name zkauth $(WASM_OUT)
-	wasm-opt $(WASM_OPT_FLAGS) pkg/app/zkauth_bg.wasm -o pkg/app/zkauth_bg.wasm
-	cargo build --locked --lib --target $(WASM_TARGET) --profile wasm-release --features $(PKG_FEATURES)
-	wasm-bindgen --target web --out-dir pkg --out-name zkauth $(WASM_OUT)
-	wasm-opt $(WASM_OPT_FLAGS) pkg/zkauth_bg.wasm -o pkg/zkauth_bg.wasm
+	$(call build_entry,pkg/app,--no-default-features --features $(PKG_FEATURES))
+	$(call build_entry,pkg,--features $(PKG_FEATURES))
 	node js/build.mjs pkg $(VERSION)
 	@for e in pkg pkg/app; do \
-	  echo "$$e: wasm $$(stat -c %s $$e/zkauth_bg.wasm) B raw, $$(gzip -9 -c $$e/zkauth_bg.wasm | wc -c) B gzip -9; glue $$(gzip -9 -c $$e/zkauth.js | wc -c) B gzip -9"; \
+	  echo "$$e: wasm $$(stat -c %s $$e/zkauth_bg.wasm) B raw, $$(gzip -9 -c $$e/zkauth_bg.wasm | wc -c) B gzip -9;" \
+	    "without SIMD $$(stat -c %s $$e/zkauth_nosimd_bg.wasm) B raw, $$(gzip -9 -c $$e/zkauth_nosimd_bg.wasm | wc -c) B gzip -9;" \
+	    "glue $$(gzip -9 -c $$e/zkauth.js | wc -c) B gzip -9"; \
 	done
 
 # ---- tests -------------------------------------------------------------------------------
-test: lint test-native test-postgres test-browser test-node test-js test-e2e fuzz-smoke
+# Each suite in turn, timed, its output kept in target/test-logs/<step>.log; then the release
+# gate (docs/invariants.md: every invariant's tests ran and passed in this run, read from those
+# logs) and the table of step times (also target/test-steps.tsv), so CI's log says where its
+# minutes went.
+TEST_STEPS := tools lint test-native test-postgres test-browser test-node test-js test-e2e fuzz-smoke
+test:
+	@mkdir -p target && rm -rf target/test-logs && mkdir -p target/test-logs && : > target/test-steps.tsv; all=$$(date +%s); \
+	for step in $(TEST_STEPS); do \
+	  t=$$(date +%s); \
+	  jobs=1; [ $$step = tools ] && jobs=3; \
+	  $(MAKE) --no-print-directory -j$$jobs $$step 2>&1 | tee target/test-logs/$$step.log || { echo "make test: $$step FAILED"; exit 1; }; \
+	  printf '%s\t%s\n' $$step $$(( $$(date +%s) - t )) >> target/test-steps.tsv; \
+	done; \
+	node tests/invariants.mjs docs/invariants.md target/test-logs; \
+	printf '%s\t%s\n' total $$(( $$(date +%s) - all )) >> target/test-steps.tsv; \
+	echo; echo "step times (s):"; awk -F'\t' '{ printf "  %-14s %6s\n", $$1, $$2 }' target/test-steps.tsv
 	@echo "make test: all suites passed"
 
 # The deny lints (unwrap/expect/indexing/panic) natively and for wasm32, where src/wasm lives;
@@ -105,30 +155,45 @@ lint: tool-rust
 	cargo clippy --locked --lib --target $(WASM_TARGET) --features $(PKG_FEATURES) -- -D warnings
 	cargo clippy --locked --lib --target $(WASM_TARGET) --no-default-features --features $(PKG_FEATURES) -- -D warnings
 
+# One build of the workspace's tests serves every native step: test-postgres, test-js (the
+# OPAQUE peer example) and test-e2e (the server binary) use the same command with the same
+# workspace-wide features, so cargo finds everything built (`-p` alone would resolve other
+# features and rebuild the server and sqlx).
+NATIVE_TEST := cargo test --locked --workspace
 test-native:
-	cargo test --locked --workspace
+	$(NATIVE_TEST)
 
 # The server's HTTP suite again, on PostgreSQL: a throwaway cluster under target/pg on a free
 # loopback port, stopped when the tests end (also on failure).
 test-postgres: tool-postgres
-	server/tests/with-postgres.sh cargo test --locked -p zkauth-server --test http --test pg_faults
+	server/tests/with-postgres.sh $(NATIVE_TEST) --test http --test pg_faults
 
-test-browser: tool-rust tool-wasm-bindgen tool-wasm-pack tool-chromium
-	WASM_BINDGEN_USE_BROWSER=1 wasm-pack test --headless --chrome --release --mode no-install -- --locked --features $(PKG_FEATURES) --test wasm --test wasm_keys --test wasm_memory --test wasm_ksf_instance
+# The wasm-bindgen tests (tests/wasm*.rs) built once for wasm32 (--release: debug wasm is ~9x
+# slower) and run by wasm-bindgen-test-runner as cargo's runner: in headless Chromium
+# (ChromeDriver), headless Firefox ESR (geckodriver; the runner prefers GECKODRIVER when set)
+# and Node. webdriver.json has each browser's options.
+WASM_TESTS := --test wasm --test wasm_keys --test wasm_memory --test wasm_ksf_instance
+WASM_TEST  := CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner cargo test --locked --target $(WASM_TARGET) --release \
+  --features $(PKG_FEATURES) $(WASM_TESTS)
+test-browser: tool-rust tool-wasm-bindgen tool-browsers tool-geckodriver
+	env -u GECKODRIVER WASM_BINDGEN_USE_BROWSER=1 CHROMEDRIVER=$(CHROMEDRIVER) $(WASM_TEST)
+	WASM_BINDGEN_USE_BROWSER=1 GECKODRIVER=$$(command -v geckodriver) $(WASM_TEST)
 
-test-node: tool-rust tool-wasm-bindgen tool-wasm-pack
-	wasm-pack test --node --release --mode no-install -- --locked --features $(PKG_FEATURES) --test wasm --test wasm_keys --test wasm_memory --test wasm_ksf_instance
+test-node: tool-rust tool-wasm-bindgen
+	env -u GECKODRIVER -u CHROMEDRIVER $(WASM_TEST)
 
 # Only the top-level files: the e2e tests under e2e/ need the server (test-e2e). The
 # hostile-input sweep's honest flow needs an OPAQUE server: examples/opaque_peer.rs.
-test-js: tool-js tool-chromium
-	cargo build --locked --example opaque_peer --features server
+test-js: tool-js tool-browsers
+	$(NATIVE_TEST) --no-run
 	cd tests/js && OPAQUE_PEER=$(CARGO_TARGET)/debug/examples/opaque_peer node --test --test-reporter=spec *.test.mjs
 
 # The whole flow in Chromium against the real server: login page, demo app, refusals, a scan of
-# the server's files and logs for secrets. Screenshots go to target/e2e/.
-test-e2e: pkg tool-js tool-chromium
-	cargo build --locked -p zkauth-server
+# the server's files and logs for secrets; the main story and the https cookies in Chromium,
+# Firefox and WebKit (e2e/engines.test.mjs). Screenshots go to target/e2e/ and
+# target/e2e/<engine>/.
+test-e2e: pkg tool-js tool-browsers
+	$(NATIVE_TEST) --no-run
 	cd tests/js && node --test --test-reporter=spec e2e/
 
 # Every cargo-fuzz target (fuzz/README.md) for FUZZ_TIME seconds each; any crash, panic,
