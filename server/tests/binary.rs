@@ -15,6 +15,16 @@ fn run(args: &[&str], env: &[(&str, &str)]) -> (i32, String) {
     (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stderr).to_string())
 }
 
+/// The server with `--dev` on `config`, its output discarded.
+fn spawn_dev(config: &std::path::Path) -> std::process::Child {
+    Command::new(env!("CARGO_BIN_EXE_zkauth-server"))
+        .args(["--config", config.to_str().unwrap(), "--dev"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap()
+}
+
 #[test]
 fn config_and_secret_errors_exit_2_naming_key_and_file() {
     let dir = tempfile::tempdir().unwrap();
@@ -73,12 +83,7 @@ fn serves_https_when_tls_is_configured() {
         ),
     )
     .unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_zkauth-server"))
-        .args(["--config", file.to_str().unwrap(), "--dev"])
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut child = spawn_dev(&file);
     let url = format!("https://localhost:{port}/.well-known/openid-configuration");
     let resolve = format!("localhost:{port}:127.0.0.1");
     let mut answer = None;
@@ -118,12 +123,7 @@ fn slow_and_idle_clients_are_closed_and_connections_are_bounded() {
         ),
     )
     .unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_zkauth-server"))
-        .args(["--config", file.to_str().unwrap(), "--dev"])
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut child = spawn_dev(&file);
     let request = format!("GET /opaque/config HTTP/1.1\r\nHost: localhost:{port}\r\n\r\n");
     let connect = || {
         let s = TcpStream::connect(("127.0.0.1", port)).unwrap();

@@ -13,10 +13,9 @@
 // JSON argument and returns its JSON result. Waits poll the page, so they behave the same in
 // every engine and survive navigations.
 import { spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import { writeFileSync } from 'node:fs';
 import { chromium } from 'playwright-core';
-import { CHROMIUM_ARGS } from './harness.mjs';
+import { CHROMIUM_ARGS, freePort } from './harness.mjs';
 
 export const ENGINES = ['chromium', 'firefox', 'webkit'];
 /** The engines a run asks for: E2E_ENGINES="firefox,webkit", else all three. */
@@ -183,17 +182,6 @@ async function puppeteerEngine({ acceptInsecureCerts }) {
 // ---- WebKitGTK: selenium-webdriver + WebKitWebDriver under xvfb-run --------------------------
 
 const MINIBROWSER = process.env.WEBKIT_MINIBROWSER ?? '/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser';
-
-async function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 class SeleniumPage extends BasePage {
   constructor(driver, By, Key) {

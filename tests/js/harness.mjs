@@ -1,6 +1,7 @@
 // Static server for the repo's test pages and a Debian-Chromium launcher (playwright-core),
 // shared by the browser tests and the benchmarks.
 import { createServer } from 'node:http';
+import { createServer as createNetServer } from 'node:net';
 import { readFile } from 'node:fs/promises';
 import { extname, normalize, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -38,6 +39,18 @@ export async function serve(routes = {}) {
   });
   await new Promise((r) => server.listen(0, '127.0.0.1', r));
   return { server, origin: `http://127.0.0.1:${server.address().port}` };
+}
+
+/** A free TCP port on 127.0.0.1 (bound, read, released). */
+export async function freePort() {
+  return new Promise((resolvePort, reject) => {
+    const s = createNetServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolvePort(port));
+    });
+  });
 }
 
 export async function launch() {

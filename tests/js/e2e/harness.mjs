@@ -5,14 +5,13 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { get as httpGet } from 'node:http';
 import { get as httpsGet } from 'node:https';
-import { createServer } from 'node:net';
 import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createDecipheriv, createHash, hkdfSync } from 'node:crypto';
 import { chromium } from 'playwright-core';
 import * as zk from 'zkauth';
-import { CHROMIUM_ARGS } from '../harness.mjs';
+import { CHROMIUM_ARGS, freePort } from '../harness.mjs';
 
 export const ROOT = resolve(fileURLToPath(new URL('../../..', import.meta.url)));
 export const CLIENT_ID = 'demo-app';
@@ -23,16 +22,6 @@ const SHOTS = join(ROOT, 'target/e2e');
 
 // ---- server --------------------------------------------------------------------------------
 
-async function freePort() {
-  return new Promise((resolvePort, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolvePort(port));
-    });
-  });
-}
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
