@@ -26,8 +26,8 @@ PKG_FEATURES := zeroizing-allocator,ksf-instance
 FUZZ_TARGET_DIR := $(CARGO_TARGET)/fuzz
 VERSION     := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n1)
 
-.PHONY: all lint tools tool-rust tool-wasm-bindgen tool-chromium tool-browsers tool-geckodriver tool-binaryen tool-js \
-        tool-postgres tool-fuzz pkg test test-native test-postgres test-browser test-node test-js test-e2e fuzz fuzz-smoke bench demo demo-cluster clean
+.PHONY: all lint tools tool-rust tool-wasm-bindgen tool-chromium tool-apt tool-browsers tool-geckodriver tool-binaryen tool-js pkg \
+        tool-postgres tool-fuzz test test-native test-postgres test-browser test-node test-js test-e2e fuzz fuzz-build fuzz-smoke bench demo demo-cluster clean
 
 all: test
 
@@ -84,9 +84,13 @@ tool-binaryen:
 	@$(TOOLS)/node_modules/.bin/wasm-opt --version 2>/dev/null | grep -q "version $(firstword $(subst ., ,$(BINARYEN_VERSION)))" \
 	  || npm install --prefix $(TOOLS) --no-audit --no-fund --loglevel=error binaryen@$(BINARYEN_VERSION)
 
-# Always install exactly the lockfile (about 2 s), so drifted node_modules cannot pass.
-tool-js: pkg
+# Exactly the lockfile (npm ci, about 17 s), again whenever the lockfile changes (npm writes
+# node_modules/.package-lock.json). `zkauth` there is a link to pkg/.
+JS_STAMP := tests/js/node_modules/.package-lock.json
+tool-js: $(JS_STAMP)
+$(JS_STAMP): tests/js/package-lock.json tests/js/package.json | pkg
 	cd tests/js && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
 
 # ---- package -----------------------------------------------------------------------------
 # Two size-tuned wasm modules (profile wasm-release: LTO, opt-level z, panic=abort; simd128 from
@@ -115,7 +119,11 @@ define build_entry
 	cmp $(NOSIMD_DIR)/bindgen/zkauth.js $(1)/zkauth.js
 	wasm-opt $(WASM_OPT_NOSIMD_FLAGS) $(NOSIMD_DIR)/bindgen/zkauth_bg.wasm -o $(1)/zkauth_nosimd_bg.wasm
 endef
-pkg: tool-rust tool-wasm-bindgen tool-binaryen
+# pkg/package.json is written last: the package is rebuilt only when a source changed (a
+# second `make pkg` in one `make test` cost 44 s of wasm-bindgen and wasm-opt).
+PKG_SOURCES := $(shell find src verify/src js -type f) Cargo.toml Cargo.lock verify/Cargo.toml .cargo/config.toml LICENSE-MIT LICENSE-APACHE
+pkg: pkg/package.json
+pkg/package.json: $(PKG_SOURCES) | tool-rust tool-wasm-bindgen tool-binaryen
 	rm -rf pkg && mkdir -p pkg/app
 	$(call build_entry,pkg/app,--no-default-features --features $(PKG_FEATURES))
 	$(call build_entry,pkg,--features $(PKG_FEATURES))
@@ -127,7 +135,8 @@ pkg: tool-rust tool-wasm-bindgen tool-binaryen
 	done
 
 # ---- tests -------------------------------------------------------------------------------
-# Each suite in turn, timed, its output kept in target/test-logs/<step>.log; then the release
+# Each suite in turn, timed, its output kept in target/test-logs/<step>.log (the fuzz targets'
+# build runs beside the end-to-end tests, which mostly wait on browsers); then the release
 # gate (docs/invariants.md: every invariant's tests ran and passed in this run, read from those
 # logs) and the table of step times (also target/test-steps.tsv), so CI's log says where its
 # minutes went.
@@ -137,6 +146,12 @@ test:
 	for step in $(TEST_STEPS); do \
 	  t=$$(date +%s); \
 	  jobs=1; [ $$step = tools ] && jobs=3; \
+	  if [ $$step = test-e2e ]; then \
+	    ( $(MAKE) --no-print-directory fuzz-build FUZZ_BUILD=--dev > target/test-logs/fuzz-build.log 2>&1; echo $$? > target/test-logs/fuzz-build.rc ) & \
+	  fi; \
+	  if [ $$step = fuzz-smoke ]; then \
+	    wait; [ "$$(cat target/test-logs/fuzz-build.rc)" = 0 ] || { tail -n 40 target/test-logs/fuzz-build.log; echo "make test: fuzz-build FAILED"; exit 1; }; \
+	  fi; \
 	  $(MAKE) --no-print-directory -j$$jobs $$step 2>&1 | tee target/test-logs/$$step.log || { echo "make test: $$step FAILED"; exit 1; }; \
 	  printf '%s\t%s\n' $$step $$(( $$(date +%s) - t )) >> target/test-steps.tsv; \
 	done; \
@@ -203,8 +218,9 @@ FUZZ_TIME ?= 60
 # --release for long runs; the smoke builds --dev (faster to build, overflow checks on).
 FUZZ_BUILD ?= --release
 FUZZ_TARGETS := b64u json jwk jwe_open claims envelope opaque_client opaque_server server_requests
-fuzz: tool-fuzz
+fuzz-build: tool-fuzz
 	cd fuzz && cargo +nightly fuzz build $(FUZZ_BUILD) --target-dir $(FUZZ_TARGET_DIR)
+fuzz: fuzz-build
 	@mkdir -p target/fuzz-logs; for t in $(FUZZ_TARGETS); do \
 	  mkdir -p target/fuzz-corpus/$$t fuzz/seeds/$$t; \
 	  if ( cd fuzz && cargo +nightly fuzz run $(FUZZ_BUILD) --target-dir $(FUZZ_TARGET_DIR) $$t $(CURDIR)/target/fuzz-corpus/$$t seeds/$$t -- \
