@@ -72,3 +72,14 @@ fn a_syntax_error_never_prints_a_database_password() {
     assert_eq!(redact_userinfo(r#"database = "postgres://zk:hunter2@db:5432/zk" x"#), r#"database = "postgres://***@db:5432/zk" x"#);
     assert_eq!(redact_userinfo("a http://host/p@x and postgres://u@h"), "a http://host/p@x and postgres://***@h");
 }
+
+/// The shipped `server/demo.toml` (what `make demo` runs) parses, and its demo client signs
+/// ID tokens the way every browser's WebCrypto can check.
+#[test]
+fn the_shipped_demo_config_parses() {
+    let c = Config::parse(include_str!("../../demo.toml"), "server/demo.toml", Overrides::default()).unwrap();
+    assert_eq!(c.issuer, "http://localhost:8080");
+    assert_eq!(c.client("demo-app").unwrap().id_token_alg, crate::idtoken::Alg::ES256);
+    assert_eq!((c.http.header_read_timeout_secs, c.http.request_timeout_secs, c.http.max_connections), (10, 30, 1024));
+    assert!(c.trusted_proxies.is_empty(), "no proxy is trusted unless configured");
+}
