@@ -109,24 +109,32 @@ NOSIMD_DIR  := $(CARGO_TARGET)/nosimd
 NOSIMD_OUT  := $(NOSIMD_DIR)/$(WASM_TARGET)/wasm-release/zkauth.wasm
 NOSIMD_ENV  := CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="-C target-feature=-simd128"
 WASM_OPT_NOSIMD_FLAGS := $(filter-out --enable-simd,$(WASM_OPT_FLAGS))
-# Builds one entry: $(1) the folder (pkg or pkg/app), $(2) its cargo feature arguments.
-define build_entry
-	cargo build --locked --lib --target $(WASM_TARGET) --profile wasm-release $(2)
-	wasm-bindgen --target web --out-dir $(1) --out-name zkauth $(WASM_OUT)
-	wasm-opt $(WASM_OPT_FLAGS) $(1)/zkauth_bg.wasm -o $(1)/zkauth_bg.wasm
-	$(NOSIMD_ENV) cargo build --locked --lib --target $(WASM_TARGET) --profile wasm-release --target-dir $(NOSIMD_DIR) $(2)
-	rm -rf $(NOSIMD_DIR)/bindgen && wasm-bindgen --target web --out-dir $(NOSIMD_DIR)/bindgen --out-name zkauth $(NOSIMD_OUT)
-	cmp $(NOSIMD_DIR)/bindgen/zkauth.js $(1)/zkauth.js
-	wasm-opt $(WASM_OPT_NOSIMD_FLAGS) $(NOSIMD_DIR)/bindgen/zkauth_bg.wasm -o $(1)/zkauth_nosimd_bg.wasm
-endef
+CARGO_WASM    := cargo build --locked --lib --target $(WASM_TARGET) --profile wasm-release
+APP_FEATURES  := --no-default-features --features $(PKG_FEATURES)
+FULL_FEATURES := --features $(PKG_FEATURES)
 # pkg/package.json is written last: the package is rebuilt only when a source changed (a
 # second `make pkg` in one `make test` cost 44 s of wasm-bindgen and wasm-opt).
 PKG_SOURCES := $(shell find src verify/src js -type f) Cargo.toml Cargo.lock verify/Cargo.toml .cargo/config.toml LICENSE-MIT LICENSE-APACHE
 pkg: pkg/package.json
+# The SIMD-free builds run beside the SIMD ones (LTO's code generation is one thread, so two
+# builds keep both cores busy); each entry's SIMD-free glue must equal its SIMD glue.
 pkg/package.json: $(PKG_SOURCES) | tool-rust tool-wasm-bindgen tool-binaryen
-	rm -rf pkg && mkdir -p pkg/app
-	$(call build_entry,pkg/app,--no-default-features --features $(PKG_FEATURES))
-	$(call build_entry,pkg,--features $(PKG_FEATURES))
+	rm -rf pkg $(NOSIMD_DIR)/out && mkdir -p pkg/app $(NOSIMD_DIR)/out
+	( $(NOSIMD_ENV) $(CARGO_WASM) --target-dir $(NOSIMD_DIR) $(APP_FEATURES) && cp $(NOSIMD_OUT) $(NOSIMD_DIR)/out/app.wasm \
+	  && $(NOSIMD_ENV) $(CARGO_WASM) --target-dir $(NOSIMD_DIR) $(FULL_FEATURES) && cp $(NOSIMD_OUT) $(NOSIMD_DIR)/out/full.wasm \
+	) > $(NOSIMD_DIR)/out/build.log 2>&1 & nosimd=$$!; \
+	for e in app:pkg/app:"$(APP_FEATURES)" full:pkg:"$(FULL_FEATURES)"; do \
+	  IFS=: read -r name dir features <<< "$$e"; \
+	  $(CARGO_WASM) $$features && wasm-bindgen --target web --out-dir $$dir --out-name zkauth $(WASM_OUT) \
+	    && wasm-opt $(WASM_OPT_FLAGS) $$dir/zkauth_bg.wasm -o $$dir/zkauth_bg.wasm || { kill $$nosimd; exit 1; }; \
+	done; \
+	wait $$nosimd || { cat $(NOSIMD_DIR)/out/build.log; exit 1; }
+	for e in app:pkg/app full:pkg; do \
+	  IFS=: read -r name dir <<< "$$e"; \
+	  rm -rf $(NOSIMD_DIR)/bindgen && wasm-bindgen --target web --out-dir $(NOSIMD_DIR)/bindgen --out-name zkauth $(NOSIMD_DIR)/out/$$name.wasm \
+	    && cmp $(NOSIMD_DIR)/bindgen/zkauth.js $$dir/zkauth.js \
+	    && wasm-opt $(WASM_OPT_NOSIMD_FLAGS) $(NOSIMD_DIR)/bindgen/zkauth_bg.wasm -o $$dir/zkauth_nosimd_bg.wasm || exit 1; \
+	done
 	node js/build.mjs pkg $(VERSION)
 	@for e in pkg pkg/app; do \
 	  echo "$$e: wasm $$(stat -c %s $$e/zkauth_bg.wasm) B raw, $$(gzip -9 -c $$e/zkauth_bg.wasm | wc -c) B gzip -9;" \

@@ -25,6 +25,8 @@ use crate::store::{InsertError, UserRow};
 
 /// Login state lifetime.
 pub const LOGIN_STATE_TTL_SECS: i64 = 60;
+/// How long a registration start stays usable by its finish.
+pub const REGISTRATION_TTL_SECS: i64 = 600;
 
 /// `POST /opaque/register/start` body.
 #[derive(Deserialize)]
@@ -103,10 +105,12 @@ pub async fn register_start(State(state): State<AppState>, ip: ClientIp, JsonBod
     let email = req.email.unwrap_or_default();
     check_identity(&email)?;
     state.limit(LimitKind::Register, &[&ip.0, &state.log_name(&email)]).await?;
+    let identity = email.clone();
     let s = state.clone();
     let message = tokio::task::spawn_blocking(move || s.secrets.opaque.registration_response(&req.request, email.as_bytes()))
         .await?
         .map_err(opaque_refusal)?;
+    state.store.put_pending_registration(&state.log_name(&identity), state.now() + REGISTRATION_TTL_SECS).await?;
     Ok(Json(RegisterStartResponse { message, server_public_key: state.secrets.opaque.public_key() }))
 }
 
@@ -131,6 +135,10 @@ pub async fn register_finish(
         return Err(ApiError::InvalidRequest("name must be at most 200 characters without control characters"));
     }
     let record = StoredRecord::new(&state.config.profile, &req.message).map_err(|_| ApiError::InvalidRequest("malformed registration record"))?;
+    // A record is accepted only after a start for the same identity (single use, 10 minutes).
+    if !state.store.take_pending_registration(&state.log_name(&req.email), state.now()).await? {
+        return Err(ApiError::InvalidRequest("start the registration with /opaque/register/start first"));
+    }
     let user = UserRow {
         sub: random_b64u(16),
         email: req.email,

@@ -110,6 +110,7 @@ impl Store {
     pub async fn purge_expired(&self, now: i64) -> Result<(), sqlx::Error> {
         for sql in [
             "DELETE FROM pending_logins WHERE expires_at <= $1",
+            "DELETE FROM pending_registrations WHERE expires_at <= $1",
             "DELETE FROM sessions WHERE absolute_expires_at <= $1",
             "DELETE FROM auth_requests WHERE expires_at <= $1",
             "DELETE FROM auth_codes WHERE expires_at <= $1 - 86400",

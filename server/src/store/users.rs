@@ -84,6 +84,26 @@ impl Store {
         Ok(v.filter(|(_, exp)| *exp > now).map(|(s, _)| s))
     }
 
+    /// Records a registration start for `identity` (a keyed name of the e-mail), until
+    /// `expires_at`; a newer start for the same identity replaces it.
+    pub async fn put_pending_registration(&self, identity: &str, expires_at: i64) -> Result<(), sqlx::Error> {
+        sqlx::query("INSERT INTO pending_registrations (identity, expires_at) VALUES ($1, $2) ON CONFLICT (identity) DO UPDATE SET expires_at = $2")
+            .bind(identity)
+            .bind(expires_at)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Takes the registration start of `identity` exactly once; false when there is none live.
+    pub async fn take_pending_registration(&self, identity: &str, now: i64) -> Result<bool, sqlx::Error> {
+        let row: Option<(i64,)> = sqlx::query_as("DELETE FROM pending_registrations WHERE identity = $1 RETURNING expires_at")
+            .bind(identity)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.is_some_and(|(exp,)| exp > now))
+    }
+
     /// Stores an OPAQUE login state (sealed) under the hash of its session id.
     pub async fn put_pending_login(&self, id_hash: &str, sealed_state: &str, sub: Option<&str>, expires_at: i64) -> Result<(), sqlx::Error> {
         sqlx::query("INSERT INTO pending_logins (id_hash, sealed_state, sub, expires_at) VALUES ($1, $2, $3, $4)")

@@ -394,3 +394,34 @@ async fn authorize_is_rate_limited_and_pending_requests_are_bounded() {
     server.advance(301);
     assert_eq!(authorize_status(&server, &uri).await.0, StatusCode::FOUND, "expired requests no longer count");
 }
+
+/// A registration record is accepted only after a `register/start` for the same identity,
+/// once, within 10 minutes.
+#[tokio::test]
+async fn registration_finish_needs_its_own_start() {
+    let server = Server::start().await;
+    let mut b = server.browser();
+    let client = zkauth::opaque::OpaqueClient::new(server.profile());
+    // A record made against a start for another e-mail address.
+    let (request, reg) = client.start_registration(&mut OsRng, PASSWORD.as_bytes()).unwrap();
+    let (s, _, start) = b.post_json("/opaque/register/start", json!({"request": request, "email": "someone@example.com"})).await;
+    assert_eq!(s, StatusCode::OK);
+    let done = reg.finish(&mut OsRng, start["message"].as_str().unwrap(), "nostart@example.com").unwrap();
+    let (s, _, body) = b.post_json("/opaque/register/finish", json!({"email": "nostart@example.com", "record": done.record})).await;
+    assert_eq!((s, body["error"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid_request")), "{body}");
+    // With its own start: created; the start is spent.
+    let (request, reg) = client.start_registration(&mut OsRng, PASSWORD.as_bytes()).unwrap();
+    let (_, _, start) = b.post_json("/opaque/register/start", json!({"request": request, "email": "ok@example.com"})).await;
+    let done = reg.finish(&mut OsRng, start["message"].as_str().unwrap(), "ok@example.com").unwrap();
+    let finish = json!({"email": "ok@example.com", "record": done.record});
+    assert_eq!(b.post_json("/opaque/register/finish", finish.clone()).await.0, StatusCode::CREATED);
+    let (s, _, body) = b.post_json("/opaque/register/finish", finish).await;
+    assert_eq!((s, body["error"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid_request")), "{body}");
+    // A start older than 10 minutes is no longer usable.
+    let (request, reg) = client.start_registration(&mut OsRng, PASSWORD.as_bytes()).unwrap();
+    let (_, _, start) = b.post_json("/opaque/register/start", json!({"request": request, "email": "late@example.com"})).await;
+    let done = reg.finish(&mut OsRng, start["message"].as_str().unwrap(), "late@example.com").unwrap();
+    server.advance(601);
+    let (s, _, _) = b.post_json("/opaque/register/finish", json!({"email": "late@example.com", "record": done.record})).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+}
