@@ -103,8 +103,8 @@ WASM_OPT_FLAGS := -Oz --strip-debug --strip-producers --enable-bulk-memory --ena
 # The same two modules without wasm SIMD (zkauth_nosimd_bg.wasm), for engines without it
 # (Safari before 16.4, JavaScriptCore on CPUs without SIMD): the browser entry's init() loads
 # it when a one-instruction SIMD probe does not validate. Other rustflags, so their own target
-# dir; the glue must be byte-identical to the SIMD build's, and wasm-opt without
-# --enable-simd refuses a module that still has a SIMD instruction.
+# dir; the glue must be byte-identical to the SIMD build's, and the disassembly must hold no
+# SIMD instruction (wasm-opt takes its features from the module, so it would not refuse one).
 NOSIMD_DIR  := $(CARGO_TARGET)/nosimd
 NOSIMD_OUT  := $(NOSIMD_DIR)/$(WASM_TARGET)/wasm-release/zkauth.wasm
 NOSIMD_ENV  := CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="-C target-feature=-simd128"
@@ -134,6 +134,7 @@ pkg/package.json: $(PKG_SOURCES) | tool-rust tool-wasm-bindgen tool-binaryen
 	  rm -rf $(NOSIMD_DIR)/bindgen && wasm-bindgen --target web --out-dir $(NOSIMD_DIR)/bindgen --out-name zkauth $(NOSIMD_DIR)/out/$$name.wasm \
 	    && cmp $(NOSIMD_DIR)/bindgen/zkauth.js $$dir/zkauth.js \
 	    && wasm-opt $(WASM_OPT_NOSIMD_FLAGS) $(NOSIMD_DIR)/bindgen/zkauth_bg.wasm -o $$dir/zkauth_nosimd_bg.wasm || exit 1; \
+	  if wasm-dis $$dir/zkauth_nosimd_bg.wasm | grep -qE 'v128|[if](8x16|16x8|32x4|64x2)'; then echo "$$dir/zkauth_nosimd_bg.wasm has SIMD instructions"; exit 1; fi; \
 	done
 	node js/build.mjs pkg $(VERSION)
 	@for e in pkg pkg/app; do \
