@@ -121,14 +121,9 @@ async function playwrightEngine({ acceptInsecureCerts }) {
 
 // ---- Firefox: puppeteer-core over WebDriver BiDi ---------------------------------------------
 
-class PuppeteerPage extends BasePage {
-  constructor(page) {
-    super();
-    this.page = page;
-  }
-  goto(url) { return this.page.goto(url); }
-  async url() { return this.page.url(); }
-  reload() { return this.page.reload(); }
+// The same page calls as playwright's but for the inputs (puppeteer's locators) and the
+// arguments of evaluate.
+class PuppeteerPage extends PlaywrightPage {
   click(sel) { return this.page.locator(sel).click(); }
   async fill(sel, v) { await this.page.locator(sel).fill(v); }
   async check(sel) {
@@ -138,8 +133,6 @@ class PuppeteerPage extends BasePage {
     await this.page.focus(sel);
     await this.page.keyboard.press(key);
   }
-  keyboard(key) { return this.page.keyboard.press(key); }
-  type(text) { return this.page.keyboard.type(text); }
   // Puppeteer's BiDi serializer refuses objects with a "constructor" key (the sweep's class
   // signatures have one): the argument goes over as a JSON string, parsed in the page.
   evaluate(fn, arg) {
@@ -147,8 +140,6 @@ class PuppeteerPage extends BasePage {
     // eslint-disable-next-line no-new-func -- built here, run by the driver in the page
     return this.page.evaluate(new Function('json', `return (${fn.toString()})(JSON.parse(json));`), JSON.stringify(arg));
   }
-  async inject(source) { await this.page.evaluate(source); }
-  screenshot(path) { return this.page.screenshot({ path, fullPage: true }); }
 }
 
 async function puppeteerEngine({ acceptInsecureCerts }) {
