@@ -88,11 +88,15 @@ pub struct DemoApp {
 pub struct SessionConfig {
     pub idle_timeout_secs: i64,
     pub absolute_timeout_secs: i64,
+    /// Step-up: how old the login behind a session may be for an action that can take the
+    /// account or its data away (password change, recovery keys, key rotation, revoking
+    /// sessions). 5 minutes; 1..=900.
+    pub reauth_window_secs: i64,
 }
 
 impl Default for SessionConfig {
     fn default() -> Self {
-        SessionConfig { idle_timeout_secs: 30 * 60, absolute_timeout_secs: 8 * 3600 }
+        SessionConfig { idle_timeout_secs: 30 * 60, absolute_timeout_secs: 8 * 3600, reauth_window_secs: 300 }
     }
 }
 
@@ -325,6 +329,9 @@ impl Config {
         let s = raw.session;
         if s.idle_timeout_secs < 60 || s.absolute_timeout_secs < s.idle_timeout_secs {
             return Err(err(file, "session", "idle_timeout_secs must be >= 60 and <= absolute_timeout_secs"));
+        }
+        if !(1..=900).contains(&s.reauth_window_secs) {
+            return Err(err(file, "session", "reauth_window_secs must be 1..=900"));
         }
         for (name, l) in [("login", raw.rate_limits.login), ("register", raw.rate_limits.register), ("recovery", raw.rate_limits.recovery), ("token", raw.rate_limits.token), ("authorize", raw.rate_limits.authorize)] {
             if l.burst == 0 || l.per_minute == 0 {

@@ -35,6 +35,10 @@ pub enum ApiError {
     /// Authenticated, but this object is not the caller's or the action is not allowed.
     #[error("{0}")]
     Forbidden(&'static str),
+    /// The action takes an account or its data away: it needs a login within the last
+    /// 5 minutes (the page asks for the password again and retries).
+    #[error("log in again (within 5 minutes) before this action")]
+    ReauthenticationRequired,
     #[error("{0}")]
     NotFound(&'static str),
     /// The path exists, the method does not.
@@ -77,6 +81,7 @@ impl ApiError {
             ApiError::InvalidToken(_) => "invalid_token",
             ApiError::CsrfRefused(_) => "csrf_refused",
             ApiError::Forbidden(_) => "access_denied",
+            ApiError::ReauthenticationRequired => "reauthentication_required",
             ApiError::NotFound(_) => "not_found",
             ApiError::MethodNotAllowed => "method_not_allowed",
             ApiError::Conflict(_) => "conflict",
@@ -94,7 +99,7 @@ impl ApiError {
             ApiError::InvalidClient(_) | ApiError::Unauthenticated(_) | ApiError::AuthenticationFailed | ApiError::InvalidToken(_) => {
                 StatusCode::UNAUTHORIZED
             }
-            ApiError::CsrfRefused(_) | ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
+            ApiError::CsrfRefused(_) | ApiError::Forbidden(_) | ApiError::ReauthenticationRequired => StatusCode::FORBIDDEN,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::Conflict(_) => StatusCode::CONFLICT,

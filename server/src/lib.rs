@@ -8,6 +8,7 @@
 //! - [`store`]: every piece of state, in SQLite (default) or PostgreSQL.
 //! - [`state`]: what handlers share (config, store, keys, clock, counters, rate limits).
 //! - [`layers`]: headers, CSRF, no-bearer and request-log middleware.
+//! - [`lockout`]: failure-based login backoff with known devices.
 //! - [`session`], [`extract`]: cookie sessions and the request extractors; [`client_ip`]:
 //!   who the client is behind trusted proxies, for per-client limits.
 //! - [`routes`]: the endpoints, one file per group; [`idtoken`]: ES256 and EdDSA ID tokens.
@@ -21,6 +22,7 @@ pub mod error;
 pub mod extract;
 pub mod idtoken;
 pub mod layers;
+pub mod lockout;
 pub mod metrics;
 pub mod routes;
 pub mod secrets;

@@ -48,6 +48,15 @@ impl CookieProfile {
         }
     }
 
+    /// The device cookie that makes a browser known to the identities it logged in to
+    /// (`crate::lockout`).
+    pub fn device(self) -> &'static str {
+        match self {
+            CookieProfile::Secure => "__Host-zkauth-device",
+            CookieProfile::DevHttp => "zkauth-dev-device",
+        }
+    }
+
     /// The profile a start gets: `DevHttp` only for `--dev` with an `http://` issuer (the
     /// configuration allows that only on loopback).
     pub fn for_start(dev: bool, issuer_is_https: bool) -> CookieProfile {
@@ -114,6 +123,25 @@ impl FromRequestParts<AppState> for Session {
             .await?
             .ok_or(ApiError::Unauthenticated("the session has ended"))?;
         Ok(Session { row, id: id.to_string() })
+    }
+}
+
+/// A session whose login is at most `session.reauth_window_secs` (5 minutes) old: required (step-up) for every
+/// action that can take the account or its data away, so that a stolen session cookie alone
+/// is never a takeover: password change, recovery-key create and revoke, key creation and
+/// rotation, envelope deletion, `wrapped-drk` overwrite, revoking sessions, logging out
+/// everywhere. Refused with `reauthentication_required` (403).
+pub struct RecentSession(pub Session);
+
+impl FromRequestParts<AppState> for RecentSession {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let s = Session::from_request_parts(parts, state).await?;
+        if state.now() - s.row.created_at > state.config.session.reauth_window_secs {
+            return Err(ApiError::ReauthenticationRequired);
+        }
+        Ok(RecentSession(s))
     }
 }
 

@@ -1,11 +1,13 @@
 // The account page: the sessions list (revoke one), password change (with re-authentication;
-// the root key stays the same and is re-wrapped), log out and log out everywhere.
+// the root key stays the same and is re-wrapped), log out and log out everywhere (revoking and
+// logging out everywhere ask for the password again when the login is over 5 minutes old).
 import { api } from './api.js';
 import { ApiFailure, PageError } from './errors.js';
 import { mem, rewrap } from './custody.js';
 import { newPassword, requirePassword } from './fields.js';
 import { opaqueRecord } from './opaque.js';
 import { loginAndUnlock, signOut } from './signin.js';
+import { withStepUp } from './stepup.js';
 import { $, act, onClick, onSubmit, setNotice, show, showFailure } from './ui.js';
 
 function when(secs) {
@@ -21,7 +23,7 @@ function revokeButton(handle) {
   b.dataset.busy = 'Revoking…';
   b.addEventListener('click', () =>
     act(b, async () => {
-      await api('POST', `/sessions/${encodeURIComponent(handle)}/revoke`);
+      await withStepUp(() => api('POST', `/sessions/${encodeURIComponent(handle)}/revoke`), 'account');
       await loadSessions();
       setNotice('That session was signed out.');
     }),
@@ -90,7 +92,7 @@ export function wireAccount() {
     setNotice('You are signed out.');
   });
   onClick('logout-all', async () => {
-    await signOut('/logout/all');
+    await withStepUp(() => signOut('/logout/all'), 'account');
     setNotice('You are signed out everywhere: every session and every app token of this account has ended.');
   });
 }

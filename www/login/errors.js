@@ -60,6 +60,7 @@ export const SENTENCES = {
   email_missing: 'Enter your e-mail address.',
   password_missing: 'Enter your password.',
   recovery_missing: 'Enter your recovery key.',
+  step_up_cancelled: 'Nothing was changed.',
   rewrap_failed: 'Your password changed, but your keys could not be saved under it. Keep this page open and press the button again; or use your recovery key later.',
 };
 

@@ -21,6 +21,7 @@ import { wireRegister } from './register.js';
 import { authRequest, bannerClientName } from './request.js';
 import { addScreens } from './screens.js';
 import { showLogin, showReauth, wireSignIn } from './signin.js';
+import { wireStepUp } from './stepup.js';
 import { $, setError, show } from './ui.js';
 
 async function start() {
@@ -30,6 +31,7 @@ async function start() {
   wireRecovery();
   wireConsent();
   wireAccount();
+  wireStepUp();
   // The banner names the client the server registered for this request (fetched while the
   // wasm loads), never the link's own client_name.
   const banner = authRequest ? bannerClientName() : null;

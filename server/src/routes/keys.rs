@@ -13,7 +13,7 @@ use zkauth_verify::{b64u, envelope_aad_matches, EnvelopeAad, EnvelopeType};
 
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{JsonBody, PathParam, QueryParams};
-use crate::session::Session;
+use crate::session::{RecentSession, Session};
 use crate::state::{random_b64u, AppState};
 use crate::store::{AccountKeyRow, EnvelopeRow, InsertError, NewEnvelope};
 
@@ -89,7 +89,7 @@ pub struct WrappedDrkBody {
 }
 
 /// `PUT /crypto/wrapped-drk`: canonical b64u of 1..10 240 bytes.
-pub async fn put_wrapped_drk(State(state): State<AppState>, s: Session, JsonBody(b): JsonBody<WrappedDrkBody>) -> ApiResult<impl IntoResponse> {
+pub async fn put_wrapped_drk(State(state): State<AppState>, RecentSession(s): RecentSession, JsonBody(b): JsonBody<WrappedDrkBody>) -> ApiResult<impl IntoResponse> {
     check_b64u(&b.wrapped_drk, 1, 10_240, "wrapped_drk must be canonical base64url of 1..10240 bytes")?;
     state.store.put_wrapped_drk(s.sub(), &b.wrapped_drk, state.now()).await?;
     Ok(Json(json!({"success": true})))
@@ -133,7 +133,7 @@ async fn create_key(state: &AppState, s: &Session, b: AccountKeyBody, rotate: bo
 }
 
 /// `POST /crypto/keybag/account-key`: older active keys stay active (use rotate instead).
-pub async fn create_account_key(State(state): State<AppState>, s: Session, JsonBody(b): JsonBody<AccountKeyBody>) -> ApiResult<impl IntoResponse> {
+pub async fn create_account_key(State(state): State<AppState>, RecentSession(s): RecentSession, JsonBody(b): JsonBody<AccountKeyBody>) -> ApiResult<impl IntoResponse> {
     if b.retire_old_envelopes {
         return Err(ApiError::InvalidRequest("retire_old_envelopes belongs to /crypto/keybag/rotate"));
     }
@@ -142,7 +142,7 @@ pub async fn create_account_key(State(state): State<AppState>, s: Session, JsonB
 }
 
 /// `POST /crypto/keybag/rotate`: the new key becomes the only active one.
-pub async fn rotate(State(state): State<AppState>, s: Session, JsonBody(b): JsonBody<AccountKeyBody>) -> ApiResult<impl IntoResponse> {
+pub async fn rotate(State(state): State<AppState>, RecentSession(s): RecentSession, JsonBody(b): JsonBody<AccountKeyBody>) -> ApiResult<impl IntoResponse> {
     let row = create_key(&state, &s, b, true).await?;
     Ok((StatusCode::CREATED, Json(json!({"account_key": row}))))
 }
@@ -215,7 +215,7 @@ pub async fn create_envelope(State(state): State<AppState>, s: Session, JsonBody
 }
 
 /// `DELETE /crypto/keybag/envelopes/{id}`: revokes.
-pub async fn revoke_envelope(State(state): State<AppState>, s: Session, PathParam(id): PathParam) -> ApiResult<impl IntoResponse> {
+pub async fn revoke_envelope(State(state): State<AppState>, RecentSession(s): RecentSession, PathParam(id): PathParam) -> ApiResult<impl IntoResponse> {
     if !state.store.revoke_envelope(s.sub(), &id, state.now()).await? {
         return Err(ApiError::NotFound("no such live envelope"));
     }

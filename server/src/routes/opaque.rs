@@ -3,7 +3,8 @@
 //!
 //! Unknown users get a KE2 from the RFC 9807 fake record, at the cost of a real one. Login
 //! state is sealed into the database for at most 60 s and consumed once; the identity at
-//! finish comes from that state, never from the body. The curve work runs on the blocking
+//! finish comes from that state, never from the body. Failed finishes count towards the
+//! identity's backoff (`crate::lockout`). The curve work runs on the blocking
 //! pool, never on the async workers. A successful finish starts a new session.
 
 use axum::extract::State;
@@ -19,9 +20,10 @@ use zkauth_verify::hash_b64u;
 use super::keys::check_b64u;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ClientIp, JsonBody};
+use crate::lockout;
 use crate::session;
 use crate::state::{random_b64u, AppState, Event, LimitKind};
-use crate::store::{InsertError, UserRow};
+use crate::store::{InsertError, PendingLogin, UserRow};
 
 /// Login state lifetime.
 pub const LOGIN_STATE_TTL_SECS: i64 = 60;
@@ -159,12 +161,15 @@ pub async fn register_finish(
 }
 
 /// `POST /opaque/login/start`
-pub async fn login_start(State(state): State<AppState>, ip: ClientIp, JsonBody(req): JsonBody<LoginStartRequest>) -> ApiResult<Json<LoginStartResponse>> {
+pub async fn login_start(State(state): State<AppState>, ip: ClientIp, headers: HeaderMap, JsonBody(req): JsonBody<LoginStartRequest>) -> ApiResult<Json<LoginStartResponse>> {
     check_identity(&req.email)?;
-    // A malformed KE1 is refused before any bucket is charged: junk in a victim's name must
-    // not spend the victim's login limit.
+    // A malformed KE1 is refused before any limit is consulted.
     check_b64u(&req.request, zkauth::opaque::len::KE1, zkauth::opaque::len::KE1, "request must be a base64url KE1")?;
-    state.limit(LimitKind::Login, &[&ip.0, &state.log_name(&req.email)]).await?;
+    // Attempts count per client address; per identity only failures count (crate::lockout),
+    // so a stranger who knows the e-mail address cannot lock its owner's browser out.
+    state.limit(LimitKind::Login, &[&ip.0]).await?;
+    let keys = lockout::keys_for(&state, &headers, &req.email).await?;
+    lockout::check(&state, &keys.limit_key).await?;
     let user = state.store.user_by_email(&req.email).await?;
     let s = state.clone();
     let found = user.as_ref().map(|u| (u.opaque_record.clone(), u.opaque_profile.clone()));
@@ -187,7 +192,8 @@ pub async fn login_start(State(state): State<AppState>, ip: ClientIp, JsonBody(r
     let id_hash = hash_b64u(&session_id);
     let sealed = state.login_state_key.seal(&login_state.to_bytes()[..], id_hash.as_bytes()).ok_or(ApiError::Internal)?;
     let expires = state.now() + LOGIN_STATE_TTL_SECS;
-    state.store.put_pending_login(&id_hash, &sealed, user.as_ref().map(|u| u.sub.as_str()), expires).await?;
+    let pending = PendingLogin { sealed_state: sealed, sub: user.map(|u| u.sub), identity: keys.identity, limit_key: keys.limit_key };
+    state.store.put_pending_login(&id_hash, &pending, expires).await?;
     Ok(Json(LoginStartResponse { message, session_id }))
 }
 
@@ -200,15 +206,24 @@ pub async fn login_finish(
 ) -> ApiResult<impl IntoResponse> {
     state.limit(LimitKind::Login, &[&ip.0]).await?;
     let id_hash = hash_b64u(&req.session_id);
-    let outcome = finish(&state, &id_hash, &req.finish).await;
-    let user = match outcome {
+    let Some(pending) = state.store.take_pending_login(&id_hash, state.now()).await? else {
+        state.event(Event::LoginFailed, &state.log_name(&id_hash));
+        return Err(ApiError::AuthenticationFailed);
+    };
+    let keys = lockout::LoginKeys { identity: pending.identity.clone(), limit_key: pending.limit_key.clone() };
+    let user = match finish(&state, &id_hash, pending, &req.finish).await {
         Ok(user) => user,
         Err(e) => {
             state.event(Event::LoginFailed, &state.log_name(&id_hash));
+            if matches!(e, ApiError::AuthenticationFailed) && !keys.limit_key.is_empty() {
+                lockout::failed(&state, &keys.limit_key).await?;
+            }
             return Err(e);
         }
     };
-    let (cookies, row, csrf) = session::start(&state, &headers, &user.sub).await?;
+    let device_cookie = lockout::succeeded(&state, &headers, &keys).await?;
+    let (mut cookies, row, csrf) = session::start(&state, &headers, &user.sub).await?;
+    lockout::add_cookie(&mut cookies, device_cookie);
     state.event(Event::LoginOk, &row.handle);
     let body = json!({
         "success": true,
@@ -221,13 +236,13 @@ pub async fn login_finish(
     Ok((cookies, Json(body)))
 }
 
-/// Consumes the login state and checks KE3; every failure is `authentication_failed`.
-async fn finish(state: &AppState, id_hash: &str, ke3: &str) -> ApiResult<UserRow> {
-    let (sealed, sub) = state.store.take_pending_login(id_hash, state.now()).await?.ok_or(ApiError::AuthenticationFailed)?;
-    let bytes = state.login_state_key.open(&sealed, id_hash.as_bytes()).ok_or(ApiError::AuthenticationFailed)?;
+/// Checks KE3 against the (already consumed) login state; every failure is
+/// `authentication_failed`.
+async fn finish(state: &AppState, id_hash: &str, pending: PendingLogin, ke3: &str) -> ApiResult<UserRow> {
+    let bytes = state.login_state_key.open(&pending.sealed_state, id_hash.as_bytes()).ok_or(ApiError::AuthenticationFailed)?;
     let login_state = ServerLoginState::from_bytes(&bytes).map_err(|_| ApiError::AuthenticationFailed)?;
     let session_key = login_state.finish(ke3).map_err(|_| ApiError::AuthenticationFailed)?;
     drop(session_key); // unused by the protocol (wire profile §2.6); wiped on drop
-    let sub = sub.ok_or(ApiError::AuthenticationFailed)?;
+    let sub = pending.sub.ok_or(ApiError::AuthenticationFailed)?;
     state.store.user_by_sub(&sub).await?.ok_or(ApiError::AuthenticationFailed)
 }

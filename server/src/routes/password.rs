@@ -21,11 +21,9 @@ use super::keys::{check_b64u, envelope_json};
 use super::opaque::{check_identity, opaque_refusal};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ClientIp, JsonBody};
-use crate::session::{self, Session};
+use crate::session::{self, RecentSession};
 use crate::state::{random_b64u, AppState, Event, LimitKind};
 
-/// How recent the login must be for a password change.
-pub const REAUTH_WINDOW_SECS: i64 = 300;
 pub const RESET_TTL_SECS: i64 = 600;
 
 #[derive(Deserialize)]
@@ -69,23 +67,14 @@ async fn replace_record(state: &AppState, headers: &HeaderMap, sub: &str, record
     Ok((cookies, Json(json!({"success": true, "sub": sub, "csrfToken": csrf}))))
 }
 
-fn recent(state: &AppState, s: &Session) -> ApiResult<()> {
-    if state.now() - s.row.created_at > REAUTH_WINDOW_SECS {
-        return Err(ApiError::Forbidden("log in again (within 5 minutes) before changing the password"));
-    }
-    Ok(())
-}
-
 /// `POST /password/change/start`
-pub async fn change_start(State(state): State<AppState>, s: Session, JsonBody(b): JsonBody<StartBody>) -> ApiResult<impl IntoResponse> {
-    recent(&state, &s)?;
+pub async fn change_start(State(state): State<AppState>, RecentSession(s): RecentSession, JsonBody(b): JsonBody<StartBody>) -> ApiResult<impl IntoResponse> {
     let user = state.store.user_by_sub(s.sub()).await?.ok_or(ApiError::Unauthenticated("the account no longer exists"))?;
     registration_response(&state, b.request, user.email).await
 }
 
 /// `POST /password/change/finish`
-pub async fn change_finish(State(state): State<AppState>, s: Session, headers: HeaderMap, JsonBody(b): JsonBody<FinishBody>) -> ApiResult<impl IntoResponse> {
-    recent(&state, &s)?;
+pub async fn change_finish(State(state): State<AppState>, RecentSession(s): RecentSession, headers: HeaderMap, JsonBody(b): JsonBody<FinishBody>) -> ApiResult<impl IntoResponse> {
     let record = new_record(&state, &b.record)?;
     replace_record(&state, &headers, s.sub(), &record).await
 }

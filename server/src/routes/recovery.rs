@@ -16,7 +16,7 @@ use zkauth_verify::{ct_eq_str, hash_b64u};
 use super::keys::{check_b64u, check_envelope, check_id, envelope_json, EnvelopeBody};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ClientIp, JsonBody, PathParam};
-use crate::session::{self, Session};
+use crate::session::{self, RecentSession, Session};
 use crate::state::{random_b64u, AppState, Event, LimitKind};
 use crate::store::{InsertError, NewEnvelope};
 
@@ -43,7 +43,7 @@ fn check_verifier(v: &str) -> ApiResult<()> {
 }
 
 /// `POST /crypto/recovery-keys`
-pub async fn create(State(state): State<AppState>, s: Session, JsonBody(b): JsonBody<CreateBody>) -> ApiResult<impl IntoResponse> {
+pub async fn create(State(state): State<AppState>, RecentSession(s): RecentSession, JsonBody(b): JsonBody<CreateBody>) -> ApiResult<impl IntoResponse> {
     check_verifier(&b.verifier)?;
     let recovery_key_id = b.recovery_key_id.unwrap_or_else(|| format!("rk_{}", random_b64u(24)));
     check_id(&recovery_key_id, "recovery_key_id must be 1..128 characters of [A-Za-z0-9_.:-]")?;
@@ -124,7 +124,7 @@ pub async fn use_key(
 }
 
 /// `POST /crypto/recovery-keys/{id}/revoke`
-pub async fn revoke(State(state): State<AppState>, s: Session, PathParam(id): PathParam) -> ApiResult<impl IntoResponse> {
+pub async fn revoke(State(state): State<AppState>, RecentSession(s): RecentSession, PathParam(id): PathParam) -> ApiResult<impl IntoResponse> {
     if !state.store.revoke_recovery_key(s.sub(), &id, state.now()).await? {
         return Err(ApiError::NotFound("no such live recovery key"));
     }

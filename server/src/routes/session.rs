@@ -9,7 +9,7 @@ use serde_json::json;
 
 use crate::error::{ApiError, ApiResult};
 use crate::extract::PathParam;
-use crate::session::{self, Session};
+use crate::session::{self, RecentSession, Session};
 use crate::state::{AppState, Event};
 
 /// `GET /session`
@@ -36,7 +36,7 @@ pub async fn logout(State(state): State<AppState>, headers: HeaderMap) -> ApiRes
 
 /// `POST /logout/all`: every session, token, unredeemed code and pending login or reset of
 /// the user ("nuclear logout").
-pub async fn logout_all(State(state): State<AppState>, s: Session) -> ApiResult<impl IntoResponse> {
+pub async fn logout_all(State(state): State<AppState>, RecentSession(s): RecentSession) -> ApiResult<impl IntoResponse> {
     let ended = state.store.end_access_of(s.sub(), state.now()).await?;
     state.event(Event::LogoutAll, &s.row.handle);
     Ok((session::clearing_headers(&state)?, Json(json!({"success": true, "sessions_ended": ended.sessions, "tokens_revoked": ended.tokens}))))
@@ -53,7 +53,7 @@ pub async fn list(State(state): State<AppState>, s: Session) -> ApiResult<impl I
 }
 
 /// `POST /sessions/{handle}/revoke`
-pub async fn revoke(State(state): State<AppState>, s: Session, PathParam(handle): PathParam) -> ApiResult<impl IntoResponse> {
+pub async fn revoke(State(state): State<AppState>, RecentSession(s): RecentSession, PathParam(handle): PathParam) -> ApiResult<impl IntoResponse> {
     if !state.store.delete_session_by_handle(s.sub(), &handle).await? {
         return Err(ApiError::NotFound("no such session"));
     }

@@ -8,6 +8,7 @@
 
 mod keys;
 mod limits;
+mod lockout;
 mod meta;
 mod notes;
 mod oauth;
@@ -26,10 +27,11 @@ type BoxFuture<'a, T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + 
 
 pub use keys::{AccountKeyRow, EnvelopeRow, NewEnvelope, RecoveryKeyRow};
 pub use limits::Bucket;
+pub use lockout::Failures;
 pub use notes::NoteRow;
 pub use oauth::{AuthRequestRow, CodeRow, Redeemed, Rotated, TokenRow};
 pub use sessions::{Ended, SessionRow};
-pub use users::UserRow;
+pub use users::{PendingLogin, UserRow};
 
 /// Which SQL dialect is behind the pool (the few statements that differ check it).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -116,10 +118,18 @@ impl Store {
             "DELETE FROM auth_codes WHERE expires_at <= $1 - 86400",
             "DELETE FROM tokens WHERE expires_at <= $1",
             "DELETE FROM password_resets WHERE expires_at <= $1",
+            // A device unseen for 400 days (the cookie's lifetime) is a stranger again.
+            "DELETE FROM known_devices WHERE last_seen_at <= $1 - 34560000",
         ] {
             sqlx::query(sql).bind(now).execute(&self.pool).await?;
         }
         sqlx::query("DELETE FROM rate_limits WHERE updated_ms <= $1").bind((now - 3600) * 1000).execute(&self.pool).await?;
+        // Failures of an earlier day whose lock has run out count for nothing any more.
+        sqlx::query("DELETE FROM login_failures WHERE day < $1 AND locked_until_ms <= $2")
+            .bind(now.div_euclid(86_400))
+            .bind(now * 1000)
+            .execute(&self.pool)
+            .await?;
         Ok(())
     }
 

@@ -13,6 +13,16 @@ pub struct UserRow {
     pub opaque_profile: String,
 }
 
+/// An OPAQUE login between start and finish: the sealed server state, the account (none for
+/// an unknown identity), and the keyed names a failure or a success is recorded under.
+#[derive(Debug, Clone)]
+pub struct PendingLogin {
+    pub sealed_state: String,
+    pub sub: Option<String>,
+    pub identity: String,
+    pub limit_key: String,
+}
+
 impl Store {
     /// Creates an account; `Exists` when the e-mail (or sub) is taken.
     pub async fn create_user(&self, u: &UserRow, now: i64) -> Result<(), InsertError> {
@@ -105,12 +115,14 @@ impl Store {
     }
 
     /// Stores an OPAQUE login state (sealed) under the hash of its session id.
-    pub async fn put_pending_login(&self, id_hash: &str, sealed_state: &str, sub: Option<&str>, expires_at: i64) -> Result<(), sqlx::Error> {
-        sqlx::query("INSERT INTO pending_logins (id_hash, sealed_state, sub, expires_at) VALUES ($1, $2, $3, $4)")
+    pub async fn put_pending_login(&self, id_hash: &str, p: &PendingLogin, expires_at: i64) -> Result<(), sqlx::Error> {
+        sqlx::query("INSERT INTO pending_logins (id_hash, sealed_state, sub, expires_at, identity, limit_key) VALUES ($1, $2, $3, $4, $5, $6)")
             .bind(id_hash)
-            .bind(sealed_state)
-            .bind(sub)
+            .bind(&p.sealed_state)
+            .bind(&p.sub)
             .bind(expires_at)
+            .bind(&p.identity)
+            .bind(&p.limit_key)
             .execute(&self.pool)
             .await?;
         Ok(())
@@ -118,12 +130,17 @@ impl Store {
 
     /// Takes a login state out exactly once (a single `DELETE … RETURNING`, so two finishes
     /// racing on two instances cannot both get it). Expired states are refused.
-    pub async fn take_pending_login(&self, id_hash: &str, now: i64) -> Result<Option<(String, Option<String>)>, sqlx::Error> {
-        let row: Option<(String, Option<String>, i64)> =
-            sqlx::query_as("DELETE FROM pending_logins WHERE id_hash = $1 RETURNING sealed_state, sub, expires_at")
-                .bind(id_hash)
-                .fetch_optional(&self.pool)
-                .await?;
-        Ok(row.filter(|(_, _, exp)| *exp > now).map(|(s, sub, _)| (s, sub)))
+    pub async fn take_pending_login(&self, id_hash: &str, now: i64) -> Result<Option<PendingLogin>, sqlx::Error> {
+        type Row = (String, Option<String>, i64, Option<String>, Option<String>);
+        let row: Option<Row> = sqlx::query_as("DELETE FROM pending_logins WHERE id_hash = $1 RETURNING sealed_state, sub, expires_at, identity, limit_key")
+            .bind(id_hash)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.filter(|r| r.2 > now).map(|(sealed_state, sub, _, identity, limit_key)| PendingLogin {
+            sealed_state,
+            sub,
+            identity: identity.unwrap_or_default(),
+            limit_key: limit_key.unwrap_or_default(),
+        }))
     }
 }

@@ -128,7 +128,7 @@ impl Server {
     }
 
     pub fn browser(&self) -> Browser<'_> {
-        Browser { server: self, session: None, csrf: None, origin: Some(ISSUER.to_string()) }
+        Browser { server: self, session: None, csrf: None, device: None, origin: Some(ISSUER.to_string()) }
     }
 }
 
@@ -137,6 +137,8 @@ pub struct Browser<'a> {
     pub server: &'a Server,
     pub session: Option<String>,
     pub csrf: Option<String>,
+    /// The device cookie a successful login sets (it makes this browser known to the identity).
+    pub device: Option<String>,
     /// The `Origin` header sent with state changes (`None`: no header at all).
     pub origin: Option<String>,
 }
@@ -155,9 +157,16 @@ impl Browser<'_> {
         if let Some(ct) = content_type {
             b = b.header(header::CONTENT_TYPE, ct);
         }
+        let names = self.server.state.config.cookies;
+        let mut cookies = vec![];
         if let Some(s) = &self.session {
-            let names = self.server.state.config.cookies;
-            b = b.header(header::COOKIE, format!("{}={s}; {}={}", names.session(), names.csrf(), self.csrf.clone().unwrap_or_default()));
+            cookies.push(format!("{}={s}; {}={}", names.session(), names.csrf(), self.csrf.clone().unwrap_or_default()));
+        }
+        if let Some(d) = &self.device {
+            cookies.push(format!("{}={d}", names.device()));
+        }
+        if !cookies.is_empty() {
+            b = b.header(header::COOKIE, cookies.join("; "));
         }
         if method != Method::GET {
             if let Some(o) = &self.origin {
@@ -180,6 +189,9 @@ impl Browser<'_> {
         }
         if let Some(c) = cookie_value(&set, names.csrf()) {
             self.csrf = Some(c).filter(|c| !c.is_empty());
+        }
+        if let Some(d) = cookie_value(&set, names.device()) {
+            self.device = Some(d);
         }
         (status, headers, body)
     }

@@ -8,6 +8,7 @@ mod harness;
 
 mod flow;
 mod instances;
+mod lockout;
 mod logs;
 mod password;
 mod proxies;
@@ -15,3 +16,4 @@ mod refusals;
 mod restart;
 mod sessions;
 mod static_files;
+mod step_up;

@@ -39,7 +39,7 @@ async fn change_password_needs_a_fresh_login_and_keeps_the_root_key() {
 
     server.advance(301);
     let (s, body) = new_password(&mut b, "/password/change/start", "/password/change/finish", json!({}), "change@example.com", "new password 1").await;
-    assert_eq!((s, body["error"].as_str().unwrap()), (StatusCode::FORBIDDEN, "access_denied"), "a stale session cannot change it");
+    assert_eq!((s, body["error"].as_str().unwrap()), (StatusCode::FORBIDDEN, "reauthentication_required"), "a stale session cannot change it");
 
     assert_eq!(b.login("change@example.com", PASSWORD).await.0, StatusCode::OK);
     let before = b.session.clone();

@@ -6,7 +6,7 @@
 // The shared state and page steps are in story.mjs, the refusals (test 5) in refusals.mjs.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { CLIENT_NAME, NodeClient, Watcher, dataFiles, scan, shot } from './harness.mjs';
+import { CLIENT_NAME, NodeClient, Watcher, dataFiles, scan, shot, startServer } from './harness.mjs';
 import { refusals } from './refusals.mjs';
 import {
   APP_SESSION_ENDED, EMAIL, NOTE, PW1, PW2, PW3, WRONG, WRONG_LOGIN,
@@ -258,6 +258,66 @@ test('two browsers: revoke one from the other; "log out everywhere" ends the oth
   await shot(recoveredApp, 'app-token-revoked');
   await c1.close();
   await c2.close();
+});
+
+test('step-up: past the re-authentication window, revoking asks for the password; a wrong one changes nothing, Cancel changes nothing, the right one goes through', async () => {
+  // A server whose window is 3 s instead of 5 minutes, so the test can outwait it.
+  const stepSrv = await startServer('stepup', { reauthWindow: 3 });
+  const [c1, c2] = [await newContext(stepSrv), await newContext(stepSrv)];
+  try {
+    const [p1, p2] = [await newPage(c1), await newPage(c2)];
+    await p1.goto(`${stepSrv.issuer}/`);
+    await waitView(p1, stepSrv.issuer, 'login');
+    await p1.click('#to-register');
+    await p1.fill('#register-email', EMAIL);
+    await p1.fill('#register-password', PW1);
+    await p1.fill('#register-password2', PW1);
+    await p1.click('#register-submit');
+    await waitView(p1, stepSrv.issuer, 'recovery');
+    await p1.check('#recovery-saved');
+    await p1.click('#recovery-continue');
+    await waitView(p1, stepSrv.issuer, 'account');
+    await p2.goto(`${stepSrv.issuer}/`);
+    await waitView(p2, stepSrv.issuer, 'login');
+    await login(p2, EMAIL, PW1);
+    await waitView(p2, stepSrv.issuer, 'account');
+    const p2Handle = await p2.getAttribute('#sessions li:has(.current)', 'data-handle');
+    await p1.reload(); // the account page lists p2's session now
+    await waitView(p1, stepSrv.issuer, 'account');
+    await p1.waitForSelector(`#sessions li[data-handle="${p2Handle}"] button`);
+    await new Promise((r) => setTimeout(r, 4000)); // p1's login is now older than the window
+
+    // Cancel: nothing changes.
+    await p1.click(`#sessions li[data-handle="${p2Handle}"] button`);
+    await waitView(p1, stepSrv.issuer, 'confirm');
+    assert.equal(await p1.textContent('#confirm-email'), EMAIL);
+    await shot(p1, 'step-up');
+    await p1.click('#confirm-cancel');
+    await waitView(p1, stepSrv.issuer, 'account');
+    assert.equal(await errorText(p1), 'Nothing was changed.');
+    await p2.reload();
+    assert.equal(await waitView(p2, stepSrv.issuer, 'account', 'login'), 'account', 'p2 is still signed in');
+
+    // A wrong password: refused, still asking; the right one: revoked.
+    await p1.click(`#sessions li[data-handle="${p2Handle}"] button`);
+    await waitView(p1, stepSrv.issuer, 'confirm');
+    await p1.fill('#confirm-password', WRONG);
+    await p1.click('#confirm-submit');
+    await p1.waitForSelector('#error:not([hidden])');
+    assert.equal(await errorText(p1), 'The password is not right.');
+    assert.equal(await p1.evaluate(() => document.body.dataset.view), 'confirm');
+    await p1.fill('#confirm-password', PW1);
+    await p1.click('#confirm-submit');
+    await waitView(p1, stepSrv.issuer, 'account');
+    await p1.waitForSelector('#notice:not([hidden])');
+    assert.equal(await p1.textContent('#notice'), 'That session was signed out.');
+    await p2.reload();
+    assert.equal(await waitView(p2, stepSrv.issuer, 'account', 'login'), 'login', 'p2 was revoked');
+  } finally {
+    await c1.close();
+    await c2.close();
+    await stepSrv.stop();
+  }
 });
 
 // ---- 5. refusals a user meets ---------------------------------------------------------------

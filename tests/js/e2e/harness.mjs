@@ -25,7 +25,7 @@ const SHOTS = join(ROOT, 'target/e2e');
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-function configToml({ issuer, appOrigin, issuerPort, appPort, dataDir, appDir, login, profile, tls }) {
+function configToml({ issuer, appOrigin, issuerPort, appPort, dataDir, appDir, login, profile, tls, reauthWindow }) {
   // "darkauth" (scrypt, what make demo uses) or a cheap "argon2id" (the other profile path).
   const opaque = profile === 'argon2id' ? 'opaque_profile = "argon2id"\n[argon2id]\nmemory_kib = 1024\niterations = 1\nparallelism = 1\n' : 'opaque_profile = "darkauth"\n';
   return `# written by tests/js/e2e/harness.mjs
@@ -46,7 +46,7 @@ register = { burst = 100, per_minute = 100 }
 recovery = { burst = 50, per_minute = 50 }
 token = { burst = 200, per_minute = 200 }
 authorize = { burst = 500, per_minute = 500 }
-
+${reauthWindow ? `\n[session]\nreauth_window_secs = ${reauthWindow}\n` : ''}
 [[clients]]
 client_id = "${CLIENT_ID}"
 client_name = "${CLIENT_NAME}"
@@ -120,7 +120,7 @@ const TAMPER_JS = `(() => {
 /** Starts zkauth-server --dev on two free ports; resolves once both origins answer. With
  *  `https`, the issuer is https://localhost with a throwaway certificate (production cookies:
  *  `--dev` keeps `__Host-` and `Secure` on an https issuer); the demo app stays on http. */
-export async function startServer(name, { login = { burst: 500, per_minute: 500 }, profile = 'darkauth', https = false, tamperHook = false } = {}) {
+export async function startServer(name, { login = { burst: 500, per_minute: 500 }, profile = 'darkauth', https = false, tamperHook = false, reauthWindow = null } = {}) {
   const issuerPort = await freePort();
   let appPort = await freePort();
   while (appPort === issuerPort) appPort = await freePort();
@@ -142,7 +142,7 @@ export async function startServer(name, { login = { burst: 500, per_minute: 500 
   }
   const tls = https ? throwawayCertificate(run) : null;
   const configPath = join(run, 'zkauth.toml');
-  writeFileSync(configPath, configToml({ issuer, appOrigin, issuerPort, appPort, dataDir, appDir, login, profile, tls }));
+  writeFileSync(configPath, configToml({ issuer, appOrigin, issuerPort, appPort, dataDir, appDir, login, profile, tls, reauthWindow }));
 
   const child = spawn(SERVER_BIN, ['--config', configPath, '--dev'], {
     cwd: ROOT,
