@@ -8,6 +8,7 @@
 //! - [`store`]: every piece of state, in SQLite (default) or PostgreSQL.
 //! - [`state`]: what handlers share (config, store, keys, clock, counters, rate limits).
 //! - [`layers`]: headers, CSRF, no-bearer and request-log middleware.
+//! - [`identity`]: which e-mail addresses are accepted, and the normal form of new ones.
 //! - [`lockout`]: failure-based login backoff with known devices.
 //! - [`session`], [`extract`]: cookie sessions and the request extractors; [`client_ip`]:
 //!   who the client is behind trusted proxies, for per-client limits.
@@ -20,6 +21,7 @@ pub mod config;
 pub mod demo_app;
 pub mod error;
 pub mod extract;
+pub mod identity;
 pub mod idtoken;
 pub mod layers;
 pub mod lockout;

@@ -1,5 +1,5 @@
 // Reading the forms' fields: a password is taken out of its field (the field is cleared at
-// once) and checked; an e-mail address is required.
+// once) and checked; an e-mail address is required and put in the login service's normal form.
 import { MIN_PASSWORD, PageError } from './errors.js';
 import { $ } from './ui.js';
 
@@ -18,10 +18,14 @@ export function requirePassword(id) {
   return v;
 }
 
+/** The field's e-mail address in the login service's normal form: NFKC, the domain
+ *  lower-cased (server/src/identity.rs; the server refuses a new account in any other form,
+ *  and OPAQUE binds the exact string, so login must send the same form). */
 export function requireEmail(id) {
-  const v = $(id).value.trim();
+  const v = $(id).value.trim().normalize('NFKC');
   if (!v) throw new PageError('email_missing');
-  return v;
+  const at = v.lastIndexOf('@');
+  return at < 0 ? v : v.slice(0, at + 1) + v.slice(at + 1).toLowerCase().normalize('NFKC');
 }
 
 /** A new password typed twice; both fields are emptied. */

@@ -23,7 +23,9 @@ async function doRegister() {
 }
 
 export function wireRegister() {
-  onSubmit('register-form', 'register-submit', doRegister);
+  onSubmit('register-form', 'register-submit', doRegister, {
+    invalid_request: 'This e-mail address cannot be used: it has invisible characters or letters of several alphabets that look alike.',
+  });
   link('to-register', () => {
     $('register-submit').disabled = false;
     show('register');

@@ -20,6 +20,7 @@ use zkauth_verify::hash_b64u;
 use super::keys::check_b64u;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ClientIp, JsonBody};
+use crate::identity;
 use crate::lockout;
 use crate::session;
 use crate::state::{random_b64u, AppState, Event, LimitKind};
@@ -81,14 +82,6 @@ pub struct LoginFinishRequest {
     session_id: String,
 }
 
-/// Login identities: 1..254 characters, no control characters.
-pub(super) fn check_identity(email: &str) -> ApiResult<()> {
-    if email.is_empty() || email.len() > 254 || email.chars().any(char::is_control) {
-        return Err(ApiError::InvalidRequest("email must be 1..254 characters without control characters"));
-    }
-    Ok(())
-}
-
 pub(super) fn opaque_refusal(e: zkauth::Error) -> ApiError {
     match e {
         zkauth::Error::OpaqueMessageInvalid(_) | zkauth::Error::Verify(_) => ApiError::InvalidRequest("malformed OPAQUE message"),
@@ -105,7 +98,7 @@ pub async fn config(State(state): State<AppState>) -> Json<serde_json::Value> {
 /// `POST /opaque/register/start`
 pub async fn register_start(State(state): State<AppState>, ip: ClientIp, JsonBody(req): JsonBody<RegisterStartRequest>) -> ApiResult<Json<RegisterStartResponse>> {
     let email = req.email.unwrap_or_default();
-    check_identity(&email)?;
+    identity::check_new(&email)?;
     state.limit(LimitKind::Register, &[&ip.0, &state.log_name(&email)]).await?;
     let identity = email.clone();
     let s = state.clone();
@@ -130,7 +123,7 @@ pub async fn register_finish(
     headers: HeaderMap,
     JsonBody(req): JsonBody<RegisterFinishRequest>,
 ) -> ApiResult<impl IntoResponse> {
-    check_identity(&req.email)?;
+    identity::check_new(&req.email)?;
     state.limit(LimitKind::Register, &[&ip.0]).await?;
     let name = req.name.unwrap_or_default();
     if name.len() > 200 || name.chars().any(char::is_control) {
@@ -162,7 +155,7 @@ pub async fn register_finish(
 
 /// `POST /opaque/login/start`
 pub async fn login_start(State(state): State<AppState>, ip: ClientIp, headers: HeaderMap, JsonBody(req): JsonBody<LoginStartRequest>) -> ApiResult<Json<LoginStartResponse>> {
-    check_identity(&req.email)?;
+    identity::check(&req.email)?;
     // A malformed KE1 is refused before any limit is consulted.
     check_b64u(&req.request, zkauth::opaque::len::KE1, zkauth::opaque::len::KE1, "request must be a base64url KE1")?;
     // Attempts count per client address; per identity only failures count (crate::lockout),

@@ -18,7 +18,8 @@ use zkauth::opaque::server::StoredRecord;
 use zkauth_verify::{ct_eq_str, hash_b64u};
 
 use super::keys::{check_b64u, envelope_json};
-use super::opaque::{check_identity, opaque_refusal};
+use super::opaque::opaque_refusal;
+use crate::identity;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ClientIp, JsonBody};
 use crate::session::{self, RecentSession};
@@ -88,7 +89,7 @@ pub struct RecoveryStartBody {
 
 /// `POST /recovery/start`: a recovery key in place of the password.
 pub async fn recovery_start(State(state): State<AppState>, ip: ClientIp, JsonBody(b): JsonBody<RecoveryStartBody>) -> ApiResult<impl IntoResponse> {
-    check_identity(&b.email)?;
+    identity::check(&b.email)?;
     // Malformed requests never count against the identity's limit.
     check_b64u(&b.verifier, 32, 32, "verifier must be canonical base64url of exactly 32 bytes")?;
     state.limit(LimitKind::Recovery, &[&ip.0, &state.log_name(&b.email)]).await?;

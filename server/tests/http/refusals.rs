@@ -425,3 +425,22 @@ async fn registration_finish_needs_its_own_start() {
     let (s, _, _) = b.post_json("/opaque/register/finish", json!({"email": "late@example.com", "record": done.record})).await;
     assert_eq!(s, StatusCode::BAD_REQUEST);
 }
+
+/// New accounts use the normal form (NFKC, lower-case domain), so look-alike duplicates of an
+/// account cannot be registered; invisible and mixed-script addresses have no normal form.
+#[tokio::test]
+async fn registration_refuses_look_alikes_and_addresses_not_in_normal_form() {
+    let server = Server::start().await;
+    let mut b = server.browser();
+    b.register("ada@example.com", PASSWORD).await;
+    let client = zkauth::opaque::OpaqueClient::new(server.profile());
+    for email in ["ａｄａ@example.com", "ada@EXAMPLE.com", "ada@exam\u{200B}ple.com", "\u{0430}da@example.com", "ad\u{AD}a@example.com"] {
+        let (request, _) = client.start_registration(&mut OsRng, PASSWORD.as_bytes()).unwrap();
+        let (s, _, body) = b.post_json("/opaque/register/start", json!({"request": request, "email": email})).await;
+        assert_eq!((s, body["error"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid_request")), "{email:?}");
+        let (s, _, body) = b.post_json("/opaque/register/finish", json!({"email": email, "record": "AAAA"})).await;
+        assert_eq!((s, body["error"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid_request")), "{email:?}");
+    }
+    // The local part keeps its case: a different mailbox, a different account.
+    b.register("Ada@example.com", PASSWORD).await;
+}
