@@ -20,7 +20,7 @@ use axum::http::header::{HeaderMap, HeaderValue, SET_COOKIE};
 use zkauth_verify::hash_b64u;
 
 use crate::error::{ApiError, ApiResult};
-use crate::session::{cookie, CookieProfile};
+use crate::session::{cookie, set_cookie, CookieProfile};
 use crate::state::{random_b64u, AppState};
 
 pub const FREE_FAILURES: i64 = 5;
@@ -100,11 +100,8 @@ pub async fn succeeded(state: &AppState, headers: &HeaderMap, keys: &LoginKeys) 
         Some(v) => (v.to_string(), None),
         None => {
             let v = random_b64u(32);
-            let mut c = format!("{}={v}; Path=/; SameSite=Lax; Max-Age={DEVICE_COOKIE_SECS}; HttpOnly", profile.device());
-            if profile == CookieProfile::Secure {
-                c.push_str("; Secure");
-            }
-            (v, Some(HeaderValue::from_str(&c).map_err(|_| ApiError::Internal)?))
+            let set = set_cookie(state, profile.device(), &v, DEVICE_COOKIE_SECS, true)?;
+            (v, Some(set))
         }
     };
     state.store.remember_device(&keys.identity, &hash_b64u(&device), state.now()).await?;

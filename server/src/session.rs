@@ -57,6 +57,14 @@ impl CookieProfile {
         }
     }
 
+    /// The cookie binding an authorization request to the browser that started it.
+    pub fn binding(self) -> &'static str {
+        match self {
+            CookieProfile::Secure => "__Host-zkauth-authz",
+            CookieProfile::DevHttp => "zkauth-dev-authz",
+        }
+    }
+
     /// The profile a start gets: `DevHttp` only for `--dev` with an `http://` issuer (the
     /// configuration allows that only on loopback).
     pub fn for_start(dev: bool, issuer_is_https: bool) -> CookieProfile {
@@ -150,7 +158,8 @@ pub fn presented_session_hash(state: &AppState, headers: &HeaderMap) -> Option<S
     cookie(headers, state.config.cookies.session()).map(hash_b64u)
 }
 
-fn set_cookie(state: &AppState, name: &str, value: &str, max_age: i64, http_only: bool) -> ApiResult<HeaderValue> {
+/// A `Set-Cookie` value for `Path=/; SameSite=Lax`, `Secure` in the secure profile.
+pub fn set_cookie(state: &AppState, name: &str, value: &str, max_age: i64, http_only: bool) -> ApiResult<HeaderValue> {
     let mut c = format!("{name}={value}; Path=/; SameSite=Lax; Max-Age={max_age}");
     if state.config.cookies == CookieProfile::Secure {
         c.push_str("; Secure");

@@ -99,6 +99,7 @@ export async function finalize(approve) {
     res = await api('POST', '/authorize/finalize', form, { form: true });
   } catch (e) {
     if (e instanceof ApiFailure && e.code === 'invalid_request') throw new PageError('request_expired');
+    if (e instanceof ApiFailure && e.code === 'access_denied') throw new PageError('request_other_browser');
     throw e;
   }
   if (res.redirect_uri !== r.redirectUri) throw new PageError('redirect_changed');

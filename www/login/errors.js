@@ -50,6 +50,7 @@ export const SENTENCES = {
   network: 'The login service cannot be reached. Check your connection and try again.',
   key_ambiguous: 'Your account has more than one active key, so this page cannot choose one safely. Ask the operator for help.',
   no_keys: 'Your account has no encryption keys yet.',
+  request_other_browser: 'This sign-in link was started in another browser. Go back to the app in this browser and sign in again.',
   request_expired: 'This sign-in request has expired. Go back to the app and start again.',
   bad_request_link: 'This sign-in link is incomplete. Go back to the app and start again.',
   zk_pub_mismatch: 'This sign-in link carries another key than the one the app sent to the login service, so nothing can be sent. Go back to the app and sign in again.',

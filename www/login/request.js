@@ -39,6 +39,7 @@ export async function heldRequest() {
     r = await api('GET', `/authorize/requests/${encodeURIComponent(authRequest.requestId)}`);
   } catch (e) {
     if (e instanceof ApiFailure && e.code === 'not_found') throw new PageError('request_expired');
+    if (e instanceof ApiFailure && e.code === 'access_denied') throw new PageError('request_other_browser');
     throw e;
   }
   held = {

@@ -5,20 +5,25 @@
 //! browser to the login page with the spec's query. Errors are JSON 400s and never redirect,
 //! so an unregistered URI can never receive one. Finalize (session + CSRF) consumes the
 //! request atomically and stores only the delivery's hash with a 60-second code.
+//!
+//! A request is bound to the browser that started it: authorize sets a binding cookie (256
+//! random bits, reused while it lives) and stores its hash; the consent screen and finalize
+//! refuse another browser, so a leaked login link cannot sign its finder into the starter's
+//! app session, nor a victim into an attacker's.
 
 use axum::extract::State;
-use axum::http::{header, HeaderValue, StatusCode};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Deserialize;
 use serde_json::json;
-use zkauth_verify::{hash_b64u, validate_zk_pub};
+use zkauth_verify::{ct_eq_str, hash_b64u, validate_zk_pub};
 
 use super::keys::check_b64u;
 use crate::config::KeyDelivery;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ClientIp, FormBody, PathParam, QueryParams};
-use crate::session::Session;
+use crate::session::{cookie, set_cookie, Session};
 use crate::state::{random_b64u, AppState, LimitKind};
 use crate::store::{AuthRequestRow, CodeRow};
 
@@ -50,7 +55,7 @@ fn is_uuid(s: &str) -> bool {
 }
 
 /// `GET /authorize`
-pub async fn authorize(State(state): State<AppState>, ip: ClientIp, QueryParams(q): QueryParams<AuthorizeQuery>) -> ApiResult<Response> {
+pub async fn authorize(State(state): State<AppState>, ip: ClientIp, headers: HeaderMap, QueryParams(q): QueryParams<AuthorizeQuery>) -> ApiResult<Response> {
     // Anonymous, and each request is a row: limited per client, and bounded in total.
     state.limit(LimitKind::Authorize, &[&ip.0]).await?;
     if state.store.pending_auth_requests(state.now()).await? >= state.config.rate_limits.pending_authorizations {
@@ -93,6 +98,7 @@ pub async fn authorize(State(state): State<AppState>, ip: ClientIp, QueryParams(
         return Err(ApiError::InvalidRequest("scope names a scope this client may not request"));
     }
     let request_id = random_b64u(32);
+    let binding = binding_of(&state, &headers).map(str::to_string).unwrap_or_else(|| random_b64u(32));
     state
         .store
         .put_auth_request(&AuthRequestRow {
@@ -105,6 +111,7 @@ pub async fn authorize(State(state): State<AppState>, ip: ClientIp, QueryParams(
             code_challenge,
             zk_pub_kid: zk_pub_kid.clone(),
             expires_at: state.now() + REQUEST_TTL_SECS,
+            binding_hash: Some(hash_b64u(&binding)),
         })
         .await?;
     let mut params: Vec<(&str, &str)> = vec![
@@ -129,14 +136,31 @@ pub async fn authorize(State(state): State<AppState>, ip: ClientIp, QueryParams(
     }
     let query = serde_urlencoded::to_string(&params).map_err(|_| ApiError::Internal)?;
     let location = HeaderValue::from_str(&format!("{}/?{query}", state.config.issuer)).map_err(|_| ApiError::Internal)?;
-    Ok((StatusCode::FOUND, [(header::LOCATION, location)]).into_response())
+    let binding_cookie = set_cookie(&state, state.config.cookies.binding(), &binding, REQUEST_TTL_SECS, true)?;
+    Ok((StatusCode::FOUND, [(header::LOCATION, location), (header::SET_COOKIE, binding_cookie)]).into_response())
+}
+
+/// The binding cookie the request carries, if well-formed.
+fn binding_of<'a>(state: &AppState, headers: &'a HeaderMap) -> Option<&'a str> {
+    cookie(headers, state.config.cookies.binding()).filter(|v| v.len() == 43)
+}
+
+/// Refuses a request started in another browser (constant-time comparison of the hashes).
+fn check_binding(state: &AppState, headers: &HeaderMap, req: &AuthRequestRow) -> ApiResult<()> {
+    let Some(stored) = &req.binding_hash else { return Ok(()) };
+    let presented = binding_of(state, headers).map(hash_b64u).unwrap_or_default();
+    if !ct_eq_str(&presented, stored) {
+        return Err(ApiError::Forbidden("this sign-in request was started in another browser"));
+    }
+    Ok(())
 }
 
 /// `GET /authorize/requests/{request_id}` (session required): what the server holds for a
 /// pending request, so the consent screen shows the registered client and redirect URI rather
 /// than its own query, and seals only to the `zk_pub` whose hash (`zk_pub_kid`) was stored.
-pub async fn pending(State(state): State<AppState>, _s: Session, PathParam(request_id): PathParam) -> ApiResult<impl IntoResponse> {
+pub async fn pending(State(state): State<AppState>, _s: Session, headers: HeaderMap, PathParam(request_id): PathParam) -> ApiResult<impl IntoResponse> {
     let req = state.store.auth_request(&request_id, state.now()).await?.ok_or(ApiError::NotFound("unknown or expired authorization request"))?;
+    check_binding(&state, &headers, &req)?;
     let client = state.config.client(&req.client_id).ok_or(ApiError::InvalidClient("unknown client"))?;
     Ok(Json(json!({
         "request_id": req.request_id,
@@ -172,11 +196,15 @@ pub struct FinalizeForm {
 }
 
 /// `POST /authorize/finalize` (form; session and CSRF required).
-pub async fn finalize(State(state): State<AppState>, s: Session, FormBody(f): FormBody<FinalizeForm>) -> ApiResult<impl IntoResponse> {
+pub async fn finalize(State(state): State<AppState>, s: Session, headers: HeaderMap, FormBody(f): FormBody<FinalizeForm>) -> ApiResult<impl IntoResponse> {
     if f.organization_id.as_deref().is_some_and(|o| !is_uuid(o)) {
         return Err(ApiError::InvalidRequest("organization_id must be a UUID"));
     }
     let now = state.now();
+    // Checked before the request is consumed: another browser holding the link cannot burn it.
+    if let Some(req) = state.store.auth_request(&f.request_id, now).await? {
+        check_binding(&state, &headers, &req)?;
+    }
     let req = state.store.take_auth_request(&f.request_id, now).await?.ok_or(ApiError::InvalidRequest("unknown or expired authorization request"))?;
     let client = state.config.client(&req.client_id).ok_or(ApiError::InvalidClient("unknown client"))?;
     if f.approve != "true" {

@@ -19,6 +19,8 @@ pub struct AuthRequestRow {
     /// Present for ZK requests: `b64u(H(zk_pub))`.
     pub zk_pub_kid: Option<String>,
     pub expires_at: i64,
+    /// `b64u(H(binding cookie))` of the browser that started the request.
+    pub binding_hash: Option<String>,
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -74,8 +76,8 @@ const TOKEN_COLUMNS: &str = "token_hash, kind, family_id, client_id, sub, scope,
 impl Store {
     pub async fn put_auth_request(&self, r: &AuthRequestRow) -> Result<(), sqlx::Error> {
         sqlx::query(
-            "INSERT INTO auth_requests (request_id, client_id, redirect_uri, state, scope, nonce, code_challenge, zk_pub_kid, expires_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+            "INSERT INTO auth_requests (request_id, client_id, redirect_uri, state, scope, nonce, code_challenge, zk_pub_kid, expires_at, binding_hash) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
         )
         .bind(&r.request_id)
         .bind(&r.client_id)
@@ -86,6 +88,7 @@ impl Store {
         .bind(&r.code_challenge)
         .bind(&r.zk_pub_kid)
         .bind(r.expires_at)
+        .bind(&r.binding_hash)
         .execute(&self.pool)
         .await?;
         Ok(())
@@ -100,7 +103,7 @@ impl Store {
 
     pub async fn auth_request(&self, request_id: &str, now: i64) -> Result<Option<AuthRequestRow>, sqlx::Error> {
         sqlx::query_as(
-            "SELECT request_id, client_id, redirect_uri, state, scope, nonce, code_challenge, zk_pub_kid, expires_at \
+            "SELECT request_id, client_id, redirect_uri, state, scope, nonce, code_challenge, zk_pub_kid, expires_at, binding_hash \
              FROM auth_requests WHERE request_id = $1 AND expires_at > $2",
         )
         .bind(request_id)
@@ -113,7 +116,7 @@ impl Store {
     pub async fn take_auth_request(&self, request_id: &str, now: i64) -> Result<Option<AuthRequestRow>, sqlx::Error> {
         let row: Option<AuthRequestRow> = sqlx::query_as(
             "DELETE FROM auth_requests WHERE request_id = $1 \
-             RETURNING request_id, client_id, redirect_uri, state, scope, nonce, code_challenge, zk_pub_kid, expires_at",
+             RETURNING request_id, client_id, redirect_uri, state, scope, nonce, code_challenge, zk_pub_kid, expires_at, binding_hash",
         )
         .bind(request_id)
         .fetch_optional(&self.pool)

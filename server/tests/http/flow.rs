@@ -20,6 +20,8 @@ pub struct AppRequest {
     pub verifier: String,
     pub state: String,
     pub query: Vec<(String, String)>,
+    /// The binding cookie `/authorize` set in the browser that followed it.
+    pub binding: String,
 }
 
 impl AppRequest {
@@ -59,7 +61,12 @@ pub async fn app_authorize(server: &Server) -> AppRequest {
     let location = headers[header::LOCATION].to_str().unwrap().to_string();
     let query = location.strip_prefix(&format!("{ISSUER}/?")).expect("redirects to the login page at /");
     let query: Vec<(String, String)> = serde_urlencoded::from_str(query).unwrap();
-    AppRequest { kp, verifier, state, query }
+    let names = server.state.config.cookies;
+    let binding = set_cookies(&headers)
+        .iter()
+        .find_map(|c| c.strip_prefix(&format!("{}=", names.binding())).map(|rest| rest.split(';').next().unwrap().to_string()))
+        .expect("authorize sets the binding cookie");
+    AppRequest { kp, verifier, state, query, binding }
 }
 
 /// `POST /token` as the app on its own origin.
@@ -113,6 +120,7 @@ pub async fn account_with_keys(b: &mut Browser<'_>, email: &str) -> Account {
 
 /// The login page's approve step: seal the CAK to the app's `zk_pub` and finalize.
 pub async fn approve(b: &mut Browser<'_>, acct: &Account, req: &AppRequest) -> (String, String) {
+    b.binding = Some(req.binding.clone()); // the browser that followed /authorize
     let cak = acct.root.derive_client_app_key(&acct.sub, &acct.key_id, CLIENT, None).unwrap();
     let sealed = seal_delivery_v2(
         &mut OsRng,
@@ -212,6 +220,7 @@ async fn register_login_keys_authorize_token_and_open_the_delivery() {
     assert_eq!(req.param("key_delivery_version"), Some("v2"));
     assert_eq!(req.param("delivered_key_kind"), Some("client_app_key"));
     assert_eq!(req.param("request_id").unwrap().len(), 43);
+    b.binding = Some(req.binding.clone());
     // The consent screen reads what the server holds for the request (not its own query).
     let (s, _, pending) = b.get(&format!("/authorize/requests/{}", req.param("request_id").unwrap())).await;
     assert_eq!(s, StatusCode::OK, "{pending}");

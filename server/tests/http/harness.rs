@@ -128,7 +128,7 @@ impl Server {
     }
 
     pub fn browser(&self) -> Browser<'_> {
-        Browser { server: self, session: None, csrf: None, device: None, origin: Some(ISSUER.to_string()) }
+        Browser { server: self, session: None, csrf: None, device: None, binding: None, origin: Some(ISSUER.to_string()) }
     }
 }
 
@@ -139,6 +139,8 @@ pub struct Browser<'a> {
     pub csrf: Option<String>,
     /// The device cookie a successful login sets (it makes this browser known to the identity).
     pub device: Option<String>,
+    /// The cookie that binds authorization requests to this browser.
+    pub binding: Option<String>,
     /// The `Origin` header sent with state changes (`None`: no header at all).
     pub origin: Option<String>,
 }
@@ -164,6 +166,9 @@ impl Browser<'_> {
         }
         if let Some(d) = &self.device {
             cookies.push(format!("{}={d}", names.device()));
+        }
+        if let Some(v) = &self.binding {
+            cookies.push(format!("{}={v}", names.binding()));
         }
         if !cookies.is_empty() {
             b = b.header(header::COOKIE, cookies.join("; "));
@@ -192,6 +197,9 @@ impl Browser<'_> {
         }
         if let Some(d) = cookie_value(&set, names.device()) {
             self.device = Some(d);
+        }
+        if let Some(v) = cookie_value(&set, names.binding()) {
+            self.binding = Some(v);
         }
         (status, headers, body)
     }

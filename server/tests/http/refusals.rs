@@ -76,6 +76,7 @@ async fn finalize_needs_session_csrf_and_same_origin() {
     let mut b = server.browser();
     account_with_keys(&mut b, "fin@example.com").await;
     let req = app_authorize(&server).await;
+    b.binding = Some(req.binding.clone());
     let form = [("request_id", req.param("request_id").unwrap()), ("approve", "true"), ("zk_key_hash", "47DEQpj8HBSa-_TImW-5JCeuQeRkm5NMpJWZG3hSuFU")];
 
     let mut anonymous = server.browser();
@@ -443,4 +444,34 @@ async fn registration_refuses_look_alikes_and_addresses_not_in_normal_form() {
     }
     // The local part keeps its case: a different mailbox, a different account.
     b.register("Ada@example.com", PASSWORD).await;
+}
+
+/// An authorization request belongs to the browser that followed `/authorize`: another browser
+/// holding the login link (even signed in to the same account) cannot see its consent or
+/// finalize it, and its attempts do not burn the request for the right browser.
+#[tokio::test]
+async fn a_login_link_only_works_in_the_browser_that_started_it() {
+    let server = Server::start().await;
+    let mut b = server.browser();
+    let acct = account_with_keys(&mut b, "bound@example.com").await;
+    let req = app_authorize(&server).await;
+    let id = req.param("request_id").unwrap();
+    let mut finder = server.browser();
+    assert_eq!(finder.login("bound@example.com", PASSWORD).await.0, StatusCode::OK);
+    let form = [("request_id", id), ("approve", "true"), ("zk_key_hash", "47DEQpj8HBSa-_TImW-5JCeuQeRkm5NMpJWZG3hSuFU")];
+    for binding in [None, Some("A".repeat(43))] {
+        finder.binding = binding;
+        let (s, _, body) = finder.get(&format!("/authorize/requests/{id}")).await;
+        assert_eq!((s, body["error"].as_str()), (StatusCode::FORBIDDEN, Some("access_denied")), "{body}");
+        let (s, _, body) = finder.post_form("/authorize/finalize", &form).await;
+        assert_eq!((s, body["error"].as_str()), (StatusCode::FORBIDDEN, Some("access_denied")), "{body}");
+    }
+    // The browser that started it still can.
+    let (code, _) = approve(&mut b, &acct, &req).await;
+    assert_eq!(code.len(), 43);
+    // Another /authorize in a browser that has a binding keeps it (two tabs both work).
+    let uri = authorize_uri(CLIENT, REDIRECT, &zkauth_verify::hash_b64u(&req.verifier), req.param("zk_pub"), "second-tab");
+    let (s, _, _) = b.get(&uri).await;
+    assert_eq!(s, StatusCode::FOUND);
+    assert_eq!(b.binding.as_deref(), Some(req.binding.as_str()));
 }

@@ -228,6 +228,25 @@ export async function refusals(t) {
     await c.close();
   });
 
+  await t.test('a login link opened in another browser is refused at consent and is not used up', async () => {
+    const [c1, c2] = [await newContext(), await newContext()];
+    const [p1, p2] = [await newPage(c1), await newPage(c2)];
+    assert.equal(await appSignIn(p1), 'login');
+    const link = p1.url();
+    await p2.goto(link); // the link, leaked to another browser that has no binding cookie
+    await waitView(p2, srv.issuer, 'login');
+    await login(p2, EMAIL, PW3);
+    await p2.waitForSelector('#error:not([hidden])');
+    assert.equal(await p2.evaluate(() => document.body.dataset.view), 'loading', 'no consent screen');
+    assert.equal(await errorText(p2), 'This sign-in link was started in another browser. Go back to the app in this browser and sign in again.');
+    await shot(p2, 'link-other-browser');
+    // The browser that started it completes it.
+    await login(p1, EMAIL, PW3);
+    await approve(p1);
+    await c1.close();
+    await c2.close();
+  });
+
   await t.test("a link with another zk_pub for a live request: consent shows the server's request, refuses to approve, never finalizes", async () => {
     const c = await newContext();
     const p = await newPage(c);
