@@ -38,6 +38,8 @@ struct FileConfig {
     rate_limits: RateLimits,
     #[serde(default)]
     http: HttpLimits,
+    #[serde(default)]
+    quotas: Quotas,
     /// `"passphrase"` (default: Argon2id of `ZKAUTH_KEK_PASSPHRASE`).
     kek: Option<String>,
     /// PEM certificate chain and private key: serve HTTPS (rustls) when both are set.
@@ -115,6 +117,28 @@ pub struct HttpLimits {
 impl Default for HttpLimits {
     fn default() -> Self {
         HttpLimits { header_read_timeout_secs: 10, request_timeout_secs: 30, max_connections: 1024 }
+    }
+}
+
+/// What one account may hold (`[quotas]`), so one user cannot fill the database. Past a quota a
+/// create is refused with `quota_exceeded` (403); sessions instead end the oldest one.
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Quotas {
+    /// Notes over all of the user's apps.
+    pub notes: i64,
+    pub account_keys: i64,
+    /// Key envelopes, revoked ones included (they stay as history).
+    pub envelopes: i64,
+    /// Recovery keys, revoked ones included.
+    pub recovery_keys: i64,
+    /// Live sessions; a new login ends the oldest past this.
+    pub sessions: i64,
+}
+
+impl Default for Quotas {
+    fn default() -> Self {
+        Quotas { notes: 10_000, account_keys: 100, envelopes: 1_000, recovery_keys: 100, sessions: 50 }
     }
 }
 
@@ -236,6 +260,7 @@ pub struct Config {
     pub session: SessionConfig,
     pub rate_limits: RateLimits,
     pub http: HttpLimits,
+    pub quotas: Quotas,
     pub partitioned_cookies: bool,
     pub frame_ancestors: Vec<String>,
     pub login_page_dir: Option<PathBuf>,
@@ -342,6 +367,10 @@ impl Config {
         if !(1..=3600).contains(&h.header_read_timeout_secs) || !(1..=3600).contains(&h.request_timeout_secs) || !(1..=1_000_000).contains(&h.max_connections) {
             return Err(err(file, "http", "header_read_timeout_secs and request_timeout_secs must be 1..3600, max_connections 1..1000000"));
         }
+        let q = raw.quotas;
+        if [q.notes, q.account_keys, q.envelopes, q.recovery_keys, q.sessions].iter().any(|v| !(1..=10_000_000).contains(v)) {
+            return Err(err(file, "quotas", "every quota must be 1..10000000"));
+        }
         if raw.rate_limits.pending_authorizations == 0 {
             return Err(err(file, "rate_limits.pending_authorizations", "must be at least 1"));
         }
@@ -390,6 +419,7 @@ impl Config {
             session: s,
             rate_limits: raw.rate_limits,
             http: raw.http,
+            quotas: raw.quotas,
             partitioned_cookies: raw.partitioned_cookies,
             frame_ancestors: raw.frame_ancestors,
             login_page_dir: raw.login_page_dir,

@@ -47,6 +47,9 @@ pub enum ApiError {
     /// The object exists already (e-mail taken, key id taken).
     #[error("{0}")]
     Conflict(&'static str),
+    /// The account holds as many of these as its quota allows (`[quotas]`).
+    #[error("{0}")]
+    QuotaExceeded(&'static str),
     /// Too many attempts; retry after the given number of seconds.
     #[error("too many requests")]
     RateLimited { retry_after_secs: u64 },
@@ -85,6 +88,7 @@ impl ApiError {
             ApiError::NotFound(_) => "not_found",
             ApiError::MethodNotAllowed => "method_not_allowed",
             ApiError::Conflict(_) => "conflict",
+            ApiError::QuotaExceeded(_) => "quota_exceeded",
             ApiError::RateLimited { .. } => "rate_limited",
             ApiError::PayloadTooLarge => "payload_too_large",
             ApiError::UnsupportedMediaType => "unsupported_media_type",
@@ -99,7 +103,7 @@ impl ApiError {
             ApiError::InvalidClient(_) | ApiError::Unauthenticated(_) | ApiError::AuthenticationFailed | ApiError::InvalidToken(_) => {
                 StatusCode::UNAUTHORIZED
             }
-            ApiError::CsrfRefused(_) | ApiError::Forbidden(_) | ApiError::ReauthenticationRequired => StatusCode::FORBIDDEN,
+            ApiError::CsrfRefused(_) | ApiError::Forbidden(_) | ApiError::ReauthenticationRequired | ApiError::QuotaExceeded(_) => StatusCode::FORBIDDEN,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::Conflict(_) => StatusCode::CONFLICT,

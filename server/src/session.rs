@@ -179,6 +179,8 @@ pub async fn start(state: &AppState, request_headers: &HeaderMap, sub: &str) -> 
     if let Some(old) = presented_session_hash(state, request_headers) {
         state.store.delete_session(&old).await?;
     }
+    // At most `quotas.sessions` live at once: a new login ends the user's oldest.
+    state.store.trim_sessions(sub, state.config.quotas.sessions - 1).await?;
     let now = state.now();
     let id = random_b64u(32);
     let lifetime = state.config.session.absolute_timeout_secs;

@@ -10,7 +10,7 @@ use zkauth_verify::b64u;
 use crate::config::Config;
 use crate::error::{ApiError, ApiResult};
 use crate::secrets::{Key32, ServerSecrets};
-use crate::store::{Bucket, Store};
+use crate::store::{Bucket, Counted, Store};
 
 /// Unix time. Tests use a manual clock to step past expiries.
 #[derive(Clone)]
@@ -182,6 +182,23 @@ impl AppState {
                 self.event(Event::RateLimited, key);
                 return Err(ApiError::RateLimited { retry_after_secs });
             }
+        }
+        Ok(())
+    }
+}
+
+impl AppState {
+    /// Refuses a create when the account already holds its quota of `what` (`[quotas]`).
+    pub async fn check_quota(&self, what: Counted, sub: &str) -> ApiResult<()> {
+        let q = &self.config.quotas;
+        let (limit, refusal) = match what {
+            Counted::Notes => (q.notes, "the account holds as many notes as its quota allows"),
+            Counted::AccountKeys => (q.account_keys, "the account holds as many account keys as its quota allows"),
+            Counted::Envelopes => (q.envelopes, "the account holds as many key envelopes as its quota allows"),
+            Counted::RecoveryKeys => (q.recovery_keys, "the account holds as many recovery keys as its quota allows"),
+        };
+        if self.store.count_of(what, sub).await? >= limit {
+            return Err(ApiError::QuotaExceeded(refusal));
         }
         Ok(())
     }

@@ -15,7 +15,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::extract::{JsonBody, PathParam, QueryParams};
 use crate::session::{RecentSession, Session};
 use crate::state::{random_b64u, AppState};
-use crate::store::{AccountKeyRow, EnvelopeRow, InsertError, NewEnvelope};
+use crate::store::{AccountKeyRow, Counted, EnvelopeRow, InsertError, NewEnvelope};
 
 /// Identifiers chosen by clients (`env_<uuid>`, `ark_…`, `legacy-drk:<sub>`): 1..128
 /// characters of `[A-Za-z0-9_.:-]`.
@@ -121,6 +121,7 @@ async fn create_key(state: &AppState, s: &Session, b: AccountKeyBody, rotate: bo
     let key_id = b.key_id.unwrap_or_else(|| format!("ark_{}", random_b64u(24)));
     check_id(&key_id, "key_id must be 1..128 characters of [A-Za-z0-9_.:-]")?;
     check_owned_id(&key_id, s.sub())?;
+    state.check_quota(Counted::AccountKeys, s.sub()).await?;
     let version = b.version.unwrap_or_else(|| "v2".into());
     if version != "v1" && version != "v2" {
         return Err(ApiError::InvalidRequest("version must be \"v1\" or \"v2\""));
@@ -194,6 +195,7 @@ pub async fn check_envelope(state: &AppState, sub: &str, b: &EnvelopeBody) -> Ap
 /// `POST /crypto/keybag/envelopes`
 pub async fn create_envelope(State(state): State<AppState>, s: Session, JsonBody(b): JsonBody<EnvelopeBody>) -> ApiResult<impl IntoResponse> {
     let (envelope_id, envelope_type, metadata) = check_envelope(&state, s.sub(), &b).await?;
+    state.check_quota(Counted::Envelopes, s.sub()).await?;
     let new = NewEnvelope {
         envelope_id: &envelope_id,
         key_id: &b.key_id,

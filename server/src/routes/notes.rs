@@ -10,6 +10,7 @@ use super::keys::check_id;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Bearer, JsonBody, PathParam};
 use crate::state::AppState;
+use crate::store::Counted;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -46,6 +47,9 @@ pub async fn get(State(state): State<AppState>, Bearer(t): Bearer, PathParam(id)
 pub async fn put(State(state): State<AppState>, Bearer(t): Bearer, PathParam(id): PathParam, JsonBody(b): JsonBody<NoteBody>) -> ApiResult<Json<Value>> {
     check_id(&id, "note id must be 1..128 characters of [A-Za-z0-9_.:-]")?;
     check_note(&b)?;
+    if state.store.note(&t.sub, &t.client_id, &id).await?.is_none() {
+        state.check_quota(Counted::Notes, &t.sub).await?;
+    }
     state.store.put_note(&t.sub, &t.client_id, &id, &b.ciphertext, &b.aad, state.now()).await?;
     Ok(Json(json!({"success": true})))
 }

@@ -18,7 +18,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::extract::{ClientIp, JsonBody, PathParam};
 use crate::session::{self, RecentSession, Session};
 use crate::state::{random_b64u, AppState, Event, LimitKind};
-use crate::store::{InsertError, NewEnvelope};
+use crate::store::{Counted, InsertError, NewEnvelope};
 
 pub const VERIFIER_ALG: &str = "zkauth-RecoveryKey-Verifier-SHA256-v1";
 
@@ -58,6 +58,8 @@ pub async fn create(State(state): State<AppState>, RecentSession(s): RecentSessi
         metadata: b.metadata,
     };
     let (envelope_id, _, metadata) = check_envelope(&state, s.sub(), &envelope).await?;
+    state.check_quota(Counted::RecoveryKeys, s.sub()).await?;
+    state.check_quota(Counted::Envelopes, s.sub()).await?;
     let new = NewEnvelope {
         envelope_id: &envelope_id,
         key_id: &envelope.key_id,

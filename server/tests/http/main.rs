@@ -12,6 +12,7 @@ mod lockout;
 mod logs;
 mod password;
 mod proxies;
+mod quotas;
 mod refusals;
 mod restart;
 mod sessions;

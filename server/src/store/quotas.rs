@@ -1,0 +1,47 @@
+//! Counting what one account holds, for the per-user quotas (`config::Quotas`).
+//!
+//! A create checks the count first and then inserts: on SQLite the two run under one write
+//! lock in practice (a single writer), on PostgreSQL concurrent creates of one user can pass
+//! the check together, so a quota can be exceeded by at most the user's concurrent requests.
+
+use super::Store;
+
+/// What a quota counts. The SQL is fixed per variant (never built from input).
+#[derive(Debug, Clone, Copy)]
+pub enum Counted {
+    Notes,
+    AccountKeys,
+    Envelopes,
+    RecoveryKeys,
+}
+
+impl Counted {
+    fn sql(self) -> &'static str {
+        match self {
+            Counted::Notes => "SELECT COUNT(*) FROM notes WHERE sub = $1",
+            Counted::AccountKeys => "SELECT COUNT(*) FROM account_keys WHERE sub = $1",
+            Counted::Envelopes => "SELECT COUNT(*) FROM key_envelopes WHERE sub = $1",
+            Counted::RecoveryKeys => "SELECT COUNT(*) FROM recovery_keys WHERE sub = $1",
+        }
+    }
+}
+
+impl Store {
+    pub async fn count_of(&self, what: Counted, sub: &str) -> Result<i64, sqlx::Error> {
+        let (n,): (i64,) = sqlx::query_as(what.sql()).bind(sub).fetch_one(&self.pool).await?;
+        Ok(n)
+    }
+
+    /// Ends the user's oldest sessions so that at most `keep` remain (before a new one starts).
+    pub async fn trim_sessions(&self, sub: &str, keep: i64) -> Result<u64, sqlx::Error> {
+        let r = sqlx::query(
+            "DELETE FROM sessions WHERE sub = $1 AND id_hash NOT IN \
+             (SELECT id_hash FROM sessions WHERE sub = $1 ORDER BY created_at DESC, id_hash LIMIT $2)",
+        )
+        .bind(sub)
+        .bind(keep.max(0))
+        .execute(&self.pool)
+        .await?;
+        Ok(r.rows_affected())
+    }
+}
