@@ -1,8 +1,10 @@
 //! `zkauth-server --config FILE [--listen ADDR] [--issuer URL] [--data-dir DIR]
 //! [--database sqlite|postgres://…] [--dev]`: starts the reference server.
+//! `zkauth-server backup --config FILE --to FILE`: an online copy of the SQLite database.
 //!
-//! Exit codes: 0 after a clean shutdown (Ctrl-C / SIGTERM), 2 for a usage, configuration or
-//! secrets error (reported before the port is bound), 1 when serving fails.
+//! Exit codes: 0 after a clean shutdown (Ctrl-C / SIGTERM) or a written backup, 2 for a usage,
+//! configuration or secrets error (reported before the port is bound), 1 when serving or the
+//! backup fails.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -11,22 +13,31 @@ use tracing_subscriber::EnvFilter;
 use zkauth_server::session::CookieProfile;
 use zkauth_server::{build, router, spawn_janitor, Clock, Config, KekSource, Overrides};
 
-const USAGE: &str = "usage: zkauth-server --config FILE [--listen ADDR] [--issuer URL] [--data-dir DIR] [--database sqlite|postgres://...] [--dev]";
+const USAGE: &str = "usage: zkauth-server --config FILE [--listen ADDR] [--issuer URL] [--data-dir DIR] [--database sqlite|postgres://...] [--dev]
+       zkauth-server backup --config FILE --to FILE [--data-dir DIR]";
 
 struct Args {
     config: PathBuf,
     overrides: Overrides,
     dev: bool,
+    /// `backup --to FILE`
+    backup_to: Option<PathBuf>,
 }
 
 fn parse_args() -> Result<Args, String> {
-    let mut it = std::env::args().skip(1);
+    let mut it = std::env::args().skip(1).peekable();
+    let backup = it.peek().is_some_and(|a| a == "backup");
+    if backup {
+        it.next();
+    }
     let mut config = None;
     let mut o = Overrides::default();
     let mut dev = false;
+    let mut backup_to = None;
     while let Some(arg) = it.next() {
         let mut value = |name: &str| it.next().ok_or(format!("{name} needs a value"));
         match arg.as_str() {
+            "--to" if backup => backup_to = Some(PathBuf::from(value("--to")?)),
             "--config" => config = Some(PathBuf::from(value("--config")?)),
             "--listen" => o.listen = Some(value("--listen")?),
             "--issuer" => o.issuer = Some(value("--issuer")?),
@@ -37,7 +48,32 @@ fn parse_args() -> Result<Args, String> {
             other => return Err(format!("unknown argument {other}")),
         }
     }
-    Ok(Args { config: config.ok_or("--config is required")?, overrides: o, dev })
+    if backup && backup_to.is_none() {
+        return Err("backup needs --to FILE".into());
+    }
+    Ok(Args { config: config.ok_or("--config is required")?, overrides: o, dev, backup_to })
+}
+
+/// `backup --to FILE`: the SQLite database as it is (read-only, not migrated), while the
+/// server may keep running.
+async fn backup(config: &Config, to: &std::path::Path) -> ExitCode {
+    if config.database != "sqlite" {
+        return fail("the database is PostgreSQL: back it up with pg_dump (README, \"Backup and restore\")");
+    }
+    let store = match zkauth_server::store::Store::open_read_only(&config.data_dir).await {
+        Ok(s) => s,
+        Err(e) => return fail(&format!("database: {e}")),
+    };
+    match store.backup_to(to).await {
+        Ok(bytes) => {
+            println!("zkauth-server: backup written to {} ({bytes} bytes)", to.display());
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("zkauth-server: backup failed: {e}");
+            ExitCode::from(1)
+        }
+    }
 }
 
 fn fail(message: &str) -> ExitCode {
@@ -60,6 +96,9 @@ async fn main() -> ExitCode {
         Ok(c) => c,
         Err(e) => return fail(&e.to_string()),
     };
+    if let Some(to) = &args.backup_to {
+        return backup(&config, to).await;
+    }
     config.cookies = CookieProfile::for_start(args.dev, config.is_https());
     let filter = EnvFilter::try_from_env("ZKAUTH_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
     if config.log_json {

@@ -214,3 +214,41 @@ fn a_data_dir_open_to_others_is_refused_and_a_new_one_is_private() {
     assert!(err.contains("cannot listen"), "{err}");
     assert_eq!(std::fs::metadata(&fresh).unwrap().permissions().mode() & 0o777, 0o700);
 }
+
+/// `zkauth-server backup`: an online copy while the server runs (exit 0, mode 0600), never over
+/// an existing file (exit 1), and PostgreSQL is sent to pg_dump (exit 2).
+#[test]
+fn backup_copies_the_live_database_and_refuses_to_overwrite() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let file = dir.path().join("zkauth.toml");
+    let data = dir.path().join("data");
+    std::fs::write(&file, format!("issuer = \"http://localhost:{port}\"\nlisten = \"127.0.0.1:{port}\"\ndata_dir = \"{}\"\n", data.display())).unwrap();
+    let mut child = spawn_dev(&file);
+    let ready = (0..100).any(|_| {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()
+    });
+    assert!(ready, "the server started");
+    let out = dir.path().join("copy.db");
+    let out_s = out.to_str().unwrap();
+    let file_s = file.to_str().unwrap();
+    let (code, err) = run(&["backup", "--config", file_s, "--to", out_s], &[]);
+    let (again, again_err) = run(&["backup", "--config", file_s, "--to", out_s], &[]);
+    let (pg, pg_err) = run(&["backup", "--config", file_s, "--to", out_s, "--database", "postgres://u@127.0.0.1:1/x"], &[]);
+    let (usage, usage_err) = run(&["backup", "--config", file_s], &[]);
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert_eq!(code, 0, "{err}");
+    let header = std::fs::read(&out).unwrap();
+    assert!(header.starts_with(b"SQLite format 3\0"), "a SQLite database");
+    #[cfg(unix)]
+    assert_eq!(std::os::unix::fs::PermissionsExt::mode(&std::fs::metadata(&out).unwrap().permissions()) & 0o777, 0o600);
+    assert_eq!(again, 1, "{again_err}");
+    assert!(again_err.contains("exists"), "{again_err}");
+    assert_eq!(std::fs::read(&out).unwrap(), header, "the first copy is untouched");
+    assert_eq!(pg, 2, "{pg_err}");
+    assert!(pg_err.contains("pg_dump"), "{pg_err}");
+    assert_eq!(usage, 2);
+    assert!(usage_err.contains("--to"), "{usage_err}");
+}

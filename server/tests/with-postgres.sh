@@ -2,7 +2,8 @@
 # Runs a command against a throwaway PostgreSQL 15 cluster: created under target/pg, on a free
 # loopback port, trust auth on 127.0.0.1 only, stopped (and deleted) when the command ends,
 # also on failure or Ctrl-C. PostgreSQL refuses to run as root, so as root the cluster runs
-# as the `postgres` user. The command sees ZKAUTH_TEST_POSTGRES=postgres://postgres@127.0.0.1:PORT.
+# as the `postgres` user. The command sees ZKAUTH_TEST_POSTGRES=postgres://postgres@127.0.0.1:PORT
+# and ZKAUTH_TEST_PG_BIN (the cluster's binaries: pg_dump, pg_restore).
 #
 #   server/tests/with-postgres.sh cargo test -p zkauth-server --test http
 set -euo pipefail
@@ -45,5 +46,6 @@ CTL
 chmod +x "$root/ctl.sh"
 export ZKAUTH_TEST_PG_CTL="$root/ctl.sh"
 
+export ZKAUTH_TEST_PG_BIN="$bin"
 export ZKAUTH_TEST_POSTGRES="postgres://postgres@127.0.0.1:$port"
 "$@"

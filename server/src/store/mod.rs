@@ -6,6 +6,7 @@
 //!
 //! Timestamps are unix seconds (`i64`); secrets and tokens appear only as `b64u(SHA-256)`.
 
+mod backup;
 mod keys;
 mod limits;
 mod lockout;
@@ -26,6 +27,7 @@ use sqlx::{AnyConnection, AnyPool};
 
 type BoxFuture<'a, T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send + 'a>>;
 
+pub use backup::BackupError;
 pub use keys::{AccountKeyRow, EnvelopeRow, NewEnvelope, RecoveryKeyRow};
 pub use limits::Bucket;
 pub use lockout::Failures;
@@ -128,6 +130,19 @@ impl Store {
         // One portable schema for both backends (server/migrations/).
         sqlx::migrate!("./migrations").run(&pool).await?;
         Ok(Store { pool, backend })
+    }
+
+    /// Opens an existing SQLite database read-only, without migrating it (for `backup`: a
+    /// backup is of the database as it is).
+    pub async fn open_read_only(data_dir: &Path) -> Result<Store, sqlx::Error> {
+        sqlx::any::install_default_drivers();
+        let file = data_dir.join("zkauth.db");
+        if !file.is_file() {
+            return Err(sqlx::Error::Configuration(format!("no database at {}", file.display()).into()));
+        }
+        let options = AnyConnectOptions::from_str(&format!("sqlite://{}?mode=ro", file.display()))?;
+        let pool = AnyPoolOptions::new().max_connections(1).acquire_timeout(Duration::from_secs(5)).connect_with(options).await?;
+        Ok(Store { pool, backend: Backend::Sqlite })
     }
 
     pub fn backend(&self) -> Backend {

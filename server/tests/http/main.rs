@@ -6,6 +6,7 @@
 
 mod harness;
 
+mod backup;
 mod flow;
 mod instances;
 mod lockout;

@@ -65,6 +65,7 @@ async fn a_login_past_the_session_quota_ends_the_oldest_session() {
     let server = Server::start_with(SMALL).await;
     let mut first = server.browser();
     first.register("sessions@example.com", PASSWORD).await;
+    server.advance(1); // sessions are ordered by their start second
     let mut second = server.browser();
     assert_eq!(second.login("sessions@example.com", PASSWORD).await.0, StatusCode::OK);
     assert_eq!(first.get("/session").await.0, StatusCode::OK);
