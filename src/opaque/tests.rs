@@ -111,3 +111,49 @@ fn kat_argon2id_rfc_9106() {
     argon2id(&unhex(&v["password"]), &unhex(&v["salt"]), &unhex(&v["secret"]), &unhex(&v["ad"]), cost, &mut tag).unwrap();
     assert_eq!(tag.to_vec(), unhex(&v["tag"]), "RFC 9106 §5.3");
 }
+
+/// The fake-record path reads its timing twin like a stored record, so a login start for an
+/// unknown identity does the same work as for a known one (issue 23). Paired and alternated so
+/// drift cancels; printed for the record, and bounded well below the old gap (two point
+/// decompressions).
+#[test]
+fn login_start_for_a_known_and_an_unknown_identity_take_the_same_time() {
+    let profile = Profile::darkauth();
+    let setup = ServerSetup::generate(&mut OsRng);
+    let client = OpaqueClient::new(profile.clone());
+    let (request, reg) = client.start_registration(&mut OsRng, b"pw").unwrap();
+    let response = setup.registration_response(&request, b"known@example.com").unwrap();
+    let stored = StoredRecord::new(&profile, &reg.finish(&mut OsRng, &response, "known@example.com").unwrap().record).unwrap();
+    let (record, descriptor) = (stored.record_b64u(), stored.profile().to_string());
+    let (ke1, _) = client.start_login(&mut OsRng, b"pw").unwrap();
+    let known = || {
+        let r = StoredRecord::from_parts(&record, &descriptor).unwrap();
+        setup.login_start(&mut OsRng, &profile, Some(&r), &ke1, b"known@example.com", b"known@example.com").unwrap()
+    };
+    let unknown = || setup.login_start(&mut OsRng, &profile, None, &ke1, b"nobody@example.com", b"nobody@example.com").unwrap();
+    let mut diffs = vec![];
+    for i in 0..1100 {
+        let (a, b) = if i % 2 == 0 {
+            let t = std::time::Instant::now();
+            core::hint::black_box(known());
+            let a = t.elapsed();
+            let t = std::time::Instant::now();
+            core::hint::black_box(unknown());
+            (a, t.elapsed())
+        } else {
+            let t = std::time::Instant::now();
+            core::hint::black_box(unknown());
+            let b = t.elapsed();
+            let t = std::time::Instant::now();
+            core::hint::black_box(known());
+            (t.elapsed(), b)
+        };
+        if i >= 100 {
+            diffs.push(a.as_secs_f64() - b.as_secs_f64());
+        }
+    }
+    diffs.sort_by(f64::total_cmp);
+    let median = diffs[diffs.len() / 2];
+    eprintln!("login_start known − unknown: median {:+.4} ms", median * 1e3);
+    assert!(median.abs() < 0.000_025, "known − unknown median {:+.4} ms", median * 1e3);
+}

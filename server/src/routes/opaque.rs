@@ -14,7 +14,7 @@ use axum::Json;
 use rand_core::OsRng;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use zkauth::opaque::server::{ServerLoginState, StoredRecord};
+use zkauth::opaque::server::{ServerLoginState, StoredRecord, TIMING_TWIN_RECORD};
 use zkauth_verify::hash_b64u;
 
 use super::keys::check_b64u;
@@ -163,15 +163,15 @@ pub async fn login_start(State(state): State<AppState>, ip: ClientIp, headers: H
     state.limit(LimitKind::Login, &[&ip.0]).await?;
     let keys = lockout::keys_for(&state, &headers, &req.email).await?;
     lockout::check(&state, &keys.limit_key).await?;
-    let user = state.store.user_by_email(&req.email).await?;
+    // Known and unknown identities take the same work: one row read alike, one record parsed
+    // (the stored one, or inside login_start the RFC 9807 fake's timing twin).
+    let descriptor = state.config.profile.descriptor();
+    let user = state.store.user_for_login(&req.email, TIMING_TWIN_RECORD, &descriptor).await?;
     let s = state.clone();
-    let found = user.as_ref().map(|u| (u.opaque_record.clone(), u.opaque_profile.clone()));
     let email = req.email;
+    let (record_b64u, profile, known) = (user.opaque_record, user.opaque_profile, user.known == 1);
     let (message, login_state) = tokio::task::spawn_blocking(move || {
-        let record = match found {
-            Some((r, p)) => Some(StoredRecord::from_parts(&r, &p)?),
-            None => None,
-        };
+        let record = if known { Some(StoredRecord::from_parts(&record_b64u, &profile)?) } else { None };
         s.secrets.opaque.login_start(&mut OsRng, &s.config.profile, record.as_ref(), &req.request, email.as_bytes(), email.as_bytes())
     })
     .await?
@@ -185,7 +185,7 @@ pub async fn login_start(State(state): State<AppState>, ip: ClientIp, headers: H
     let id_hash = hash_b64u(&session_id);
     let sealed = state.login_state_key.seal(&login_state.to_bytes()[..], id_hash.as_bytes()).ok_or(ApiError::Internal)?;
     let expires = state.now() + LOGIN_STATE_TTL_SECS;
-    let pending = PendingLogin { sealed_state: sealed, sub: user.map(|u| u.sub), identity: keys.identity, limit_key: keys.limit_key };
+    let pending = PendingLogin { sealed_state: sealed, sub: known.then_some(user.sub), identity: keys.identity, limit_key: keys.limit_key };
     state.store.put_pending_login(&id_hash, &pending, expires).await?;
     Ok(Json(LoginStartResponse { message, session_id }))
 }

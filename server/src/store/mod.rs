@@ -35,7 +35,7 @@ pub use notes::NoteRow;
 pub use quotas::Counted;
 pub use oauth::{AuthRequestRow, CodeRow, Redeemed, Rotated, TokenRow};
 pub use sessions::{Ended, SessionRow};
-pub use users::{PendingLogin, UserRow};
+pub use users::{LoginRow, PendingLogin, UserRow};
 
 /// What a purge statement's `$1` is: unix seconds, milliseconds, or the UTC day (`$2`, where
 /// present, is always milliseconds).

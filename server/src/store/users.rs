@@ -13,6 +13,16 @@ pub struct UserRow {
     pub opaque_profile: String,
 }
 
+/// What a login start reads: see [`Store::user_for_login`].
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct LoginRow {
+    /// 1 when the identity has an account.
+    pub known: i64,
+    pub sub: String,
+    pub opaque_record: String,
+    pub opaque_profile: String,
+}
+
 /// An OPAQUE login between start and finish: the sealed server state, the account (none for
 /// an unknown identity), and the keyed names a failure or a success is recorded under.
 #[derive(Debug, Clone)]
@@ -44,6 +54,23 @@ impl Store {
             .bind(email)
             .fetch_optional(&self.pool)
             .await
+    }
+
+    /// The account a login start names, read with the same work whether it exists or not
+    /// (one row, the same columns; an unknown identity's record and profile are `twin_record`
+    /// and `twin_profile`, and `known` is false), so the database read does not tell them apart
+    /// by time.
+    pub async fn user_for_login(&self, email: &str, twin_record: &str, twin_profile: &str) -> Result<LoginRow, sqlx::Error> {
+        sqlx::query_as(
+            "SELECT CAST(CASE WHEN u.sub IS NULL THEN 0 ELSE 1 END AS BIGINT) AS known, COALESCE(u.sub, '') AS sub, \
+             COALESCE(u.opaque_record, CAST($2 AS TEXT)) AS opaque_record, COALESCE(u.opaque_profile, CAST($3 AS TEXT)) AS opaque_profile \
+             FROM (SELECT CAST($1 AS TEXT) AS e) q LEFT JOIN users u ON u.email = q.e",
+        )
+        .bind(email)
+        .bind(twin_record)
+        .bind(twin_profile)
+        .fetch_one(&self.pool)
+        .await
     }
 
     pub async fn user_by_sub(&self, sub: &str) -> Result<Option<UserRow>, sqlx::Error> {

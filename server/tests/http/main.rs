@@ -19,3 +19,4 @@ mod restart;
 mod sessions;
 mod static_files;
 mod step_up;
+mod timing;
