@@ -3,11 +3,21 @@
 //! symlink included), and never a redirect (tower-http's directory redirect keeps the raw
 //! path: `/pkg///app` answered `Location: //app/`, another host). Everything refused answers
 //! the server's JSON error shape.
+//!
+//! The login page and the demo app are `no-store` like every auth response. The SDK package
+//! (`/pkg/`, ~110 KB of wasm gzipped) is `no-cache` with a strong `ETag` (SHA-256 of the file,
+//! recomputed when its size or mtime changes): a repeat page load revalidates and gets `304`
+//! with no body, and a rebuilt package is never served stale. Long `immutable` caching would
+//! need content-hashed URLs, which the npm package's fixed file names do not have (issue 23
+//! note).
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::SystemTime;
 
 use axum::extract::Request;
-use axum::http::Method;
+use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::middleware::{from_fn, Next};
 use axum::response::{IntoResponse, Response};
 use axum::Router;
@@ -15,14 +25,67 @@ use tower_http::services::ServeDir;
 
 use crate::error::ApiError;
 
+/// How a folder's responses may be cached.
+#[derive(Clone)]
+enum Caching {
+    /// `no-store` (the security headers' default).
+    Never,
+    /// `no-cache` with a strong ETag: revalidated, `304` when unchanged.
+    Revalidate(Arc<Mutex<EtagCache>>),
+}
+
+/// ETags by file, valid while the file's size and mtime stay the same.
+type EtagCache = HashMap<PathBuf, (u64, Option<SystemTime>, String)>;
+
 /// `dir` as a router for `nest_service` or `fallback_service`: `/` is `index.html` when
-/// `index` is set (the login page, the demo app), a 404 otherwise.
+/// `index` is set (the login page, the demo app), a 404 otherwise. Never cached.
 pub fn serve_dir(dir: &Path, index: bool) -> Router {
+    serve(dir, index, Caching::Never)
+}
+
+/// The SDK package: like [`serve_dir`] without an index, revalidated by ETag.
+pub fn serve_package(dir: &Path) -> Router {
+    serve(dir, false, Caching::Revalidate(Arc::default()))
+}
+
+fn serve(dir: &Path, index: bool, caching: Caching) -> Router {
     let root = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
     Router::new().fallback_service(ServeDir::new(&root).append_index_html_on_directories(false)).layer(from_fn(move |req: Request, next: Next| {
         let root = root.clone();
-        async move { guard(&root, index, req, next).await }
+        let caching = caching.clone();
+        async move { guard(&root, index, &caching, req, next).await }
     }))
+}
+
+/// The file's strong ETag: `"` b64u(SHA-256(content))[..22] `"`, cached by size and mtime.
+async fn etag(cache: &Mutex<EtagCache>, file: &Path) -> Option<String> {
+    let meta = tokio::fs::metadata(file).await.ok()?;
+    let (len, modified) = (meta.len(), meta.modified().ok());
+    if let Ok(c) = cache.lock() {
+        if let Some((l, m, tag)) = c.get(file) {
+            if *l == len && *m == modified {
+                return Some(tag.clone());
+            }
+        }
+    }
+    let bytes = tokio::fs::read(file).await.ok()?;
+    let digest = zkauth_verify::b64u::encode(&<sha2::Sha256 as sha2::Digest>::digest(&bytes));
+    let tag = format!("\"{}\"", digest.get(..22)?);
+    if let Ok(mut c) = cache.lock() {
+        c.insert(file.to_path_buf(), (len, modified, tag.clone()));
+    }
+    Some(tag)
+}
+
+/// Whether `If-None-Match` names `tag` (or is `*`).
+fn none_match(req: &Request, tag: &str) -> bool {
+    req.headers()
+        .get_all(header::IF_NONE_MATCH)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(|t| t.trim().trim_start_matches("W/"))
+        .any(|t| t == tag || t == "*")
 }
 
 /// The file a request path names inside `root`, or why not.
@@ -64,7 +127,7 @@ fn percent_decode(s: &str) -> Option<String> {
     String::from_utf8(out).ok()
 }
 
-async fn guard(root: &Path, index: bool, mut req: Request, next: Next) -> Response {
+async fn guard(root: &Path, index: bool, caching: &Caching, mut req: Request, next: Next) -> Response {
     if !matches!(*req.method(), Method::GET | Method::HEAD) {
         return ApiError::MethodNotAllowed.into_response();
     }
@@ -81,11 +144,31 @@ async fn guard(root: &Path, index: bool, mut req: Request, next: Next) -> Respon
         return ApiError::NotFound("no such file").into_response();
     };
     *req.uri_mut() = uri;
-    let response = next.run(req).await;
+    let tag = match caching {
+        Caching::Never => None,
+        Caching::Revalidate(cache) => etag(cache, &file).await,
+    };
+    if let Some(tag) = tag.as_deref().filter(|t| none_match(&req, t)) {
+        let mut not_modified = StatusCode::NOT_MODIFIED.into_response();
+        set_validators(&mut not_modified, tag);
+        return not_modified;
+    }
+    let mut response = next.run(req).await;
     if response.status().is_redirection() {
         return ApiError::NotFound("no such file").into_response();
     }
+    if let Some(tag) = tag.as_deref().filter(|_| response.status() == StatusCode::OK) {
+        set_validators(&mut response, tag);
+    }
     response
+}
+
+fn set_validators(response: &mut Response, tag: &str) {
+    let h = response.headers_mut();
+    if let Ok(v) = HeaderValue::from_str(tag) {
+        h.insert(header::ETAG, v);
+    }
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
 }
 
 fn encode_segment(s: &str) -> String {

@@ -45,7 +45,9 @@ pub fn set_page_headers(h: &mut axum::http::HeaderMap, csp: &str) {
         "permissions-policy",
         HeaderValue::from_static("camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()"),
     );
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    // `no-store` unless the response chose its caching (only the SDK package does: `no-cache`
+    // with an ETag, see static_files).
+    h.entry(header::CACHE_CONTROL).or_insert(HeaderValue::from_static("no-store"));
 }
 
 pub async fn security_headers(State(state): State<AppState>, req: Request, next: Next) -> Response {

@@ -30,7 +30,7 @@ use tower_http::cors::{AllowOrigin, CorsLayer};
 use crate::error::ApiError;
 use crate::layers::{csrf, no_bearer, request_log, same_origin, security_headers};
 use crate::state::AppState;
-use crate::static_files::serve_dir;
+use crate::static_files::{serve_dir, serve_package};
 
 pub use authorize::{CODE_TTL_SECS, REQUEST_TTL_SECS};
 pub use opaque::LOGIN_STATE_TTL_SECS;
@@ -102,7 +102,7 @@ pub fn router(state: AppState) -> Router {
     let reports = Router::new().route("/csp-report", post(csp_report::report)).method_not_allowed_fallback(method_not_allowed);
     let mut app = Router::new().merge(first_party).merge(cross_origin).merge(reports);
     if let Some(dir) = &state.config.sdk_dir {
-        app = app.nest_service("/pkg", serve_dir(dir, false));
+        app = app.nest_service("/pkg", serve_package(dir));
     }
     app = match &state.config.login_page_dir {
         Some(dir) => app.fallback_service(serve_dir(dir, true)),

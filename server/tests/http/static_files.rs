@@ -36,3 +36,50 @@ async fn static_folders_serve_files_only() {
     let (s, _, body) = server.send(Request::post("/pkg/zkauth_bg.wasm").body(Body::empty()).unwrap()).await;
     assert_eq!((s, body["error"].as_str()), (StatusCode::METHOD_NOT_ALLOWED, Some("method_not_allowed")));
 }
+
+/// The SDK package is revalidated, not re-downloaded: `no-cache` with a strong ETag (SHA-256 of
+/// the file, independently computed here), `304` without a body when it matches, a new ETag
+/// when the file changes; the login page stays `no-store`.
+#[tokio::test]
+async fn the_package_is_revalidated_by_etag_and_pages_are_never_stored() {
+    use sha2::Digest;
+    use tower::ServiceExt;
+    let sdk = tempfile::tempdir().unwrap();
+    let page = tempfile::tempdir().unwrap();
+    std::fs::write(page.path().join("index.html"), "<!doctype html>").unwrap();
+    let wasm = sdk.path().join("zkauth_bg.wasm");
+    std::fs::write(&wasm, b"\0asm\x01\0\0\0").unwrap();
+    let server = Server::start_with(&format!("sdk_dir = \"{}\"\nlogin_page_dir = \"{}\"", sdk.path().display(), page.path().display())).await;
+    let want = format!("\"{}\"", &zkauth_verify::b64u::encode(&sha2::Sha256::digest(b"\0asm\x01\0\0\0"))[..22]);
+
+    let get = |tag: Option<&str>| {
+        let mut r = Request::get("/pkg/zkauth_bg.wasm");
+        if let Some(t) = tag {
+            r = r.header(header::IF_NONE_MATCH, t);
+        }
+        r.body(Body::empty()).unwrap()
+    };
+    let res = server.app.clone().oneshot(get(None)).await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.headers()[header::ETAG], want.as_str());
+    assert_eq!(res.headers()[header::CACHE_CONTROL], "no-cache");
+    let res = server.app.clone().oneshot(get(Some(&want))).await.unwrap();
+    assert_eq!(res.status(), StatusCode::NOT_MODIFIED);
+    assert_eq!(res.headers()[header::ETAG], want.as_str());
+    assert!(http_body_util::BodyExt::collect(res.into_body()).await.unwrap().to_bytes().is_empty());
+    let list = format!("\"x\", {want}");
+    let res = server.app.clone().oneshot(get(Some(&list))).await.unwrap();
+    assert_eq!(res.status(), StatusCode::NOT_MODIFIED, "a list of tags");
+    let res = server.app.clone().oneshot(get(Some("\"stale\""))).await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+
+    // A rebuilt package: a new tag, and the old one no longer matches.
+    std::fs::write(&wasm, b"\0asm\x01\0\0\0\x00").unwrap();
+    let res = server.app.clone().oneshot(get(Some(&want))).await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_ne!(res.headers()[header::ETAG], want.as_str());
+
+    let (s, h, _) = server.send(Request::get("/").body(Body::empty()).unwrap()).await;
+    assert_eq!((s, h[header::CACHE_CONTROL].to_str().unwrap()), (StatusCode::OK, "no-store"));
+    assert!(h.get(header::ETAG).is_none());
+}
