@@ -31,11 +31,13 @@ pub struct Conn {
     cookies: Vec<(String, String)>,
     /// Sent as `X-CSRF-Token` once a response carried `csrfToken`.
     csrf: Option<String>,
+    /// Sent as `Authorization: Bearer …` when set (an app calling its API).
+    pub bearer: Option<String>,
 }
 
 impl Conn {
     pub async fn open(addr: &str, origin: &str) -> std::io::Result<Conn> {
-        Ok(Conn { stream: BufReader::new(TcpStream::connect(addr).await?), host: addr.to_string(), origin: origin.to_string(), cookies: vec![], csrf: None })
+        Ok(Conn { stream: BufReader::new(TcpStream::connect(addr).await?), host: addr.to_string(), origin: origin.to_string(), cookies: vec![], csrf: None, bearer: None })
     }
 
     /// Drops the cookies and CSRF token (the next request is a fresh browser's).
@@ -64,6 +66,9 @@ impl Conn {
         }
         if let Some(c) = &self.csrf {
             req.push_str(&format!("X-CSRF-Token: {c}\r\n"));
+        }
+        if let Some(t) = &self.bearer {
+            req.push_str(&format!("Authorization: Bearer {t}\r\n"));
         }
         req.push_str("\r\n");
         req.push_str(&body);
