@@ -79,6 +79,8 @@ export interface CallbackParams {
   state: string | null;
   error: string | null;
   errorDescription: string | null;
+  /** RFC 9207's issuer identifier; an app compares it with the issuer it started with. */
+  iss: string | null;
   /** The delivered compact JWE from the fragment, percent-decoded. */
   jwe: string | null;
   /** "v2" for \`#darkauth_key_jwe=\`, "v1" for \`#drk_jwe=\`, null when there is no JWE. */

@@ -38,7 +38,7 @@ export function createState() {
 
 const V2_FRAGMENT = 'darkauth_key_jwe';
 const V1_FRAGMENT = 'drk_jwe';
-const QUERY_NAMES = ['code', 'state', 'error', 'error_description'];
+const QUERY_NAMES = ['code', 'state', 'error', 'error_description', 'iss'];
 
 function decode(s, what) {
   try {
@@ -84,8 +84,8 @@ function stripFragment(href) {
 // is refused before it is parsed.
 const MAX_CALLBACK_URL = 80 * 1024;
 
-/** Reads an authorization callback (wire profile §4.7 steps 1–2): `code`, `state`, `error`
- *  and `error_description` from the query; the delivered JWE from the fragment
+/** Reads an authorization callback (wire profile §4.7 steps 1–2): `code`, `state`, `error`,
+ *  `error_description` and `iss` (RFC 9207: the app compares it with its issuer) from the query; the delivered JWE from the fragment
  *  (`darkauth_key_jwe` → version "v2", `drk_jwe` → "v1"; split on `&` and `=`, then
  *  percent-decoded). In a browser, when `url` is the current page, the fragment is removed from
  *  the address bar and the history entry (`history.replaceState`) before anything is checked,
@@ -127,6 +127,7 @@ export function parseCallback(url = typeof location !== 'undefined' ? location.h
     state: query.state,
     error: query.error,
     errorDescription: query.error_description,
+    iss: query.iss,
     jwe,
     version: v2 !== undefined ? 'v2' : v1 !== undefined ? 'v1' : null,
   };

@@ -120,6 +120,10 @@ impl Default for HttpLimits {
     }
 }
 
+/// The scopes this server supports (discovery's `scopes_supported`); a client without a
+/// `scopes` key may request every one.
+pub const SCOPES: [&str; 3] = ["openid", "profile", "email"];
+
 /// What one account may hold (`[quotas]`), so one user cannot fill the database. Past a quota a
 /// create is refused with `quota_exceeded` (403); sessions instead end the oldest one.
 #[derive(Debug, Clone, Copy, Deserialize)]
@@ -481,6 +485,9 @@ fn check_clients(file: &str, raw: Vec<ClientConfig>) -> Result<Vec<Client>, Conf
         if delivery == KeyDelivery::None && c.zk_required {
             return Err(err(file, key("zk_required"), "cannot be true with zk_delivery = \"none\""));
         }
+        if let Some(unknown) = c.scopes.iter().flatten().find(|s| !SCOPES.contains(&s.as_str())) {
+            return Err(err(file, key("scopes"), format!("{unknown:?} is not a supported scope ({})", SCOPES.join(", "))));
+        }
         let id_token_alg = match c.id_token_signed_response_alg.as_deref() {
             None => crate::idtoken::Alg::EdDSA,
             Some(name) => crate::idtoken::Alg::from_name(name).ok_or_else(|| err(file, key("id_token_signed_response_alg"), "must be \"EdDSA\" or \"ES256\""))?,
@@ -492,7 +499,7 @@ fn check_clients(file: &str, raw: Vec<ClientConfig>) -> Result<Vec<Client>, Conf
             allowed_origins: c.allowed_origins,
             delivery,
             zk_required: c.zk_required,
-            scopes: c.scopes.unwrap_or_else(|| vec!["openid".into(), "profile".into()]),
+            scopes: c.scopes.unwrap_or_else(|| SCOPES.iter().map(|s| s.to_string()).collect()),
             id_token_alg,
         });
     }

@@ -38,18 +38,19 @@ test('createState: 22-char b64u of 16 random bytes, fresh every call', () => {
 
 test('parseCallback: code and state from the query, v2 JWE from the fragment (percent-decoded)', () => {
   const url = `${CB}?code=c0de&state=st%2Fx#darkauth_key_jwe=${encodeURIComponent(JWE)}`;
-  assert.deepEqual(zk.parseCallback(url), { code: 'c0de', state: 'st/x', error: null, errorDescription: null, jwe: JWE, version: 'v2' });
+  assert.deepEqual(zk.parseCallback(url), { code: 'c0de', state: 'st/x', error: null, errorDescription: null, iss: null, jwe: JWE, version: 'v2' });
   assert.deepEqual(zk.parseCallback(new URL(url)).jwe, JWE);
   // Other fragment members are ignored; order does not matter.
   assert.equal(zk.parseCallback(`${CB}?code=c#x=1&darkauth_key_jwe=${JWE}&y`).jwe, JWE);
 });
 
 test('parseCallback: v1 fragment, error responses, no fragment at all', () => {
-  assert.deepEqual(zk.parseCallback(`${CB}?code=c&state=s#drk_jwe=${JWE}`), { code: 'c', state: 's', error: null, errorDescription: null, jwe: JWE, version: 'v1' });
+  assert.deepEqual(zk.parseCallback(`${CB}?code=c&state=s#drk_jwe=${JWE}`), { code: 'c', state: 's', error: null, errorDescription: null, iss: null, jwe: JWE, version: 'v1' });
   assert.deepEqual(zk.parseCallback(`${CB}?error=access_denied&error_description=the+user+denied&state=s`), {
-    code: null, state: 's', error: 'access_denied', errorDescription: 'the user denied', jwe: null, version: null,
+    code: null, state: 's', error: 'access_denied', errorDescription: 'the user denied', iss: null, jwe: null, version: null,
   });
-  assert.deepEqual(zk.parseCallback(`${CB}?code=c`), { code: 'c', state: null, error: null, errorDescription: null, jwe: null, version: null });
+  assert.equal(zk.parseCallback(`${CB}?code=c&iss=${encodeURIComponent('https://login.example')}`).iss, 'https://login.example');
+  assert.deepEqual(zk.parseCallback(`${CB}?code=c`), { code: 'c', state: null, error: null, errorDescription: null, iss: null, jwe: null, version: null });
 });
 
 test('parseCallback refuses mixed versions, repeats, empty JWEs, bad encodings and non-URLs', () => {

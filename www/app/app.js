@@ -44,6 +44,7 @@ const SENTENCES = {
   access_denied: 'You declined to sign in to this app.',
   no_pending: 'This sign-in response was already used or has expired. Please sign in again.',
   state_mismatch: 'This sign-in response does not belong to the sign-in this page started. Please sign in again.',
+  issuer_mismatch: 'This sign-in response came from another login service than the one this page used. Please sign in again.',
   missing_code: 'The sign-in response is incomplete. Please sign in again.',
   missing_jwe: 'The sign-in response carried no key for this app. Please sign in again.',
   invalid_grant: 'The login server refused this sign-in (it was already used or has expired). Please sign in again.',
@@ -267,6 +268,8 @@ async function completeSignIn({ cb, parseError }) {
     if (parseError) throw parseError;
     if (!pending || pending.expired) throw new AppError('no_pending');
     if (cb.state !== pending.state) throw new AppError('state_mismatch');
+    // RFC 9207: the issuer that answered is the one this sign-in started with (mix-up defence).
+    if (cb.iss !== null && cb.iss !== config.issuer) throw new AppError('issuer_mismatch');
     if (cb.error) throw new AppError(cb.error === 'access_denied' ? 'access_denied' : 'invalid_grant');
     if (!cb.code) throw new AppError('missing_code');
     if (!cb.jwe || cb.version !== 'v2') throw new AppError('missing_jwe');

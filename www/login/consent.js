@@ -110,6 +110,7 @@ export async function finalize(approve) {
     target.searchParams.set('error', res.error ?? 'access_denied');
   }
   if (res.state !== null && res.state !== undefined) target.searchParams.set('state', res.state);
+  if (res.iss) target.searchParams.set('iss', res.iss); // RFC 9207
   target.hash = '';
   let href = target.href;
   if (res.code && delivery) href += `#${delivery.fragment}=${encodeURIComponent(delivery.jwe)}`;

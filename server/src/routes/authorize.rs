@@ -210,7 +210,7 @@ pub async fn finalize(State(state): State<AppState>, s: Session, headers: Header
     if f.approve != "true" {
         return Ok(Json(json!({
             "error": "access_denied", "error_description": "the user denied the request",
-            "state": req.state, "redirect_uri": req.redirect_uri,
+            "state": req.state, "redirect_uri": req.redirect_uri, "iss": state.config.issuer,
         })));
     }
     let (zk_hash, zk_version) = match (&req.zk_pub_kid, client.delivery) {
@@ -250,5 +250,7 @@ pub async fn finalize(State(state): State<AppState>, s: Session, headers: Header
             expires_at: now + CODE_TTL_SECS,
         })
         .await?;
-    Ok(Json(json!({"code": code, "state": req.state, "redirect_uri": req.redirect_uri})))
+    // RFC 9207: the issuer travels with every authorization response (the login page puts it
+    // in the callback's query), so an app talking to several issuers cannot be mixed up.
+    Ok(Json(json!({"code": code, "state": req.state, "redirect_uri": req.redirect_uri, "iss": state.config.issuer})))
 }

@@ -2,7 +2,7 @@
 //!
 //! - First-party routes (OPAQUE, session, keys, recovery, authorize): cookie session only,
 //!   same-origin + CSRF checks on every state change, no bearer tokens, never CORS.
-//! - Cross-origin routes (`/token`, `/notes`, `/.well-known/*`): CORS for the registered
+//! - Cross-origin routes (`/token`, `/revoke`, `/userinfo`, `/notes`, `/.well-known/*`): CORS for the registered
 //!   clients' exact origins, fixed methods and headers, never `*`, never credentials (they
 //!   authenticate by token, so a cookie must not ride along).
 //! - Everything: 64 KiB body limit, security headers, a request log without queries.
@@ -15,8 +15,10 @@ mod notes;
 mod opaque;
 mod password;
 mod recovery;
+mod revocation;
 mod session;
 mod token;
+mod userinfo;
 
 use std::time::Duration;
 
@@ -87,6 +89,8 @@ pub fn router(state: AppState) -> Router {
         .max_age(Duration::from_secs(600));
     let cross_origin = Router::new()
         .route("/token", post(token::token))
+        .route("/revoke", post(revocation::revoke))
+        .route("/userinfo", get(userinfo::userinfo).post(userinfo::userinfo))
         .route("/notes", get(notes::list))
         .route("/notes/{id}", get(notes::get).put(notes::put).delete(notes::delete))
         .route("/.well-known/openid-configuration", get(discovery::openid_configuration))

@@ -36,7 +36,7 @@ pub struct TokenForm {
 }
 
 /// The client, which must be registered and, for browser calls, called from one of its origins.
-fn client_of<'a>(state: &'a AppState, client_id: Option<&str>, headers: &HeaderMap) -> ApiResult<&'a Client> {
+pub(super) fn client_of<'a>(state: &'a AppState, client_id: Option<&str>, headers: &HeaderMap) -> ApiResult<&'a Client> {
     let client = client_id.and_then(|id| state.config.client(id)).ok_or(ApiError::InvalidClient("unknown client"))?;
     if let Some(origin) = headers.get(header::ORIGIN).and_then(|o| o.to_str().ok()) {
         if !client.allowed_origins.iter().any(|o| o == origin) {

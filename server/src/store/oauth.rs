@@ -230,6 +230,21 @@ impl Store {
         Ok(v.is_some())
     }
 
+    /// Any token by its hash, live or not (for revocation, RFC 7009).
+    pub async fn token_any(&self, token_hash: &str) -> Result<Option<TokenRow>, sqlx::Error> {
+        sqlx::query_as(&format!("SELECT {TOKEN_COLUMNS} FROM tokens WHERE token_hash = $1")).bind(token_hash).fetch_optional(&self.pool).await
+    }
+
+    /// Revokes one token.
+    pub async fn revoke_token(&self, token_hash: &str, now: i64) -> Result<u64, sqlx::Error> {
+        let r = sqlx::query("UPDATE tokens SET revoked_at = $1 WHERE token_hash = $2 AND revoked_at IS NULL")
+            .bind(now)
+            .bind(token_hash)
+            .execute(&self.pool)
+            .await?;
+        Ok(r.rows_affected())
+    }
+
     pub async fn revoke_family(&self, family_id: &str, now: i64) -> Result<u64, sqlx::Error> {
         let r = sqlx::query("UPDATE tokens SET revoked_at = $1 WHERE family_id = $2 AND revoked_at IS NULL")
             .bind(now)

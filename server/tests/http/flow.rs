@@ -142,6 +142,7 @@ pub async fn approve(b: &mut Browser<'_>, acct: &Account, req: &AppRequest) -> (
     assert_eq!(s, StatusCode::OK, "{fin}");
     assert_eq!(fin["state"], json!(req.state));
     assert_eq!(fin["redirect_uri"], json!(REDIRECT));
+    assert_eq!(fin["iss"], json!(ISSUER), "RFC 9207: the issuer rides with the response");
     (fin["code"].as_str().unwrap().to_string(), sealed.jwe)
 }
 

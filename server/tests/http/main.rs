@@ -10,6 +10,7 @@ mod backup;
 mod flow;
 mod instances;
 mod lockout;
+mod oidc;
 mod logs;
 mod password;
 mod proxies;

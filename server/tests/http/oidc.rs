@@ -1,0 +1,105 @@
+//! The OpenID Connect surface a standard client library uses beyond the code flow: discovery
+//! that lists what exists (and only that), userinfo by scope, RFC 7009 revocation.
+
+use axum::body::Body;
+use axum::http::{header, Method, Request, StatusCode};
+use serde_json::{json, Value};
+
+use crate::flow::{account_with_keys, app_authorize, approve, exchange_code, token_request};
+use crate::harness::*;
+
+async fn userinfo(server: &Server, method: Method, access: &str) -> (StatusCode, Value) {
+    let req = Request::builder().method(method).uri("/userinfo").header(header::AUTHORIZATION, format!("Bearer {access}")).header(header::ORIGIN, APP_ORIGIN).body(Body::empty()).unwrap();
+    let (s, h, body) = server.send(req).await;
+    if s == StatusCode::OK {
+        assert_eq!(h[header::ACCESS_CONTROL_ALLOW_ORIGIN], APP_ORIGIN);
+        assert_eq!(h[header::CACHE_CONTROL], "no-store");
+    }
+    (s, body)
+}
+
+#[tokio::test]
+async fn discovery_lists_the_endpoints_and_what_is_supported() {
+    let server = Server::start().await;
+    let (s, _, d) = server.send(Request::get("/.well-known/openid-configuration").body(Body::empty()).unwrap()).await;
+    assert_eq!(s, StatusCode::OK);
+    // OIDC Discovery 1.0 §3 REQUIRED members, and RFC 8414 / RFC 9207 / RFC 7009 ones.
+    for (k, v) in [
+        ("issuer", json!(ISSUER)),
+        ("authorization_endpoint", json!(format!("{ISSUER}/authorize"))),
+        ("token_endpoint", json!(format!("{ISSUER}/token"))),
+        ("userinfo_endpoint", json!(format!("{ISSUER}/userinfo"))),
+        ("revocation_endpoint", json!(format!("{ISSUER}/revoke"))),
+        ("jwks_uri", json!(format!("{ISSUER}/.well-known/jwks.json"))),
+        ("response_types_supported", json!(["code"])),
+        ("response_modes_supported", json!(["query"])),
+        ("subject_types_supported", json!(["public"])),
+        ("code_challenge_methods_supported", json!(["S256"])),
+        ("scopes_supported", json!(["openid", "profile", "email"])),
+        ("authorization_response_iss_parameter_supported", json!(true)),
+        ("request_parameter_supported", json!(false)),
+        ("request_uri_parameter_supported", json!(false)),
+    ] {
+        assert_eq!(d[k], v, "{k}");
+    }
+    assert!(d["id_token_signing_alg_values_supported"].as_array().unwrap().contains(&json!("ES256")));
+    // Every advertised endpoint exists (a GET without credentials is refused, never a 404).
+    for k in ["userinfo_endpoint", "jwks_uri"] {
+        let path = d[k].as_str().unwrap().strip_prefix(ISSUER).unwrap().to_string();
+        let (s, _, _) = server.send(Request::get(path.as_str()).body(Body::empty()).unwrap()).await;
+        assert_ne!(s, StatusCode::NOT_FOUND, "{k}");
+    }
+}
+
+#[tokio::test]
+async fn userinfo_answers_by_scope_and_revocation_ends_tokens() {
+    let server = Server::start().await;
+    let mut b = server.browser();
+    let acct = account_with_keys(&mut b, "oidc@example.com").await;
+    let req = app_authorize(&server).await; // scope "openid profile"
+    let (code, _) = approve(&mut b, &acct, &req).await;
+    let (_, tok) = exchange_code(&server, &code, &req.verifier).await;
+    let access = tok["access_token"].as_str().unwrap();
+    for method in [Method::GET, Method::POST] {
+        let (s, claims) = userinfo(&server, method, access).await;
+        assert_eq!((s, claims), (StatusCode::OK, json!({"sub": acct.sub, "name": "Gina"})), "no email without the email scope");
+    }
+    let (s, body) = userinfo(&server, Method::GET, "not-a-token").await;
+    assert_eq!((s, body["error"].as_str()), (StatusCode::UNAUTHORIZED, Some("invalid_token")));
+
+    // Revocation: an access token ends itself; the refresh token still works.
+    let revoke = |token: &str, client: &str| {
+        let token = token.to_string();
+        let client = client.to_string();
+        let server = &server;
+        // Each client from its own origin ("plain-app" is a backend here: no Origin header).
+        let origin = (client == CLIENT).then_some(APP_ORIGIN);
+        async move { token_request_at(server, "/revoke", origin, &[("token", &token), ("client_id", &client)]).await }
+    };
+    assert_eq!(revoke("unknown-token", CLIENT).await.0, StatusCode::OK, "unknown tokens answer 200");
+    assert_eq!(revoke(access, "plain-app").await.0, StatusCode::BAD_REQUEST, "another client's token");
+    assert_eq!(userinfo(&server, Method::GET, access).await.0, StatusCode::OK, "and it was not revoked");
+    assert_eq!(revoke(access, CLIENT).await.0, StatusCode::OK);
+    assert_eq!(userinfo(&server, Method::GET, access).await.0, StatusCode::UNAUTHORIZED, "revoked within one request");
+    let refresh = tok["refresh_token"].as_str().unwrap();
+    let (s, t2) = token_request(&server, &[("grant_type", "refresh_token"), ("refresh_token", refresh), ("client_id", CLIENT)]).await;
+    assert_eq!(s, StatusCode::OK, "{t2}");
+    // A refresh token ends its whole family.
+    let access2 = t2["access_token"].as_str().unwrap();
+    assert_eq!(revoke(t2["refresh_token"].as_str().unwrap(), CLIENT).await.0, StatusCode::OK);
+    assert_eq!(userinfo(&server, Method::GET, access2).await.0, StatusCode::UNAUTHORIZED);
+    let (s, _) = token_request(&server, &[("grant_type", "refresh_token"), ("refresh_token", t2["refresh_token"].as_str().unwrap()), ("client_id", CLIENT)]).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert_eq!(revoke("x", "nobody").await.0, StatusCode::UNAUTHORIZED, "unknown client");
+}
+
+/// A form POST to `path`, from `origin` when given.
+async fn token_request_at(server: &Server, path: &str, origin: Option<&str>, form: &[(&str, &str)]) -> (StatusCode, Value) {
+    let mut req = Request::builder().method(Method::POST).uri(path).header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+    if let Some(o) = origin {
+        req = req.header(header::ORIGIN, o);
+    }
+    let req = req.body(Body::from(serde_urlencoded::to_string(form).unwrap())).unwrap();
+    let (s, _, body) = server.send(req).await;
+    (s, body)
+}
