@@ -83,3 +83,34 @@ fn the_shipped_demo_config_parses() {
     assert_eq!((c.http.header_read_timeout_secs, c.http.request_timeout_secs, c.http.max_connections), (10, 30, 1024));
     assert!(c.trusted_proxies.is_empty(), "no proxy is trusted unless configured");
 }
+
+/// docs/config.md lists every key the server accepts, and only those: each table's accepted
+/// keys are read from the server's own refusal of an unknown key (serde lists the fields it
+/// expected), and compared with the document's `| `key` |` rows.
+#[test]
+fn the_config_document_lists_every_key_and_only_those() {
+    let doc = include_str!("../../../docs/config.md");
+    let documented: std::collections::BTreeSet<String> =
+        doc.lines().filter_map(|l| l.strip_prefix("| `")).filter_map(|l| l.split_once('`')).map(|(k, _)| k.to_string()).collect();
+    let mut accepted = std::collections::BTreeSet::new();
+    for (prefix, toml) in [
+        ("", "zz_unknown = 1"),
+        ("argon2id.", "[argon2id]\nzz_unknown = 1"),
+        ("session.", "[session]\nzz_unknown = 1"),
+        ("rate_limits.", "[rate_limits]\nzz_unknown = 1"),
+        ("limit.", "[rate_limits]\nlogin = { zz_unknown = 1 }"),
+        ("http.", "[http]\nzz_unknown = 1"),
+        ("quotas.", "[quotas]\nzz_unknown = 1"),
+        ("demo_app.", "[demo_app]\nzz_unknown = 1"),
+        ("clients.", "[[clients]]\nzz_unknown = 1"),
+    ] {
+        let e = Config::parse(toml, "t.toml", Overrides::default()).unwrap_err().to_string();
+        let (_, expected) = e.split_once("zz_unknown`").unwrap_or_else(|| panic!("{prefix}: {e}"));
+        let names: Vec<&str> = expected.split('`').skip(1).step_by(2).collect();
+        assert!(names.len() >= 2, "{prefix}: {e}");
+        accepted.extend(names.iter().map(|n| format!("{prefix}{n}")));
+    }
+    let missing: Vec<_> = accepted.difference(&documented).collect();
+    let extra: Vec<_> = documented.difference(&accepted).collect();
+    assert!(missing.is_empty() && extra.is_empty(), "not in docs/config.md: {missing:?}; documented but not accepted: {extra:?}");
+}
