@@ -115,12 +115,41 @@ pub struct IdClaims<'a> {
     pub aud: &'a str,
     pub iat: i64,
     pub exp: i64,
-    pub auth_time: i64,
+    /// When the user logged in (the session's login, kept through refresh grants).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub auth_time: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub nonce: Option<&'a str>,
+    /// OIDC Core §3.1.3.6: the left half of the access token's hash, with the hash of the
+    /// signature algorithm (see [`at_hash`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub at_hash: Option<String>,
     /// The display name, for the `profile` scope.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<&'a str>,
+    /// For the `email` scope.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub email: Option<&'a str>,
+    /// For the `email` scope: always false (the reference server verifies no address).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub email_verified: Option<bool>,
+}
+
+/// `at_hash` for an access token signed over with `alg`: b64u of the left half of its hash,
+/// SHA-256 for ES256, SHA-512 for EdDSA with Ed25519 (the hash Ed25519 uses, as OpenID's
+/// implementations and `oidc-token-hash` do).
+pub fn at_hash(alg: Alg, access_token: &str) -> String {
+    use sha2::Digest;
+    match alg {
+        Alg::ES256 => {
+            let d = sha2::Sha256::digest(access_token.as_bytes());
+            b64u::encode(d.get(..16).unwrap_or(&d))
+        }
+        Alg::EdDSA => {
+            let d = sha2::Sha512::digest(access_token.as_bytes());
+            b64u::encode(d.get(..32).unwrap_or(&d))
+        }
+    }
 }
 
 #[cfg(test)]
@@ -149,7 +178,7 @@ mod tests {
     #[test]
     fn each_algorithm_signs_a_token_its_jwks_key_verifies() {
         let k = keys([7u8; 32]);
-        let claims = IdClaims { iss: "https://i", sub: "s", aud: "a", iat: 1, exp: 2, auth_time: 1, nonce: Some("n"), name: None };
+        let claims = IdClaims { iss: "https://i", sub: "s", aud: "a", iat: 1, exp: 2, auth_time: Some(1), nonce: Some("n"), at_hash: None, name: None, email: None, email_verified: None };
         let jwks = k.jwks();
         assert_eq!(jwks["keys"].as_array().unwrap().len(), 2);
         for alg in Alg::ALL {

@@ -70,7 +70,7 @@ async fn code_grant(state: &AppState, client: &Client, f: &TokenForm) -> ApiResu
         Redeemed::Unknown => return Err(ApiError::InvalidGrant("unknown code")),
     };
     check_code(&row, client, f, now)?;
-    let mut body = issue(state, client, &row.family_id, &row.sub, &row.scope, row.nonce.as_deref(), row.auth_time).await?;
+    let mut body = issue(state, client, &row.family_id, &row.sub, &row.scope, row.nonce.as_deref(), Some(row.auth_time)).await?;
     match (row.zk_version.as_deref(), &row.zk_hash) {
         (None, _) => {}
         (Some("v1-drk"), Some(h)) => {
@@ -126,12 +126,15 @@ async fn refresh_grant(state: &AppState, client: &Client, f: &TokenForm) -> ApiR
         state.store.revoke_family(&row.family_id, now).await?;
         return Err(ApiError::InvalidGrant("the refresh token was issued to another client"));
     }
-    let body = issue(state, client, &row.family_id, &row.sub, &row.scope, None, now).await?;
+    // The ID token keeps the login's auth_time, not the refresh's (OIDC Core §12.2).
+    let body = issue(state, client, &row.family_id, &row.sub, &row.scope, None, row.auth_time).await?;
     Ok(Value::Object(body))
 }
 
-/// Stores a new access and refresh token in `family` and signs an ID token.
-async fn issue(state: &AppState, client: &Client, family: &str, sub: &str, scope: &str, nonce: Option<&str>, auth_time: i64) -> ApiResult<Map<String, Value>> {
+/// Stores a new access and refresh token in `family` and, when `openid` was requested, signs
+/// an ID token (with `at_hash`, `auth_time`, and the claims of the `profile` and `email`
+/// scopes).
+async fn issue(state: &AppState, client: &Client, family: &str, sub: &str, scope: &str, nonce: Option<&str>, auth_time: Option<i64>) -> ApiResult<Map<String, Value>> {
     let now = state.now();
     let access = random_b64u(32);
     let refresh = random_b64u(32);
@@ -146,19 +149,36 @@ async fn issue(state: &AppState, client: &Client, family: &str, sub: &str, scope
                 sub: sub.into(),
                 scope: scope.into(),
                 expires_at: now + ttl,
+                auth_time,
             })
             .await?;
     }
-    let user = if scope.split(' ').any(|s| s == "profile") { state.store.user_by_sub(sub).await? } else { None };
-    let name = user.as_ref().map(|u| u.name.as_str()).filter(|n| !n.is_empty());
-    let claims = IdClaims { iss: &state.config.issuer, sub, aud: &client.client_id, iat: now, exp: now + ID_TOKEN_TTL_SECS, auth_time, nonce, name };
-    let id_token = state.secrets.signing.sign(client.id_token_alg, &claims).ok_or(ApiError::Internal)?;
+    let scopes: Vec<&str> = scope.split(' ').collect();
     let mut body = Map::new();
+    if scopes.contains(&"openid") {
+        let (profile, email) = (scopes.contains(&"profile"), scopes.contains(&"email"));
+        let user = if profile || email { state.store.user_by_sub(sub).await? } else { None };
+        let name = user.as_ref().filter(|_| profile).map(|u| u.name.as_str()).filter(|n| !n.is_empty());
+        let claims = IdClaims {
+            iss: &state.config.issuer,
+            sub,
+            aud: &client.client_id,
+            iat: now,
+            exp: now + ID_TOKEN_TTL_SECS,
+            auth_time,
+            nonce,
+            at_hash: Some(crate::idtoken::at_hash(client.id_token_alg, &access)),
+            name,
+            email: user.as_ref().filter(|_| email).map(|u| u.email.as_str()),
+            email_verified: email.then_some(false),
+        };
+        let id_token = state.secrets.signing.sign(client.id_token_alg, &claims).ok_or(ApiError::Internal)?;
+        body.insert("id_token".into(), json!(id_token));
+    }
     body.insert("access_token".into(), json!(access));
     body.insert("token_type".into(), json!("Bearer"));
     body.insert("expires_in".into(), json!(ACCESS_TTL_SECS));
     body.insert("refresh_token".into(), json!(refresh));
-    body.insert("id_token".into(), json!(id_token));
     body.insert("scope".into(), json!(scope));
     Ok(body)
 }

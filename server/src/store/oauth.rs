@@ -51,6 +51,8 @@ pub struct TokenRow {
     pub sub: String,
     pub scope: String,
     pub expires_at: i64,
+    /// When the login behind this family happened (`None` before migration 0006).
+    pub auth_time: Option<i64>,
 }
 
 /// The outcome of a code redemption.
@@ -71,7 +73,7 @@ pub enum Rotated {
 }
 
 const CODE_COLUMNS: &str = "code_hash, family_id, client_id, redirect_uri, sub, scope, nonce, code_challenge, zk_hash, zk_version, auth_time, expires_at";
-const TOKEN_COLUMNS: &str = "token_hash, kind, family_id, client_id, sub, scope, expires_at";
+const TOKEN_COLUMNS: &str = "token_hash, kind, family_id, client_id, sub, scope, expires_at, auth_time";
 
 impl Store {
     pub async fn put_auth_request(&self, r: &AuthRequestRow) -> Result<(), sqlx::Error> {
@@ -170,7 +172,7 @@ impl Store {
     }
 
     pub async fn insert_token(&self, t: &TokenRow) -> Result<(), sqlx::Error> {
-        sqlx::query(&format!("INSERT INTO tokens ({TOKEN_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7)"))
+        sqlx::query(&format!("INSERT INTO tokens ({TOKEN_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"))
             .bind(&t.token_hash)
             .bind(&t.kind)
             .bind(&t.family_id)
@@ -178,6 +180,7 @@ impl Store {
             .bind(&t.sub)
             .bind(&t.scope)
             .bind(t.expires_at)
+            .bind(t.auth_time)
             .execute(&self.pool)
             .await?;
         Ok(())

@@ -253,6 +253,12 @@ async fn register_login_keys_authorize_token_and_open_the_delivery() {
     assert_eq!(claims["iss"], ISSUER);
     assert_eq!(claims["nonce"], "n-0S6_WzA2Mj");
     assert_eq!(claims["name"], "Gina", "profile scope");
+    assert!(claims.get("email").is_none(), "no email scope, no email");
+    // at_hash (OIDC Core §3.1.3.6), computed here from the access token: ES256 → SHA-256.
+    let access_hash = <sha2::Sha256 as sha2::Digest>::digest(tok["access_token"].as_str().unwrap().as_bytes());
+    assert_eq!(claims["at_hash"], json!(b64u::encode(&access_hash[..16])));
+    let auth_time = claims["auth_time"].as_i64().unwrap();
+    assert!(auth_time <= server.state.now() && auth_time > server.state.now() - 60, "the login's time");
     let expect = ExpectV2 {
         zk_key_hash: tok["zk_key_hash"].as_str().unwrap(),
         client_id: CLIENT,
@@ -291,10 +297,17 @@ async fn register_login_keys_authorize_token_and_open_the_delivery() {
 
     // Refresh rotates: the new refresh token works, the old one is spent.
     let refresh = tok["refresh_token"].as_str().unwrap();
+    server.advance(120);
     let (s, t2) = token_request(&server, &[("grant_type", "refresh_token"), ("refresh_token", refresh), ("client_id", CLIENT)]).await;
     assert_eq!(s, StatusCode::OK, "{t2}");
     assert_ne!(t2["refresh_token"], tok["refresh_token"]);
     assert!(t2.get("zk_key_hash").is_none());
+    // The refreshed ID token keeps the login's auth_time (not the refresh's) and a fresh at_hash.
+    let refreshed = verify_id_token(&server, t2["id_token"].as_str().unwrap());
+    assert_eq!(refreshed["auth_time"], json!(auth_time));
+    assert_eq!(refreshed["iat"], json!(server.state.now()));
+    let access_hash = <sha2::Sha256 as sha2::Digest>::digest(t2["access_token"].as_str().unwrap().as_bytes());
+    assert_eq!(refreshed["at_hash"], json!(b64u::encode(&access_hash[..16])));
 }
 
 #[tokio::test]

@@ -103,3 +103,55 @@ async fn token_request_at(server: &Server, path: &str, origin: Option<&str>, for
     let (s, _, body) = server.send(req).await;
     (s, body)
 }
+
+/// An authorization of "plain-app" (no key delivery) for `scope`, through to its tokens.
+async fn tokens_for_scope(server: &Server, b: &mut Browser<'_>, scope: &str) -> Value {
+    let verifier = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+    let challenge = zkauth_verify::hash_b64u(verifier);
+    let q = serde_urlencoded::to_string([
+        ("response_type", "code"), ("client_id", "plain-app"), ("redirect_uri", "http://localhost:8082/cb"), ("scope", scope),
+        ("state", "s"), ("code_challenge", challenge.as_str()), ("code_challenge_method", "S256"),
+    ])
+    .unwrap();
+    let (s, h, body) = b.get(&format!("/authorize?{q}")).await;
+    assert_eq!(s, StatusCode::FOUND, "{body}");
+    let location = h[header::LOCATION].to_str().unwrap();
+    let query: Vec<(String, String)> = serde_urlencoded::from_str(location.split_once('?').unwrap().1).unwrap();
+    let request_id = query.iter().find(|(k, _)| k == "request_id").unwrap().1.clone();
+    let (s, _, fin) = b.post_form("/authorize/finalize", &[("request_id", &request_id), ("approve", "true")]).await;
+    assert_eq!(s, StatusCode::OK, "{fin}");
+    let code = fin["code"].as_str().unwrap();
+    let form = [("grant_type", "authorization_code"), ("code", code), ("client_id", "plain-app"), ("redirect_uri", "http://localhost:8082/cb"), ("code_verifier", verifier)];
+    let (s, tok) = token_request_at(server, "/token", Some("http://localhost:8082"), &form).await;
+    assert_eq!(s, StatusCode::OK, "{tok}");
+    tok
+}
+
+fn claims_of(id_token: &str) -> Value {
+    let payload = id_token.split('.').nth(1).unwrap();
+    serde_json::from_slice(&zkauth_verify::b64u::decode(payload, "payload").unwrap()).unwrap()
+}
+
+#[tokio::test]
+async fn id_tokens_only_for_openid_and_email_claims_only_for_email() {
+    let server = Server::start().await;
+    let mut b = server.browser();
+    b.register("scopes@example.com", PASSWORD).await;
+
+    let tok = tokens_for_scope(&server, &mut b, "openid email").await;
+    let claims = claims_of(tok["id_token"].as_str().unwrap());
+    assert_eq!((claims["email"].as_str(), claims["email_verified"].as_bool()), (Some("scopes@example.com"), Some(false)));
+    assert!(claims.get("name").is_none(), "no profile scope, no name");
+    // EdDSA (plain-app's default) → at_hash is the left half of SHA-512.
+    let h = <sha2::Sha512 as sha2::Digest>::digest(tok["access_token"].as_str().unwrap().as_bytes());
+    assert_eq!(claims["at_hash"], json!(zkauth_verify::b64u::encode(&h[..32])));
+    let req = Request::get("/userinfo").header(header::AUTHORIZATION, format!("Bearer {}", tok["access_token"].as_str().unwrap())).body(Body::empty()).unwrap();
+    let (s, _, info) = server.send(req).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!((info["email"].as_str(), info["email_verified"].as_bool()), (Some("scopes@example.com"), Some(false)));
+    assert!(info.get("name").is_none());
+
+    let tok = tokens_for_scope(&server, &mut b, "profile").await;
+    assert!(tok.get("id_token").is_none(), "no openid scope, no ID token: {tok}");
+    assert!(tok["access_token"].is_string());
+}

@@ -14,12 +14,9 @@ use crate::harness::*;
 
 const PAIRS: usize = 400;
 
-#[tokio::test]
-async fn login_start_takes_as_long_for_a_known_address_as_for_an_unknown_one() {
-    let server = Server::start_with("[rate_limits]\nlogin = { burst = 100000, per_minute = 100000 }").await;
-    let mut b = server.browser();
-    b.register("timed@example.com", PASSWORD).await;
-    let client = zkauth::opaque::OpaqueClient::new(server.profile());
+/// One measurement: the median of `PAIRS` paired differences (known − unknown) and the mean
+/// known time, in seconds.
+async fn measure(server: &Server, b: &Browser<'_>, client: &zkauth::opaque::OpaqueClient) -> (f64, f64) {
     let mut diffs = Vec::with_capacity(PAIRS);
     let mut known_total = 0.0;
     for i in 0..PAIRS + 50 {
@@ -44,11 +41,28 @@ async fn login_start_takes_as_long_for_a_known_address_as_for_an_unknown_one() {
         }
     }
     diffs.sort_by(f64::total_cmp);
-    let median_diff = diffs[PAIRS / 2];
-    let mean_known = known_total / PAIRS as f64;
-    eprintln!("login/start: known − unknown median {:+.4} ms over {PAIRS} pairs (a known start takes {:.3} ms)", median_diff * 1e3, mean_known * 1e3);
+    (diffs[PAIRS / 2], known_total / PAIRS as f64)
+}
+
+#[tokio::test]
+async fn login_start_takes_as_long_for_a_known_address_as_for_an_unknown_one() {
+    let server = Server::start_with("[rate_limits]\nlogin = { burst = 100000, per_minute = 100000 }").await;
+    let mut b = server.browser();
+    b.register("timed@example.com", PASSWORD).await;
+    let client = zkauth::opaque::OpaqueClient::new(server.profile());
     // In this test build (most crates unoptimised, ~6 ms a start) the old code's gap was
-    // +0.17 ms; with equal work the medians differ by noise, ±0.06 ms here. The arithmetic
-    // itself is held tighter by zkauth's own test (src/opaque/tests.rs).
-    assert!(median_diff.abs() < 0.000_1, "known − unknown median {:+.4} ms", median_diff * 1e3);
+    // +0.17 ms (2.9%); with equal work the medians differ by noise, under 0.06 ms on a quiet
+    // machine. The bound is 0.1 ms or 1.5% of a start, whichever is larger (a loaded machine
+    // stretches everything), and a measurement over it is taken again, up to three times: noise
+    // does not repeat, a real difference does. zkauth's own test holds the arithmetic tighter.
+    let mut seen = vec![];
+    for _ in 0..3 {
+        let (median_diff, mean_known) = measure(&server, &b, &client).await;
+        eprintln!("login/start: known − unknown median {:+.4} ms over {PAIRS} pairs (a known start takes {:.3} ms)", median_diff * 1e3, mean_known * 1e3);
+        seen.push(median_diff);
+        if median_diff.abs() < (0.000_1f64).max(0.015 * mean_known) {
+            return;
+        }
+    }
+    panic!("known − unknown medians {:?} ms", seen.iter().map(|d| d * 1e3).collect::<Vec<_>>());
 }
