@@ -44,9 +44,15 @@ pub struct AuthorizeQuery {
     organization_id: Option<String>,
 }
 
-/// 43..128 characters of the base64url alphabet (PKCE challenge and verifier, §4.1).
+/// 43..128 characters of the base64url alphabet (the S256 code challenge, §4.1).
 pub fn is_pkce_string(s: &str) -> bool {
     (43..=128).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+/// A PKCE code verifier: 43..128 characters of RFC 7636 §4.1's unreserved alphabet
+/// (`A-Z a-z 0-9 - . _ ~`), which client libraries use in full.
+pub fn is_pkce_verifier(s: &str) -> bool {
+    (43..=128).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~'))
 }
 
 fn is_uuid(s: &str) -> bool {

@@ -13,7 +13,7 @@ use serde::Deserialize;
 use serde_json::{json, Map, Value};
 use zkauth_verify::{ct_eq_str, hash_b64u};
 
-use super::authorize::is_pkce_string;
+use super::authorize::is_pkce_verifier;
 use crate::config::Client;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ClientIp, FormBody};
@@ -103,7 +103,7 @@ fn check_code(row: &CodeRow, client: &Client, f: &TokenForm, now: i64) -> ApiRes
     if f.redirect_uri.as_deref() != Some(row.redirect_uri.as_str()) {
         return Err(ApiError::InvalidGrant("redirect_uri does not match the authorization request"));
     }
-    let verifier = f.code_verifier.as_deref().filter(|v| is_pkce_string(v)).ok_or(ApiError::InvalidGrant("code_verifier is missing or malformed"))?;
+    let verifier = f.code_verifier.as_deref().filter(|v| is_pkce_verifier(v)).ok_or(ApiError::InvalidGrant("code_verifier is missing or malformed"))?;
     if !ct_eq_str(&hash_b64u(verifier), &row.code_challenge) {
         return Err(ApiError::InvalidGrant("code_verifier does not match code_challenge"));
     }

@@ -104,9 +104,9 @@ async fn token_request_at(server: &Server, path: &str, origin: Option<&str>, for
     (s, body)
 }
 
-/// An authorization of "plain-app" (no key delivery) for `scope`, through to its tokens.
-async fn tokens_for_scope(server: &Server, b: &mut Browser<'_>, scope: &str) -> Value {
-    let verifier = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+/// An authorization of "plain-app" (no key delivery) for `scope` with PKCE `verifier`, through
+/// to its tokens.
+async fn tokens_for_scope(server: &Server, b: &mut Browser<'_>, scope: &str, verifier: &str) -> Value {
     let challenge = zkauth_verify::hash_b64u(verifier);
     let q = serde_urlencoded::to_string([
         ("response_type", "code"), ("client_id", "plain-app"), ("redirect_uri", "http://localhost:8082/cb"), ("scope", scope),
@@ -138,7 +138,7 @@ async fn id_tokens_only_for_openid_and_email_claims_only_for_email() {
     let mut b = server.browser();
     b.register("scopes@example.com", PASSWORD).await;
 
-    let tok = tokens_for_scope(&server, &mut b, "openid email").await;
+    let tok = tokens_for_scope(&server, &mut b, "openid email", "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk").await;
     let claims = claims_of(tok["id_token"].as_str().unwrap());
     assert_eq!((claims["email"].as_str(), claims["email_verified"].as_bool()), (Some("scopes@example.com"), Some(false)));
     assert!(claims.get("name").is_none(), "no profile scope, no name");
@@ -151,7 +151,8 @@ async fn id_tokens_only_for_openid_and_email_claims_only_for_email() {
     assert_eq!((info["email"].as_str(), info["email_verified"].as_bool()), (Some("scopes@example.com"), Some(false)));
     assert!(info.get("name").is_none());
 
-    let tok = tokens_for_scope(&server, &mut b, "profile").await;
+    // A verifier in RFC 7636's full alphabet (`-._~`), as client libraries make them.
+    let tok = tokens_for_scope(&server, &mut b, "profile", "a.b~c-d_e.f~g-h_i.j~k-l_m.n~o-p_q.r~s-t_u.v~w-x_y.z").await;
     assert!(tok.get("id_token").is_none(), "no openid scope, no ID token: {tok}");
     assert!(tok["access_token"].is_string());
 }
