@@ -2,7 +2,7 @@
 //! zero-knowledge key delivery, and first-party cookie sessions — the answer to "what must my
 //! server do so that the zero-knowledge guarantees hold?".
 //!
-//! Modules, in the order a request meets them:
+//! Modules, in the order a request meets them ([`admin`] is the operator's CLI beside them):
 //! - [`config`]: the TOML file, environment and flags, checked before the port is bound.
 //! - [`secrets`]: server secrets sealed at rest under a KEK.
 //! - [`store`]: every piece of state, in SQLite (default) or PostgreSQL.
@@ -16,6 +16,7 @@
 //! - [`metrics`]: the Prometheus listener; [`demo_app`]: the demo relying party's static server.
 //! - [`error`]: the one error type, with stable `error` strings.
 
+pub mod admin;
 pub mod client_ip;
 pub mod config;
 pub mod demo_app;
@@ -57,10 +58,16 @@ pub enum StartError {
 /// Opens the data dir and database, opens (or creates) the sealed secrets, and returns the
 /// state the router runs on.
 pub async fn build(config: Config, kek: &KekSource, clock: Clock) -> Result<AppState, StartError> {
-    check_data_dir(&config.data_dir)?;
-    let store = store::Store::open(&config.database, &config.data_dir).await?;
+    let store = open_store(&config).await?;
     let secrets = secrets::load(kek, &store, &config.data_dir).await?;
     Ok(AppState::new(config, store, secrets, clock))
+}
+
+/// Checks (or creates) the data dir and opens the database, migrated: what the server and
+/// `zkauth-server admin` start with.
+pub async fn open_store(config: &Config) -> Result<store::Store, StartError> {
+    check_data_dir(&config.data_dir)?;
+    Ok(store::Store::open(&config.database, &config.data_dir).await?)
 }
 
 /// Creates the data dir (mode 0700) or checks the one that exists: it holds sealed secrets,

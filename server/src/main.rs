@@ -1,10 +1,12 @@
 //! `zkauth-server --config FILE [--listen ADDR] [--issuer URL] [--data-dir DIR]
 //! [--database sqlite|postgres://…] [--dev]`: starts the reference server.
 //! `zkauth-server backup --config FILE --to FILE`: an online copy of the SQLite database.
+//! `zkauth-server admin --config FILE [--json] users …|clients …`: the operator's controls
+//! (`zkauth_server::admin`).
 //!
-//! Exit codes: 0 after a clean shutdown (Ctrl-C / SIGTERM) or a written backup, 2 for a usage,
-//! configuration or secrets error (reported before the port is bound), 1 when serving or the
-//! backup fails.
+//! Exit codes: 0 after a clean shutdown (Ctrl-C / SIGTERM), a written backup or a done admin
+//! action, 2 for a usage, configuration or secrets error (reported before the port is bound),
+//! 1 when serving or the backup fails, or an admin action finds no such account or client.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -14,7 +16,8 @@ use zkauth_server::session::CookieProfile;
 use zkauth_server::{build, router, spawn_janitor, Clock, Config, KekSource, Overrides};
 
 const USAGE: &str = "usage: zkauth-server --config FILE [--listen ADDR] [--issuer URL] [--data-dir DIR] [--database sqlite|postgres://...] [--dev]
-       zkauth-server backup --config FILE --to FILE [--data-dir DIR]";
+       zkauth-server backup --config FILE --to FILE [--data-dir DIR]
+       zkauth-server admin --config FILE [--json] users list | users show EMAIL | users revoke EMAIL | users delete EMAIL | clients revoke CLIENT_ID";
 
 struct Args {
     config: PathBuf,
@@ -22,14 +25,19 @@ struct Args {
     dev: bool,
     /// `backup --to FILE`
     backup_to: Option<PathBuf>,
+    /// `admin …`: the command and `--json`.
+    admin: Option<(zkauth_server::admin::Command, bool)>,
 }
 
 fn parse_args() -> Result<Args, String> {
     let mut it = std::env::args().skip(1).peekable();
     let backup = it.peek().is_some_and(|a| a == "backup");
-    if backup {
+    let admin = it.peek().is_some_and(|a| a == "admin");
+    if backup || admin {
         it.next();
     }
+    let mut words = vec![];
+    let mut json = false;
     let mut config = None;
     let mut o = Overrides::default();
     let mut dev = false;
@@ -38,6 +46,8 @@ fn parse_args() -> Result<Args, String> {
         let mut value = |name: &str| it.next().ok_or(format!("{name} needs a value"));
         match arg.as_str() {
             "--to" if backup => backup_to = Some(PathBuf::from(value("--to")?)),
+            "--json" if admin => json = true,
+            w if admin && !w.starts_with('-') => words.push(w.to_string()),
             "--config" => config = Some(PathBuf::from(value("--config")?)),
             "--listen" => o.listen = Some(value("--listen")?),
             "--issuer" => o.issuer = Some(value("--issuer")?),
@@ -51,7 +61,30 @@ fn parse_args() -> Result<Args, String> {
     if backup && backup_to.is_none() {
         return Err("backup needs --to FILE".into());
     }
-    Ok(Args { config: config.ok_or("--config is required")?, overrides: o, dev, backup_to })
+    let admin = if admin { Some((zkauth_server::admin::Command::parse(&words)?, json)) } else { None };
+    Ok(Args { config: config.ok_or("--config is required")?, overrides: o, dev, backup_to, admin })
+}
+
+/// `admin …`: one operator action (no KEK needed; security events go to stderr's log).
+async fn admin(config: &Config, command: &zkauth_server::admin::Command, json: bool) -> ExitCode {
+    let filter = EnvFilter::try_from_env("ZKAUTH_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
+    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
+    let store = match zkauth_server::open_store(config).await {
+        Ok(s) => s,
+        Err(e) => return fail(&e.to_string()),
+    };
+    let now = Clock::System.now();
+    match zkauth_server::admin::run(config, &store, command, json, now).await {
+        Ok(out) => {
+            print!("{}", out.stdout);
+            eprint!("{}", out.stderr);
+            ExitCode::from(out.code)
+        }
+        Err(e) => {
+            eprintln!("zkauth-server admin: database: {e}");
+            ExitCode::from(1)
+        }
+    }
 }
 
 /// `backup --to FILE`: the SQLite database as it is (read-only, not migrated), while the
@@ -98,6 +131,9 @@ async fn main() -> ExitCode {
     };
     if let Some(to) = &args.backup_to {
         return backup(&config, to).await;
+    }
+    if let Some((command, json)) = &args.admin {
+        return admin(&config, command, *json).await;
     }
     config.cookies = CookieProfile::for_start(args.dev, config.is_https());
     let filter = EnvFilter::try_from_env("ZKAUTH_LOG").unwrap_or_else(|_| EnvFilter::new("info"));

@@ -252,3 +252,22 @@ fn backup_copies_the_live_database_and_refuses_to_overwrite() {
     assert_eq!(usage, 2);
     assert!(usage_err.contains("--to"), "{usage_err}");
 }
+
+/// `zkauth-server admin`: exit 0 with JSON for a known command, 1 for an unknown account, 2 for
+/// a usage error; it needs no KEK.
+#[test]
+fn admin_exit_codes() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("zkauth.toml");
+    std::fs::write(&file, format!("issuer = \"http://localhost:1\"\ndata_dir = \"{}\"\n", dir.path().join("data").display())).unwrap();
+    let file_s = file.to_str().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_zkauth-server")).args(["admin", "--config", file_s, "--json", "users", "list"]).env_remove("ZKAUTH_KEK_PASSPHRASE").output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), r#"{"users":[]}"#);
+    let (code, err) = run(&["admin", "--config", file_s, "users", "revoke", "nobody@example.com"], &[]);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("no account"), "{err}");
+    let (code, err) = run(&["admin", "--config", file_s, "users", "drop", "x"], &[]);
+    assert_eq!(code, 2);
+    assert!(err.contains("unknown admin command"), "{err}");
+}

@@ -6,6 +6,7 @@
 //!
 //! Timestamps are unix seconds (`i64`); secrets and tokens appear only as `b64u(SHA-256)`.
 
+mod admin;
 mod backup;
 mod keys;
 mod limits;
@@ -27,6 +28,7 @@ use sqlx::{AnyConnection, AnyPool};
 
 type BoxFuture<'a, T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send + 'a>>;
 
+pub use admin::AccountSummary;
 pub use backup::BackupError;
 pub use keys::{AccountKeyRow, EnvelopeRow, NewEnvelope, RecoveryKeyRow};
 pub use limits::Bucket;

@@ -6,6 +6,7 @@
 
 mod harness;
 
+mod admin;
 mod backup;
 mod flow;
 mod instances;

@@ -106,7 +106,7 @@ async fn token_request_at(server: &Server, path: &str, origin: Option<&str>, for
 
 /// An authorization of "plain-app" (no key delivery) for `scope` with PKCE `verifier`, through
 /// to its tokens.
-async fn tokens_for_scope(server: &Server, b: &mut Browser<'_>, scope: &str, verifier: &str) -> Value {
+pub async fn tokens_for_scope(server: &Server, b: &mut Browser<'_>, scope: &str, verifier: &str) -> Value {
     let challenge = zkauth_verify::hash_b64u(verifier);
     let q = serde_urlencoded::to_string([
         ("response_type", "code"), ("client_id", "plain-app"), ("redirect_uri", "http://localhost:8082/cb"), ("scope", scope),
