@@ -94,11 +94,14 @@ pub struct SessionConfig {
     /// account or its data away (password change, recovery keys, key rotation, revoking
     /// sessions). 5 minutes; 1..=900.
     pub reauth_window_secs: i64,
+    /// A refresh-token family ends this long after the login behind it, however often it
+    /// rotates (30 days).
+    pub refresh_family_lifetime_secs: i64,
 }
 
 impl Default for SessionConfig {
     fn default() -> Self {
-        SessionConfig { idle_timeout_secs: 30 * 60, absolute_timeout_secs: 8 * 3600, reauth_window_secs: 300 }
+        SessionConfig { idle_timeout_secs: 30 * 60, absolute_timeout_secs: 8 * 3600, reauth_window_secs: 300, refresh_family_lifetime_secs: 30 * 86_400 }
     }
 }
 
@@ -361,6 +364,9 @@ impl Config {
         }
         if !(1..=900).contains(&s.reauth_window_secs) {
             return Err(err(file, "session", "reauth_window_secs must be 1..=900"));
+        }
+        if !(60..=366 * 86_400).contains(&s.refresh_family_lifetime_secs) {
+            return Err(err(file, "session", "refresh_family_lifetime_secs must be 60..=31622400 (one year)"));
         }
         for (name, l) in [("login", raw.rate_limits.login), ("register", raw.rate_limits.register), ("recovery", raw.rate_limits.recovery), ("token", raw.rate_limits.token), ("authorize", raw.rate_limits.authorize)] {
             if l.burst == 0 || l.per_minute == 0 {

@@ -138,7 +138,13 @@ async fn issue(state: &AppState, client: &Client, family: &str, sub: &str, scope
     let now = state.now();
     let access = random_b64u(32);
     let refresh = random_b64u(32);
-    for (token, kind, ttl) in [(&access, "access", ACCESS_TTL_SECS), (&refresh, "refresh", REFRESH_TTL_SECS)] {
+    // The family ends a fixed time after its login, however often it rotates.
+    let family_end = auth_time.unwrap_or(now) + state.config.session.refresh_family_lifetime_secs;
+    let refresh_ttl = REFRESH_TTL_SECS.min(family_end - now);
+    if refresh_ttl <= 0 {
+        return Err(ApiError::InvalidGrant("the login behind this refresh token is too old: sign in again"));
+    }
+    for (token, kind, ttl) in [(&access, "access", ACCESS_TTL_SECS), (&refresh, "refresh", refresh_ttl)] {
         state
             .store
             .insert_token(&TokenRow {

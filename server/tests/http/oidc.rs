@@ -156,3 +156,30 @@ async fn id_tokens_only_for_openid_and_email_claims_only_for_email() {
     assert!(tok.get("id_token").is_none(), "no openid scope, no ID token: {tok}");
     assert!(tok["access_token"].is_string());
 }
+
+/// A refresh family ends a fixed time after its login (`session.refresh_family_lifetime_secs`),
+/// however often it rotates.
+#[tokio::test]
+async fn refresh_families_end_at_their_absolute_lifetime() {
+    let server = Server::start_with("[session]\nrefresh_family_lifetime_secs = 3600").await;
+    let mut b = server.browser();
+    b.register("family@example.com", PASSWORD).await;
+    let mut tok = tokens_for_scope(&server, &mut b, "openid", "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk").await;
+    let refresh = |tok: &Value| {
+        let form = [("grant_type", "refresh_token".to_string()), ("refresh_token", tok["refresh_token"].as_str().unwrap().to_string()), ("client_id", "plain-app".to_string())];
+        let server = &server;
+        async move {
+            let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            token_request_at(server, "/token", Some("http://localhost:8082"), &form).await
+        }
+    };
+    for _ in 0..3 {
+        server.advance(1000);
+        let (s, next) = refresh(&tok).await;
+        assert_eq!(s, StatusCode::OK, "{next}");
+        tok = next;
+    }
+    server.advance(601); // 3601 s after the login
+    let (s, body) = refresh(&tok).await;
+    assert_eq!((s, body["error"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid_grant")), "{body}");
+}
