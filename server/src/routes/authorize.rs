@@ -2,8 +2,10 @@
 //!
 //! Authorize checks the request against the registered client (exact redirect URI, PKCE S256,
 //! the client's ZK rules, a strictly valid `zk_pub`), stores it for 5 minutes and sends the
-//! browser to the login page with the spec's query. Errors are JSON 400s and never redirect,
-//! so an unregistered URI can never receive one. Finalize (session + CSRF) consumes the
+//! browser to the login page with the spec's query. Until the client and its exact redirect
+//! URI are known, errors are JSON and never redirect (an unregistered URI receives nothing);
+//! after that they go back to the client by redirect, with `state` and `iss` (RFC 6749
+//! §4.1.2.1, RFC 9207). Finalize (session + CSRF) consumes the
 //! request atomically and stores only the delivery's hash with a 60-second code.
 //!
 //! A request is bound to the browser that started it: authorize sets a binding cookie (256
@@ -60,6 +62,26 @@ fn is_uuid(s: &str) -> bool {
         && s.bytes().enumerate().all(|(i, b)| if matches!(i, 8 | 13 | 18 | 23) { b == b'-' } else { b.is_ascii_hexdigit() })
 }
 
+/// An authorization error once the client and its redirect URI are known: it goes back to the
+/// client by redirect (RFC 6749 §4.1.2.1) with `error`, `error_description`, `state` and `iss`
+/// (RFC 9207). Server and database failures stay JSON answers.
+enum Refusal {
+    Redirect(&'static str, &'static str),
+    Api(ApiError),
+}
+
+impl From<ApiError> for Refusal {
+    fn from(e: ApiError) -> Self {
+        Refusal::Api(e)
+    }
+}
+
+impl From<sqlx::Error> for Refusal {
+    fn from(e: sqlx::Error) -> Self {
+        Refusal::Api(e.into())
+    }
+}
+
 /// `GET /authorize`
 pub async fn authorize(State(state): State<AppState>, ip: ClientIp, headers: HeaderMap, QueryParams(q): QueryParams<AuthorizeQuery>) -> ApiResult<Response> {
     // Anonymous, and each request is a row: limited per client, and bounded in total.
@@ -67,44 +89,68 @@ pub async fn authorize(State(state): State<AppState>, ip: ClientIp, headers: Hea
     if state.store.pending_auth_requests(state.now()).await? >= state.config.rate_limits.pending_authorizations {
         return Err(ApiError::Unavailable);
     }
-    let client_id = q.client_id.ok_or(ApiError::InvalidRequest("client_id is required"))?;
+    // Until the client and its exact redirect URI are known, refusals are JSON and never
+    // redirect (an unregistered URI must receive nothing).
+    let client_id = q.client_id.clone().ok_or(ApiError::InvalidRequest("client_id is required"))?;
     let client = state.config.client(&client_id).ok_or(ApiError::InvalidClient("unknown client"))?;
-    let redirect_uri = q.redirect_uri.ok_or(ApiError::InvalidRequest("redirect_uri is required"))?;
+    let redirect_uri = q.redirect_uri.clone().ok_or(ApiError::InvalidRequest("redirect_uri is required"))?;
     if !client.redirect_uris.contains(&redirect_uri) {
         return Err(ApiError::InvalidRequest("redirect_uri is not registered for this client"));
     }
+    // A state that passed the extractor's checks and is not too long is echoed.
+    let echo_state = q.state.clone().filter(|s| s.len() <= 512);
+    match accept(&state, client, redirect_uri.clone(), &headers, q).await {
+        Ok(response) => Ok(response),
+        Err(Refusal::Api(e)) => Err(e),
+        Err(Refusal::Redirect(error, description)) => {
+            let mut params = vec![("error", error), ("error_description", description)];
+            if let Some(s) = echo_state.as_deref() {
+                params.push(("state", s));
+            }
+            params.push(("iss", state.config.issuer.as_str()));
+            let query = serde_urlencoded::to_string(&params).map_err(|_| ApiError::Internal)?;
+            let separator = if redirect_uri.contains('?') { '&' } else { '?' };
+            let location = HeaderValue::from_str(&format!("{redirect_uri}{separator}{query}")).map_err(|_| ApiError::Internal)?;
+            Ok((StatusCode::FOUND, [(header::LOCATION, location)]).into_response())
+        }
+    }
+}
+
+/// The rest of `/authorize` for a known client and redirect URI.
+async fn accept(state: &AppState, client: &crate::config::Client, redirect_uri: String, headers: &HeaderMap, q: AuthorizeQuery) -> Result<Response, Refusal> {
+    let invalid = |d: &'static str| Refusal::Redirect("invalid_request", d);
     if q.response_type.as_deref() != Some("code") {
-        return Err(ApiError::InvalidRequest("response_type must be code"));
+        return Err(Refusal::Redirect("unsupported_response_type", "response_type must be code"));
     }
     if q.code_challenge_method.as_deref() != Some("S256") {
-        return Err(ApiError::InvalidRequest("PKCE with code_challenge_method=S256 is required"));
+        return Err(invalid("PKCE with code_challenge_method=S256 is required"));
     }
-    let code_challenge = q.code_challenge.filter(|c| is_pkce_string(c)).ok_or(ApiError::InvalidRequest("code_challenge must be 43..128 base64url characters"))?;
+    let code_challenge = q.code_challenge.filter(|c| is_pkce_string(c)).ok_or_else(|| invalid("code_challenge must be 43..128 base64url characters"))?;
     let zk_pub_kid = match (&q.zk_pub, client.delivery, client.zk_required) {
-        (Some(_), KeyDelivery::None, _) => return Err(ApiError::InvalidRequest("this client does not support ZK delivery")),
-        (None, _, true) => return Err(ApiError::InvalidRequest("zk_pub is required for this client")),
+        (Some(_), KeyDelivery::None, _) => return Err(invalid("this client does not support ZK delivery")),
+        (None, _, true) => return Err(invalid("zk_pub is required for this client")),
         (None, _, false) => None,
         (Some(zk_pub), _, _) => {
             if zk_pub.len() > 2048 || validate_zk_pub(zk_pub).is_err() {
-                return Err(ApiError::InvalidRequest("zk_pub is not a valid P-256 public JWK"));
+                return Err(invalid("zk_pub is not a valid P-256 public JWK"));
             }
             Some(hash_b64u(zk_pub))
         }
     };
     if q.organization_id.as_deref().is_some_and(|o| !is_uuid(o)) {
-        return Err(ApiError::InvalidRequest("organization_id must be a UUID"));
+        return Err(invalid("organization_id must be a UUID"));
     }
     for (value, what) in [(&q.state, "state must be at most 512 characters"), (&q.nonce, "nonce must be at most 512 characters")] {
         if value.as_ref().is_some_and(|v| v.len() > 512) {
-            return Err(ApiError::InvalidRequest(what));
+            return Err(invalid(what));
         }
     }
     let scope = q.scope.unwrap_or_else(|| "openid profile".into());
     if scope.split(' ').any(|s| !client.scopes.iter().any(|c| c == s)) {
-        return Err(ApiError::InvalidRequest("scope names a scope this client may not request"));
+        return Err(Refusal::Redirect("invalid_scope", "scope names a scope this client may not request"));
     }
     let request_id = random_b64u(32);
-    let binding = binding_of(&state, &headers).map(str::to_string).unwrap_or_else(|| random_b64u(32));
+    let binding = binding_of(state, headers).map(str::to_string).unwrap_or_else(|| random_b64u(32));
     state
         .store
         .put_auth_request(&AuthRequestRow {
@@ -142,7 +188,7 @@ pub async fn authorize(State(state): State<AppState>, ip: ClientIp, headers: Hea
     }
     let query = serde_urlencoded::to_string(&params).map_err(|_| ApiError::Internal)?;
     let location = HeaderValue::from_str(&format!("{}/?{query}", state.config.issuer)).map_err(|_| ApiError::Internal)?;
-    let binding_cookie = set_cookie(&state, state.config.cookies.binding(), &binding, REQUEST_TTL_SECS, true)?;
+    let binding_cookie = set_cookie(state, state.config.cookies.binding(), &binding, REQUEST_TTL_SECS, true)?;
     Ok((StatusCode::FOUND, [(header::LOCATION, location), (header::SET_COOKIE, binding_cookie)]).into_response())
 }
 

@@ -17,32 +17,61 @@ async fn authorize_status(server: &Server, uri: &str) -> (StatusCode, serde_json
     (s, body, h.contains_key(header::LOCATION))
 }
 
+/// Where an authorization error redirects to, parsed: `(redirect URI, [(name, value)])`.
+fn redirected_error(h: &axum::http::HeaderMap) -> (String, Vec<(String, String)>) {
+    let location = h[header::LOCATION].to_str().unwrap();
+    let (base, query) = location.split_once('?').unwrap();
+    (base.to_string(), serde_urlencoded::from_str(query).unwrap())
+}
+
 #[tokio::test]
-async fn authorize_refusals_never_redirect() {
+async fn authorize_refusals_redirect_only_to_a_registered_uri() {
     let server = Server::start().await;
     let zk = DeliveryKeyPair::generate(&mut OsRng).zk_pub().unwrap();
+    // Unknown client or unregistered redirect URI: JSON, never a redirect.
     let cases: Vec<(String, StatusCode, &str)> = vec![
         (authorize_uri("nobody", REDIRECT, CHALLENGE, Some(&zk), "s"), StatusCode::UNAUTHORIZED, "invalid_client"),
         (authorize_uri(CLIENT, "http://localhost:8081/callback/", CHALLENGE, Some(&zk), "s"), StatusCode::BAD_REQUEST, "invalid_request"),
         (authorize_uri(CLIENT, "http://localhost:8081/other", CHALLENGE, Some(&zk), "s"), StatusCode::BAD_REQUEST, "invalid_request"),
-        (authorize_uri(CLIENT, REDIRECT, "short", Some(&zk), "s"), StatusCode::BAD_REQUEST, "invalid_request"),
-        (authorize_uri(CLIENT, REDIRECT, CHALLENGE, None, "s"), StatusCode::BAD_REQUEST, "invalid_request"),
-        (authorize_uri("plain-app", "http://localhost:8082/cb", CHALLENGE, Some(&zk), "s"), StatusCode::BAD_REQUEST, "invalid_request"),
-        (authorize_uri(CLIENT, REDIRECT, CHALLENGE, Some("e30"), "s"), StatusCode::BAD_REQUEST, "invalid_request"),
     ];
     for (uri, status, error) in cases {
         let (s, body, redirected) = authorize_status(&server, &uri).await;
         assert_eq!((s, body["error"].as_str().unwrap()), (status, error), "{uri}");
         assert!(!redirected, "{uri}");
     }
-    // Missing PKCE and plain PKCE.
-    let no_pkce = format!("/authorize?response_type=code&client_id={CLIENT}&redirect_uri={}", urlencode(REDIRECT));
-    assert_eq!(authorize_status(&server, &no_pkce).await.0, StatusCode::BAD_REQUEST);
-    let plain = authorize_uri(CLIENT, REDIRECT, CHALLENGE, Some(&zk), "s").replace("S256", "plain");
-    assert_eq!(authorize_status(&server, &plain).await.0, StatusCode::BAD_REQUEST);
-    // A repeated parameter is refused rather than guessed at.
+    // A repeated parameter is refused rather than guessed at (which client would it be?).
     let twice = format!("{}&client_id={CLIENT}", authorize_uri(CLIENT, REDIRECT, CHALLENGE, Some(&zk), "s"));
-    assert_eq!(authorize_status(&server, &twice).await.0, StatusCode::BAD_REQUEST);
+    let (s, _, redirected) = authorize_status(&server, &twice).await;
+    assert_eq!((s, redirected), (StatusCode::BAD_REQUEST, false));
+
+    // Known client and redirect URI: the error goes back to the client (RFC 6749 §4.1.2.1),
+    // with its state and the issuer (RFC 9207).
+    let no_pkce = format!("/authorize?response_type=code&client_id={CLIENT}&redirect_uri={}&state=s", urlencode(REDIRECT));
+    let plain = authorize_uri(CLIENT, REDIRECT, CHALLENGE, Some(&zk), "s").replace("S256", "plain");
+    let token_type = authorize_uri(CLIENT, REDIRECT, CHALLENGE, Some(&zk), "s").replace("response_type=code", "response_type=token");
+    let scope = authorize_uri(CLIENT, REDIRECT, CHALLENGE, Some(&zk), "s").replace("scope=openid+profile", "scope=openid+admin");
+    assert!(scope.contains("openid+admin"));
+    let cases: Vec<(String, &str, &str)> = vec![
+        (authorize_uri(CLIENT, REDIRECT, "short", Some(&zk), "s"), REDIRECT, "invalid_request"),
+        (authorize_uri(CLIENT, REDIRECT, CHALLENGE, None, "s"), REDIRECT, "invalid_request"),
+        (authorize_uri("plain-app", "http://localhost:8082/cb", CHALLENGE, Some(&zk), "s"), "http://localhost:8082/cb", "invalid_request"),
+        (authorize_uri(CLIENT, REDIRECT, CHALLENGE, Some("e30"), "s"), REDIRECT, "invalid_request"),
+        (no_pkce, REDIRECT, "invalid_request"),
+        (plain, REDIRECT, "invalid_request"),
+        (token_type, REDIRECT, "unsupported_response_type"),
+        (scope, REDIRECT, "invalid_scope"),
+    ];
+    for (uri, target, error) in cases {
+        let (s, h, _) = server.send(Request::get(uri.as_str()).body(Body::empty()).unwrap()).await;
+        assert_eq!(s, StatusCode::FOUND, "{uri}");
+        let (base, q) = redirected_error(&h);
+        assert_eq!(base, target, "{uri}");
+        let get = |k: &str| q.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
+        assert_eq!((get("error"), get("state"), get("iss")), (Some(error), Some("s"), Some(ISSUER)), "{uri}");
+        assert!(get("error_description").is_some_and(|d| !d.is_empty()));
+        assert!(get("code").is_none());
+        assert!(set_cookies(&h).is_empty(), "no binding cookie for a refused request");
+    }
 }
 
 fn urlencode(s: &str) -> String {
@@ -64,9 +93,12 @@ async fn malformed_zk_pub_is_refused() {
     let off_curve = json!({"kty": "EC", "crv": "P-256", "x": jwk["x"], "y": b64u::encode(&y)});
     for bad in [long_x, off_curve] {
         let zk = b64u::encode(bad.to_string().as_bytes());
-        let (s, body, redirected) = authorize_status(&server, &authorize_uri(CLIENT, REDIRECT, CHALLENGE, Some(&zk), "s")).await;
-        assert_eq!((s, body["error"].as_str().unwrap()), (StatusCode::BAD_REQUEST, "invalid_request"));
-        assert!(!redirected);
+        let uri = authorize_uri(CLIENT, REDIRECT, CHALLENGE, Some(&zk), "s");
+        let (s, h, _) = server.send(Request::get(uri.as_str()).body(Body::empty()).unwrap()).await;
+        assert_eq!(s, StatusCode::FOUND);
+        let (base, q) = redirected_error(&h);
+        assert_eq!(base, REDIRECT);
+        assert!(q.contains(&("error".to_string(), "invalid_request".to_string())), "{q:?}");
     }
 }
 
