@@ -271,3 +271,23 @@ fn admin_exit_codes() {
     assert_eq!(code, 2);
     assert!(err.contains("unknown admin command"), "{err}");
 }
+
+/// `server/dist/zkauth-server.service` passes `systemd-analyze verify` without a warning (an
+/// unknown or misspelled sandboxing key is only a warning to systemd, so warnings fail here).
+/// Machines without systemd-analyze say so and skip.
+#[test]
+fn the_systemd_unit_verifies() {
+    let Ok(check) = Command::new("systemd-analyze").arg("--version").output() else {
+        eprintln!("systemd-analyze is not installed: the unit is not checked here");
+        return;
+    };
+    assert!(check.status.success());
+    let unit = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/dist/zkauth-server.service")).unwrap();
+    assert!(unit.contains("ExecStart=/usr/local/bin/zkauth-server "));
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("zkauth-server.service");
+    std::fs::write(&file, unit.replace("/usr/local/bin/zkauth-server", env!("CARGO_BIN_EXE_zkauth-server"))).unwrap();
+    let out = Command::new("systemd-analyze").args(["verify", file.to_str().unwrap()]).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success() && stderr.trim().is_empty(), "{stderr}");
+}
