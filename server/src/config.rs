@@ -203,6 +203,12 @@ struct ClientConfigFile {
     zk_required: bool,
     key_delivery_version: Option<String>,
     scopes: Option<Vec<String>>,
+    /// `none` (public clients), `client_secret_basic` (confidential default) or
+    /// `client_secret_post`.
+    token_endpoint_auth_method: Option<String>,
+    /// Confidential clients: b64u(SHA-256(secret)); the secret itself never goes in a file
+    /// (`zkauth-server client-secret` makes one).
+    client_secret_sha256: Option<String>,
     /// `EdDSA` (default) or `ES256`: what the client's ID-token check supports (OIDC
     /// Dynamic Client Registration's name for it).
     id_token_signed_response_alg: Option<String>,
@@ -236,6 +242,27 @@ impl KeyDelivery {
     }
 }
 
+/// How a client authenticates at `/token` and `/revoke`.
+#[derive(Clone, PartialEq, Eq)]
+pub enum ClientAuth {
+    /// A public client (a browser app): PKCE only, no secret, may call from its origins.
+    None,
+    /// A confidential client's backend: HTTP Basic with the secret whose SHA-256 is kept.
+    SecretBasic(String),
+    /// A confidential client's backend: `client_secret` in the form.
+    SecretPost(String),
+}
+
+impl core::fmt::Debug for ClientAuth {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(match self {
+            ClientAuth::None => "none",
+            ClientAuth::SecretBasic(_) => "client_secret_basic([redacted])",
+            ClientAuth::SecretPost(_) => "client_secret_post([redacted])",
+        })
+    }
+}
+
 /// A registered relying party.
 #[derive(Debug, Clone)]
 pub struct Client {
@@ -247,6 +274,7 @@ pub struct Client {
     pub zk_required: bool,
     pub scopes: Vec<String>,
     pub id_token_alg: crate::idtoken::Alg,
+    pub auth: ClientAuth,
 }
 
 /// The checked configuration the server runs with.
@@ -463,9 +491,30 @@ fn check_clients(file: &str, raw: Vec<ClientConfig>) -> Result<Vec<Client>, Conf
         if c.client_id.is_empty() || c.client_id.len() > 128 || !seen.insert(c.client_id.clone()) {
             return Err(err(file, key("client_id"), "must be 1..128 characters and unique"));
         }
-        match c.client_type.as_deref() {
-            None | Some("public") => {}
-            Some(_) => return Err(err(file, key("client_type"), "must be \"public\" (PKCE S256 required; confidential clients are not supported yet)")),
+        let confidential = match c.client_type.as_deref() {
+            None | Some("public") => false,
+            Some("confidential") => true,
+            Some(_) => return Err(err(file, key("client_type"), "must be \"public\" or \"confidential\"")),
+        };
+        let secret_hash = c.client_secret_sha256.clone();
+        if let Some(h) = &secret_hash {
+            let ok = h.len() == 43 && zkauth_verify::b64u::decode(h, "client_secret_sha256").is_ok_and(|b| b.len() == 32);
+            if !ok {
+                return Err(err(file, key("client_secret_sha256"), "must be base64url of 32 bytes (zkauth-server client-secret prints one)"));
+            }
+        }
+        let auth = match (confidential, c.token_endpoint_auth_method.as_deref(), secret_hash) {
+            (false, None | Some("none"), None) => ClientAuth::None,
+            (false, _, _) => return Err(err(file, key("token_endpoint_auth_method"), "a public client authenticates with \"none\" and has no secret")),
+            (true, None | Some("client_secret_basic"), Some(h)) => ClientAuth::SecretBasic(h),
+            (true, Some("client_secret_post"), Some(h)) => ClientAuth::SecretPost(h),
+            (true, None | Some("client_secret_basic" | "client_secret_post"), None) => {
+                return Err(err(file, key("client_secret_sha256"), "a confidential client needs client_secret_sha256"))
+            }
+            (true, _, _) => return Err(err(file, key("token_endpoint_auth_method"), "must be \"client_secret_basic\" or \"client_secret_post\"")),
+        };
+        if confidential && !c.allowed_origins.is_empty() {
+            return Err(err(file, key("allowed_origins"), "a confidential client calls from its backend: no browser origins"));
         }
         if c.redirect_uris.is_empty() {
             return Err(err(file, key("redirect_uris"), "at least one is required"));
@@ -507,6 +556,7 @@ fn check_clients(file: &str, raw: Vec<ClientConfig>) -> Result<Vec<Client>, Conf
             zk_required: c.zk_required,
             scopes: c.scopes.unwrap_or_else(|| SCOPES.iter().map(|s| s.to_string()).collect()),
             id_token_alg,
+            auth,
         });
     }
     Ok(out)

@@ -128,6 +128,10 @@ impl IntoResponse for ApiError {
             ApiError::InvalidToken(_) => {
                 headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer error=\"invalid_token\""));
             }
+            // RFC 6749 §5.2: a failed client authentication names the scheme it accepts.
+            ApiError::InvalidClient(_) => {
+                headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Basic realm=\"zkauth\""));
+            }
             ApiError::Unavailable => {
                 headers.insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
             }

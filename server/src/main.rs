@@ -1,6 +1,7 @@
 //! `zkauth-server --config FILE [--listen ADDR] [--issuer URL] [--data-dir DIR]
 //! [--database sqlite|postgres://…] [--dev]`: starts the reference server.
 //! `zkauth-server backup --config FILE --to FILE`: an online copy of the SQLite database.
+//! `zkauth-server client-secret`: a new confidential-client secret and its config line.
 //! `zkauth-server admin --config FILE [--json] users …|clients …`: the operator's controls
 //! (`zkauth_server::admin`).
 //!
@@ -17,6 +18,7 @@ use zkauth_server::{build, router, spawn_janitor, Clock, Config, KekSource, Over
 
 const USAGE: &str = "usage: zkauth-server --config FILE [--listen ADDR] [--issuer URL] [--data-dir DIR] [--database sqlite|postgres://...] [--dev]
        zkauth-server backup --config FILE --to FILE [--data-dir DIR]
+       zkauth-server client-secret
        zkauth-server admin --config FILE [--json] users list | users show EMAIL | users revoke EMAIL | users delete EMAIL | clients revoke CLIENT_ID";
 
 struct Args {
@@ -31,6 +33,9 @@ struct Args {
 
 fn parse_args() -> Result<Args, String> {
     let mut it = std::env::args().skip(1).peekable();
+    if it.peek().is_some_and(|a| a == "client-secret") {
+        return Err("client-secret".into());
+    }
     let backup = it.peek().is_some_and(|a| a == "backup");
     let admin = it.peek().is_some_and(|a| a == "admin");
     if backup || admin {
@@ -120,6 +125,14 @@ async fn main() -> ExitCode {
         Ok(a) => a,
         Err(why) if why.is_empty() => {
             println!("{USAGE}");
+            return ExitCode::SUCCESS;
+        }
+        Err(why) if why == "client-secret" => {
+            // A confidential client's secret: shown once, for the client's backend; the config
+            // keeps only its hash.
+            let (secret, line) = zkauth_server::client_auth::new_secret();
+            println!("client secret (give it to the client's backend; it is not stored): {secret}");
+            println!("add to the client's [[clients]] entry:\n{line}");
             return ExitCode::SUCCESS;
         }
         Err(why) => return fail(&format!("{why}\n{USAGE}")),

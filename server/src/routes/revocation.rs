@@ -1,6 +1,6 @@
 //! `POST /revoke` (RFC 7009, token revocation): a refresh token ends its whole family (every
 //! access and refresh token issued from the same code); an access token ends itself. The
-//! client identifies itself with `client_id` (public clients) and may revoke only its own
+//! client authenticates as at `/token` (`crate::client_auth`) and may revoke only its own
 //! tokens. An unknown, expired or already revoked token answers 200 too (§2.2), so the endpoint
 //! says nothing about which tokens exist.
 
@@ -11,7 +11,6 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use zkauth_verify::hash_b64u;
 
-use super::token::client_of;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ClientIp, FormBody};
 use crate::state::{AppState, LimitKind};
@@ -21,11 +20,12 @@ pub struct RevokeForm {
     token: Option<String>,
     token_type_hint: Option<String>,
     client_id: Option<String>,
+    client_secret: Option<String>,
 }
 
 pub async fn revoke(State(state): State<AppState>, ip: ClientIp, headers: HeaderMap, FormBody(f): FormBody<RevokeForm>) -> ApiResult<Json<Value>> {
     state.limit(LimitKind::Token, &[&ip.0]).await?;
-    let client = client_of(&state, f.client_id.as_deref(), &headers)?;
+    let client = crate::client_auth::authenticate(&state, &headers, f.client_id.as_deref(), f.client_secret.as_deref())?;
     let token = f.token.as_deref().filter(|t| !t.is_empty() && t.len() <= 256).ok_or(ApiError::InvalidRequest("token is required"))?;
     // The hint only speeds a lookup up (§2.1); every token is found by its hash either way.
     if f.token_type_hint.as_deref().is_some_and(|h| h != "access_token" && h != "refresh_token") {

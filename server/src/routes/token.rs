@@ -33,23 +33,14 @@ pub struct TokenForm {
     redirect_uri: Option<String>,
     code_verifier: Option<String>,
     refresh_token: Option<String>,
-}
-
-/// The client, which must be registered and, for browser calls, called from one of its origins.
-pub(super) fn client_of<'a>(state: &'a AppState, client_id: Option<&str>, headers: &HeaderMap) -> ApiResult<&'a Client> {
-    let client = client_id.and_then(|id| state.config.client(id)).ok_or(ApiError::InvalidClient("unknown client"))?;
-    if let Some(origin) = headers.get(header::ORIGIN).and_then(|o| o.to_str().ok()) {
-        if !client.allowed_origins.iter().any(|o| o == origin) {
-            return Err(ApiError::InvalidClient("this origin is not allowed for this client"));
-        }
-    }
-    Ok(client)
+    /// `client_secret_post` clients only.
+    client_secret: Option<String>,
 }
 
 /// `POST /token`
 pub async fn token(State(state): State<AppState>, ip: ClientIp, headers: HeaderMap, FormBody(f): FormBody<TokenForm>) -> ApiResult<impl IntoResponse> {
     state.limit(LimitKind::Token, &[&ip.0]).await?;
-    let client = client_of(&state, f.client_id.as_deref(), &headers)?;
+    let client = crate::client_auth::authenticate(&state, &headers, f.client_id.as_deref(), f.client_secret.as_deref())?;
     let body = match f.grant_type.as_str() {
         "authorization_code" => code_grant(&state, client, &f).await?,
         "refresh_token" => refresh_grant(&state, client, &f).await?,

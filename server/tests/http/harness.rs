@@ -40,6 +40,9 @@ pub async fn database_for(data_dir: &std::path::Path) -> String {
     format!("{base}/{name}")
 }
 
+/// The secret of the confidential test clients "backend" and "post-backend".
+pub const BACKEND_SECRET: &str = "a backend's secret: s3cr3t-for-tests";
+
 pub fn config_toml(data_dir: &std::path::Path, database: &str, extra: &str) -> String {
     format!(
         r#"
@@ -68,8 +71,24 @@ client_id = "plain-app"
 redirect_uris = ["http://localhost:8082/cb"]
 allowed_origins = ["http://localhost:8082"]
 zk_delivery = "none"
+
+[[clients]]
+client_id = "backend"
+client_type = "confidential"
+client_secret_sha256 = "{secret_hash}"
+redirect_uris = ["https://backend.example/cb"]
+zk_delivery = "none"
+
+[[clients]]
+client_id = "post-backend"
+client_type = "confidential"
+token_endpoint_auth_method = "client_secret_post"
+client_secret_sha256 = "{secret_hash}"
+redirect_uris = ["https://backend.example/cb"]
+zk_delivery = "none"
 "#,
-        data_dir.display()
+        data_dir.display(),
+        secret_hash = zkauth_verify::hash_b64u(BACKEND_SECRET)
     )
 }
 

@@ -8,6 +8,7 @@ mod harness;
 
 mod admin;
 mod backup;
+mod confidential;
 mod flow;
 mod instances;
 mod lockout;

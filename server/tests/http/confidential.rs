@@ -1,0 +1,116 @@
+//! Confidential clients (a backend that proves a secret): HTTP Basic or form secret, only the
+//! configured method, compared against the stored hash; never from a browser; PKCE still
+//! required; every failure `invalid_client` with `WWW-Authenticate: Basic`.
+
+use axum::body::Body;
+use axum::http::{header, HeaderMap, Method, Request, StatusCode};
+use serde_json::Value;
+
+use crate::harness::*;
+
+const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+
+/// A finalized authorization for `client` (redirect https://backend.example/cb); its code.
+async fn code_for(b: &mut Browser<'_>, client: &str) -> String {
+    let challenge = zkauth_verify::hash_b64u(VERIFIER);
+    let q = serde_urlencoded::to_string([
+        ("response_type", "code"), ("client_id", client), ("redirect_uri", "https://backend.example/cb"), ("scope", "openid"),
+        ("state", "s"), ("code_challenge", challenge.as_str()), ("code_challenge_method", "S256"),
+    ])
+    .unwrap();
+    let (s, h, body) = b.get(&format!("/authorize?{q}")).await;
+    assert_eq!(s, StatusCode::FOUND, "{body}");
+    let location = h[header::LOCATION].to_str().unwrap().to_string();
+    let query: Vec<(String, String)> = serde_urlencoded::from_str(location.split_once('?').unwrap().1).unwrap();
+    let request_id = query.iter().find(|(k, _)| k == "request_id").unwrap().1.clone();
+    let (s, _, fin) = b.post_form("/authorize/finalize", &[("request_id", &request_id), ("approve", "true")]).await;
+    assert_eq!(s, StatusCode::OK, "{fin}");
+    fin["code"].as_str().unwrap().to_string()
+}
+
+fn basic(id: &str, secret: &str) -> String {
+    let enc = |s: &str| serde_urlencoded::to_string([("x", s)]).unwrap().trim_start_matches("x=").to_string();
+    format!("Basic {}", zkauth_verify::b64std::encode(format!("{}:{}", enc(id), enc(secret)).as_bytes()))
+}
+
+/// A form POST to `path` with optional Authorization and Origin headers.
+async fn post(server: &Server, path: &str, authorization: Option<&str>, origin: Option<&str>, form: &[(&str, &str)]) -> (StatusCode, HeaderMap, Value) {
+    let mut r = Request::builder().method(Method::POST).uri(path).header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+    if let Some(a) = authorization {
+        r = r.header(header::AUTHORIZATION, a);
+    }
+    if let Some(o) = origin {
+        r = r.header(header::ORIGIN, o);
+    }
+    server.send(r.body(Body::from(serde_urlencoded::to_string(form).unwrap())).unwrap()).await
+}
+
+fn code_form<'a>(code: &'a str, client: Option<&'a str>) -> Vec<(&'a str, &'a str)> {
+    let mut f = vec![("grant_type", "authorization_code"), ("code", code), ("redirect_uri", "https://backend.example/cb"), ("code_verifier", VERIFIER)];
+    if let Some(c) = client {
+        f.push(("client_id", c));
+    }
+    f
+}
+
+fn refused(r: (StatusCode, HeaderMap, Value), what: &str) {
+    let (s, h, body) = r;
+    assert_eq!((s, body["error"].as_str()), (StatusCode::UNAUTHORIZED, Some("invalid_client")), "{what}: {body}");
+    assert_eq!(h[header::WWW_AUTHENTICATE], "Basic realm=\"zkauth\"", "{what}");
+    assert!(h.get(header::ACCESS_CONTROL_ALLOW_ORIGIN).is_none(), "{what}: no CORS for a backend");
+}
+
+#[tokio::test]
+async fn a_confidential_client_proves_its_secret_with_its_method_from_its_backend() {
+    let server = Server::start().await;
+    let mut b = server.browser();
+    b.register("backend-user@example.com", PASSWORD).await;
+
+    // Refusals first (a refused request does not spend the code: client authentication comes first).
+    let code = code_for(&mut b, "backend").await;
+    refused(post(&server, "/token", None, None, &code_form(&code, Some("backend"))).await, "no secret");
+    refused(post(&server, "/token", Some(&basic("backend", "wrong")), None, &code_form(&code, None)).await, "wrong secret");
+    let mut with_post = code_form(&code, Some("backend"));
+    with_post.push(("client_secret", BACKEND_SECRET));
+    refused(post(&server, "/token", None, None, &with_post).await, "the right secret by the wrong method");
+    refused(post(&server, "/token", Some(&basic("backend", BACKEND_SECRET)), Some("https://backend.example"), &code_form(&code, None)).await, "from a browser");
+    refused(post(&server, "/token", Some(&basic("backend", BACKEND_SECRET)), None, &code_form(&code, Some("post-backend"))).await, "two client ids");
+    refused(post(&server, "/token", Some("Basic !!!"), None, &code_form(&code, None)).await, "malformed Basic");
+    refused(post(&server, "/token", Some(&basic("plain-app", "x")), None, &code_form(&code, None)).await, "a secret for a public client");
+
+    // The right secret by Basic: tokens.
+    let (s, h, tok) = post(&server, "/token", Some(&basic("backend", BACKEND_SECRET)), None, &code_form(&code, None)).await;
+    assert_eq!(s, StatusCode::OK, "{tok}");
+    assert!(h.get(header::ACCESS_CONTROL_ALLOW_ORIGIN).is_none());
+    assert!(tok["id_token"].is_string() && tok["refresh_token"].is_string());
+    // PKCE is still required for a confidential client.
+    let code2 = code_for(&mut b, "backend").await;
+    let mut no_pkce = code_form(&code2, None);
+    no_pkce.retain(|(k, _)| *k != "code_verifier");
+    let (s, _, body) = post(&server, "/token", Some(&basic("backend", BACKEND_SECRET)), None, &no_pkce).await;
+    assert_eq!((s, body["error"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid_grant")));
+
+    // Revocation authenticates the same way.
+    let refresh = tok["refresh_token"].as_str().unwrap();
+    refused(post(&server, "/revoke", None, None, &[("token", refresh), ("client_id", "backend")]).await, "revoke without secret");
+    let (s, _, _) = post(&server, "/revoke", Some(&basic("backend", BACKEND_SECRET)), None, &[("token", refresh)]).await;
+    assert_eq!(s, StatusCode::OK);
+    let (s, _, _) = post(&server, "/token", Some(&basic("backend", BACKEND_SECRET)), None, &[("grant_type", "refresh_token"), ("refresh_token", refresh)]).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "revoked");
+
+    // client_secret_post: the form secret works, Basic does not.
+    let code3 = code_for(&mut b, "post-backend").await;
+    refused(post(&server, "/token", Some(&basic("post-backend", BACKEND_SECRET)), None, &code_form(&code3, None)).await, "Basic for a post client");
+    let mut form = code_form(&code3, Some("post-backend"));
+    form.push(("client_secret", BACKEND_SECRET));
+    let (s, _, tok) = post(&server, "/token", None, None, &form).await;
+    assert_eq!(s, StatusCode::OK, "{tok}");
+}
+
+#[test]
+fn a_new_client_secret_is_256_bits_and_its_line_holds_only_the_hash() {
+    let (secret, line) = zkauth_server::client_auth::new_secret();
+    assert_eq!(zkauth_verify::b64u::decode(&secret, "s").unwrap().len(), 32);
+    assert_eq!(line, format!("client_secret_sha256 = \"{}\"", zkauth_verify::hash_b64u(&secret)));
+    assert!(!line.contains(&secret));
+}
