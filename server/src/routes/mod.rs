@@ -2,7 +2,7 @@
 //!
 //! - First-party routes (OPAQUE, session, keys, recovery, authorize): cookie session only,
 //!   same-origin + CSRF checks on every state change, no bearer tokens, never CORS.
-//! - Cross-origin routes (`/token`, `/revoke`, `/userinfo`, `/notes`, `/.well-known/*`): CORS for the registered
+//! - Cross-origin routes (`/token`, `/revoke`, `/introspect`, `/userinfo`, `/notes`, `/.well-known/*`): CORS for the registered
 //!   clients' exact origins, fixed methods and headers, never `*`, never credentials (they
 //!   authenticate by token, so a cookie must not ride along).
 //! - Everything: 64 KiB body limit, security headers, a request log without queries.
@@ -10,6 +10,7 @@
 mod authorize;
 mod csp_report;
 mod discovery;
+mod introspection;
 mod keys;
 mod notes;
 mod opaque;
@@ -90,6 +91,7 @@ pub fn router(state: AppState) -> Router {
     let cross_origin = Router::new()
         .route("/token", post(token::token))
         .route("/revoke", post(revocation::revoke))
+        .route("/introspect", post(introspection::introspect))
         .route("/userinfo", get(userinfo::userinfo).post(userinfo::userinfo))
         .route("/notes", get(notes::list))
         .route("/notes/{id}", get(notes::get).put(notes::put).delete(notes::delete))

@@ -147,6 +147,7 @@ async fn issue(state: &AppState, client: &Client, family: &str, sub: &str, scope
                 scope: scope.into(),
                 expires_at: now + ttl,
                 auth_time,
+                issued_at: Some(now),
             })
             .await?;
     }

@@ -53,6 +53,8 @@ pub struct TokenRow {
     pub expires_at: i64,
     /// When the login behind this family happened (`None` before migration 0006).
     pub auth_time: Option<i64>,
+    /// When this token was issued (`None` before migration 0007).
+    pub issued_at: Option<i64>,
 }
 
 /// The outcome of a code redemption.
@@ -73,7 +75,7 @@ pub enum Rotated {
 }
 
 const CODE_COLUMNS: &str = "code_hash, family_id, client_id, redirect_uri, sub, scope, nonce, code_challenge, zk_hash, zk_version, auth_time, expires_at";
-const TOKEN_COLUMNS: &str = "token_hash, kind, family_id, client_id, sub, scope, expires_at, auth_time";
+const TOKEN_COLUMNS: &str = "token_hash, kind, family_id, client_id, sub, scope, expires_at, auth_time, issued_at";
 
 impl Store {
     pub async fn put_auth_request(&self, r: &AuthRequestRow) -> Result<(), sqlx::Error> {
@@ -172,7 +174,7 @@ impl Store {
     }
 
     pub async fn insert_token(&self, t: &TokenRow) -> Result<(), sqlx::Error> {
-        sqlx::query(&format!("INSERT INTO tokens ({TOKEN_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"))
+        sqlx::query(&format!("INSERT INTO tokens ({TOKEN_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"))
             .bind(&t.token_hash)
             .bind(&t.kind)
             .bind(&t.family_id)
@@ -181,6 +183,7 @@ impl Store {
             .bind(&t.scope)
             .bind(t.expires_at)
             .bind(t.auth_time)
+            .bind(t.issued_at)
             .execute(&self.pool)
             .await?;
         Ok(())
@@ -231,6 +234,17 @@ impl Store {
             .fetch_optional(&self.pool)
             .await?;
         Ok(v.is_some())
+    }
+
+    /// A token that is live now: not revoked, not expired, and (a refresh token) not spent.
+    pub async fn live_token(&self, token_hash: &str, now: i64) -> Result<Option<TokenRow>, sqlx::Error> {
+        sqlx::query_as(&format!(
+            "SELECT {TOKEN_COLUMNS} FROM tokens WHERE token_hash = $1 AND revoked_at IS NULL AND expires_at > $2 AND (kind = 'access' OR used_at IS NULL)"
+        ))
+        .bind(token_hash)
+        .bind(now)
+        .fetch_optional(&self.pool)
+        .await
     }
 
     /// Any token by its hash, live or not (for revocation, RFC 7009).

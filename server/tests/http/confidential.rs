@@ -114,3 +114,43 @@ fn a_new_client_secret_is_256_bits_and_its_line_holds_only_the_hash() {
     assert_eq!(line, format!("client_secret_sha256 = \"{}\"", zkauth_verify::hash_b64u(&secret)));
     assert!(!line.contains(&secret));
 }
+
+/// RFC 7662 introspection: confidential clients only; their own live tokens are active with
+/// sub, client_id, scope, exp, iat, token_type; anything else is `{"active": false}` alone.
+#[tokio::test]
+async fn introspection_answers_confidential_clients_about_their_own_live_tokens() {
+    let server = Server::start().await;
+    let mut b = server.browser();
+    let (sub, _) = b.register("introspect@example.com", PASSWORD).await;
+    let code = code_for(&mut b, "backend").await;
+    let auth = basic("backend", BACKEND_SECRET);
+    let (s, _, tok) = post(&server, "/token", Some(&auth), None, &code_form(&code, None)).await;
+    assert_eq!(s, StatusCode::OK, "{tok}");
+    let (access, refresh) = (tok["access_token"].as_str().unwrap(), tok["refresh_token"].as_str().unwrap());
+    let now = server.state.now();
+
+    let (s, _, info) = post(&server, "/introspect", Some(&auth), None, &[("token", access)]).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(info, serde_json::json!({
+        "active": true, "sub": sub, "client_id": "backend", "scope": "openid", "exp": now + 600, "iat": now,
+        "iss": ISSUER, "token_type": "Bearer",
+    }));
+    let (_, _, info) = post(&server, "/introspect", Some(&auth), None, &[("token", refresh), ("token_type_hint", "refresh_token")]).await;
+    assert_eq!((info["active"].as_bool(), info["token_type"].as_str()), (Some(true), Some("refresh_token")));
+
+    // A public client may not introspect; a wrong secret is invalid_client.
+    refused(post(&server, "/introspect", None, None, &[("token", access), ("client_id", "plain-app")]).await, "a public client");
+    refused(post(&server, "/introspect", Some(&basic("backend", "wrong")), None, &[("token", access)]).await, "wrong secret");
+    // Another client's token, an unknown one, and revoked or spent ones: inactive, nothing else.
+    refused(post(&server, "/introspect", Some(&basic("post-backend", BACKEND_SECRET)), None, &[("token", access)]).await, "post-backend by Basic");
+    let mut form = vec![("token", access), ("client_id", "post-backend"), ("client_secret", BACKEND_SECRET)];
+    let (s, _, info) = post(&server, "/introspect", None, None, &form).await;
+    assert_eq!((s, &info), (StatusCode::OK, &serde_json::json!({"active": false})), "another client's token");
+    form[0] = ("token", "no-such-token");
+    assert_eq!(post(&server, "/introspect", None, None, &form).await.2, serde_json::json!({"active": false}));
+    let (s, _, _) = post(&server, "/token", Some(&auth), None, &[("grant_type", "refresh_token"), ("refresh_token", refresh)]).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(post(&server, "/introspect", Some(&auth), None, &[("token", refresh)]).await.2, serde_json::json!({"active": false}), "spent");
+    assert_eq!(post(&server, "/revoke", Some(&auth), None, &[("token", access)]).await.0, StatusCode::OK);
+    assert_eq!(post(&server, "/introspect", Some(&auth), None, &[("token", access)]).await.2, serde_json::json!({"active": false}), "revoked");
+}
