@@ -39,7 +39,8 @@ pub struct StartBody {
 #[serde(deny_unknown_fields)]
 pub struct FinishBody {
     record: String,
-    /// Sent by DarkAuth clients; zkauth clients send 32 random bytes (wire profile §0). Ignored.
+    /// Sent by DarkAuth clients (zkauth's login page sends none). Ignored: it would be a hash of
+    /// a secret the server must never hold.
     #[serde(default, rename = "export_key_hash")]
     _export_key_hash: Option<String>,
     token: Option<String>,
