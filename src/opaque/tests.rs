@@ -113,9 +113,9 @@ fn kat_argon2id_rfc_9106() {
 }
 
 /// The fake-record path reads its timing twin like a stored record, so a login start for an
-/// unknown identity does the same work as for a known one (issue 23). Paired and alternated so
-/// drift cancels; printed for the record, and bounded well below the old gap (two point
-/// decompressions).
+/// unknown identity does the same work as for a known one (issue 23). Alternated so drift
+/// cancels; each path's 10th-percentile time is printed for the record, and their difference
+/// is bounded well below the old gap (two point decompressions).
 #[test]
 fn login_start_for_a_known_and_an_unknown_identity_take_the_same_time() {
     let profile = Profile::darkauth();
@@ -131,13 +131,15 @@ fn login_start_for_a_known_and_an_unknown_identity_take_the_same_time() {
         setup.login_start(&mut OsRng, &profile, Some(&r), &ke1, b"known@example.com", b"known@example.com").unwrap()
     };
     let unknown = || setup.login_start(&mut OsRng, &profile, None, &ke1, b"nobody@example.com", b"nobody@example.com").unwrap();
-    // A measurement over the bound is taken again, up to three times: noise on a shared
-    // machine does not repeat, a real difference (the old code: two point decompressions,
+    // Each path's 10th-percentile time is compared: the fast runs are the uncontended cost,
+    // so another test running beside this one (cargo runs them in parallel) does not bias the
+    // result the way a median of paired differences was biased in CI (+0.045 ms three times
+    // while a KSF test ran). A measurement over the bound is taken again, up to three times:
+    // noise does not repeat, a real difference (the old code: two point decompressions,
     // ~0.045 ms) does.
     let mut seen = vec![];
     for _ in 0..3 {
-        let mut diffs = vec![];
-        let mut known_total = 0.0;
+        let (mut k, mut u) = (vec![], vec![]);
         for i in 0..1100 {
             let (a, b) = if i % 2 == 0 {
                 let t = std::time::Instant::now();
@@ -155,18 +157,18 @@ fn login_start_for_a_known_and_an_unknown_identity_take_the_same_time() {
                 (t.elapsed(), b)
             };
             if i >= 100 {
-                diffs.push(a.as_secs_f64() - b.as_secs_f64());
-                known_total += a.as_secs_f64();
+                k.push(a.as_secs_f64());
+                u.push(b.as_secs_f64());
             }
         }
-        diffs.sort_by(f64::total_cmp);
-        let median = diffs[diffs.len() / 2];
-        let mean = known_total / 1000.0;
-        eprintln!("login_start known − unknown: median {:+.4} ms (a known start takes {:.3} ms)", median * 1e3, mean * 1e3);
-        seen.push(median * 1e3);
-        if median.abs() < 0.000_025 {
+        k.sort_by(f64::total_cmp);
+        u.sort_by(f64::total_cmp);
+        let (pk, pu) = (k[k.len() / 10], u[u.len() / 10]);
+        eprintln!("login_start p10: known {:.4} ms, unknown {:.4} ms, difference {:+.4} ms", pk * 1e3, pu * 1e3, (pk - pu) * 1e3);
+        seen.push((pk - pu) * 1e3);
+        if (pk - pu).abs() < 0.000_025 {
             return;
         }
     }
-    panic!("known − unknown medians {seen:?} ms");
+    panic!("known − unknown p10 differences {seen:?} ms");
 }
