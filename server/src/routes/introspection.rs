@@ -7,33 +7,22 @@
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::Json;
-use serde::Deserialize;
 use serde_json::{json, Map, Value};
 use zkauth_verify::hash_b64u;
 
+use super::revocation::TokenForm;
 use crate::config::ClientAuth;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ClientIp, FormBody};
 use crate::state::{AppState, LimitKind};
 
-#[derive(Deserialize)]
-pub struct IntrospectForm {
-    token: Option<String>,
-    token_type_hint: Option<String>,
-    client_id: Option<String>,
-    client_secret: Option<String>,
-}
-
-pub async fn introspect(State(state): State<AppState>, ip: ClientIp, headers: HeaderMap, FormBody(f): FormBody<IntrospectForm>) -> ApiResult<Json<Value>> {
+pub async fn introspect(State(state): State<AppState>, ip: ClientIp, headers: HeaderMap, FormBody(f): FormBody<TokenForm>) -> ApiResult<Json<Value>> {
     state.limit(LimitKind::Token, &[&ip.0]).await?;
-    let client = crate::client_auth::authenticate(&state, &headers, f.client_id.as_deref(), f.client_secret.as_deref())?;
+    let client = f.client(&state, &headers)?;
     if client.auth == ClientAuth::None {
         return Err(ApiError::InvalidClient("introspection is for confidential clients"));
     }
-    let token = f.token.as_deref().filter(|t| !t.is_empty() && t.len() <= 256).ok_or(ApiError::InvalidRequest("token is required"))?;
-    if f.token_type_hint.as_deref().is_some_and(|h| h != "access_token" && h != "refresh_token") {
-        return Err(ApiError::InvalidRequest("token_type_hint must be access_token or refresh_token"));
-    }
+    let token = f.token()?;
     let Some(row) = state.store.live_token(&hash_b64u(token), state.now()).await?.filter(|r| r.client_id == client.client_id) else {
         return Ok(Json(json!({"active": false})));
     };

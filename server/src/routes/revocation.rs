@@ -11,26 +11,41 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use zkauth_verify::hash_b64u;
 
+use crate::config::Client;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ClientIp, FormBody};
 use crate::state::{AppState, LimitKind};
 
+/// The form of a revocation (RFC 7009 §2.1) and of an introspection (RFC 7662 §2.1, the same
+/// shape): the token, an optional hint, and the client's credentials.
 #[derive(Deserialize)]
-pub struct RevokeForm {
+pub struct TokenForm {
     token: Option<String>,
     token_type_hint: Option<String>,
     client_id: Option<String>,
     client_secret: Option<String>,
 }
 
-pub async fn revoke(State(state): State<AppState>, ip: ClientIp, headers: HeaderMap, FormBody(f): FormBody<RevokeForm>) -> ApiResult<Json<Value>> {
-    state.limit(LimitKind::Token, &[&ip.0]).await?;
-    let client = crate::client_auth::authenticate(&state, &headers, f.client_id.as_deref(), f.client_secret.as_deref())?;
-    let token = f.token.as_deref().filter(|t| !t.is_empty() && t.len() <= 256).ok_or(ApiError::InvalidRequest("token is required"))?;
-    // The hint only speeds a lookup up (§2.1); every token is found by its hash either way.
-    if f.token_type_hint.as_deref().is_some_and(|h| h != "access_token" && h != "refresh_token") {
-        return Err(ApiError::InvalidRequest("token_type_hint must be access_token or refresh_token"));
+impl TokenForm {
+    /// The authenticated client (as at `/token`).
+    pub(super) fn client<'a>(&self, state: &'a AppState, headers: &HeaderMap) -> ApiResult<&'a Client> {
+        crate::client_auth::authenticate(state, headers, self.client_id.as_deref(), self.client_secret.as_deref())
     }
+
+    /// The token, with a well-formed hint if any. The hint only speeds a lookup up; every
+    /// token is found by its hash either way.
+    pub(super) fn token(&self) -> ApiResult<&str> {
+        if self.token_type_hint.as_deref().is_some_and(|h| h != "access_token" && h != "refresh_token") {
+            return Err(ApiError::InvalidRequest("token_type_hint must be access_token or refresh_token"));
+        }
+        self.token.as_deref().filter(|t| !t.is_empty() && t.len() <= 256).ok_or(ApiError::InvalidRequest("token is required"))
+    }
+}
+
+pub async fn revoke(State(state): State<AppState>, ip: ClientIp, headers: HeaderMap, FormBody(f): FormBody<TokenForm>) -> ApiResult<Json<Value>> {
+    state.limit(LimitKind::Token, &[&ip.0]).await?;
+    let client = f.client(&state, &headers)?;
+    let token = f.token()?;
     let now = state.now();
     let hash = hash_b64u(token);
     if let Some(row) = state.store.token_any(&hash).await? {
