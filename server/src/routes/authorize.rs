@@ -253,36 +253,21 @@ pub async fn finalize(State(state): State<AppState>, s: Session, headers: Header
         return Err(ApiError::InvalidRequest("organization_id must be a UUID"));
     }
     let now = state.now();
-    // Checked before the request is consumed: another browser holding the link cannot burn it.
-    if let Some(req) = state.store.auth_request(&f.request_id, now).await? {
-        check_binding(&state, &headers, &req)?;
-    }
-    let req = state.store.take_auth_request(&f.request_id, now).await?.ok_or(ApiError::InvalidRequest("unknown or expired authorization request"))?;
-    let client = state.config.client(&req.client_id).ok_or(ApiError::InvalidClient("unknown client"))?;
-    if f.approve != "true" {
+    // Everything the form can get wrong is checked before the request is consumed, so neither
+    // another browser holding the link nor a malformed hash burns it.
+    let gone = || ApiError::InvalidRequest("unknown or expired authorization request");
+    let peek = state.store.auth_request(&f.request_id, now).await?.ok_or_else(gone)?;
+    check_binding(&state, &headers, &peek)?;
+    let client = state.config.client(&peek.client_id).ok_or(ApiError::InvalidClient("unknown client"))?;
+    let approved = f.approve == "true";
+    let (zk_hash, zk_version) = if approved { delivery_hash(&peek, client.delivery, f.zk_key_hash, f.drk_hash)? } else { (None, None) };
+    // The atomic consume: of two finalizes of one request, one gets it.
+    let req = state.store.take_auth_request(&f.request_id, now).await?.ok_or_else(gone)?;
+    if !approved {
         return Ok(Json(json!({
             "error": "access_denied", "error_description": "the user denied the request",
             "state": req.state, "redirect_uri": req.redirect_uri, "iss": state.config.issuer,
         })));
-    }
-    let (zk_hash, zk_version) = match (&req.zk_pub_kid, client.delivery) {
-        (None, _) => {
-            if f.zk_key_hash.is_some() || f.drk_hash.is_some() {
-                return Err(ApiError::InvalidRequest("this request has no zk_pub: no delivery hash may be sent"));
-            }
-            (None, None)
-        }
-        (Some(_), KeyDelivery::V1Drk) => {
-            let h = f.drk_hash.filter(|_| f.zk_key_hash.is_none()).ok_or(ApiError::InvalidRequest("drk_hash (and no zk_key_hash) is required"))?;
-            (Some(h), Some("v1-drk"))
-        }
-        (Some(_), _) => {
-            let h = f.zk_key_hash.filter(|_| f.drk_hash.is_none()).ok_or(ApiError::InvalidRequest("zk_key_hash (and no drk_hash) is required"))?;
-            (Some(h), Some("v2"))
-        }
-    };
-    if let Some(h) = &zk_hash {
-        check_b64u(h, 32, 32, "the delivery hash must be base64url of 32 bytes")?;
     }
     let code = random_b64u(32);
     state
@@ -305,4 +290,22 @@ pub async fn finalize(State(state): State<AppState>, s: Session, headers: Header
     // RFC 9207: the issuer travels with every authorization response (the login page puts it
     // in the callback's query), so an app talking to several issuers cannot be mixed up.
     Ok(Json(json!({"code": code, "state": req.state, "redirect_uri": req.redirect_uri, "iss": state.config.issuer})))
+}
+
+/// The delivery hash the consent form must send for this request (wire profile §4.6): none
+/// without a `zk_pub`, `drk_hash` for a v1 client, `zk_key_hash` for a v2 one; base64url of 32
+/// bytes.
+fn delivery_hash(req: &AuthRequestRow, delivery: KeyDelivery, zk_key_hash: Option<String>, drk_hash: Option<String>) -> ApiResult<(Option<String>, Option<&'static str>)> {
+    let (hash, version) = match (&req.zk_pub_kid, delivery) {
+        (None, _) => {
+            if zk_key_hash.is_some() || drk_hash.is_some() {
+                return Err(ApiError::InvalidRequest("this request has no zk_pub: no delivery hash may be sent"));
+            }
+            return Ok((None, None));
+        }
+        (Some(_), KeyDelivery::V1Drk) => (drk_hash.filter(|_| zk_key_hash.is_none()).ok_or(ApiError::InvalidRequest("drk_hash (and no zk_key_hash) is required"))?, "v1-drk"),
+        (Some(_), _) => (zk_key_hash.filter(|_| drk_hash.is_none()).ok_or(ApiError::InvalidRequest("zk_key_hash (and no drk_hash) is required"))?, "v2"),
+    };
+    check_b64u(&hash, 32, 32, "the delivery hash must be base64url of 32 bytes")?;
+    Ok((Some(hash), Some(version)))
 }

@@ -134,7 +134,9 @@ async fn finalize_needs_session_csrf_and_same_origin() {
     // A ZK request needs its hash; the refusals above did not consume the request.
     let (s, _, body) = b.post_form("/authorize/finalize", &form[..2]).await;
     assert_eq!((s, body["error"].as_str().unwrap()), (StatusCode::BAD_REQUEST, "invalid_request"));
-    // ... and that refusal consumed it (atomic consume): a retry finds nothing.
+    // ... which did not consume it either: the complete form succeeds, once.
+    let (s, _, _) = b.post_form("/authorize/finalize", &form).await;
+    assert_eq!(s, StatusCode::OK);
     let (s, _, _) = b.post_form("/authorize/finalize", &form).await;
     assert_eq!(s, StatusCode::BAD_REQUEST);
 }
@@ -506,4 +508,34 @@ async fn a_login_link_only_works_in_the_browser_that_started_it() {
     let (s, _, _) = b.get(&uri).await;
     assert_eq!(s, StatusCode::FOUND);
     assert_eq!(b.binding.as_deref(), Some(req.binding.as_str()));
+}
+
+/// A finalize form the server refuses (a hash of the wrong shape, the other version's field, a
+/// hash for a request without `zk_pub`) does not consume the request: the page can send the
+/// corrected form.
+#[tokio::test]
+async fn a_malformed_finalize_does_not_burn_the_request() {
+    let server = Server::start().await;
+    let mut b = server.browser();
+    let acct = account_with_keys(&mut b, "malformed@example.com").await;
+    let req = app_authorize(&server).await;
+    let id = req.param("request_id").unwrap();
+    b.binding = Some(req.binding.clone());
+    let good = "47DEQpj8HBSa-_TImW-5JCeuQeRkm5NMpJWZG3hSuFU";
+    for bad in [
+        vec![("zk_key_hash", "47DEQpj8HBSa-_TImW-5JCeuQeRkm5NMpJWZG3hSuF")],   // 31 bytes and a bit
+        vec![("zk_key_hash", "47DEQpj8HBSa-_TImW-5JCeuQeRkm5NMpJWZG3hSuFV")],   // non-zero trailing bits
+        vec![("drk_hash", good)],                                                // the v1 field on a v2 client
+        vec![("zk_key_hash", good), ("drk_hash", good)],                         // both
+        vec![],                                                                  // none
+    ] {
+        let mut form = vec![("request_id", id), ("approve", "true")];
+        form.extend(bad.iter().copied());
+        let (s, _, body) = b.post_form("/authorize/finalize", &form).await;
+        assert_eq!((s, body["error"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid_request")), "{bad:?}: {body}");
+    }
+    let (code, _) = approve(&mut b, &acct, &req).await;
+    assert_eq!(code.len(), 43, "the request survived every refused form");
+    let (s, _, body) = b.post_form("/authorize/finalize", &[("request_id", id), ("approve", "true"), ("zk_key_hash", good)]).await;
+    assert_eq!((s, body["error"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid_request")), "used once: {body}");
 }
