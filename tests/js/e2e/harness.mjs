@@ -17,7 +17,7 @@ export const ROOT = resolve(fileURLToPath(new URL('../../..', import.meta.url)))
 export const CLIENT_ID = 'demo-app';
 export const CLIENT_NAME = 'zkauth demo notes';
 // Cargo's output folder: the Makefile exports CARGO_TARGET_DIR (./target unless the caller set it).
-const SERVER_BIN = join(process.env.CARGO_TARGET_DIR || join(ROOT, 'target'), 'debug/zkauth-server');
+export const SERVER_BIN = join(process.env.CARGO_TARGET_DIR || join(ROOT, 'target'), 'debug/zkauth-server');
 const SHOTS = join(ROOT, 'target/e2e');
 
 // ---- server --------------------------------------------------------------------------------
@@ -25,7 +25,7 @@ const SHOTS = join(ROOT, 'target/e2e');
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-function configToml({ issuer, appOrigin, issuerPort, appPort, dataDir, appDir, login, profile, tls, reauthWindow }) {
+function configToml({ issuer, appOrigin, issuerPort, appPort, dataDir, appDir, login, profile, tls, reauthWindow, extraConfig }) {
   // "darkauth" (scrypt, what make demo uses) or a cheap "argon2id" (the other profile path).
   const opaque = profile === 'argon2id' ? 'opaque_profile = "argon2id"\n[argon2id]\nmemory_kib = 1024\niterations = 1\nparallelism = 1\n' : 'opaque_profile = "darkauth"\n';
   return `# written by tests/js/e2e/harness.mjs
@@ -67,7 +67,7 @@ allowed_origins = ["${appOrigin}"]
 zk_delivery = "fragment-jwe"
 zk_required = true
 key_delivery_version = "v1-drk"
-`;
+${extraConfig}`;
 }
 
 // Servers die with the test process, however it ends.
@@ -120,7 +120,7 @@ const TAMPER_JS = `(() => {
 /** Starts zkauth-server --dev on two free ports; resolves once both origins answer. With
  *  `https`, the issuer is https://localhost with a throwaway certificate (production cookies:
  *  `--dev` keeps `__Host-` and `Secure` on an https issuer); the demo app stays on http. */
-export async function startServer(name, { login = { burst: 500, per_minute: 500 }, profile = 'darkauth', https = false, tamperHook = false, reauthWindow = null } = {}) {
+export async function startServer(name, { login = { burst: 500, per_minute: 500 }, profile = 'darkauth', https = false, tamperHook = false, reauthWindow = null, extraConfig = '' } = {}) {
   const issuerPort = await freePort();
   let appPort = await freePort();
   while (appPort === issuerPort) appPort = await freePort();
@@ -142,7 +142,7 @@ export async function startServer(name, { login = { burst: 500, per_minute: 500 
   }
   const tls = https ? throwawayCertificate(run) : null;
   const configPath = join(run, 'zkauth.toml');
-  writeFileSync(configPath, configToml({ issuer, appOrigin, issuerPort, appPort, dataDir, appDir, login, profile, tls, reauthWindow }));
+  writeFileSync(configPath, configToml({ issuer, appOrigin, issuerPort, appPort, dataDir, appDir, login, profile, tls, reauthWindow, extraConfig }));
 
   const child = spawn(SERVER_BIN, ['--config', configPath, '--dev'], {
     cwd: ROOT,
@@ -177,6 +177,7 @@ export async function startServer(name, { login = { burst: 500, per_minute: 500 
     appOrigin,
     run,
     dataDir,
+    ca: tls?.cert ?? null,
     log: () => Buffer.concat(out),
     async stop() {
       if (!dead) {
