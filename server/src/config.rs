@@ -40,6 +40,8 @@ struct FileConfig {
     http: HttpLimits,
     #[serde(default)]
     quotas: Quotas,
+    #[serde(default)]
+    signing: SigningConfig,
     /// `"passphrase"` (default: Argon2id of `ZKAUTH_KEK_PASSPHRASE`).
     kek: Option<String>,
     /// PEM certificate chain and private key: serve HTTPS (rustls) when both are set.
@@ -102,6 +104,21 @@ pub struct SessionConfig {
 impl Default for SessionConfig {
     fn default() -> Self {
         SessionConfig { idle_timeout_secs: 30 * 60, absolute_timeout_secs: 8 * 3600, reauth_window_secs: 300, refresh_family_lifetime_secs: 30 * 86_400 }
+    }
+}
+
+/// ID-token signing keys (`[signing]`).
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SigningConfig {
+    /// After `zkauth-server keys rotate`, the retired key stays in the JWKS this long (one
+    /// day), so tokens it signed, and clients' cached key sets, keep verifying.
+    pub retired_key_overlap_secs: i64,
+}
+
+impl Default for SigningConfig {
+    fn default() -> Self {
+        SigningConfig { retired_key_overlap_secs: 86_400 }
     }
 }
 
@@ -296,6 +313,7 @@ pub struct Config {
     pub rate_limits: RateLimits,
     pub http: HttpLimits,
     pub quotas: Quotas,
+    pub signing: SigningConfig,
     pub partitioned_cookies: bool,
     pub frame_ancestors: Vec<String>,
     pub login_page_dir: Option<PathBuf>,
@@ -396,6 +414,10 @@ impl Config {
         if !(60..=366 * 86_400).contains(&s.refresh_family_lifetime_secs) {
             return Err(err(file, "session", "refresh_family_lifetime_secs must be 60..=31622400 (one year)"));
         }
+        // An ID token lives 10 minutes: its key must outlive it in the JWKS.
+        if !(600..=366 * 86_400).contains(&raw.signing.retired_key_overlap_secs) {
+            return Err(err(file, "signing", "retired_key_overlap_secs must be 600..=31622400 (at least an ID token's lifetime)"));
+        }
         for (name, l) in [("login", raw.rate_limits.login), ("register", raw.rate_limits.register), ("recovery", raw.rate_limits.recovery), ("token", raw.rate_limits.token), ("authorize", raw.rate_limits.authorize)] {
             if l.burst == 0 || l.per_minute == 0 {
                 return Err(err(file, format!("rate_limits.{name}"), "burst and per_minute must be at least 1"));
@@ -458,6 +480,7 @@ impl Config {
             rate_limits: raw.rate_limits,
             http: raw.http,
             quotas: raw.quotas,
+            signing: raw.signing,
             partitioned_cookies: raw.partitioned_cookies,
             frame_ancestors: raw.frame_ancestors,
             login_page_dir: raw.login_page_dir,
@@ -544,8 +567,9 @@ fn check_clients(file: &str, raw: Vec<ClientConfig>) -> Result<Vec<Client>, Conf
             return Err(err(file, key("scopes"), format!("{unknown:?} is not a supported scope ({})", SCOPES.join(", "))));
         }
         let id_token_alg = match c.id_token_signed_response_alg.as_deref() {
-            None => crate::idtoken::Alg::EdDSA,
-            Some(name) => crate::idtoken::Alg::from_name(name).ok_or_else(|| err(file, key("id_token_signed_response_alg"), "must be \"EdDSA\" or \"ES256\""))?,
+            // OIDC Core: RS256 unless the client registered another.
+            None => crate::idtoken::Alg::RS256,
+            Some(name) => crate::idtoken::Alg::from_name(name).ok_or_else(|| err(file, key("id_token_signed_response_alg"), "must be \"RS256\", \"ES256\" or \"EdDSA\""))?,
         };
         out.push(Client {
             client_name: c.client_name.unwrap_or_else(|| c.client_id.clone()),

@@ -32,6 +32,7 @@ pub mod routes;
 pub mod secrets;
 pub mod serve;
 pub mod session;
+pub mod signing_keys;
 pub mod state;
 pub mod static_files;
 pub mod store;
@@ -60,8 +61,17 @@ pub enum StartError {
 /// state the router runs on.
 pub async fn build(config: Config, kek: &KekSource, clock: Clock) -> Result<AppState, StartError> {
     let store = open_store(&config).await?;
-    let secrets = secrets::load(kek, &store, &config.data_dir).await?;
+    let secrets = secrets::load(kek, &store, &config.data_dir, clock.now()).await?;
     Ok(AppState::new(config, store, secrets, clock))
+}
+
+/// `zkauth-server keys rotate`: a new active ID-token key for each of `algs` (the running
+/// instances sign with it within 30 s; the retired key stays in the JWKS for
+/// `[signing] retired_key_overlap_secs`). Needs the KEK, as the server's start does.
+pub async fn rotate_keys(config: &Config, kek: &KekSource, algs: &[idtoken::Alg], now: i64) -> Result<Vec<(idtoken::Alg, String)>, StartError> {
+    let store = open_store(config).await?;
+    let kek = secrets::kek(kek, &store, &config.data_dir).await?;
+    Ok(signing_keys::rotate(&store, &kek, algs, now, config.signing.retired_key_overlap_secs).await.map_err(secrets::SecretsError::from)?)
 }
 
 /// Checks (or creates) the data dir and opens the database, migrated: what the server and

@@ -2,6 +2,8 @@
 //! [--database sqlite|postgres://…] [--dev]`: starts the reference server.
 //! `zkauth-server backup --config FILE --to FILE`: an online copy of the SQLite database.
 //! `zkauth-server client-secret`: a new confidential-client secret and its config line.
+//! `zkauth-server keys rotate --config FILE [--alg RS256|ES256|EdDSA]`: new ID-token signing
+//! keys (every algorithm unless one is named); needs the KEK.
 //! `zkauth-server admin --config FILE [--json] users …|clients …`: the operator's controls
 //! (`zkauth_server::admin`).
 //!
@@ -19,6 +21,7 @@ use zkauth_server::{build, router, spawn_janitor, Clock, Config, KekSource, Over
 const USAGE: &str = "usage: zkauth-server --config FILE [--listen ADDR] [--issuer URL] [--data-dir DIR] [--database sqlite|postgres://...] [--dev]
        zkauth-server backup --config FILE --to FILE [--data-dir DIR]
        zkauth-server client-secret
+       zkauth-server keys rotate --config FILE [--alg RS256|ES256|EdDSA] [--dev]
        zkauth-server admin --config FILE [--json] users list | users show EMAIL | users revoke EMAIL | users delete EMAIL | clients revoke CLIENT_ID";
 
 struct Args {
@@ -29,6 +32,8 @@ struct Args {
     backup_to: Option<PathBuf>,
     /// `admin …`: the command and `--json`.
     admin: Option<(zkauth_server::admin::Command, bool)>,
+    /// `keys rotate [--alg A]`: the algorithms to rotate.
+    rotate: Option<Vec<zkauth_server::idtoken::Alg>>,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -38,9 +43,14 @@ fn parse_args() -> Result<Args, String> {
     }
     let backup = it.peek().is_some_and(|a| a == "backup");
     let admin = it.peek().is_some_and(|a| a == "admin");
-    if backup || admin {
+    let keys = it.peek().is_some_and(|a| a == "keys");
+    if backup || admin || keys {
         it.next();
     }
+    if keys && it.next().as_deref() != Some("rotate") {
+        return Err("keys: the command is `keys rotate`".into());
+    }
+    let mut algs = vec![];
     let mut words = vec![];
     let mut json = false;
     let mut config = None;
@@ -52,6 +62,10 @@ fn parse_args() -> Result<Args, String> {
         match arg.as_str() {
             "--to" if backup => backup_to = Some(PathBuf::from(value("--to")?)),
             "--json" if admin => json = true,
+            "--alg" if keys => {
+                let name = value("--alg")?;
+                algs.push(zkauth_server::idtoken::Alg::from_name(&name).ok_or(format!("--alg {name}: RS256, ES256 or EdDSA"))?);
+            }
             w if admin && !w.starts_with('-') => words.push(w.to_string()),
             "--config" => config = Some(PathBuf::from(value("--config")?)),
             "--listen" => o.listen = Some(value("--listen")?),
@@ -67,7 +81,8 @@ fn parse_args() -> Result<Args, String> {
         return Err("backup needs --to FILE".into());
     }
     let admin = if admin { Some((zkauth_server::admin::Command::parse(&words)?, json)) } else { None };
-    Ok(Args { config: config.ok_or("--config is required")?, overrides: o, dev, backup_to, admin })
+    let rotate = keys.then(|| if algs.is_empty() { zkauth_server::idtoken::Alg::ALL.to_vec() } else { algs });
+    Ok(Args { config: config.ok_or("--config is required")?, overrides: o, dev, backup_to, admin, rotate })
 }
 
 /// `admin …`: one operator action (no KEK needed; security events go to stderr's log).
@@ -147,6 +162,22 @@ async fn main() -> ExitCode {
     }
     if let Some((command, json)) = &args.admin {
         return admin(&config, command, *json).await;
+    }
+    if let Some(algs) = &args.rotate {
+        let kek = match KekSource::from_env(args.dev) {
+            Ok(k) => k,
+            Err(e) => return fail(&e.to_string()),
+        };
+        return match zkauth_server::rotate_keys(&config, &kek, algs, Clock::System.now()).await {
+            Ok(done) => {
+                for (alg, kid) in done {
+                    println!("{}: new signing key {kid}", alg.name());
+                }
+                println!("running instances sign with the new keys within 30 s; the retired keys stay in the JWKS for {} s", config.signing.retired_key_overlap_secs);
+                ExitCode::SUCCESS
+            }
+            Err(e) => fail(&e.to_string()),
+        };
     }
     config.cookies = CookieProfile::for_start(args.dev, config.is_https());
     let filter = EnvFilter::try_from_env("ZKAUTH_LOG").unwrap_or_else(|_| EnvFilter::new("info"));

@@ -15,6 +15,7 @@ use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 use zkauth::opaque::server::ServerSetup;
 use zkauth_verify::b64u;
 
+use crate::idtoken::Alg;
 use crate::store::Store;
 
 /// Why the server cannot open its secrets. `main` prints it and exits 2.
@@ -36,6 +37,8 @@ pub enum SecretsError {
     DevKeyFile { path: String, why: String },
     #[error("database: {0}")]
     Db(#[from] sqlx::Error),
+    #[error("ID-token signing keys: {0}")]
+    SigningKeys(#[from] crate::signing_keys::KeysError),
 }
 
 /// Where the KEK comes from.
@@ -152,8 +155,8 @@ impl Key32 {
 /// The secrets the server runs with. `Debug` prints nothing of them.
 pub struct ServerSecrets {
     pub opaque: ServerSetup,
-    /// The ID-token signing keys (Ed25519 and P-256).
-    pub signing: crate::idtoken::SigningKeys,
+    /// The ID-token signing keys (RS256, ES256, EdDSA; `signing_keys`).
+    pub signing: crate::signing_keys::Keyring,
     /// Master of every MAC and subkey (CSRF tokens, login-state sealing, log names).
     pub hmac: Key32,
 }
@@ -171,7 +174,7 @@ fn aad(name: &str) -> Vec<u8> {
     format!("zkauth-server-secret/v1:{name}").into_bytes()
 }
 
-async fn kek(source: &KekSource, store: &Store, data_dir: &Path) -> Result<Key32, SecretsError> {
+pub async fn kek(source: &KekSource, store: &Store, data_dir: &Path) -> Result<Key32, SecretsError> {
     let stored = store.meta_init("kek_kind", source.kind()).await?;
     if stored != source.kind() {
         return Err(SecretsError::KekKindMismatch { stored, given: source.kind() });
@@ -253,7 +256,7 @@ async fn secret(store: &Store, kek: &Key32, name: &'static str, make: impl FnOnc
 }
 
 /// Loads (or on first start creates) every server secret.
-pub async fn load(source: &KekSource, store: &Store, data_dir: &Path) -> Result<ServerSecrets, SecretsError> {
+pub async fn load(source: &KekSource, store: &Store, data_dir: &Path, now: i64) -> Result<ServerSecrets, SecretsError> {
     let kek = kek(source, store, data_dir).await?;
     let random32 = || {
         let mut v = Zeroizing::new(vec![0u8; 32]);
@@ -270,12 +273,16 @@ pub async fn load(source: &KekSource, store: &Store, data_dir: &Path) -> Result<
         .ok()
         .and_then(|s| ServerSetup::from_b64u(s).ok())
         .ok_or(SecretsError::Corrupt("opaque_server_setup"))?;
-    let signing = secret(store, &kek, "id_token_signing_key", random32).await?;
-    let signing = Key32::from_slice(&signing).ok_or(SecretsError::Corrupt("id_token_signing_key"))?;
-    let es256 = secret(store, &kek, "id_token_es256_key", || Zeroizing::new(p256::ecdsa::SigningKey::random(&mut OsRng).to_bytes().to_vec())).await?;
-    let es256 = p256::ecdsa::SigningKey::from_slice(&es256).map_err(|_| SecretsError::Corrupt("id_token_es256_key"))?;
     let hmac = secret(store, &kek, "hmac_master_key", random32).await?;
     let hmac = Key32::from_slice(&hmac).ok_or(SecretsError::Corrupt("hmac_master_key"))?;
-    let signing = crate::idtoken::SigningKeys { ed25519: ed25519_dalek::SigningKey::from_bytes(&signing.0), es256 };
+    // The ID-token keys sealed here before they had their own table are adopted by it.
+    let mut legacy = vec![];
+    for (alg, name) in [(Alg::EdDSA, "id_token_signing_key"), (Alg::ES256, "id_token_es256_key")] {
+        if let Some(sealed) = store.sealed_secret(name).await? {
+            legacy.push((alg, kek.open(&sealed, &aad(name)).ok_or(SecretsError::WrongKek(name))?));
+        }
+    }
+    crate::signing_keys::ensure(store, &kek, &legacy, now).await?;
+    let signing = crate::signing_keys::Keyring::load(store, kek, now).await?;
     Ok(ServerSecrets { opaque, signing, hmac })
 }

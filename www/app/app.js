@@ -189,7 +189,14 @@ function takePending() {
 // ID-token algorithms this app checks, as WebCrypto runs them. ES256 is what the demo client
 // registers (id_token_signed_response_alg): every engine's WebCrypto verifies ECDSA P-256,
 // while WebKit's refuses Ed25519. A JWS ES256 signature is r ‖ s, WebCrypto's own format.
+// RS256 is OIDC's default, for clients that register none.
 const ID_TOKEN_ALGS = {
+  RS256: {
+    matches: (k) => k.kty === 'RSA' && typeof k.n === 'string' && k.e === 'AQAB',
+    jwk: (k) => ({ kty: 'RSA', n: k.n, e: k.e }),
+    importAlg: { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' },
+    verifyAlg: { name: 'RSASSA-PKCS1-v1_5' },
+  },
   ES256: {
     matches: (k) => k.kty === 'EC' && k.crv === 'P-256',
     jwk: (k) => ({ kty: 'EC', crv: 'P-256', x: k.x, y: k.y }),
@@ -204,7 +211,7 @@ const ID_TOKEN_ALGS = {
   },
 };
 
-/** Verifies the ID token (ES256 or EdDSA over the issuer's JWKS, iss, aud, exp, nonce);
+/** Verifies the ID token (RS256, ES256 or EdDSA over the issuer's JWKS, iss, aud, exp, nonce);
  *  returns claims. */
 async function verifyIdToken(idToken, nonce) {
   const parts = typeof idToken === 'string' ? idToken.split('.') : [];

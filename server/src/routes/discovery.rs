@@ -34,6 +34,8 @@ pub async fn openid_configuration(State(state): State<AppState>) -> Json<Value> 
     }))
 }
 
+/// Every active key and every key retired within `[signing] retired_key_overlap_secs`.
 pub async fn jwks(State(state): State<AppState>) -> Json<Value> {
-    Json(state.secrets.signing.jwks())
+    let now = state.now();
+    Json(state.secrets.signing.current(&state.store, now).await.jwks(now, state.config.signing.retired_key_overlap_secs))
 }

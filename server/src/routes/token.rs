@@ -170,7 +170,7 @@ async fn issue(state: &AppState, client: &Client, family: &str, sub: &str, scope
             email: user.as_ref().filter(|_| email).map(|u| u.email.as_str()),
             email_verified: email.then_some(false),
         };
-        let id_token = state.secrets.signing.sign(client.id_token_alg, &claims).ok_or(ApiError::Internal)?;
+        let id_token = state.secrets.signing.current(&state.store, now).await.sign(client.id_token_alg, &claims).ok_or(ApiError::Internal)?;
         body.insert("id_token".into(), json!(id_token));
     }
     body.insert("access_token".into(), json!(access));

@@ -16,6 +16,7 @@ mod notes;
 mod oauth;
 mod quotas;
 mod sessions;
+mod signing_keys;
 mod users;
 
 use std::path::Path;
@@ -37,6 +38,7 @@ pub use notes::NoteRow;
 pub use quotas::Counted;
 pub use oauth::{AuthRequestRow, CodeRow, Redeemed, Rotated, TokenRow};
 pub use sessions::{Ended, SessionRow};
+pub use signing_keys::SigningKeyRow;
 pub use users::{LoginRow, PendingLogin, UserRow};
 
 /// What a purge statement's `$1` is: unix seconds, milliseconds, or the UTC day (`$2`, where

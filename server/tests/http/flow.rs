@@ -154,7 +154,7 @@ fn id_token_alg(id_token: &str) -> String {
 /// Verifies an ID token against the served JWKS (the key its `kid` names), whatever its
 /// algorithm; returns the claims.
 fn verify_id_token(server: &Server, id_token: &str) -> Value {
-    let jwks = server.state.secrets.signing.jwks();
+    let jwks = server.state.secrets.signing.loaded().jwks(server.state.now(), server.state.config.signing.retired_key_overlap_secs);
     let (input, sig) = id_token.rsplit_once('.').unwrap();
     let sig = b64u::decode(sig, "sig").unwrap();
     let header: Value = serde_json::from_slice(&b64u::decode(input.split('.').next().unwrap(), "h").unwrap()).unwrap();
@@ -171,6 +171,10 @@ fn verify_id_token(server: &Server, id_token: &str) -> Value {
             let sec1 = [vec![4u8], coord("x"), coord("y")].concat();
             let key = p256::ecdsa::VerifyingKey::from_sec1_bytes(&sec1).unwrap();
             key.verify(input.as_bytes(), &p256::ecdsa::Signature::from_slice(&sig).unwrap()).expect("ES256 signature verifies against the JWKS");
+        }
+        "RS256" => {
+            let key = ring::signature::RsaPublicKeyComponents { n: coord("n"), e: coord("e") };
+            key.verify(&ring::signature::RSA_PKCS1_2048_8192_SHA256, input.as_bytes(), &sig).expect("RS256 signature verifies against the JWKS");
         }
         other => panic!("unexpected alg {other}"),
     }
@@ -324,9 +328,10 @@ async fn discovery_and_jwks_are_public_with_cors_for_clients_only() {
     let (s, h, jwks) = server.send(req).await;
     assert_eq!(s, StatusCode::OK);
     assert!(h.get(header::ACCESS_CONTROL_ALLOW_ORIGIN).is_none());
-    let curves: Vec<_> = jwks["keys"].as_array().unwrap().iter().map(|k| (k["alg"].as_str().unwrap(), k["crv"].as_str().unwrap())).collect();
-    assert_eq!(curves, [("ES256", "P-256"), ("EdDSA", "Ed25519")]);
-    assert_eq!(conf["id_token_signing_alg_values_supported"], json!(["ES256", "EdDSA"]));
+    let mut keys: Vec<_> = jwks["keys"].as_array().unwrap().iter().map(|k| (k["alg"].as_str().unwrap(), k["kty"].as_str().unwrap(), k["crv"].as_str())).collect();
+    keys.sort();
+    assert_eq!(keys, [("ES256", "EC", Some("P-256")), ("EdDSA", "OKP", Some("Ed25519")), ("RS256", "RSA", None)]);
+    assert_eq!(conf["id_token_signing_alg_values_supported"], json!(["RS256", "ES256", "EdDSA"]));
     // Preflight for /token from the app: exact origin, fixed methods and headers.
     let pre = Request::builder()
         .method(Method::OPTIONS)

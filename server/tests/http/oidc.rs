@@ -142,9 +142,12 @@ async fn id_tokens_only_for_openid_and_email_claims_only_for_email() {
     let claims = claims_of(tok["id_token"].as_str().unwrap());
     assert_eq!((claims["email"].as_str(), claims["email_verified"].as_bool()), (Some("scopes@example.com"), Some(false)));
     assert!(claims.get("name").is_none(), "no profile scope, no name");
-    // EdDSA (plain-app's default) → at_hash is the left half of SHA-512.
-    let h = <sha2::Sha512 as sha2::Digest>::digest(tok["access_token"].as_str().unwrap().as_bytes());
-    assert_eq!(claims["at_hash"], json!(zkauth_verify::b64u::encode(&h[..32])));
+    // RS256 (plain-app registers no algorithm: OIDC's default) → at_hash is the left half of
+    // SHA-256.
+    let header: Value = serde_json::from_slice(&zkauth_verify::b64u::decode(tok["id_token"].as_str().unwrap().split('.').next().unwrap(), "h").unwrap()).unwrap();
+    assert_eq!(header["alg"], "RS256");
+    let h = <sha2::Sha256 as sha2::Digest>::digest(tok["access_token"].as_str().unwrap().as_bytes());
+    assert_eq!(claims["at_hash"], json!(zkauth_verify::b64u::encode(&h[..16])));
     let req = Request::get("/userinfo").header(header::AUTHORIZATION, format!("Bearer {}", tok["access_token"].as_str().unwrap())).body(Body::empty()).unwrap();
     let (s, _, info) = server.send(req).await;
     assert_eq!(s, StatusCode::OK);
@@ -182,4 +185,50 @@ async fn refresh_families_end_at_their_absolute_lifetime() {
     server.advance(601); // 3601 s after the login
     let (s, body) = refresh(&tok).await;
     assert_eq!((s, body["error"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid_grant")), "{body}");
+}
+
+async fn jwks_kids(server: &Server) -> Vec<String> {
+    let (s, _, jwks) = server.send(Request::get("/.well-known/jwks.json").body(Body::empty()).unwrap()).await;
+    assert_eq!(s, StatusCode::OK);
+    jwks["keys"].as_array().unwrap().iter().map(|k| k["kid"].as_str().unwrap().to_string()).collect()
+}
+
+/// `keys rotate`: the new key signs (within the 30 s reload), the JWKS keeps the retired key
+/// for `retired_key_overlap_secs` so a token signed before the rotation still finds its key,
+/// and after the overlap the key and its token's `kid` are gone.
+#[tokio::test]
+async fn a_rotated_key_stays_in_the_jwks_for_its_overlap_only() {
+    let server = Server::start().await;
+    let mut b = server.browser();
+    b.register("rotate@example.com", PASSWORD).await;
+    let kid_of = |t: &Value| -> String {
+        let header: Value = serde_json::from_slice(&zkauth_verify::b64u::decode(t["id_token"].as_str().unwrap().split('.').next().unwrap(), "h").unwrap()).unwrap();
+        header["kid"].as_str().unwrap().to_string()
+    };
+    let before = tokens_for_scope(&server, &mut b, "openid", "rotate-verifier-one-rotate-verifier-one-0001").await;
+    let old_kid = kid_of(&before);
+    assert!(jwks_kids(&server).await.contains(&old_kid));
+
+    let overlap = server.state.config.signing.retired_key_overlap_secs;
+    let now = server.state.now();
+    let rotated = server.state.secrets.signing.rotate(&server.state.store, &[zkauth_server::idtoken::Alg::RS256], now, overlap).await.unwrap();
+    let new_kid = rotated[0].1.clone();
+    assert_ne!(new_kid, old_kid);
+    server.advance(31); // past the keyring's reload interval
+    let after = tokens_for_scope(&server, &mut b, "openid", "rotate-verifier-two-rotate-verifier-two-00002").await;
+    assert_eq!(kid_of(&after), new_kid, "the new key signs");
+    let kids = jwks_kids(&server).await;
+    assert!(kids.contains(&old_kid) && kids.contains(&new_kid), "both published during the overlap: {kids:?}");
+    assert_eq!(kids.len(), 4, "RS256 old and new, ES256, EdDSA");
+
+    server.advance(overlap);
+    let kids = jwks_kids(&server).await;
+    assert!(!kids.contains(&old_kid), "the retired key is gone after its overlap: {kids:?}");
+    assert!(kids.contains(&new_kid));
+    // The next rotation deletes the row too.
+    let now = server.state.now();
+    server.state.secrets.signing.rotate(&server.state.store, &[zkauth_server::idtoken::Alg::RS256], now, overlap).await.unwrap();
+    let rows = server.state.store.signing_keys().await.unwrap();
+    assert!(!rows.iter().any(|r| r.kid == old_kid), "dropped from the database");
+    assert_eq!(rows.iter().filter(|r| r.alg == "RS256").count(), 2, "the retiring one and the new one");
 }
