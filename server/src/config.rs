@@ -213,6 +213,9 @@ struct ClientConfigFile {
     client_name: Option<String>,
     client_type: Option<String>,
     redirect_uris: Vec<String>,
+    /// OIDC RP-Initiated Logout: where `/end_session` may send the browser afterwards.
+    #[serde(default)]
+    post_logout_redirect_uris: Vec<String>,
     #[serde(default)]
     allowed_origins: Vec<String>,
     zk_delivery: Option<String>,
@@ -226,8 +229,8 @@ struct ClientConfigFile {
     /// Confidential clients: b64u(SHA-256(secret)); the secret itself never goes in a file
     /// (`zkauth-server client-secret` makes one).
     client_secret_sha256: Option<String>,
-    /// `EdDSA` (default) or `ES256`: what the client's ID-token check supports (OIDC
-    /// Dynamic Client Registration's name for it).
+    /// `RS256` (default), `ES256` or `EdDSA`: what the client's ID-token check supports
+    /// (OIDC Dynamic Client Registration's name for it).
     id_token_signed_response_alg: Option<String>,
 }
 
@@ -286,6 +289,7 @@ pub struct Client {
     pub client_id: String,
     pub client_name: String,
     pub redirect_uris: Vec<String>,
+    pub post_logout_redirect_uris: Vec<String>,
     pub allowed_origins: Vec<String>,
     pub delivery: KeyDelivery,
     pub zk_required: bool,
@@ -542,10 +546,12 @@ fn check_clients(file: &str, raw: Vec<ClientConfig>) -> Result<Vec<Client>, Conf
         if c.redirect_uris.is_empty() {
             return Err(err(file, key("redirect_uris"), "at least one is required"));
         }
-        for u in &c.redirect_uris {
-            let o = origin_of(u).ok_or_else(|| err(file, key("redirect_uris"), "each must be an absolute http(s) URL"))?;
-            if u.contains('#') || (u.starts_with("http://") && !is_loopback_origin(&o)) {
-                return Err(err(file, key("redirect_uris"), "no fragment; http:// only for localhost"));
+        for (name, uris) in [("redirect_uris", &c.redirect_uris), ("post_logout_redirect_uris", &c.post_logout_redirect_uris)] {
+            for u in uris {
+                let o = origin_of(u).ok_or_else(|| err(file, key(name), "each must be an absolute http(s) URL"))?;
+                if u.contains('#') || (u.starts_with("http://") && !is_loopback_origin(&o)) {
+                    return Err(err(file, key(name), "no fragment; http:// only for localhost"));
+                }
             }
         }
         for o in &c.allowed_origins {
@@ -575,6 +581,7 @@ fn check_clients(file: &str, raw: Vec<ClientConfig>) -> Result<Vec<Client>, Conf
             client_name: c.client_name.unwrap_or_else(|| c.client_id.clone()),
             client_id: c.client_id,
             redirect_uris: c.redirect_uris,
+            post_logout_redirect_uris: c.post_logout_redirect_uris,
             allowed_origins: c.allowed_origins,
             delivery,
             zk_required: c.zk_required,

@@ -112,6 +112,19 @@ impl SigningKey {
         jwk
     }
 
+    /// Whether `sig` is this key's JWS signature over `input`.
+    fn verifies(&self, input: &[u8], sig: &[u8]) -> bool {
+        use ed25519_dalek::Verifier as _;
+        match self.material.as_ref() {
+            Material::Ed25519(k) => ed25519_dalek::Signature::from_slice(sig).is_ok_and(|s| k.verifying_key().verify(input, &s).is_ok()),
+            Material::P256(k) => p256::ecdsa::Signature::from_slice(sig).is_ok_and(|s| p256::ecdsa::signature::Verifier::verify(k.verifying_key(), input, &s).is_ok()),
+            Material::Rsa(k) => {
+                let c: ring::rsa::PublicKeyComponents<Vec<u8>> = k.public().into();
+                ring::signature::RsaPublicKeyComponents { n: c.n.as_slice(), e: c.e.as_slice() }.verify(&ring::signature::RSA_PKCS1_2048_8192_SHA256, input, sig).is_ok()
+            }
+        }
+    }
+
     /// The JWS signature over `input` (ES256: JOSE's `r ‖ s`).
     fn signature(&self, input: &[u8]) -> Option<Vec<u8>> {
         match self.material.as_ref() {
@@ -176,6 +189,24 @@ impl KeySet {
     /// Signs the ID token with `alg`'s active key.
     pub fn sign(&self, alg: Alg, claims: &IdClaims<'_>) -> Option<String> {
         self.signer(alg)?.sign(claims)
+    }
+
+    /// The claims of a compact JWS one of the published keys (active, or retired within
+    /// `overlap`) signed, its header naming that key's `kid` and `alg`; `None` otherwise. Only
+    /// the signature is checked: the caller checks the claims.
+    pub fn verify(&self, jws: &str, now: i64, overlap: i64) -> Option<Value> {
+        if jws.len() > 16 * 1024 {
+            return None;
+        }
+        let (input, sig) = jws.rsplit_once('.')?;
+        let (header, payload) = input.split_once('.')?;
+        let header: Value = serde_json::from_slice(&b64u::decode(header, "header").ok()?).ok()?;
+        let (kid, alg) = (header.get("kid")?.as_str()?, header.get("alg")?.as_str()?);
+        let key = self.keys.iter().find(|k| k.kid == kid && k.alg.name() == alg && k.retired_at.is_none_or(|r| now < r + overlap))?;
+        if !key.verifies(input.as_bytes(), &b64u::decode(sig, "signature").ok()?) {
+            return None;
+        }
+        serde_json::from_slice(&b64u::decode(payload, "payload").ok()?).ok().filter(Value::is_object)
     }
 
     fn kids(&self) -> Vec<(&str, Option<i64>)> {

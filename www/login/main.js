@@ -14,6 +14,7 @@ import { showAccount, wireAccount } from './account.js';
 import { api } from './api.js';
 import { showConsent, wireConsent } from './consent.js';
 import { setUser } from './custody.js';
+import { endSessionRequest, noteSignedOut, showEndSession, wireEndSession } from './endsession.js';
 import { ApiFailure, PageError, SENTENCES, sentence } from './errors.js';
 import { profile } from './opaque.js';
 import { wireRecovery } from './recovery.js';
@@ -32,6 +33,7 @@ async function start() {
   wireConsent();
   wireAccount();
   wireStepUp();
+  wireEndSession();
   // The banner names the client the server registered for this request (fetched while the
   // wasm loads), never the link's own client_name.
   const banner = authRequest ? bannerClientName() : null;
@@ -57,10 +59,12 @@ async function start() {
   }
   if (who) {
     setUser(who);
-    if (authRequest) showReauth(); // signed in, but this page load has no keys yet
+    if (endSessionRequest) showEndSession(); // an app asked to sign out: the user decides
+    else if (authRequest) showReauth(); // signed in, but this page load has no keys yet
     else await showAccount();
   } else {
     showLogin();
+    noteSignedOut();
   }
 }
 

@@ -270,11 +270,14 @@ pub async fn finalize(State(state): State<AppState>, s: Session, headers: Header
         })));
     }
     let code = random_b64u(32);
+    let family_id = random_b64u(16);
+    // The family ends with this session at RP-Initiated Logout (end_session.rs).
+    state.store.link_family(&family_id, &s.row.handle, now + state.config.session.refresh_family_lifetime_secs).await?;
     state
         .store
         .put_code(&CodeRow {
             code_hash: hash_b64u(&code),
-            family_id: random_b64u(16),
+            family_id,
             client_id: req.client_id,
             redirect_uri: req.redirect_uri.clone(),
             sub: s.sub().to_string(),

@@ -16,6 +16,7 @@ pub async fn openid_configuration(State(state): State<AppState>) -> Json<Value> 
         "userinfo_endpoint": format!("{iss}/userinfo"),
         "revocation_endpoint": format!("{iss}/revoke"),
         "introspection_endpoint": format!("{iss}/introspect"),
+        "end_session_endpoint": format!("{iss}/end_session"),
         "jwks_uri": format!("{iss}/.well-known/jwks.json"),
         "response_types_supported": ["code"],
         "response_modes_supported": ["query"],

@@ -5,11 +5,14 @@
 //! - Cross-origin routes (`/token`, `/revoke`, `/introspect`, `/userinfo`, `/notes`, `/.well-known/*`): CORS for the registered
 //!   clients' exact origins, fixed methods and headers, never `*`, never credentials (they
 //!   authenticate by token, so a cookie must not ride along).
+//! - RP-Initiated Logout (`/end_session`): a navigation from the relying party's site; no CORS,
+//!   no bearer, ends a session only for the user its `id_token_hint` names.
 //! - Everything: 64 KiB body limit, security headers, a request log without queries.
 
 mod authorize;
 mod csp_report;
 mod discovery;
+mod end_session;
 mod introspection;
 mod keys;
 mod notes;
@@ -77,6 +80,7 @@ pub fn router(state: AppState) -> Router {
         .route("/authorize/requests/{request_id}", get(authorize::pending))
         .route("/authorize/requests/{request_id}/client", get(authorize::pending_client))
         .route("/authorize/finalize", post(authorize::finalize))
+        .route("/end_session/confirm", post(end_session::confirm))
         .method_not_allowed_fallback(method_not_allowed)
         .layer(from_fn_with_state(state.clone(), csrf))
         .merge(pre_session)
@@ -106,7 +110,14 @@ pub fn router(state: AppState) -> Router {
     // CSP reports come from any page a browser shows (the login page, the demo app, a page
     // under attack): no cookie, no CSRF token, no CORS (browsers send them without one).
     let reports = Router::new().route("/csp-report", post(csp_report::report)).method_not_allowed_fallback(method_not_allowed);
-    let mut app = Router::new().merge(first_party).merge(cross_origin).merge(reports);
+    // RP-Initiated Logout: a top-level navigation (GET) or form post from the relying party's
+    // site, so no same-origin or CSRF check; it ends a session at once only for the user its
+    // id_token_hint names (end_session.rs), and never takes a bearer token.
+    let logout = Router::new()
+        .route("/end_session", get(end_session::end_session_get).post(end_session::end_session_post))
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(from_fn(no_bearer));
+    let mut app = Router::new().merge(first_party).merge(cross_origin).merge(reports).merge(logout);
     if let Some(dir) = &state.config.sdk_dir {
         app = app.nest_service("/pkg", serve_package(dir));
     }

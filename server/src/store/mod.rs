@@ -11,6 +11,7 @@ mod backup;
 mod keys;
 mod limits;
 mod lockout;
+mod logout;
 mod meta;
 mod notes;
 mod oauth;
@@ -58,6 +59,7 @@ const PURGES: &[(&str, PurgeBind)] = &[
     ("DELETE FROM auth_requests WHERE expires_at <= $1", PurgeBind::Secs),
     ("DELETE FROM auth_codes WHERE expires_at <= $1 - 86400", PurgeBind::Secs),
     ("DELETE FROM tokens WHERE expires_at <= $1", PurgeBind::Secs),
+    ("DELETE FROM session_families WHERE expires_at <= $1", PurgeBind::Secs),
     ("DELETE FROM password_resets WHERE expires_at <= $1", PurgeBind::Secs),
     // A device unseen for 400 days (the cookie's lifetime) is a stranger again.
     ("DELETE FROM known_devices WHERE last_seen_at <= $1 - 34560000", PurgeBind::Secs),

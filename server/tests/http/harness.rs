@@ -69,6 +69,7 @@ id_token_signed_response_alg = "ES256"
 [[clients]]
 client_id = "plain-app"
 redirect_uris = ["http://localhost:8082/cb"]
+post_logout_redirect_uris = ["http://localhost:8082/bye"]
 allowed_origins = ["http://localhost:8082"]
 zk_delivery = "none"
 

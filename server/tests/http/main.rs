@@ -9,6 +9,7 @@ mod harness;
 mod admin;
 mod backup;
 mod confidential;
+mod end_session;
 mod flow;
 mod instances;
 mod lockout;

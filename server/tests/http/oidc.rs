@@ -94,7 +94,7 @@ async fn userinfo_answers_by_scope_and_revocation_ends_tokens() {
 }
 
 /// A form POST to `path`, from `origin` when given.
-async fn token_request_at(server: &Server, path: &str, origin: Option<&str>, form: &[(&str, &str)]) -> (StatusCode, Value) {
+pub async fn token_request_at(server: &Server, path: &str, origin: Option<&str>, form: &[(&str, &str)]) -> (StatusCode, Value) {
     let mut req = Request::builder().method(Method::POST).uri(path).header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
     if let Some(o) = origin {
         req = req.header(header::ORIGIN, o);

@@ -71,6 +71,18 @@ function clientSecret() {
   return { secret, line };
 }
 
+/** The URL of the app page that `step(page)` (a navigation) ends on. A server's 302 to an app
+ *  origin bypasses the route that answers for it, so the request is read as it leaves the
+ *  browser (its host does not resolve, and the page ends on an error page, which is closed). */
+async function redirectedTo(ctx, step) {
+  const page = await ctx.newPage();
+  const leaving = page.waitForRequest((r) => r.isNavigationRequest() && new URL(r.url()).origin === BACKEND_ORIGIN);
+  await Promise.all([leaving, step(page).catch(() => {})]);
+  const url = (await leaving).url();
+  await page.close();
+  return url;
+}
+
 /** One request to the doc child over IPC. */
 let nextId = 0;
 function ask(msg) {
@@ -197,8 +209,37 @@ test('docs/integrate.md runs: a SPA with openid-client and zkauth/app, a confide
     assert.equal(info.sub, claims.sub);
     assert.equal(info.email, EMAIL);
     assert.equal((await ask({ op: 'call', file: routes, fn: 'active', session: 'b' })).value, true);
-    const before = await ask({ op: 'call', file: routes, fn: 'signOut', session: 'b' });
-    assert.deepEqual(before.session, {}, 'the session is emptied');
+    const out = await ask({ op: 'call', file: routes, fn: 'signOut', session: 'b' });
+    assert.deepEqual(Object.keys(out.session), ['signOutState'], 'the session keeps only the state to check');
+    const end = new URL(out.value);
+    assert.equal(end.origin + end.pathname, `${srv.issuer}/end_session`);
+    // RP-Initiated Logout with the ID token as hint: the login service signs out at once and
+    // sends the browser back with the state.
+    assert.equal(await redirectedTo(ctx, (p) => p.goto(end.href)), `${BACKEND_ORIGIN}/signed-out?state=${out.session.signOutState}`);
+    await page.goto(`${srv.issuer}/`);
+    await page.waitForSelector('body[data-view="login"]');
+    await shot(page, 'backend-signed-out', 'integrate');
+  });
+
+  await t.test('without a hint the login page asks before signing out', async () => {
+    const routes = join(RUN_DIR, 'backend/routes.js');
+    const { value: url } = await ask({ op: 'call', file: routes, fn: 'signIn', session: 'q' });
+    await userApproves(page, url, BACKEND_ORIGIN, { name: 'backend-relogin' });
+    const bare = `${srv.issuer}/end_session?client_id=notes-backend&post_logout_redirect_uri=${encodeURIComponent(`${BACKEND_ORIGIN}/signed-out`)}&state=bare`;
+    await page.goto(bare);
+    await page.waitForSelector('body[data-view="end-session"]');
+    await shot(page, 'end-session-confirm', 'integrate');
+    await page.click('#end-session-cancel');
+    await page.waitForSelector('body[data-view="account"]');
+    const confirmed = await redirectedTo(ctx, async (p) => {
+      await p.goto(bare);
+      await p.waitForSelector('body[data-view="end-session"]');
+      await p.click('#end-session-confirm');
+    });
+    assert.equal(confirmed, `${BACKEND_ORIGIN}/signed-out?state=bare`);
+    await page.goto(`${srv.issuer}/end_session`);
+    await page.waitForSelector('body[data-view="login"]');
+    assert.equal(await page.textContent('#notice'), 'You are signed out.');
   });
 
   await t.test('after sign-out the family is revoked: introspection says inactive, userinfo and refresh refuse', async () => {
