@@ -1,4 +1,5 @@
-// The account page: the sessions list (revoke one), password change (with re-authentication;
+// The account page: the sessions list (revoke one), the apps approved (revoke a remembered
+// consent), password change (with re-authentication;
 // the root key stays the same and is re-wrapped), log out and log out everywhere (revoking and
 // logging out everywhere ask for the password again when the login is over 5 minutes old).
 import { api } from './api.js';
@@ -52,12 +53,43 @@ async function loadSessions() {
   }));
 }
 
+function forgetButton(clientId) {
+  const b = document.createElement('button');
+  b.type = 'button';
+  b.className = 'secondary small';
+  b.textContent = 'Revoke';
+  b.dataset.busy = 'Revoking…';
+  b.addEventListener('click', () =>
+    act(b, async () => {
+      await api('POST', `/consents/${encodeURIComponent(clientId)}/revoke`);
+      await loadConsents();
+      setNotice('That app will ask before it signs you in again.');
+    }),
+  );
+  return b;
+}
+
+// Remembered consent: what each app may do without asking again (OIDC prompt=none).
+async function loadConsents() {
+  const { consents } = await api('GET', '/consents');
+  $('consents').replaceChildren(...consents.map((c) => {
+    const li = document.createElement('li');
+    li.dataset.client = c.client_id;
+    const text = document.createElement('span');
+    text.className = 'when';
+    text.textContent = `${c.client_name} · ${c.scope} · approved ${when(c.granted_at)}`;
+    li.append(text, forgetButton(c.client_id));
+    return li;
+  }));
+  $('consents-empty').hidden = consents.length > 0;
+}
+
 export async function showAccount() {
   $('account-email').textContent = mem.user?.email ?? '';
   for (const id of ['change-submit', 'logout', 'logout-all']) $(id).disabled = false;
   show('account');
   try {
-    await loadSessions();
+    await Promise.all([loadSessions(), loadConsents()]);
   } catch (e) {
     showFailure(e);
   }

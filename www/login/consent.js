@@ -102,17 +102,14 @@ export async function finalize(approve) {
     if (e instanceof ApiFailure && e.code === 'access_denied') throw new PageError('request_other_browser');
     throw e;
   }
-  if (res.redirect_uri !== r.redirectUri) throw new PageError('redirect_changed');
-  const target = new URL(res.redirect_uri);
-  if (res.code) {
-    target.searchParams.set('code', res.code);
-  } else {
-    target.searchParams.set('error', res.error ?? 'access_denied');
+  // The server builds the whole callback (code or error, state, iss); this page checks it goes
+  // to the registered redirect URI it showed and only appends the fragment JWE.
+  const to = typeof res.redirect_to === 'string' ? res.redirect_to : '';
+  const base = r.redirectUri;
+  if (res.redirect_uri !== base || !(to.startsWith(`${base}?`) || (base.includes('?') && to.startsWith(`${base}&`))) || to.includes('#')) {
+    throw new PageError('redirect_changed');
   }
-  if (res.state !== null && res.state !== undefined) target.searchParams.set('state', res.state);
-  if (res.iss) target.searchParams.set('iss', res.iss); // RFC 9207
-  target.hash = '';
-  let href = target.href;
+  let href = to;
   if (res.code && delivery) href += `#${delivery.fragment}=${encodeURIComponent(delivery.jwe)}`;
   forgetKeys(); // the page is leaving; nothing outlives it
   leave();

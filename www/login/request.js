@@ -13,6 +13,7 @@ export const authRequest = query.get('request_id')
       complete: Boolean(query.get('client_id') && query.get('redirect_uri')),
       zkPub: query.get('zk_pub'), // the server holds only its hash: checked before sealing
       requireOrg: query.get('require_organization_selection') === '1',
+      loginHint: query.get('login_hint'), // OIDC login_hint: prefills the e-mail field
     }
   : null;
 

@@ -12,6 +12,8 @@ import { $, act, link, onSubmit, show } from './ui.js';
 
 export function showLogin() {
   $('login-submit').disabled = false;
+  const hint = authRequest?.loginHint;
+  if (hint && !$('login-email').value && /^[^\s@]+@[^\s@]+$/.test(hint)) $('login-email').value = hint;
   show('login');
 }
 

@@ -6,7 +6,8 @@
 //! URI are known, errors are JSON and never redirect (an unregistered URI receives nothing);
 //! after that they go back to the client by redirect, with `state` and `iss` (RFC 6749
 //! §4.1.2.1, RFC 9207). Finalize (session + CSRF) consumes the
-//! request atomically and stores only the delivery's hash with a 60-second code.
+//! request atomically and stores only the delivery's hash with a 60-second code; its answer's
+//! `redirect_to` is the complete callback URL.
 //!
 //! A request is bound to the browser that started it: authorize sets a binding cookie (256
 //! random bits, reused while it lives) and stores its hash; the consent screen and finalize
@@ -44,6 +45,34 @@ pub struct AuthorizeQuery {
     code_challenge_method: Option<String>,
     zk_pub: Option<String>,
     organization_id: Option<String>,
+    prompt: Option<String>,
+    max_age: Option<String>,
+    login_hint: Option<String>,
+}
+
+/// OIDC Core §3.1.2.1 `prompt`: `none` (no page: a code from the session and a remembered
+/// consent, or an error), `login` (sign in again), `consent` (ask again: the page always asks);
+/// `select_account` is accepted (the page offers "use another account").
+#[derive(Debug, Default, PartialEq, Eq)]
+struct Prompt {
+    none: bool,
+    login: bool,
+}
+
+fn parse_prompt(p: Option<&str>) -> Option<Prompt> {
+    let Some(p) = p else { return Some(Prompt::default()) };
+    let mut out = Prompt::default();
+    let words: Vec<&str> = p.split(' ').collect();
+    for w in &words {
+        match *w {
+            "none" => out.none = true,
+            "login" => out.login = true,
+            "consent" | "select_account" => {}
+            _ => return None,
+        }
+    }
+    // `none` with any other value is an error (OIDC Core §3.1.2.1).
+    (!(out.none && words.len() > 1)).then_some(out)
 }
 
 /// 43..128 characters of the base64url alphabet (the S256 code challenge, §4.1).
@@ -103,17 +132,24 @@ pub async fn authorize(State(state): State<AppState>, ip: ClientIp, headers: Hea
         Ok(response) => Ok(response),
         Err(Refusal::Api(e)) => Err(e),
         Err(Refusal::Redirect(error, description)) => {
-            let mut params = vec![("error", error), ("error_description", description)];
-            if let Some(s) = echo_state.as_deref() {
-                params.push(("state", s));
-            }
-            params.push(("iss", state.config.issuer.as_str()));
-            let query = serde_urlencoded::to_string(&params).map_err(|_| ApiError::Internal)?;
-            let separator = if redirect_uri.contains('?') { '&' } else { '?' };
-            let location = HeaderValue::from_str(&format!("{redirect_uri}{separator}{query}")).map_err(|_| ApiError::Internal)?;
+            let url = callback_url(&state, &redirect_uri, vec![("error", error), ("error_description", description)], echo_state.as_deref())?;
+            let location = HeaderValue::from_str(&url).map_err(|_| ApiError::Internal)?;
             Ok((StatusCode::FOUND, [(header::LOCATION, location)]).into_response())
         }
     }
+}
+
+/// The complete authorization response URL (RFC 6749 §4.1.2 / §4.1.2.1): `params` in the
+/// registered redirect URI's query (after any query it has), then `state` when there was one
+/// and `iss` (RFC 9207).
+fn callback_url<'a>(state: &'a AppState, redirect_uri: &str, mut params: Vec<(&'a str, &'a str)>, echo_state: Option<&'a str>) -> ApiResult<String> {
+    if let Some(s) = echo_state {
+        params.push(("state", s));
+    }
+    params.push(("iss", state.config.issuer.as_str()));
+    let query = serde_urlencoded::to_string(&params).map_err(|_| ApiError::Internal)?;
+    let separator = if redirect_uri.contains('?') { '&' } else { '?' };
+    Ok(format!("{redirect_uri}{separator}{query}"))
 }
 
 /// The rest of `/authorize` for a known client and redirect URI.
@@ -149,6 +185,15 @@ async fn accept(state: &AppState, client: &crate::config::Client, redirect_uri: 
     if scope.split(' ').any(|s| !client.scopes.iter().any(|c| c == s)) {
         return Err(Refusal::Redirect("invalid_scope", "scope names a scope this client may not request"));
     }
+    let prompt = parse_prompt(q.prompt.as_deref()).ok_or_else(|| invalid("prompt must be none, or any of login, consent, select_account"))?;
+    let max_age = match q.max_age.as_deref() {
+        None => None,
+        Some(m) => Some(m.parse::<i64>().ok().filter(|v| (0..=i64::from(u32::MAX)).contains(v)).ok_or_else(|| invalid("max_age must be a non-negative integer"))?),
+    };
+    if prompt.none {
+        let code = silent_code(state, client, &redirect_uri, headers, &scope, q.nonce.as_deref(), &code_challenge, zk_pub_kid.is_some(), max_age).await?;
+        return Ok(found(&callback_url(state, &redirect_uri, vec![("code", &code)], q.state.as_deref())?)?);
+    }
     let request_id = random_b64u(32);
     let binding = binding_of(state, headers).map(str::to_string).unwrap_or_else(|| random_b64u(32));
     state
@@ -164,6 +209,8 @@ async fn accept(state: &AppState, client: &crate::config::Client, redirect_uri: 
             zk_pub_kid: zk_pub_kid.clone(),
             expires_at: state.now() + REQUEST_TTL_SECS,
             binding_hash: Some(hash_b64u(&binding)),
+            prompt: prompt.login.then(|| "login".to_string()),
+            max_age,
         })
         .await?;
     let mut params: Vec<(&str, &str)> = vec![
@@ -178,6 +225,10 @@ async fn accept(state: &AppState, client: &crate::config::Client, redirect_uri: 
     if let Some(s) = &q.state {
         params.push(("state", s));
     }
+    // The e-mail address to prefill (OIDC `login_hint`); the page ignores one that is not.
+    if let Some(h) = q.login_hint.as_deref().filter(|h| h.len() <= 320) {
+        params.push(("login_hint", h));
+    }
     if let Some(zk_pub) = q.zk_pub.as_deref().filter(|_| zk_pub_kid.is_some()) {
         params.extend([
             ("has_zk", "1"),
@@ -190,6 +241,85 @@ async fn accept(state: &AppState, client: &crate::config::Client, redirect_uri: 
     let location = HeaderValue::from_str(&format!("{}/?{query}", state.config.issuer)).map_err(|_| ApiError::Internal)?;
     let binding_cookie = set_cookie(state, state.config.cookies.binding(), &binding, REQUEST_TTL_SECS, true)?;
     Ok((StatusCode::FOUND, [(header::LOCATION, location), (header::SET_COOKIE, binding_cookie)]).into_response())
+}
+
+fn found(url: &str) -> ApiResult<Response> {
+    let location = HeaderValue::from_str(url).map_err(|_| ApiError::Internal)?;
+    Ok((StatusCode::FOUND, [(header::LOCATION, location)]).into_response())
+}
+
+/// `prompt=none`: a code without any page, only for a signed-in user (recently enough for
+/// `max_age`) who already approved these scopes for this client, and never with key delivery
+/// (the key is sealed by the login page, in the browser). Otherwise the OIDC error goes back
+/// to the client.
+#[allow(clippy::too_many_arguments)]
+async fn silent_code(
+    state: &AppState,
+    client: &crate::config::Client,
+    redirect_uri: &str,
+    headers: &HeaderMap,
+    scope: &str,
+    nonce: Option<&str>,
+    code_challenge: &str,
+    key_delivery: bool,
+    max_age: Option<i64>,
+) -> Result<String, Refusal> {
+    if key_delivery {
+        return Err(Refusal::Redirect("interaction_required", "key delivery needs the login page: sign in without prompt=none"));
+    }
+    let now = state.now();
+    let live = match cookie(headers, state.config.cookies.session()).filter(|id| id.len() == 43) {
+        Some(id) => state.store.live_session(&hash_b64u(id), now, state.config.session.idle_timeout_secs).await?,
+        None => None,
+    };
+    let session = live.ok_or(Refusal::Redirect("login_required", "nobody is signed in"))?;
+    if max_age.is_some_and(|m| now - session.created_at > m) {
+        return Err(Refusal::Redirect("login_required", "the sign-in is older than max_age"));
+    }
+    let approved = state.store.consent(&session.sub, &client.client_id).await?.unwrap_or_default();
+    if !scope.split(' ').all(|s| approved.split(' ').any(|a| a == s)) {
+        return Err(Refusal::Redirect("consent_required", "the user has not approved these scopes for this client"));
+    }
+    let code = issue_code(state, &session, &client.client_id, redirect_uri, scope, nonce.map(str::to_string), code_challenge.to_string(), None, None).await?;
+    Ok(code)
+}
+
+/// Stores a 60-second code for `session`'s user (hashed), in a new refresh family tied to
+/// the session (RP-Initiated Logout ends it with the session); returns the code.
+#[allow(clippy::too_many_arguments)]
+async fn issue_code(
+    state: &AppState,
+    session: &crate::store::SessionRow,
+    client_id: &str,
+    redirect_uri: &str,
+    scope: &str,
+    nonce: Option<String>,
+    code_challenge: String,
+    zk_hash: Option<String>,
+    zk_version: Option<&str>,
+) -> ApiResult<String> {
+    let now = state.now();
+    let code = random_b64u(32);
+    let family_id = random_b64u(16);
+    state.store.link_family(&family_id, &session.handle, now + state.config.session.refresh_family_lifetime_secs).await?;
+    state
+        .store
+        .put_code(&CodeRow {
+            code_hash: hash_b64u(&code),
+            family_id,
+            client_id: client_id.to_string(),
+            redirect_uri: redirect_uri.to_string(),
+            sub: session.sub.clone(),
+            scope: scope.to_string(),
+            nonce,
+            code_challenge,
+            zk_hash,
+            zk_version: zk_version.map(str::to_string),
+            auth_time: session.created_at,
+            expires_at: now + CODE_TTL_SECS,
+        })
+        .await?;
+    Ok(code)
 }
 
 /// The binding cookie the request carries, if well-formed.
@@ -261,38 +391,31 @@ pub async fn finalize(State(state): State<AppState>, s: Session, headers: Header
     let client = state.config.client(&peek.client_id).ok_or(ApiError::InvalidClient("unknown client"))?;
     let approved = f.approve == "true";
     let (zk_hash, zk_version) = if approved { delivery_hash(&peek, client.delivery, f.zk_key_hash, f.drk_hash)? } else { (None, None) };
+    // OIDC prompt=login / max_age: the sign-in must be one made after the request, or recent
+    // enough (the page signs in again and retries; auth_time stays honest).
+    if approved && peek.prompt.as_deref() == Some("login") && s.row.created_at < peek.expires_at - REQUEST_TTL_SECS {
+        return Err(ApiError::Unauthenticated("this app asked for a new sign-in"));
+    }
+    if approved && peek.max_age.is_some_and(|m| now - s.row.created_at > m) {
+        return Err(ApiError::Unauthenticated("this app asked for a more recent sign-in"));
+    }
     // The atomic consume: of two finalizes of one request, one gets it.
     let req = state.store.take_auth_request(&f.request_id, now).await?.ok_or_else(gone)?;
     if !approved {
+        let description = "the user denied the request";
+        let redirect_to = callback_url(&state, &req.redirect_uri, vec![("error", "access_denied"), ("error_description", description)], req.state.as_deref())?;
         return Ok(Json(json!({
-            "error": "access_denied", "error_description": "the user denied the request",
-            "state": req.state, "redirect_uri": req.redirect_uri, "iss": state.config.issuer,
+            "error": "access_denied", "error_description": description,
+            "state": req.state, "redirect_uri": req.redirect_uri, "iss": state.config.issuer, "redirect_to": redirect_to,
         })));
     }
-    let code = random_b64u(32);
-    let family_id = random_b64u(16);
-    // The family ends with this session at RP-Initiated Logout (end_session.rs).
-    state.store.link_family(&family_id, &s.row.handle, now + state.config.session.refresh_family_lifetime_secs).await?;
-    state
-        .store
-        .put_code(&CodeRow {
-            code_hash: hash_b64u(&code),
-            family_id,
-            client_id: req.client_id,
-            redirect_uri: req.redirect_uri.clone(),
-            sub: s.sub().to_string(),
-            scope: req.scope,
-            nonce: req.nonce,
-            code_challenge: req.code_challenge,
-            zk_hash,
-            zk_version: zk_version.map(str::to_string),
-            auth_time: s.row.created_at,
-            expires_at: now + CODE_TTL_SECS,
-        })
-        .await?;
-    // RFC 9207: the issuer travels with every authorization response (the login page puts it
-    // in the callback's query), so an app talking to several issuers cannot be mixed up.
-    Ok(Json(json!({"code": code, "state": req.state, "redirect_uri": req.redirect_uri, "iss": state.config.issuer})))
+    state.store.remember_consent(s.sub(), &req.client_id, &req.scope, now).await?;
+    let code = issue_code(&state, &s.row, &req.client_id, &req.redirect_uri, &req.scope, req.nonce, req.code_challenge, zk_hash, zk_version).await?;
+    // `redirect_to` is the whole callback (code, state, and RFC 9207's iss, so an app talking to
+    // several issuers cannot be mixed up): the login page only appends the fragment JWE. The
+    // separate members are DarkAuth's answer, kept for its pages.
+    let redirect_to = callback_url(&state, &req.redirect_uri, vec![("code", &code)], req.state.as_deref())?;
+    Ok(Json(json!({"code": code, "state": req.state, "redirect_uri": req.redirect_uri, "iss": state.config.issuer, "redirect_to": redirect_to})))
 }
 
 /// The delivery hash the consent form must send for this request (wire profile §4.6): none

@@ -10,6 +10,7 @@
 //! - Everything: 64 KiB body limit, security headers, a request log without queries.
 
 mod authorize;
+mod consents;
 mod csp_report;
 mod discovery;
 mod end_session;
@@ -64,6 +65,8 @@ pub fn router(state: AppState) -> Router {
         .route("/logout/all", post(session::logout_all))
         .route("/sessions", get(session::list))
         .route("/sessions/{handle}/revoke", post(session::revoke))
+        .route("/consents", get(consents::list))
+        .route("/consents/{client_id}/revoke", post(consents::revoke))
         .route("/crypto/wrapped-drk", get(keys::get_wrapped_drk).put(keys::put_wrapped_drk))
         .route("/crypto/keybag", get(keys::keybag))
         .route("/crypto/keybag/account-key", post(keys::create_account_key))

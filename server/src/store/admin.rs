@@ -40,6 +40,7 @@ impl Store {
         let mut tx = self.pool.begin().await?;
         for sql in [
             "DELETE FROM notes WHERE sub = $1",
+            "DELETE FROM consents WHERE sub = $1",
             "DELETE FROM tokens WHERE sub = $1",
             "DELETE FROM auth_codes WHERE sub = $1",
             "DELETE FROM pending_logins WHERE sub = $1",
@@ -66,6 +67,8 @@ impl Store {
             .await?
             .rows_affected();
         sqlx::query("DELETE FROM auth_codes WHERE client_id = $1 AND used_at IS NULL").bind(client_id).execute(&mut *tx).await?;
+        // Remembered consents too: no silent (prompt=none) sign-in to a revoked client.
+        sqlx::query("DELETE FROM consents WHERE client_id = $1").bind(client_id).execute(&mut *tx).await?;
         tx.commit().await?;
         Ok(n)
     }

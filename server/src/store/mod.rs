@@ -8,6 +8,7 @@
 
 mod admin;
 mod backup;
+mod consents;
 mod keys;
 mod limits;
 mod lockout;
@@ -32,6 +33,7 @@ type BoxFuture<'a, T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + 
 
 pub use admin::AccountSummary;
 pub use backup::BackupError;
+pub use consents::ConsentRow;
 pub use keys::{AccountKeyRow, EnvelopeRow, NewEnvelope, RecoveryKeyRow};
 pub use limits::Bucket;
 pub use lockout::Failures;

@@ -21,6 +21,9 @@ pub struct AuthRequestRow {
     pub expires_at: i64,
     /// `b64u(H(binding cookie))` of the browser that started the request.
     pub binding_hash: Option<String>,
+    /// OIDC `prompt` (`login`, `consent`; `none` never waits for a page) and `max_age`.
+    pub prompt: Option<String>,
+    pub max_age: Option<i64>,
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -80,8 +83,8 @@ const TOKEN_COLUMNS: &str = "token_hash, kind, family_id, client_id, sub, scope,
 impl Store {
     pub async fn put_auth_request(&self, r: &AuthRequestRow) -> Result<(), sqlx::Error> {
         sqlx::query(
-            "INSERT INTO auth_requests (request_id, client_id, redirect_uri, state, scope, nonce, code_challenge, zk_pub_kid, expires_at, binding_hash) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+            "INSERT INTO auth_requests (request_id, client_id, redirect_uri, state, scope, nonce, code_challenge, zk_pub_kid, expires_at, binding_hash, prompt, max_age) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
         )
         .bind(&r.request_id)
         .bind(&r.client_id)
@@ -93,6 +96,8 @@ impl Store {
         .bind(&r.zk_pub_kid)
         .bind(r.expires_at)
         .bind(&r.binding_hash)
+        .bind(&r.prompt)
+        .bind(r.max_age)
         .execute(&self.pool)
         .await?;
         Ok(())
@@ -107,7 +112,7 @@ impl Store {
 
     pub async fn auth_request(&self, request_id: &str, now: i64) -> Result<Option<AuthRequestRow>, sqlx::Error> {
         sqlx::query_as(
-            "SELECT request_id, client_id, redirect_uri, state, scope, nonce, code_challenge, zk_pub_kid, expires_at, binding_hash \
+            "SELECT request_id, client_id, redirect_uri, state, scope, nonce, code_challenge, zk_pub_kid, expires_at, binding_hash, prompt, max_age \
              FROM auth_requests WHERE request_id = $1 AND expires_at > $2",
         )
         .bind(request_id)
@@ -120,7 +125,7 @@ impl Store {
     pub async fn take_auth_request(&self, request_id: &str, now: i64) -> Result<Option<AuthRequestRow>, sqlx::Error> {
         let row: Option<AuthRequestRow> = sqlx::query_as(
             "DELETE FROM auth_requests WHERE request_id = $1 \
-             RETURNING request_id, client_id, redirect_uri, state, scope, nonce, code_challenge, zk_pub_kid, expires_at, binding_hash",
+             RETURNING request_id, client_id, redirect_uri, state, scope, nonce, code_challenge, zk_pub_kid, expires_at, binding_hash, prompt, max_age",
         )
         .bind(request_id)
         .fetch_optional(&self.pool)

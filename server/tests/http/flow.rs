@@ -143,6 +143,12 @@ pub async fn approve(b: &mut Browser<'_>, acct: &Account, req: &AppRequest) -> (
     assert_eq!(fin["state"], json!(req.state));
     assert_eq!(fin["redirect_uri"], json!(REDIRECT));
     assert_eq!(fin["iss"], json!(ISSUER), "RFC 9207: the issuer rides with the response");
+    let mut want = vec![("code", fin["code"].as_str().unwrap())];
+    if let Some(s) = req.param("state") {
+        want.push(("state", s));
+    }
+    want.push(("iss", ISSUER));
+    assert_eq!(fin["redirect_to"], json!(format!("{REDIRECT}?{}", serde_urlencoded::to_string(&want).unwrap())), "the whole callback");
     (fin["code"].as_str().unwrap().to_string(), sealed.jwe)
 }
 

@@ -539,3 +539,23 @@ async fn a_malformed_finalize_does_not_burn_the_request() {
     let (s, _, body) = b.post_form("/authorize/finalize", &[("request_id", id), ("approve", "true"), ("zk_key_hash", good)]).await;
     assert_eq!((s, body["error"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid_request")), "used once: {body}");
 }
+
+/// Denying at consent answers the whole error callback (RFC 6749 §4.1.2.1 with RFC 9207's
+/// `iss`) and consumes the request.
+#[tokio::test]
+async fn a_denial_answers_the_error_callback_and_consumes_the_request() {
+    let server = Server::start().await;
+    let mut b = server.browser();
+    account_with_keys(&mut b, "deny@example.com").await;
+    let req = app_authorize(&server).await;
+    b.binding = Some(req.binding.clone());
+    let id = req.param("request_id").unwrap();
+    let (s, _, body) = b.post_form("/authorize/finalize", &[("request_id", id), ("approve", "false")]).await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+    let state = req.param("state").unwrap();
+    let want = serde_urlencoded::to_string([("error", "access_denied"), ("error_description", "the user denied the request"), ("state", state), ("iss", ISSUER)]).unwrap();
+    assert_eq!(body["redirect_to"], json!(format!("{REDIRECT}?{want}")));
+    assert!(body.get("code").is_none());
+    let (s, _, _) = b.post_form("/authorize/finalize", &[("request_id", id), ("approve", "false")]).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "consumed");
+}

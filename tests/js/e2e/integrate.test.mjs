@@ -231,6 +231,9 @@ test('docs/integrate.md runs: a SPA with openid-client and zkauth/app, a confide
     await shot(page, 'end-session-confirm', 'integrate');
     await page.click('#end-session-cancel');
     await page.waitForSelector('body[data-view="account"]');
+    // The account page lists the apps approved (remembered consent, what prompt=none needs).
+    await page.waitForSelector('#consents li[data-client="notes-backend"]');
+    assert.match(await page.textContent('#consents li[data-client="notes-backend"]'), /^Notes \(server\) · openid profile email · approved /);
     const confirmed = await redirectedTo(ctx, async (p) => {
       await p.goto(bare);
       await p.waitForSelector('body[data-view="end-session"]');
