@@ -6,8 +6,10 @@
 //! - A confidential client's backend proves a secret: HTTP Basic (`client_secret_basic`, the
 //!   id and secret form-urlencoded, RFC 6749 §2.3.1) or `client_secret` in the form
 //!   (`client_secret_post`), only the method its configuration names. The server keeps only
-//!   SHA-256 of the secret and compares in constant time. A request with an `Origin` header is
-//!   refused: a confidential client's token requests come from its backend, never a browser.
+//!   SHA-256 of the secret and compares in constant time. Or it signs a JWT with a registered
+//!   key (`private_key_jwt`, RFC 7523; `crate::client_assertion`), each `jti` used once. A
+//!   request with an `Origin` header is refused: a confidential client's token requests come
+//!   from its backend, never a browser.
 //!
 //! Every failure is `invalid_client` (401, `WWW-Authenticate: Basic`).
 
@@ -36,9 +38,21 @@ fn basic(headers: &HeaderMap) -> ApiResult<Option<(String, String)>> {
     }
 }
 
-/// The authenticated client of a token or revocation request: `form_client_id` and
-/// `form_secret` are the form's `client_id` and `client_secret`.
-pub fn authenticate<'a>(state: &'a AppState, headers: &HeaderMap, form_client_id: Option<&str>, form_secret: Option<&str>) -> ApiResult<&'a Client> {
+/// The client credentials a token, revocation or introspection form carries.
+#[derive(Default, Clone, Copy)]
+pub struct Credentials<'f> {
+    pub client_id: Option<&'f str>,
+    pub client_secret: Option<&'f str>,
+    pub client_assertion_type: Option<&'f str>,
+    pub client_assertion: Option<&'f str>,
+}
+
+/// The authenticated client of a token, revocation or introspection request.
+pub async fn authenticate<'a>(state: &'a AppState, headers: &HeaderMap, form: Credentials<'_>) -> ApiResult<&'a Client> {
+    if form.client_assertion.is_some() || form.client_assertion_type.is_some() {
+        return assertion(state, headers, form).await;
+    }
+    let (form_client_id, form_secret) = (form.client_id, form.client_secret);
     let basic = basic(headers)?;
     let client_id = match (&basic, form_client_id) {
         (Some((id, _)), Some(form)) if id != form => return Err(ApiError::InvalidClient("client_id differs from the Basic credentials")),
@@ -68,6 +82,7 @@ pub fn authenticate<'a>(state: &'a AppState, headers: &HeaderMap, form_client_id
         }
         ClientAuth::SecretBasic(h) => ("basic", h),
         ClientAuth::SecretPost(h) => ("post", h),
+        ClientAuth::PrivateKeyJwt(_) => return Err(ApiError::InvalidClient("this client authenticates with a client assertion (private_key_jwt)")),
     };
     if origin.is_some() {
         return Err(ApiError::InvalidClient("a confidential client calls from its backend, never from a browser"));
@@ -77,6 +92,38 @@ pub fn authenticate<'a>(state: &'a AppState, headers: &HeaderMap, form_client_id
         Some((method, _)) if method != expected.0 => Err(ApiError::InvalidClient("this client authenticates with another method")),
         _ => Err(ApiError::InvalidClient("client authentication failed")),
     }
+}
+
+/// `private_key_jwt`: the assertion names the client (`client_id`, when also sent, must
+/// agree), proves it, and is used once.
+async fn assertion<'a>(state: &'a AppState, headers: &HeaderMap, form: Credentials<'_>) -> ApiResult<&'a Client> {
+    use crate::client_assertion as ca;
+    if form.client_assertion_type != Some(ca::ASSERTION_TYPE) {
+        return Err(ApiError::InvalidClient("client_assertion_type must be urn:ietf:params:oauth:client-assertion-type:jwt-bearer"));
+    }
+    if form.client_secret.is_some() || headers.contains_key(header::AUTHORIZATION) {
+        return Err(ApiError::InvalidClient("one client authentication method per request"));
+    }
+    let jwt = form.client_assertion.ok_or(ApiError::InvalidClient("client_assertion is required"))?;
+    // The client is the one the (still unverified) assertion names; its keys then decide.
+    let claimed = jwt.split('.').nth(1).and_then(|p| zkauth_verify::b64u::decode(p, "jws").ok()).and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok());
+    let sub = claimed.as_ref().and_then(|c| c.get("sub")).and_then(|s| s.as_str()).ok_or(ApiError::InvalidClient("the client assertion names no client"))?;
+    if form.client_id.is_some_and(|id| id != sub) {
+        return Err(ApiError::InvalidClient("client_id differs from the client assertion's"));
+    }
+    let client = state.config.client(sub).ok_or(ApiError::InvalidClient("unknown client"))?;
+    let ClientAuth::PrivateKeyJwt(keys) = &client.auth else { return Err(ApiError::InvalidClient("this client authenticates with another method")) };
+    if headers.contains_key(header::ORIGIN) {
+        return Err(ApiError::InvalidClient("a confidential client calls from its backend, never from a browser"));
+    }
+    let issuer = state.config.issuer.as_str();
+    let token_endpoint = format!("{issuer}/token");
+    let now = state.now();
+    let v = ca::verify(jwt, &client.client_id, keys, &[token_endpoint.as_str(), issuer], now)?;
+    if !state.store.use_assertion_jti(&client.client_id, &v.jti, v.exp).await? {
+        return Err(ApiError::InvalidClient("the client assertion was used before"));
+    }
+    Ok(client)
 }
 
 /// A fresh client secret (256 random bits, b64u) and the config line that registers it.

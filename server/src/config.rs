@@ -229,6 +229,8 @@ struct ClientConfigFile {
     /// Confidential clients: b64u(SHA-256(secret)); the secret itself never goes in a file
     /// (`zkauth-server client-secret` makes one).
     client_secret_sha256: Option<String>,
+    /// `private_key_jwt` clients: their public keys, `{ keys = [ JWK, ... ] }`.
+    jwks: Option<toml::Value>,
     /// `RS256` (default), `ES256` or `EdDSA`: what the client's ID-token check supports
     /// (OIDC Dynamic Client Registration's name for it).
     id_token_signed_response_alg: Option<String>,
@@ -262,8 +264,8 @@ impl KeyDelivery {
     }
 }
 
-/// How a client authenticates at `/token` and `/revoke`.
-#[derive(Clone, PartialEq, Eq)]
+/// How a client authenticates at `/token`, `/revoke` and `/introspect`.
+#[derive(Clone)]
 pub enum ClientAuth {
     /// A public client (a browser app): PKCE only, no secret, may call from its origins.
     None,
@@ -271,6 +273,8 @@ pub enum ClientAuth {
     SecretBasic(String),
     /// A confidential client's backend: `client_secret` in the form.
     SecretPost(String),
+    /// A confidential client's backend: a JWT signed with one of these keys (RFC 7523).
+    PrivateKeyJwt(std::sync::Arc<Vec<crate::client_assertion::ClientKey>>),
 }
 
 impl core::fmt::Debug for ClientAuth {
@@ -279,6 +283,7 @@ impl core::fmt::Debug for ClientAuth {
             ClientAuth::None => "none",
             ClientAuth::SecretBasic(_) => "client_secret_basic([redacted])",
             ClientAuth::SecretPost(_) => "client_secret_post([redacted])",
+            ClientAuth::PrivateKeyJwt(_) => "private_key_jwt",
         })
     }
 }
@@ -530,7 +535,23 @@ fn check_clients(file: &str, raw: Vec<ClientConfig>) -> Result<Vec<Client>, Conf
                 return Err(err(file, key("client_secret_sha256"), "must be base64url of 32 bytes (zkauth-server client-secret prints one)"));
             }
         }
-        let auth = match (confidential, c.token_endpoint_auth_method.as_deref(), secret_hash) {
+        let jwks = match &c.jwks {
+            None => None,
+            Some(v) => {
+                let json = serde_json::to_value(v).map_err(|_| err(file, key("jwks"), "must be { keys = [ ... ] }"))?;
+                Some(crate::client_assertion::parse_jwks(&json).map_err(|why| err(file, key("jwks"), why))?)
+            }
+        };
+        let method = c.token_endpoint_auth_method.as_deref();
+        if jwks.is_some() && method != Some("private_key_jwt") {
+            return Err(err(file, key("jwks"), "only a private_key_jwt client has a jwks"));
+        }
+        let auth = match (confidential, method, secret_hash) {
+            (true, Some("private_key_jwt"), None) => match jwks {
+                Some(keys) => ClientAuth::PrivateKeyJwt(std::sync::Arc::new(keys)),
+                None => return Err(err(file, key("jwks"), "a private_key_jwt client needs its public keys: jwks = { keys = [ ... ] }")),
+            },
+            (true, Some("private_key_jwt"), Some(_)) => return Err(err(file, key("client_secret_sha256"), "a private_key_jwt client has no secret")),
             (false, None | Some("none"), None) => ClientAuth::None,
             (false, _, _) => return Err(err(file, key("token_endpoint_auth_method"), "a public client authenticates with \"none\" and has no secret")),
             (true, None | Some("client_secret_basic"), Some(h)) => ClientAuth::SecretBasic(h),
@@ -538,7 +559,7 @@ fn check_clients(file: &str, raw: Vec<ClientConfig>) -> Result<Vec<Client>, Conf
             (true, None | Some("client_secret_basic" | "client_secret_post"), None) => {
                 return Err(err(file, key("client_secret_sha256"), "a confidential client needs client_secret_sha256"))
             }
-            (true, _, _) => return Err(err(file, key("token_endpoint_auth_method"), "must be \"client_secret_basic\" or \"client_secret_post\"")),
+            (true, _, _) => return Err(err(file, key("token_endpoint_auth_method"), "must be \"client_secret_basic\", \"client_secret_post\" or \"private_key_jwt\"")),
         };
         if confidential && !c.allowed_origins.is_empty() {
             return Err(err(file, key("allowed_origins"), "a confidential client calls from its backend: no browser origins"));

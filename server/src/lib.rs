@@ -17,6 +17,7 @@
 //! - [`error`]: the one error type, with stable `error` strings.
 
 pub mod admin;
+pub mod client_assertion;
 pub mod client_auth;
 pub mod client_ip;
 pub mod config;

@@ -18,8 +18,8 @@ use crate::state::{AppState, LimitKind};
 
 pub async fn introspect(State(state): State<AppState>, ip: ClientIp, headers: HeaderMap, FormBody(f): FormBody<TokenForm>) -> ApiResult<Json<Value>> {
     state.limit(LimitKind::Token, &[&ip.0]).await?;
-    let client = f.client(&state, &headers)?;
-    if client.auth == ClientAuth::None {
+    let client = f.client(&state, &headers).await?;
+    if matches!(client.auth, ClientAuth::None) {
         return Err(ApiError::InvalidClient("introspection is for confidential clients"));
     }
     let token = f.token()?;

@@ -24,12 +24,20 @@ pub struct TokenForm {
     token_type_hint: Option<String>,
     client_id: Option<String>,
     client_secret: Option<String>,
+    client_assertion_type: Option<String>,
+    client_assertion: Option<String>,
 }
 
 impl TokenForm {
     /// The authenticated client (as at `/token`).
-    pub(super) fn client<'a>(&self, state: &'a AppState, headers: &HeaderMap) -> ApiResult<&'a Client> {
-        crate::client_auth::authenticate(state, headers, self.client_id.as_deref(), self.client_secret.as_deref())
+    pub(super) async fn client<'a>(&self, state: &'a AppState, headers: &HeaderMap) -> ApiResult<&'a Client> {
+        let creds = crate::client_auth::Credentials {
+            client_id: self.client_id.as_deref(),
+            client_secret: self.client_secret.as_deref(),
+            client_assertion_type: self.client_assertion_type.as_deref(),
+            client_assertion: self.client_assertion.as_deref(),
+        };
+        crate::client_auth::authenticate(state, headers, creds).await
     }
 
     /// The token, with a well-formed hint if any. The hint only speeds a lookup up; every
@@ -44,7 +52,7 @@ impl TokenForm {
 
 pub async fn revoke(State(state): State<AppState>, ip: ClientIp, headers: HeaderMap, FormBody(f): FormBody<TokenForm>) -> ApiResult<Json<Value>> {
     state.limit(LimitKind::Token, &[&ip.0]).await?;
-    let client = f.client(&state, &headers)?;
+    let client = f.client(&state, &headers).await?;
     let token = f.token()?;
     let now = state.now();
     let hash = hash_b64u(token);

@@ -35,12 +35,21 @@ pub struct TokenForm {
     refresh_token: Option<String>,
     /// `client_secret_post` clients only.
     client_secret: Option<String>,
+    /// `private_key_jwt` clients only (RFC 7523).
+    client_assertion_type: Option<String>,
+    client_assertion: Option<String>,
 }
 
 /// `POST /token`
 pub async fn token(State(state): State<AppState>, ip: ClientIp, headers: HeaderMap, FormBody(f): FormBody<TokenForm>) -> ApiResult<impl IntoResponse> {
     state.limit(LimitKind::Token, &[&ip.0]).await?;
-    let client = crate::client_auth::authenticate(&state, &headers, f.client_id.as_deref(), f.client_secret.as_deref())?;
+    let creds = crate::client_auth::Credentials {
+        client_id: f.client_id.as_deref(),
+        client_secret: f.client_secret.as_deref(),
+        client_assertion_type: f.client_assertion_type.as_deref(),
+        client_assertion: f.client_assertion.as_deref(),
+    };
+    let client = crate::client_auth::authenticate(&state, &headers, creds).await?;
     let body = match f.grant_type.as_str() {
         "authorization_code" => code_grant(&state, client, &f).await?,
         "refresh_token" => refresh_grant(&state, client, &f).await?,

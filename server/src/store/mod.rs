@@ -8,6 +8,7 @@
 
 mod admin;
 mod backup;
+mod client_assertions;
 mod consents;
 mod keys;
 mod limits;
@@ -62,6 +63,7 @@ const PURGES: &[(&str, PurgeBind)] = &[
     ("DELETE FROM auth_codes WHERE expires_at <= $1 - 86400", PurgeBind::Secs),
     ("DELETE FROM tokens WHERE expires_at <= $1", PurgeBind::Secs),
     ("DELETE FROM session_families WHERE expires_at <= $1", PurgeBind::Secs),
+    ("DELETE FROM client_assertions WHERE expires_at <= $1", PurgeBind::Secs),
     ("DELETE FROM password_resets WHERE expires_at <= $1", PurgeBind::Secs),
     // A device unseen for 400 days (the cookie's lifetime) is a stranger again.
     ("DELETE FROM known_devices WHERE last_seen_at <= $1 - 34560000", PurgeBind::Secs),

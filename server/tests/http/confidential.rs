@@ -154,3 +154,94 @@ async fn introspection_answers_confidential_clients_about_their_own_live_tokens(
     assert_eq!(post(&server, "/revoke", Some(&auth), None, &[("token", access)]).await.0, StatusCode::OK);
     assert_eq!(post(&server, "/introspect", Some(&auth), None, &[("token", access)]).await.2, serde_json::json!({"active": false}), "revoked");
 }
+
+/// A client assertion for "jwt-backend" signed with `key` (ES256, kid k1) with `claims`.
+fn assertion(key: &p256::ecdsa::SigningKey, claims: &Value) -> String {
+    use p256::ecdsa::signature::Signer as _;
+    let enc = |v: &Value| zkauth_verify::b64u::encode(&serde_json::to_vec(v).unwrap());
+    let input = format!("{}.{}", enc(&serde_json::json!({"alg": "ES256", "kid": "k1", "typ": "JWT"})), enc(claims));
+    let sig: p256::ecdsa::Signature = key.sign(input.as_bytes());
+    format!("{input}.{}", zkauth_verify::b64u::encode(&sig.to_bytes()))
+}
+
+fn claims(server: &Server, jti: &str) -> Value {
+    let now = server.state.now();
+    serde_json::json!({"iss": "jwt-backend", "sub": "jwt-backend", "aud": format!("{ISSUER}/token"), "iat": now, "exp": now + 60, "jti": jti})
+}
+
+const JWT_BEARER: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+
+/// private_key_jwt (RFC 7523): a signed assertion authenticates, once; every other shape of
+/// it is invalid_client.
+#[tokio::test]
+async fn private_key_jwt_authenticates_once_and_refuses_every_bad_assertion() {
+    let server = Server::start().await;
+    let mut b = server.browser();
+    b.register("jwt@example.com", PASSWORD).await;
+    let key = jwt_backend_key();
+    let with = |code: &str, jwt: &str| -> Vec<(String, String)> {
+        let mut f: Vec<(String, String)> = code_form(code, None).into_iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        f.push(("client_assertion_type".into(), JWT_BEARER.into()));
+        f.push(("client_assertion".into(), jwt.into()));
+        f
+    };
+    let send = |form: Vec<(String, String)>, origin: Option<&'static str>, authorization: Option<String>| {
+        let server = &server;
+        async move {
+            let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+            post(server, "/token", authorization.as_deref(), origin, &pairs).await
+        }
+    };
+
+    let code = code_for(&mut b, "jwt-backend").await;
+    let now = server.state.now();
+    let other_key = p256::ecdsa::SigningKey::from_slice(&[0x43; 32]).unwrap();
+    let mut bad: Vec<(&str, String)> = vec![];
+    let mut c = claims(&server, "j-aud");
+    c["aud"] = serde_json::json!("https://elsewhere.example/token");
+    bad.push(("another audience", assertion(&key, &c)));
+    let mut c = claims(&server, "j-exp");
+    c["exp"] = serde_json::json!(now + 301);
+    bad.push(("exp more than 5 minutes ahead", assertion(&key, &c)));
+    let mut c = claims(&server, "j-old");
+    c["exp"] = serde_json::json!(now);
+    bad.push(("expired", assertion(&key, &c)));
+    let mut c = claims(&server, "j-iss");
+    c["iss"] = serde_json::json!("backend");
+    bad.push(("iss is not the client", assertion(&key, &c)));
+    let mut c = claims(&server, "j-nojti");
+    c.as_object_mut().unwrap().remove("jti");
+    bad.push(("no jti", assertion(&key, &c)));
+    bad.push(("another key", assertion(&other_key, &claims(&server, "j-key"))));
+    let good = assertion(&key, &claims(&server, "j-good"));
+    let (_, rest) = good.split_once('.').unwrap();
+    let none_header = zkauth_verify::b64u::encode(br#"{"alg":"none"}"#);
+    bad.push(("alg none", format!("{none_header}.{rest}")));
+    for (what, jwt) in bad {
+        refused(send(with(&code, &jwt), None, None).await, what);
+    }
+    // Mixed with a secret, from a browser, or for a secret-based client.
+    let mut f = with(&code, &assertion(&key, &claims(&server, "j-mixed")));
+    f.push(("client_secret".into(), BACKEND_SECRET.into()));
+    refused(send(f, None, None).await, "an assertion and a secret");
+    refused(send(with(&code, &assertion(&key, &claims(&server, "j-origin"))), Some("https://backend.example"), None).await, "from a browser");
+    let mut c = claims(&server, "j-other-client");
+    c["iss"] = serde_json::json!("backend");
+    c["sub"] = serde_json::json!("backend");
+    refused(send(with(&code, &assertion(&key, &c)), None, None).await, "a secret-based client");
+    // A secret for the jwt client is refused too.
+    refused(post(&server, "/token", Some(&basic("jwt-backend", BACKEND_SECRET)), None, &code_form(&code, None)).await, "a secret for a private_key_jwt client");
+
+    // The good one works (the refusals above did not burn the code), once.
+    let (s, _, tok) = send(with(&code, &good), None, None).await;
+    assert_eq!(s, StatusCode::OK, "{tok}");
+    assert!(tok["id_token"].is_string());
+    let (s, _, body) = send(with(&code, &good), None, None).await;
+    assert_eq!((s, body["error"].as_str()), (StatusCode::UNAUTHORIZED, Some("invalid_client")), "the jti is used: {body}");
+    // It also authenticates at introspection (aud: the issuer is accepted).
+    let mut c = claims(&server, "j-introspect");
+    c["aud"] = serde_json::json!(ISSUER);
+    let form = [("token", tok["access_token"].as_str().unwrap()), ("client_assertion_type", JWT_BEARER), ("client_assertion", &assertion(&key, &c))];
+    let (s, _, info) = post(&server, "/introspect", None, None, &form).await;
+    assert_eq!((s, info["active"].as_bool()), (StatusCode::OK, Some(true)), "{info}");
+}

@@ -43,6 +43,17 @@ pub async fn database_for(data_dir: &std::path::Path) -> String {
 /// The secret of the confidential test clients "backend" and "post-backend".
 pub const BACKEND_SECRET: &str = "a backend's secret: s3cr3t-for-tests";
 
+/// The private key of the "jwt-backend" client (private_key_jwt), a fixed test key.
+pub fn jwt_backend_key() -> p256::ecdsa::SigningKey {
+    p256::ecdsa::SigningKey::from_slice(&[0x42; 32]).unwrap()
+}
+
+/// Its public JWK members (x, y).
+fn jwt_backend_xy() -> (String, String) {
+    let point = jwt_backend_key().verifying_key().to_encoded_point(false);
+    (zkauth_verify::b64u::encode(point.x().unwrap()), zkauth_verify::b64u::encode(point.y().unwrap()))
+}
+
 pub fn config_toml(data_dir: &std::path::Path, database: &str, extra: &str) -> String {
     format!(
         r#"
@@ -81,6 +92,14 @@ redirect_uris = ["https://backend.example/cb"]
 zk_delivery = "none"
 
 [[clients]]
+client_id = "jwt-backend"
+client_type = "confidential"
+token_endpoint_auth_method = "private_key_jwt"
+jwks = {{ keys = [ {{ kty = "EC", crv = "P-256", kid = "k1", x = "{jwt_x}", y = "{jwt_y}" }} ] }}
+redirect_uris = ["https://backend.example/cb"]
+zk_delivery = "none"
+
+[[clients]]
 client_id = "post-backend"
 client_type = "confidential"
 token_endpoint_auth_method = "client_secret_post"
@@ -89,7 +108,9 @@ redirect_uris = ["https://backend.example/cb"]
 zk_delivery = "none"
 "#,
         data_dir.display(),
-        secret_hash = zkauth_verify::hash_b64u(BACKEND_SECRET)
+        secret_hash = zkauth_verify::hash_b64u(BACKEND_SECRET),
+        jwt_x = jwt_backend_xy().0,
+        jwt_y = jwt_backend_xy().1,
     )
 }
 

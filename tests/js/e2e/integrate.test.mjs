@@ -137,7 +137,20 @@ test('docs/integrate.md runs: a SPA with openid-client and zkauth/app, a confide
   const [spaToml, backendToml] = tomls;
   const backendConfig = backendToml.code.replace(/^client_secret_sha256 = .*$/m, line);
   assert.notEqual(backendConfig, backendToml.code, 'the backend block has the client_secret_sha256 line to paste over');
-  srv = await startServer('integrate', { https: true, extraConfig: `\n${spaToml.code}\n${backendConfig}` });
+  // Not from the guide: a private_key_jwt client (RFC 7523) whose key the test makes, to run
+  // the guide's backend routes with openid-client's PrivateKeyJwt instead of a secret.
+  const pair = await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, ['sign', 'verify']);
+  const pub = await crypto.subtle.exportKey('jwk', pair.publicKey);
+  const jwtKey = Buffer.from(await crypto.subtle.exportKey('pkcs8', pair.privateKey)).toString('base64');
+  const jwtClient = `[[clients]]
+client_id = "jwt-backend"
+client_type = "confidential"
+token_endpoint_auth_method = "private_key_jwt"
+jwks = { keys = [ { kty = "EC", crv = "P-256", kid = "k1", x = "${pub.x}", y = "${pub.y}" } ] }
+redirect_uris = ["https://backend.example/callback"]
+zk_delivery = "none"
+`;
+  srv = await startServer('integrate', { https: true, extraConfig: `\n${spaToml.code}\n${backendConfig}\n${jwtClient}` });
 
   rmSync(RUN_DIR, { recursive: true, force: true });
   for (const f of files) {
@@ -145,9 +158,17 @@ test('docs/integrate.md runs: a SPA with openid-client and zkauth/app, a confide
     mkdirSync(dirname(path), { recursive: true });
     writeFileSync(path, f.code.replaceAll('https://login.example', srv.issuer));
   }
+  // The backend's routes again, over a private_key_jwt client.
+  mkdirSync(join(RUN_DIR, 'jwt'), { recursive: true });
+  writeFileSync(join(RUN_DIR, 'jwt/routes.js'), files.find((f) => f.name === 'backend/routes.js').code);
+  writeFileSync(join(RUN_DIR, 'jwt/oidc.js'), `import * as oidc from 'openid-client';
+export const REDIRECT_URI = 'https://backend.example/callback';
+const key = await crypto.subtle.importKey('pkcs8', Buffer.from(process.env.JWT_KEY_PKCS8, 'base64'), { name: 'ECDSA', namedCurve: 'P-256' }, false, ['sign']);
+export const config = await oidc.discovery(new URL('${srv.issuer}'), 'jwt-backend', undefined, oidc.PrivateKeyJwt({ key, kid: 'k1' }));
+`);
   child = fork(join(ROOT, 'tests/js/e2e/doc_child.mjs'), [], {
     cwd: join(ROOT, 'tests/js'),
-    env: { ...process.env, NODE_EXTRA_CA_CERTS: srv.ca, NOTES_CLIENT_SECRET: secret },
+    env: { ...process.env, NODE_EXTRA_CA_CERTS: srv.ca, NOTES_CLIENT_SECRET: secret, JWT_KEY_PKCS8: jwtKey },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   await new Promise((resolve) => child.once('message', resolve));
@@ -243,6 +264,17 @@ test('docs/integrate.md runs: a SPA with openid-client and zkauth/app, a confide
     await page.goto(`${srv.issuer}/end_session`);
     await page.waitForSelector('body[data-view="login"]');
     assert.equal(await page.textContent('#notice'), 'You are signed out.');
+  });
+
+  await t.test('the same backend routes with private_key_jwt: openid-client signs a client assertion', async () => {
+    const routes = join(RUN_DIR, 'jwt/routes.js');
+    const { value: url } = await ask({ op: 'call', file: routes, fn: 'signIn', session: 'j' });
+    const cb = await userApproves(page, url, BACKEND_ORIGIN, { name: 'jwt-backend' });
+    const { value: claims } = await ask({ op: 'call', file: routes, fn: 'callback', session: 'j', args: [cb] });
+    assert.equal(claims.aud, 'jwt-backend');
+    assert.equal((await ask({ op: 'call', file: routes, fn: 'profile', session: 'j' })).value.email, EMAIL);
+    assert.equal((await ask({ op: 'call', file: routes, fn: 'active', session: 'j' })).value, true, 'introspection with an assertion');
+    await ask({ op: 'call', file: routes, fn: 'signOut', session: 'j' });
   });
 
   await t.test('after sign-out the family is revoked: introspection says inactive, userinfo and refresh refuse', async () => {
