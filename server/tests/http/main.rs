@@ -14,6 +14,7 @@ mod flow;
 mod instances;
 mod lockout;
 mod oidc;
+mod openidconnect_rp;
 mod prompt;
 mod logs;
 mod password;

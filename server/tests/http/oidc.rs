@@ -42,10 +42,43 @@ async fn discovery_lists_the_endpoints_and_what_is_supported() {
     ] {
         assert_eq!(d[k], v, "{k}");
     }
-    assert!(d["id_token_signing_alg_values_supported"].as_array().unwrap().contains(&json!("ES256")));
+    for (k, v) in [
+        ("end_session_endpoint", json!(format!("{ISSUER}/end_session"))),
+        ("introspection_endpoint", json!(format!("{ISSUER}/introspect"))),
+        ("grant_types_supported", json!(["authorization_code", "refresh_token"])),
+        ("id_token_signing_alg_values_supported", json!(["RS256", "ES256", "EdDSA"])),
+        ("token_endpoint_auth_methods_supported", json!(["none", "client_secret_basic", "client_secret_post", "private_key_jwt"])),
+        ("token_endpoint_auth_signing_alg_values_supported", json!(["RS256", "ES256", "EdDSA"])),
+        ("introspection_endpoint_auth_methods_supported", json!(["client_secret_basic", "client_secret_post", "private_key_jwt"])),
+    ] {
+        assert_eq!(d[k], v, "{k}");
+    }
+    // The MUSTs, one by one. OIDC Discovery 1.0 §3: issuer, authorization_endpoint, token_endpoint
+    // (not implicit-only), jwks_uri, response_types_supported, subject_types_supported,
+    // id_token_signing_alg_values_supported with RS256 in it; §4.3: issuer equals the URL the
+    // document was fetched from, without the well-known suffix. RFC 8414 §2: issuer,
+    // authorization_endpoint, token_endpoint, response_types_supported; with
+    // token_endpoint_auth_signing_alg_values_supported when private_key_jwt is listed, and
+    // never "none" among those algorithms (same for revocation and introspection).
+    let text = |k: &str| d[k].as_str().unwrap_or_else(|| panic!("{k} is a string"));
+    for k in ["issuer", "authorization_endpoint", "token_endpoint", "jwks_uri"] {
+        assert!(text(k).starts_with(ISSUER), "{k}");
+    }
+    assert!(!text("issuer").contains(['?', '#']), "no query or fragment in the issuer");
+    for k in ["response_types_supported", "subject_types_supported", "id_token_signing_alg_values_supported"] {
+        assert!(!d[k].as_array().unwrap().is_empty(), "{k}");
+    }
+    assert!(d["id_token_signing_alg_values_supported"].as_array().unwrap().contains(&json!("RS256")), "an OP must support RS256");
+    for endpoint in ["token_endpoint", "revocation_endpoint", "introspection_endpoint"] {
+        let methods = d[format!("{endpoint}_auth_methods_supported")].as_array().unwrap();
+        if methods.contains(&json!("private_key_jwt")) {
+            let algs = d[format!("{endpoint}_auth_signing_alg_values_supported")].as_array().unwrap_or_else(|| panic!("{endpoint}: algorithms listed"));
+            assert!(!algs.is_empty() && !algs.contains(&json!("none")), "{endpoint}");
+        }
+    }
     // Every advertised endpoint exists (a GET without credentials is refused, never a 404).
-    for k in ["userinfo_endpoint", "jwks_uri"] {
-        let path = d[k].as_str().unwrap().strip_prefix(ISSUER).unwrap().to_string();
+    for k in ["authorization_endpoint", "token_endpoint", "userinfo_endpoint", "revocation_endpoint", "introspection_endpoint", "end_session_endpoint", "jwks_uri"] {
+        let path = text(k).strip_prefix(ISSUER).unwrap().to_string();
         let (s, _, _) = server.send(Request::get(path.as_str()).body(Body::empty()).unwrap()).await;
         assert_ne!(s, StatusCode::NOT_FOUND, "{k}");
     }
