@@ -158,6 +158,15 @@ zk_delivery = "none"
     mkdirSync(dirname(path), { recursive: true });
     writeFileSync(path, f.code.replaceAll('https://login.example', srv.issuer));
   }
+  // An independent check of ID tokens: jose against the served JWKS (in the child, which
+  // trusts the test CA).
+  writeFileSync(join(RUN_DIR, 'jose_check.js'), `import { createRemoteJWKSet, jwtVerify } from 'jose';
+const jwks = createRemoteJWKSet(new URL('${srv.issuer}/.well-known/jwks.json'));
+export async function verify(_session, idToken, audience) {
+  const { payload, protectedHeader } = await jwtVerify(idToken, jwks, { issuer: '${srv.issuer}', audience });
+  return { payload, alg: protectedHeader.alg };
+}
+`);
   // The backend's routes again, over a private_key_jwt client.
   mkdirSync(join(RUN_DIR, 'jwt'), { recursive: true });
   writeFileSync(join(RUN_DIR, 'jwt/routes.js'), files.find((f) => f.name === 'backend/routes.js').code);
@@ -223,9 +232,12 @@ export const config = await oidc.discovery(new URL('${srv.issuer}'), 'jwt-backen
     assert.equal(authz.searchParams.get('zk_pub'), null, 'no key for a backend');
     const cb = await userApproves(page, url, BACKEND_ORIGIN, { name: 'backend' });
     assert.ok(!cb.includes('#'), 'no fragment for a client without key delivery');
-    const { value: claims } = await ask({ op: 'call', file: routes, fn: 'callback', session: 'b', args: [cb] });
+    const { value: claims, session } = await ask({ op: 'call', file: routes, fn: 'callback', session: 'b', args: [cb] });
     assert.equal(claims.email, EMAIL);
     assert.equal(claims.aud, 'notes-backend');
+    const checked = await ask({ op: 'call', file: join(RUN_DIR, 'jose_check.js'), fn: 'verify', session: 'x', args: [session.idToken, 'notes-backend'] });
+    assert.equal(checked.value.alg, 'RS256', 'the default algorithm');
+    assert.equal(checked.value.payload.sub, claims.sub, 'jose verifies the ID token openid-client accepted');
     const { value: info } = await ask({ op: 'call', file: routes, fn: 'profile', session: 'b' });
     assert.equal(info.sub, claims.sub);
     assert.equal(info.email, EMAIL);
