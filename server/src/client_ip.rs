@@ -142,6 +142,14 @@ pub fn client_ip(peer: IpAddr, headers: &HeaderMap, trusted: &[Cidr], which: For
 }
 
 /// The rate-limit key of an address: IPv4 as is, IPv6 by its /64.
+/// The network a session records instead of the address: IPv4 /24, IPv6 /48.
+pub fn network_prefix(ip: IpAddr) -> String {
+    match canonical(ip) {
+        v4 @ IpAddr::V4(_) => format!("{}/24", masked(v4, 24)),
+        v6 => format!("{}/48", masked(v6, 48)),
+    }
+}
+
 pub fn limit_key(ip: IpAddr) -> String {
     match canonical(ip) {
         IpAddr::V4(v4) => v4.to_string(),
@@ -153,6 +161,13 @@ pub fn limit_key(ip: IpAddr) -> String {
 mod tests {
     use super::*;
     use axum::http::HeaderValue;
+
+    #[test]
+    fn a_session_keeps_only_the_network() {
+        assert_eq!(network_prefix(ip("203.0.113.77")), "203.0.113.0/24");
+        assert_eq!(network_prefix(ip("2001:db8:abcd:12:1:2:3:4")), "2001:db8:abcd::/48");
+        assert_eq!(network_prefix(ip("::ffff:198.51.100.9")), "198.51.100.0/24", "a v4-mapped address is IPv4");
+    }
 
     fn ip(s: &str) -> IpAddr {
         s.parse().unwrap()

@@ -22,6 +22,7 @@ pub mod client_auth;
 pub mod client_ip;
 pub mod config;
 pub mod demo_app;
+pub mod device;
 pub mod error;
 pub mod extract;
 pub mod identity;

@@ -91,10 +91,29 @@ pub async fn failed(state: &AppState, limit_key: &str) -> ApiResult<()> {
     Ok(())
 }
 
+/// What a successful login did to the browser's standing.
+pub struct Success {
+    /// The device cookie to set, when the browser had none.
+    pub set_cookie: Option<HeaderValue>,
+    /// The hash of the browser's device cookie (new or presented).
+    pub device_hash: String,
+    /// A browser never seen for this identity, which has signed in from others before.
+    pub new_device: bool,
+}
+
 /// Records a success: the key's failures are cleared, and this browser becomes a known device
-/// of the identity (a device cookie is set if it had none). Returns the `Set-Cookie` header.
-pub async fn succeeded(state: &AppState, headers: &HeaderMap, keys: &LoginKeys) -> ApiResult<Option<HeaderValue>> {
+/// of the identity (a device cookie is set if it had none).
+pub async fn succeeded(state: &AppState, headers: &HeaderMap, keys: &LoginKeys) -> ApiResult<Success> {
     state.store.clear_login_failures(&keys.limit_key).await?;
+    let unknown = !keys.limit_key.starts_with("d:");
+    let new_device = unknown && state.store.known_devices_of(&keys.identity).await? > 0;
+    let (set_cookie, device_hash) = remember(state, headers, &keys.identity).await?;
+    Ok(Success { set_cookie, device_hash, new_device })
+}
+
+/// Makes this browser a known device of `identity` (registration: the account's first one);
+/// returns the device cookie to set (if it had none) and the device's hash.
+pub async fn remember(state: &AppState, headers: &HeaderMap, identity: &str) -> ApiResult<(Option<HeaderValue>, String)> {
     let profile = state.config.cookies;
     let (device, set) = match cookie(headers, profile.device()).filter(|v| v.len() == 43) {
         Some(v) => (v.to_string(), None),
@@ -104,8 +123,9 @@ pub async fn succeeded(state: &AppState, headers: &HeaderMap, keys: &LoginKeys) 
             (v, Some(set))
         }
     };
-    state.store.remember_device(&keys.identity, &hash_b64u(&device), state.now()).await?;
-    Ok(set)
+    let device_hash = hash_b64u(&device);
+    state.store.remember_device(identity, &device_hash, state.now()).await?;
+    Ok((set, device_hash))
 }
 
 /// Adds the device cookie (if any) to a response's headers.

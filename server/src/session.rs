@@ -173,9 +173,10 @@ pub fn set_cookie(state: &AppState, name: &str, value: &str, max_age: i64, http_
     HeaderValue::from_str(&c).map_err(|_| ApiError::Internal)
 }
 
-/// Starts a session for `sub`: ends the session the request carried (if any), stores the new
-/// one, and returns the `Set-Cookie` headers and the CSRF token.
-pub async fn start(state: &AppState, request_headers: &HeaderMap, sub: &str) -> ApiResult<(HeaderMap, SessionRow, String)> {
+/// Starts a session for `sub` on the device `ctx` (with device cookie hash `device`): ends the
+/// session the request carried (if any), stores the new one, and returns the `Set-Cookie`
+/// headers and the CSRF token.
+pub async fn start(state: &AppState, request_headers: &HeaderMap, sub: &str, ctx: &crate::device::DeviceContext, device: Option<String>) -> ApiResult<(HeaderMap, SessionRow, String)> {
     if let Some(old) = presented_session_hash(state, request_headers) {
         state.store.delete_session(&old).await?;
     }
@@ -191,6 +192,10 @@ pub async fn start(state: &AppState, request_headers: &HeaderMap, sub: &str) -> 
         created_at: now,
         last_seen_at: now,
         absolute_expires_at: now + lifetime,
+        browser: ctx.browser.clone(),
+        os: ctx.os.clone(),
+        ip_prefix: ctx.ip_prefix.clone(),
+        device_hash: device,
     };
     state.store.create_session(&row).await?;
     let csrf = csrf_token(state, &id);

@@ -51,10 +51,12 @@ pub enum Event {
     RecoveryUsed,
     /// A browser reported a Content-Security-Policy (or Trusted Types) violation.
     CspViolation,
+    /// A sign-in from a browser never seen for the account (which has signed in before).
+    NewDeviceLogin,
 }
 
 impl Event {
-    pub const ALL: [Event; 12] = [
+    pub const ALL: [Event; 13] = [
         Event::Registered,
         Event::LoginOk,
         Event::LoginFailed,
@@ -67,6 +69,7 @@ impl Event {
         Event::SessionRevoked,
         Event::RecoveryUsed,
         Event::CspViolation,
+        Event::NewDeviceLogin,
     ];
 
     pub fn name(self) -> &'static str {
@@ -83,6 +86,7 @@ impl Event {
             Event::SessionRevoked => "session_revoked",
             Event::RecoveryUsed => "recovery_used",
             Event::CspViolation => "csp_violation",
+            Event::NewDeviceLogin => "new_device_login",
         }
     }
 

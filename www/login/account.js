@@ -1,4 +1,5 @@
-// The account page: the sessions list (revoke one), the apps approved (revoke a remembered
+// The account page: the sessions list with each session's device (revoke one), new-device
+// sign-ins told once, the apps approved (revoke a remembered
 // consent), password change (with re-authentication;
 // the root key stays the same and is re-wrapped), log out and log out everywhere (revoking and
 // logging out everywhere ask for the password again when the login is over 5 minutes old).
@@ -14,6 +15,28 @@ import { $, act, onClick, onSubmit, setNotice, show, showFailure } from './ui.js
 function when(secs) {
   if (typeof secs !== 'number') return '';
   return new Date(secs * 1000).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+}
+
+/** "2 min ago", "just now", "3 h ago", or the date. */
+function ago(secs) {
+  if (typeof secs !== 'number') return '';
+  const d = Math.max(0, Math.round(Date.now() / 1000 - secs));
+  if (d < 60) return 'just now';
+  if (d < 3600) return `${Math.round(d / 60)} min ago`;
+  if (d < 86400) return `${Math.round(d / 3600)} h ago`;
+  return when(secs);
+}
+
+// Security events the server keeps for the account (a sign-in from a new device): the unseen
+// ones are told once, as a notice, when the account page opens.
+async function tellNewEvents() {
+  const { events } = await api('GET', '/account/events');
+  const fresh = events.filter((e) => !e.seen && e.kind === 'new_device_login');
+  if (!fresh.length) return;
+  const e = fresh[0];
+  const device = e.browser ? `${e.browser}${e.os ? ` on ${e.os}` : ''}` : 'an unknown browser';
+  const more = fresh.length > 1 ? ` (and ${fresh.length - 1} more)` : '';
+  setNotice(`New sign-in from ${device}${e.ip_prefix ? ` (network ${e.ip_prefix})` : ''} on ${when(e.at)}${more}. If this was not you, revoke that session below and change your password.`);
 }
 
 function revokeButton(handle) {
@@ -39,7 +62,9 @@ async function loadSessions() {
     li.dataset.handle = s.handle;
     const text = document.createElement('span');
     text.className = 'when';
-    text.textContent = `Signed in ${when(s.created_at)} · last active ${when(s.last_seen_at)}`;
+    const device = s.browser ? `${s.browser}${s.os ? ` on ${s.os}` : ''}` : 'Unknown browser';
+    const here = s.this_device ? ' · this device' : '';
+    text.textContent = `${device}${here} · active ${ago(s.last_seen_at)} · signed in ${when(s.created_at)}${s.ip_prefix ? ` · network ${s.ip_prefix}` : ''}`;
     li.append(text);
     if (s.current) {
       const tag = document.createElement('span');
@@ -89,7 +114,7 @@ export async function showAccount() {
   for (const id of ['change-submit', 'logout', 'logout-all']) $(id).disabled = false;
   show('account');
   try {
-    await Promise.all([loadSessions(), loadConsents()]);
+    await Promise.all([loadSessions(), loadConsents(), tellNewEvents()]);
   } catch (e) {
     showFailure(e);
   }

@@ -9,6 +9,7 @@
 //!   no bearer, ends a session only for the user its `id_token_hint` names.
 //! - Everything: 64 KiB body limit, security headers, a request log without queries.
 
+mod account_events;
 mod authorize;
 mod consents;
 mod csp_report;
@@ -66,6 +67,7 @@ pub fn router(state: AppState) -> Router {
         .route("/sessions", get(session::list))
         .route("/sessions/{handle}/revoke", post(session::revoke))
         .route("/consents", get(consents::list))
+        .route("/account/events", get(account_events::list))
         .route("/consents/{client_id}/revoke", post(consents::revoke))
         .route("/crypto/wrapped-drk", get(keys::get_wrapped_drk).put(keys::put_wrapped_drk))
         .route("/crypto/keybag", get(keys::keybag))

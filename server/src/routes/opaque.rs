@@ -120,6 +120,7 @@ struct UserJson<'a> {
 pub async fn register_finish(
     State(state): State<AppState>,
     ip: ClientIp,
+    ctx: crate::device::DeviceContext,
     headers: HeaderMap,
     JsonBody(req): JsonBody<RegisterFinishRequest>,
 ) -> ApiResult<impl IntoResponse> {
@@ -146,7 +147,10 @@ pub async fn register_finish(
         Err(InsertError::Exists) => return Err(ApiError::Conflict("an account with this email exists")),
         Err(InsertError::Db(e)) => return Err(e.into()),
     }
-    let (cookies, row, csrf) = session::start(&state, &headers, &user.sub).await?;
+    // The registering browser is the account's first known device.
+    let (device_cookie, device) = lockout::remember(&state, &headers, &state.log_name(&user.email)).await?;
+    let (mut cookies, row, csrf) = session::start(&state, &headers, &user.sub, &ctx, Some(device)).await?;
+    lockout::add_cookie(&mut cookies, device_cookie);
     state.event(Event::Registered, &row.handle);
     let user_json = UserJson { sub: &user.sub, email: &user.email, name: &user.name };
     let body = json!({"sub": user.sub, "message": "registered", "requiresEmailVerification": false, "user": user_json, "csrfToken": csrf});
@@ -194,6 +198,7 @@ pub async fn login_start(State(state): State<AppState>, ip: ClientIp, headers: H
 pub async fn login_finish(
     State(state): State<AppState>,
     ip: ClientIp,
+    ctx: crate::device::DeviceContext,
     headers: HeaderMap,
     JsonBody(req): JsonBody<LoginFinishRequest>,
 ) -> ApiResult<impl IntoResponse> {
@@ -214,10 +219,15 @@ pub async fn login_finish(
             return Err(e);
         }
     };
-    let device_cookie = lockout::succeeded(&state, &headers, &keys).await?;
-    let (mut cookies, row, csrf) = session::start(&state, &headers, &user.sub).await?;
-    lockout::add_cookie(&mut cookies, device_cookie);
+    let success = lockout::succeeded(&state, &headers, &keys).await?;
+    let (mut cookies, row, csrf) = session::start(&state, &headers, &user.sub, &ctx, Some(success.device_hash.clone())).await?;
+    lockout::add_cookie(&mut cookies, success.set_cookie);
     state.event(Event::LoginOk, &row.handle);
+    if success.new_device {
+        // Logged with the session handle and the device's keyed name, never the address.
+        state.event(Event::NewDeviceLogin, &format!("{} device={}", row.handle, state.log_name(&success.device_hash)));
+        state.store.add_account_event(&user.sub, Event::NewDeviceLogin.name(), &row, state.now()).await?;
+    }
     let body = json!({
         "success": true,
         "sub": user.sub,

@@ -59,12 +59,13 @@ fn new_record(state: &AppState, record: &str) -> ApiResult<StoredRecord> {
 
 /// Replaces the record, ends everything the old password opened (every session, token,
 /// unredeemed code, pending login and reset grant), and starts a fresh session.
-async fn replace_record(state: &AppState, headers: &HeaderMap, sub: &str, record: &StoredRecord) -> ApiResult<impl IntoResponse> {
+async fn replace_record(state: &AppState, headers: &HeaderMap, ctx: &crate::device::DeviceContext, sub: &str, record: &StoredRecord) -> ApiResult<impl IntoResponse> {
     if !state.store.set_opaque_record(sub, &record.record_b64u(), record.profile()).await? {
         return Err(ApiError::NotFound("no such account"));
     }
     state.store.end_access_of(sub, state.now()).await?;
-    let (cookies, row, csrf) = session::start(state, headers, sub).await?;
+    let device = crate::device::device_hash(state, headers);
+    let (cookies, row, csrf) = session::start(state, headers, sub, ctx, device).await?;
     state.event(Event::LogoutAll, &row.handle);
     Ok((cookies, Json(json!({"success": true, "sub": sub, "csrfToken": csrf}))))
 }
@@ -76,9 +77,9 @@ pub async fn change_start(State(state): State<AppState>, RecentSession(s): Recen
 }
 
 /// `POST /password/change/finish`
-pub async fn change_finish(State(state): State<AppState>, RecentSession(s): RecentSession, headers: HeaderMap, JsonBody(b): JsonBody<FinishBody>) -> ApiResult<impl IntoResponse> {
+pub async fn change_finish(State(state): State<AppState>, RecentSession(s): RecentSession, ctx: crate::device::DeviceContext, headers: HeaderMap, JsonBody(b): JsonBody<FinishBody>) -> ApiResult<impl IntoResponse> {
     let record = new_record(&state, &b.record)?;
-    replace_record(&state, &headers, s.sub(), &record).await
+    replace_record(&state, &headers, &ctx, s.sub(), &record).await
 }
 
 #[derive(Deserialize)]
@@ -120,8 +121,8 @@ pub async fn reset_start(State(state): State<AppState>, JsonBody(b): JsonBody<St
 }
 
 /// `POST /password/reset/finish`
-pub async fn reset_finish(State(state): State<AppState>, headers: HeaderMap, JsonBody(b): JsonBody<FinishBody>) -> ApiResult<impl IntoResponse> {
+pub async fn reset_finish(State(state): State<AppState>, ctx: crate::device::DeviceContext, headers: HeaderMap, JsonBody(b): JsonBody<FinishBody>) -> ApiResult<impl IntoResponse> {
     let record = new_record(&state, &b.record)?;
     let sub = state.store.take_password_reset(&reset_token(&b.token)?, state.now()).await?.ok_or(ApiError::Forbidden("unknown or expired reset token"))?;
-    replace_record(&state, &headers, &sub, &record).await
+    replace_record(&state, &headers, &ctx, &sub, &record).await
 }

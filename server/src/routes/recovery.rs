@@ -107,6 +107,7 @@ pub async fn use_key(
     State(state): State<AppState>,
     s: Session,
     ip: ClientIp,
+    ctx: crate::device::DeviceContext,
     headers: HeaderMap,
     PathParam(id): PathParam,
     JsonBody(b): JsonBody<UseBody>,
@@ -120,7 +121,8 @@ pub async fn use_key(
     let envelope = state.store.envelope(s.sub(), &key.envelope_id).await?.filter(|e| e.revoked_at.is_none()).ok_or(ApiError::NotFound("no such live envelope"))?;
     state.store.mark_recovery_used(&id, state.now()).await?;
     // Privilege change: the old session id dies, a new one is issued.
-    let (cookies, row, csrf) = session::start(&state, &headers, s.sub()).await?;
+    let device = crate::device::device_hash(&state, &headers);
+    let (cookies, row, csrf) = session::start(&state, &headers, s.sub(), &ctx, device).await?;
     state.event(Event::RecoveryUsed, &row.handle);
     Ok((cookies, Json(json!({"envelope": envelope_json(&envelope), "csrfToken": csrf}))))
 }

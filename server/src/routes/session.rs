@@ -7,6 +7,8 @@ use axum::response::IntoResponse;
 use axum::Json;
 use serde_json::json;
 
+use zkauth_verify::ct_eq_str;
+
 use crate::error::{ApiError, ApiResult};
 use crate::extract::PathParam;
 use crate::session::{self, RecentSession, Session};
@@ -42,12 +44,20 @@ pub async fn logout_all(State(state): State<AppState>, RecentSession(s): RecentS
     Ok((session::clearing_headers(&state)?, Json(json!({"success": true, "sessions_ended": ended.sessions, "tokens_revoked": ended.tokens}))))
 }
 
-/// `GET /sessions`: the user's live sessions, by public handle (ids are never shown).
-pub async fn list(State(state): State<AppState>, s: Session) -> ApiResult<impl IntoResponse> {
+/// `GET /sessions`: the user's live sessions, by public handle (ids are never shown), each
+/// with its device: browser, OS, network, and whether it is this browser (same device cookie).
+pub async fn list(State(state): State<AppState>, s: Session, headers: HeaderMap) -> ApiResult<impl IntoResponse> {
     let rows = state.store.sessions_of(s.sub(), state.now(), state.config.session.idle_timeout_secs).await?;
+    let this_device = crate::device::device_hash(&state, &headers);
     let sessions: Vec<_> = rows
         .iter()
-        .map(|r| json!({"handle": r.handle, "created_at": r.created_at, "last_seen_at": r.last_seen_at, "current": r.handle == s.row.handle}))
+        .map(|r| {
+            let same_device = matches!((&r.device_hash, &this_device), (Some(a), Some(b)) if ct_eq_str(a, b));
+            json!({
+                "handle": r.handle, "created_at": r.created_at, "last_seen_at": r.last_seen_at, "current": r.handle == s.row.handle,
+                "browser": r.browser, "os": r.os, "ip_prefix": r.ip_prefix, "this_device": same_device || r.handle == s.row.handle,
+            })
+        })
         .collect();
     Ok(Json(json!({"sessions": sessions})))
 }

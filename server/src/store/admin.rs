@@ -41,6 +41,7 @@ impl Store {
         for sql in [
             "DELETE FROM notes WHERE sub = $1",
             "DELETE FROM consents WHERE sub = $1",
+            "DELETE FROM account_events WHERE sub = $1",
             "DELETE FROM tokens WHERE sub = $1",
             "DELETE FROM auth_codes WHERE sub = $1",
             "DELETE FROM pending_logins WHERE sub = $1",

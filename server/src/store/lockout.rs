@@ -64,6 +64,12 @@ impl Store {
         Ok(row.is_some())
     }
 
+    /// How many browsers have signed in to `identity` (within the device cookie's lifetime).
+    pub async fn known_devices_of(&self, identity: &str) -> Result<i64, sqlx::Error> {
+        let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM known_devices WHERE identity = $1").bind(identity).fetch_one(&self.pool).await?;
+        Ok(n)
+    }
+
     pub async fn remember_device(&self, identity: &str, device_hash: &str, now: i64) -> Result<(), sqlx::Error> {
         sqlx::query(
             "INSERT INTO known_devices (identity, device_hash, last_seen_at) VALUES ($1, $2, $3) \

@@ -6,6 +6,7 @@
 //!
 //! Timestamps are unix seconds (`i64`); secrets and tokens appear only as `b64u(SHA-256)`.
 
+mod account_events;
 mod admin;
 mod backup;
 mod client_assertions;
@@ -32,6 +33,7 @@ use sqlx::{AnyConnection, AnyPool};
 
 type BoxFuture<'a, T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send + 'a>>;
 
+pub use account_events::{AccountEventRow, ACCOUNT_EVENT_DAYS};
 pub use admin::AccountSummary;
 pub use backup::BackupError;
 pub use consents::ConsentRow;
@@ -63,6 +65,8 @@ const PURGES: &[(&str, PurgeBind)] = &[
     ("DELETE FROM auth_codes WHERE expires_at <= $1 - 86400", PurgeBind::Secs),
     ("DELETE FROM tokens WHERE expires_at <= $1", PurgeBind::Secs),
     ("DELETE FROM session_families WHERE expires_at <= $1", PurgeBind::Secs),
+    // Account events are listed for 90 days.
+    ("DELETE FROM account_events WHERE at <= $1 - 7776000", PurgeBind::Secs),
     ("DELETE FROM client_assertions WHERE expires_at <= $1", PurgeBind::Secs),
     ("DELETE FROM password_resets WHERE expires_at <= $1", PurgeBind::Secs),
     // A device unseen for 400 days (the cookie's lifetime) is a stranger again.

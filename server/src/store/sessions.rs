@@ -11,9 +11,14 @@ pub struct SessionRow {
     pub created_at: i64,
     pub last_seen_at: i64,
     pub absolute_expires_at: i64,
+    /// The device it was started on (`crate::device`): browser, OS, network, device-cookie hash.
+    pub browser: Option<String>,
+    pub os: Option<String>,
+    pub ip_prefix: Option<String>,
+    pub device_hash: Option<String>,
 }
 
-const COLUMNS: &str = "id_hash, handle, sub, created_at, last_seen_at, absolute_expires_at";
+const COLUMNS: &str = "id_hash, handle, sub, created_at, last_seen_at, absolute_expires_at, browser, os, ip_prefix, device_hash";
 
 /// What [`Store::end_access_of`] ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -25,13 +30,17 @@ pub struct Ended {
 
 impl Store {
     pub async fn create_session(&self, s: &SessionRow) -> Result<(), sqlx::Error> {
-        sqlx::query("INSERT INTO sessions (id_hash, handle, sub, created_at, last_seen_at, absolute_expires_at) VALUES ($1, $2, $3, $4, $5, $6)")
+        sqlx::query(&format!("INSERT INTO sessions ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"))
             .bind(&s.id_hash)
             .bind(&s.handle)
             .bind(&s.sub)
             .bind(s.created_at)
             .bind(s.last_seen_at)
             .bind(s.absolute_expires_at)
+            .bind(&s.browser)
+            .bind(&s.os)
+            .bind(&s.ip_prefix)
+            .bind(&s.device_hash)
             .execute(&self.pool)
             .await?;
         Ok(())

@@ -169,7 +169,7 @@ impl Server {
     }
 
     pub fn browser(&self) -> Browser<'_> {
-        Browser { server: self, session: None, csrf: None, device: None, binding: None, origin: Some(ISSUER.to_string()) }
+        Browser { server: self, session: None, csrf: None, device: None, binding: None, origin: Some(ISSUER.to_string()), user_agent: None }
     }
 }
 
@@ -184,6 +184,8 @@ pub struct Browser<'a> {
     pub binding: Option<String>,
     /// The `Origin` header sent with state changes (`None`: no header at all).
     pub origin: Option<String>,
+    /// The `User-Agent` header, if any.
+    pub user_agent: Option<String>,
 }
 
 pub fn set_cookies(headers: &HeaderMap) -> Vec<String> {
@@ -213,6 +215,9 @@ impl Browser<'_> {
         }
         if !cookies.is_empty() {
             b = b.header(header::COOKIE, cookies.join("; "));
+        }
+        if let Some(ua) = &self.user_agent {
+            b = b.header(header::USER_AGENT, ua);
         }
         if method != Method::GET {
             if let Some(o) = &self.origin {

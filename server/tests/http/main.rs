@@ -9,6 +9,7 @@ mod harness;
 mod admin;
 mod backup;
 mod confidential;
+mod devices;
 mod end_session;
 mod flow;
 mod instances;

@@ -285,6 +285,13 @@ test('step-up: past the re-authentication window, revoking asks for the password
     await p1.reload(); // the account page lists p2's session now
     await waitView(p1, stepSrv.issuer, 'account');
     await p1.waitForSelector(`#sessions li[data-handle="${p2Handle}"] button`);
+    // Sessions that know their device: p2 is another browser (its own device cookie), and its
+    // sign-in was a new device for the account, told once on p1's next visit.
+    assert.match(await p1.textContent(`#sessions li[data-handle="${p2Handle}"] .when`), /^Chrome on Linux · active just now · signed in .+ · network 127\.0\.0\.0\/24$/);
+    assert.match(await p1.textContent('#sessions li:has(.current) .when'), /^Chrome on Linux · this device · active /);
+    await p1.waitForSelector('#notice:not([hidden])');
+    assert.match(await p1.textContent('#notice'), /^New sign-in from Chrome on Linux \(network 127\.0\.0\.0\/24\) on .+ If this was not you, revoke that session below and change your password\.$/);
+    await shot(p1, 'new-device-notice');
     await new Promise((r) => setTimeout(r, 4000)); // p1's login is now older than the window
 
     // Cancel: nothing changes.
