@@ -18,3 +18,4 @@ CREATE TABLE account_events (
   seen_at BIGINT
 );
 CREATE INDEX account_events_sub ON account_events(sub, at);
+CREATE INDEX account_events_at ON account_events(at);
