@@ -42,6 +42,8 @@ struct FileConfig {
     quotas: Quotas,
     #[serde(default)]
     signing: SigningConfig,
+    #[serde(default)]
+    user_keys: UserKeysConfig,
     /// `"passphrase"` (default: Argon2id of `ZKAUTH_KEK_PASSPHRASE`).
     kek: Option<String>,
     /// PEM certificate chain and private key: serve HTTPS (rustls) when both are set.
@@ -105,6 +107,15 @@ impl Default for SessionConfig {
     fn default() -> Self {
         SessionConfig { idle_timeout_secs: 30 * 60, absolute_timeout_secs: 8 * 3600, reauth_window_secs: 300, refresh_family_lifetime_secs: 30 * 86_400 }
     }
+}
+
+/// The users' encryption public keys (`[user_keys]`, wire profile §3.11).
+#[derive(Debug, Clone, Copy, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct UserKeysConfig {
+    /// Whether a signed-in user may read another user's encryption public key
+    /// (`GET /crypto/user-enc-pub?sub=`), which sharing needs. Off by default.
+    pub enc_public_visible_to_authenticated_users: bool,
 }
 
 /// ID-token signing keys (`[signing]`).
@@ -323,6 +334,7 @@ pub struct Config {
     pub http: HttpLimits,
     pub quotas: Quotas,
     pub signing: SigningConfig,
+    pub user_keys: UserKeysConfig,
     pub partitioned_cookies: bool,
     pub frame_ancestors: Vec<String>,
     pub login_page_dir: Option<PathBuf>,
@@ -490,6 +502,7 @@ impl Config {
             http: raw.http,
             quotas: raw.quotas,
             signing: raw.signing,
+            user_keys: raw.user_keys,
             partitioned_cookies: raw.partitioned_cookies,
             frame_ancestors: raw.frame_ancestors,
             login_page_dir: raw.login_page_dir,

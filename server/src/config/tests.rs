@@ -102,6 +102,7 @@ fn the_config_document_lists_every_key_and_only_those() {
         ("http.", "[http]\nzz_unknown = 1"),
         ("quotas.", "[quotas]\nzz_unknown = 1"),
         ("signing.", "[signing]\nzz_unknown = 1"),
+        ("user_keys.", "[user_keys]\nzz_unknown = 1"),
         ("demo_app.", "[demo_app]\nzz_unknown = 1"),
         ("clients.", "[[clients]]\nzz_unknown = 1"),
     ] {

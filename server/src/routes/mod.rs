@@ -24,6 +24,7 @@ mod recovery;
 mod revocation;
 mod session;
 mod token;
+mod user_keys;
 mod userinfo;
 
 use std::time::Duration;
@@ -71,6 +72,9 @@ pub fn router(state: AppState) -> Router {
         .route("/consents/{client_id}/revoke", post(consents::revoke))
         .route("/crypto/wrapped-drk", get(keys::get_wrapped_drk).put(keys::put_wrapped_drk))
         .route("/crypto/keybag", get(keys::keybag))
+        .route("/crypto/enc-pub", get(user_keys::get_enc_pub).put(user_keys::put_enc_pub))
+        .route("/crypto/wrapped-enc-priv", get(user_keys::get_wrapped).put(user_keys::put_wrapped))
+        .route("/crypto/user-enc-pub", get(user_keys::get_user_enc_pub))
         .route("/crypto/keybag/account-key", post(keys::create_account_key))
         .route("/crypto/keybag/envelopes", post(keys::create_envelope))
         .route("/crypto/keybag/envelopes/{id}", axum::routing::delete(keys::revoke_envelope))

@@ -42,6 +42,7 @@ impl Store {
             "DELETE FROM notes WHERE sub = $1",
             "DELETE FROM consents WHERE sub = $1",
             "DELETE FROM account_events WHERE sub = $1",
+            "DELETE FROM user_keys WHERE sub = $1",
             "DELETE FROM tokens WHERE sub = $1",
             "DELETE FROM auth_codes WHERE sub = $1",
             "DELETE FROM pending_logins WHERE sub = $1",

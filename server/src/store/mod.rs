@@ -20,6 +20,7 @@ mod notes;
 mod oauth;
 mod quotas;
 mod sessions;
+mod user_keys;
 mod signing_keys;
 mod users;
 

@@ -27,3 +27,4 @@ mod sessions;
 mod static_files;
 mod step_up;
 mod timing;
+mod user_keys;
