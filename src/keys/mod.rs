@@ -40,6 +40,7 @@ mod tests;
 
 pub use app_data::{derive_data_key, MAX_DATA_CIPHERTEXT_B64, MAX_DATA_PLAINTEXT};
 pub use envelope::EnvelopeMeta;
+pub use private_jwk::EncKeyPair;
 pub use password::password_envelope_aad;
 /// For the fuzzer only (`cargo fuzz` builds with `--cfg fuzzing`): the password-envelope
 /// plaintext reader, which a fuzzed envelope cannot reach through the AEAD.

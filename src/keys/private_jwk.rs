@@ -1,6 +1,7 @@
 //! `wrapped_enc_private_jwk` (§3.11): the user's private encryption JWK, format B under a key
 //! derived from the root key.
 
+use p256::elliptic_curve::sec1::ToEncodedPoint as _;
 use rand_core::{CryptoRng, RngCore};
 use zeroize::{Zeroize, Zeroizing};
 use zkauth_verify::b64u;
@@ -12,7 +13,33 @@ use crate::{Error, RootKey};
 /// AAD of `wrapped_enc_private_jwk` (§3.11).
 pub(super) const PRIVATE_JWK_AAD: &[u8] = b"user-private-key";
 
+/// A new user encryption key pair, as the server stores it: the public JWK and the private
+/// JWK wrapped under the root key. The private key never exists outside this crate's memory.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EncKeyPair {
+    /// `{"kty":"EC","crv":"P-256","x":…,"y":…}` for `PUT /crypto/enc-pub`.
+    pub enc_public_jwk: String,
+    /// For `PUT /crypto/wrapped-enc-priv`.
+    pub wrapped_enc_private_jwk: String,
+}
+
 impl RootKey {
+    /// Makes the user's ECDH P-256 key pair (§3.11) and wraps its private JWK under this root
+    /// key. The private JWK is what WebCrypto exports for an ECDH key (`crv`, `d`, `ext`,
+    /// `key_ops` `["deriveBits"]`, `kty`, `x`, `y`), so DarkAuth pages import it as their own;
+    /// it is wiped once sealed.
+    pub fn create_enc_key_pair<R: CryptoRng + RngCore>(&self, rng: &mut R) -> Result<EncKeyPair, Error> {
+        let secret = p256::SecretKey::random(rng);
+        let point = secret.public_key().to_encoded_point(false);
+        let (Some(x), Some(y)) = (point.x(), point.y()) else { return Err(Error::InvalidInput("public key without affine coordinates")) };
+        let (x, y) = (b64u::encode(x), b64u::encode(y));
+        // EXPOSE: the private scalar, into the JWK that is sealed at once.
+        let d = Zeroizing::new(b64u::encode(secret.to_bytes().as_slice()));
+        let private_jwk = Zeroizing::new(format!(r#"{{"crv":"P-256","d":"{}","ext":true,"key_ops":["deriveBits"],"kty":"EC","x":"{x}","y":"{y}"}}"#, d.as_str()));
+        let wrapped_enc_private_jwk = self.wrap_private_jwk(rng, &private_jwk)?;
+        Ok(EncKeyPair { enc_public_jwk: format!(r#"{{"kty":"EC","crv":"P-256","x":"{x}","y":"{y}"}}"#), wrapped_enc_private_jwk })
+    }
+
     /// `wrapped_enc_private_jwk = b64u(formatB(wk, jwk_json, AAD = "user-private-key"))`.
     /// The root key is only read, never wiped here (§0 "zeroed key after password reset").
     pub fn wrap_private_jwk<R: CryptoRng + RngCore>(&self, rng: &mut R, jwk_json: &str) -> Result<String, Error> {

@@ -539,3 +539,19 @@ fn round_trips() {
         }
     }
 }
+
+/// A key pair made for the user: the wrapped private JWK opens under the root key (only), is
+/// the JWK WebCrypto exports for an ECDH key, and its `d` is the private key of the public JWK.
+#[test]
+fn a_new_enc_key_pair_wraps_the_private_half_of_its_public_key() {
+    let r = root();
+    let pair = r.create_enc_key_pair(&mut rand_core::OsRng).unwrap();
+    let jwk = r.unwrap_private_jwk(&pair.wrapped_enc_private_jwk).unwrap();
+    // The loader of `zk_pub`'s peer checks `d` against `x`/`y`: the private JWK is consistent.
+    let kp = crate::delivery::DeliveryKeyPair::from_private_jwk(&jwk).unwrap();
+    let public = zkauth_verify::public_jwk_json(&kp.public_key()).unwrap();
+    assert_eq!(public, pair.enc_public_jwk);
+    assert!(jwk.contains(r#""ext":true,"key_ops":["deriveBits"],"kty":"EC""#), "{}", jwk.as_str());
+    assert_eq!(code(RootKey::from_bytes([1; 32]).unwrap_private_jwk(&pair.wrapped_enc_private_jwk)), "unwrap_failed");
+    assert_ne!(r.create_enc_key_pair(&mut rand_core::OsRng).unwrap().enc_public_jwk, pair.enc_public_jwk, "fresh each time");
+}

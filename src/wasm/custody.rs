@@ -208,6 +208,17 @@ impl WasmRootKey {
         self.0.wrap_private_jwk(&mut OsRng, &jwk_json).js()
     }
 
+    /// Makes the user's encryption key pair (wire profile §3.11) in wasm and returns
+    /// `{ encPublicJwk, wrappedEncPrivateJwk }` (JSON string and b64u) for
+    /// `PUT /crypto/enc-pub` and `PUT /crypto/wrapped-enc-priv`: the private key never reaches
+    /// JavaScript.
+    #[wasm_bindgen(js_name = createEncKeyPair, unchecked_return_type = "{ encPublicJwk: string; wrappedEncPrivateJwk: string }")]
+    pub fn create_enc_key_pair(&self) -> JsResult<JsValue> {
+        let _scrub = super::ScrubOnDrop;
+        let pair = self.0.create_enc_key_pair(&mut OsRng).js()?;
+        Ok(super::object(&[("encPublicJwk", pair.enc_public_jwk.into()), ("wrappedEncPrivateJwk", pair.wrapped_enc_private_jwk.into())]))
+    }
+
     /// **Exports a private key to JavaScript**: opens `wrapped_enc_private_jwk` and returns the
     /// private JWK JSON string. Throws code "unwrap_failed", "invalid_base64url",
     /// "ciphertext_truncated" or "plaintext_invalid" (not UTF-8).

@@ -110,6 +110,7 @@ export async function setUpKeys(exportKey, sub) {
     await storePasswordWrap(exportKey, root, sub, keyId, null);
     const display = await storeRecoveryKey(root, sub, keyId);
     holdKeys(root, keyId);
+    await ensureEncKeys(root);
     return display;
   } catch (e) {
     root.free();
@@ -169,7 +170,28 @@ export async function unlock(exportKey, sub) {
   const opened = await openRoot(exportKey, sub);
   if (!opened) return setUpKeys(exportKey, sub);
   holdKeys(opened.root, opened.keyId);
+  await ensureEncKeys(opened.root);
   return null;
+}
+
+/** The user's encryption key pair (wire profile §3.11), made once per account (at
+ *  registration, or at the next login of an account from before): made and wrapped in wasm, so
+ *  its private key never reaches JavaScript. A failure here does not fail the sign-in: the
+ *  next one tries again. */
+async function ensureEncKeys(root) {
+  try {
+    await api('GET', '/crypto/wrapped-enc-priv');
+    return;
+  } catch (e) {
+    if (!(e instanceof ApiFailure && e.code === 'not_found')) return;
+  }
+  try {
+    const { encPublicJwk, wrappedEncPrivateJwk } = root.createEncKeyPair();
+    await api('PUT', '/crypto/enc-pub', { enc_public_jwk: JSON.parse(encPublicJwk) });
+    await api('PUT', '/crypto/wrapped-enc-priv', { wrapped_enc_private_jwk: wrappedEncPrivateJwk });
+  } catch {
+    // Retried at the next sign-in.
+  }
 }
 
 /** Re-wraps the (unchanged) root key under a new export key, retrying a few times: until it

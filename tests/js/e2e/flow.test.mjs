@@ -94,6 +94,9 @@ test('register, see the recovery key once, authorize the app, write a note; log 
 
   // The server holds only ciphertext; the CAK the login page derived opens it (checked in Node).
   keyBytes.push(await new NodeClient(srv.issuer).keyBytes(EMAIL, PW1));
+  // Registration made the user's encryption key pair (wire profile §3.11) in wasm: the server
+  // holds the public JWK and the private one wrapped under the root key, which opens here.
+  assert.equal(keyBytes[0].encPrivate?.length, 32, 'the wrapped private key opens under the root key and matches the public key');
 
   // Log out of the app (the key is dropped) and of the login service.
   await page.click('#signout');
@@ -375,6 +378,7 @@ test("the server's database and log hold no password, key, note plaintext or JWE
     'recovery key': recoveryKey,
     'root key': keyBytes[0].root,
     'client app key': keyBytes[0].cak,
+    'user encryption private key': keyBytes[0].encPrivate,
   };
   keyBytes.forEach((k, i) => {
     secrets[`export key ${i + 1}`] = k.exportKey;

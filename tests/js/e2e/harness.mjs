@@ -8,7 +8,7 @@ import { get as httpsGet } from 'node:https';
 import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createDecipheriv, createHash, hkdfSync } from 'node:crypto';
+import { createDecipheriv, createHash, createPrivateKey, createPublicKey, hkdfSync } from 'node:crypto';
 import { chromium } from 'playwright-core';
 import * as zk from 'zkauth';
 import { CHROMIUM_ARGS, freePort } from '../harness.mjs';
@@ -359,8 +359,33 @@ export class NodeClient {
     const delivered = kp.openV2(sealed.jwe, { zkKeyHash: sealed.zkKeyHash, zkKeyKind: 'client_app_key', zkKeyVersion: 'v2', clientId: CLIENT_ID, redirectUri: 'https://x/cb' });
     const cak = Buffer.from(delivered.exportRawKey());
     for (const handle of [delivered, kp, app, root, exportKey, state, client]) handle.free();
+    const enc = await this.encKeyPair(bytes.root);
     await this.call('POST', '/logout');
-    return { sub, keyId, exportKey: bytes.exportKey, root: bytes.root, cak };
+    return { sub, keyId, exportKey: bytes.exportKey, root: bytes.root, cak, encPrivate: enc?.d ?? null };
+  }
+
+  /** The user's encryption key pair as the server holds it (wire profile §3.11), opened here
+   *  with node:crypto, independently of the SDK: wk = HKDF-SHA256(root, salt "DarkAuth|user-keys",
+   *  info "private-key-wrap"), AES-256-GCM with AAD "user-private-key" over iv ‖ ct ‖ tag.
+   *  Returns `{ jwk, d }` (the private JWK and its scalar), after checking that it is the
+   *  private half of the stored public JWK; null when the account has none. */
+  async encKeyPair(rootBytes) {
+    let pub;
+    let wrapped;
+    try {
+      pub = (await this.call('GET', '/crypto/enc-pub')).enc_public_jwk;
+      wrapped = Buffer.from((await this.call('GET', '/crypto/wrapped-enc-priv')).wrapped_enc_private_jwk, 'base64url');
+    } catch {
+      return null;
+    }
+    const wk = Buffer.from(hkdfSync('sha256', rootBytes, Buffer.from('DarkAuth|user-keys'), 'private-key-wrap', 32));
+    const decipher = createDecipheriv('aes-256-gcm', wk, wrapped.subarray(0, 12));
+    decipher.setAAD(Buffer.from('user-private-key'));
+    decipher.setAuthTag(wrapped.subarray(wrapped.length - 16));
+    const jwk = JSON.parse(Buffer.concat([decipher.update(wrapped.subarray(12, wrapped.length - 16)), decipher.final()]).toString('utf8'));
+    const derived = createPublicKey(createPrivateKey({ key: jwk, format: 'jwk' })).export({ format: 'jwk' });
+    if (derived.x !== pub.x || derived.y !== pub.y || jwk.x !== pub.x || jwk.y !== pub.y) throw new Error('the wrapped private key is not the public key\'s pair');
+    return { jwk, d: Buffer.from(jwk.d, 'base64url') };
   }
 }
 
