@@ -269,17 +269,20 @@ for (const engineName of selectedEngines()) {
       await page.click('#recovery-continue');
       await waitView(page, srv.issuer, 'account');
       const cookies = Object.fromEntries((await ctx.cookies(srv.issuer)).map((c) => [c.name, c]));
-      assert.deepEqual(Object.keys(cookies).sort(), ['__Host-zkauth', '__Host-zkauth-csrf'], 'the __Host- names, nothing else');
+      // The session, its CSRF token, and the device cookie (the registering browser is the
+      // account's first known device: lockout and the session list tell it apart).
+      assert.deepEqual(Object.keys(cookies).sort(), ['__Host-zkauth', '__Host-zkauth-csrf', '__Host-zkauth-device'], 'the __Host- names, nothing else');
       const attrs = (c) => ({ secure: c.secure, httpOnly: c.httpOnly, sameSite: c.sameSite, path: c.path });
       assert.deepEqual(attrs(cookies['__Host-zkauth']), { secure: true, httpOnly: true, sameSite: 'Lax', path: '/' });
       assert.deepEqual(attrs(cookies['__Host-zkauth-csrf']), { secure: true, httpOnly: false, sameSite: 'Lax', path: '/' });
+      assert.deepEqual(attrs(cookies['__Host-zkauth-device']), { secure: true, httpOnly: true, sameSite: 'Lax', path: '/' });
       assert.equal(await page.evaluate(() => document.cookie.includes('__Host-zkauth=')), false, 'the session cookie is not readable by script');
       await page.reload();
       assert.equal(await waitView(page, srv.issuer, 'account', 'login'), 'account', 'the session survives a reload');
       await shot(page, 'https-account', engineName);
       await page.click('#logout');
       await waitView(page, srv.issuer, 'login');
-      assert.deepEqual((await ctx.cookies(srv.issuer)).map((c) => c.name), [], 'logout expires both cookies');
+      assert.deepEqual((await ctx.cookies(srv.issuer)).map((c) => c.name), ['__Host-zkauth-device'], 'logout expires both session cookies; the device cookie (no credential) stays');
       await ctx.close();
     } finally {
       await engine.close();
