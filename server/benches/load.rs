@@ -3,6 +3,11 @@
 //! and (when `ZKAUTH_TEST_POSTGRES` is set, as `make bench` does) PostgreSQL. Loopback only,
 //! bounded: each run lasts `ZKAUTH_LOAD_SECS` (default 30) and stops by itself.
 //!
+//! Two instances on two cores cannot show scaling (the load generator, the proxy, the instances
+//! and PostgreSQL share the cores), so each row also gives the CPU time each kind of process
+//! spent per full flow, from `/proc/PID/stat` (utime + stime) before and after the run: what
+//! one more core buys is read from the servers' share.
+//!
 //! Prints a markdown table and writes it to `target/bench/load.md`.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
@@ -33,6 +38,38 @@ impl Drop for Procs {
             let _ = c.wait();
         }
     }
+}
+
+/// utime + stime of process `pid` in seconds (`/proc/PID/stat` fields 14 and 15, after the
+/// parenthesised command name; Linux reports them in USER_HZ = 100 ticks a second).
+fn cpu_secs(pid: &str) -> f64 {
+    let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else { return 0.0 };
+    let Some((_, rest)) = stat.rsplit_once(')') else { return 0.0 };
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let tick = |i: usize| fields.get(i).and_then(|f| f.parse::<f64>().ok()).unwrap_or(0.0);
+    // `rest` starts at field 3 (state): utime is field 14, stime field 15.
+    (tick(11) + tick(12)) / 100.0
+}
+
+/// CPU seconds of every live process named `postgres` (the cluster's postmaster and backends).
+fn postgres_cpu_secs() -> f64 {
+    let Ok(dir) = std::fs::read_dir("/proc") else { return 0.0 };
+    dir.filter_map(Result::ok)
+        .filter_map(|e| e.file_name().into_string().ok())
+        .filter(|pid| pid.bytes().all(|b| b.is_ascii_digit()))
+        .filter(|pid| std::fs::read_to_string(format!("/proc/{pid}/comm")).is_ok_and(|c| c.trim() == "postgres"))
+        .map(|pid| cpu_secs(&pid))
+        .sum()
+}
+
+/// CPU seconds so far: the server instances, the proxy, this load generator, PostgreSQL.
+fn cpu_snapshot(servers: &[u32], proxy: u32, postgres: bool) -> [f64; 4] {
+    [
+        servers.iter().map(|p| cpu_secs(&p.to_string())).sum(),
+        cpu_secs(&proxy.to_string()),
+        cpu_secs("self"),
+        if postgres { postgres_cpu_secs() } else { 0.0 },
+    ]
 }
 
 fn free_port() -> String {
@@ -156,6 +193,10 @@ async fn run(database: &str, instances: usize, secs: u64) -> String {
     let proxy = free_port();
     procs.0.push(Command::new(env!("CARGO_BIN_EXE_zkauth-lb")).arg(&proxy).args(&backends).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap());
     wait_ready(&proxy).await;
+    let server_pids: Vec<u32> = procs.0.iter().take(instances).map(Child::id).collect();
+    let proxy_pid = procs.0.last().map(Child::id).unwrap_or(0);
+    let postgres = database != "sqlite";
+    let cpu_before = cpu_snapshot(&server_pids, proxy_pid, postgres);
     let until = Instant::now() + Duration::from_secs(secs);
     let started = Instant::now();
     let tasks: Vec<_> = (0..VIRTUAL_USERS).map(|id| tokio::spawn(virtual_user(proxy.clone(), id, until))).collect();
@@ -167,13 +208,23 @@ async fn run(database: &str, instances: usize, secs: u64) -> String {
         all.latencies.extend(o.latencies);
     }
     let elapsed = started.elapsed().as_secs_f64();
+    let cpu_after = cpu_snapshot(&server_pids, proxy_pid, postgres);
+    let per_flow = |i: usize| (cpu_after[i] - cpu_before[i]) * 1000.0 / all.flows.max(1) as f64;
+    let cpu_cells = format!(
+        "{:.1} | {:.1} | {:.1} | {} | {:.0}%",
+        per_flow(0),
+        per_flow(1),
+        per_flow(2),
+        if postgres { format!("{:.1}", per_flow(3)) } else { "–".into() },
+        (0..4).map(|i| cpu_after[i] - cpu_before[i]).sum::<f64>() / elapsed / 2.0 * 100.0,
+    );
     all.latencies.sort();
     let pct = |p: f64| all.latencies.get(((all.latencies.len().max(1) - 1) as f64 * p).round() as usize).map(|d| d.as_secs_f64() * 1000.0).unwrap_or(0.0);
     let backend = if database == "sqlite" { "SQLite" } else { "PostgreSQL" };
     let rate = all.flows as f64 / elapsed;
     let (p50, p99) = (pct(0.5), pct(0.99));
-    println!("{backend} × {instances}: {rate:.1} flows/s, p50 {p50:.1} ms, p99 {p99:.1} ms, errors {}", all.errors);
-    format!("| {backend} | {instances} | {rate:.1} | {p50:.1} | {p99:.1} | {:.1} | {} |\n", if p50 > 0.0 { p99 / p50 } else { 0.0 }, all.errors)
+    println!("{backend} × {instances}: {rate:.1} flows/s, p50 {p50:.1} ms, p99 {p99:.1} ms, errors {}; CPU ms/flow servers | proxy | load | postgres | cores busy (of 2): {cpu_cells}", all.errors);
+    format!("| {backend} | {instances} | {rate:.1} | {p50:.1} | {p99:.1} | {:.1} | {} | {cpu_cells} |\n", if p50 > 0.0 { p99 / p50 } else { 0.0 }, all.errors)
 }
 
 async fn fresh_pg_database(base: &str, name: &str) -> String {
@@ -189,7 +240,7 @@ async fn main() {
     let secs: u64 = std::env::var("ZKAUTH_LOAD_SECS").ok().and_then(|s| s.parse().ok()).unwrap_or(30);
     let mut table = format!(
         "Full flows (register + login + authorize + finalize + token) through zkauth-lb, {VIRTUAL_USERS} virtual users, {secs} s per row, this 2-core machine:\n\n\
-         | backend | instances | flows/s | p50 ms | p99 ms | p99/p50 | errors |\n|---|---|---|---|---|---|---|\n"
+         | backend | instances | flows/s | p50 ms | p99 ms | p99/p50 | errors | CPU ms/flow: servers | proxy | load generator | PostgreSQL | cores busy (of 2) |\n|---|---|---|---|---|---|---|---|---|---|---|---|\n"
     );
     for instances in [1, 2] {
         table.push_str(&run("sqlite", instances, secs).await);
@@ -201,7 +252,7 @@ async fn main() {
                 table.push_str(&run(&db, instances, secs).await);
             }
         }
-        Err(_) => table.push_str("| PostgreSQL | – | not run: no ZKAUTH_TEST_POSTGRES (make bench provides one) | | | | |\n"),
+        Err(_) => table.push_str("| PostgreSQL | – | not run: no ZKAUTH_TEST_POSTGRES (make bench provides one) | | | | | | | | | |\n"),
     }
     println!("\n{table}");
     let out = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/bench");
