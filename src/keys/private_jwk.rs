@@ -37,7 +37,7 @@ impl RootKey {
         let d = Zeroizing::new(b64u::encode(secret.to_bytes().as_slice()));
         let private_jwk = Zeroizing::new(format!(r#"{{"crv":"P-256","d":"{}","ext":true,"key_ops":["deriveBits"],"kty":"EC","x":"{x}","y":"{y}"}}"#, d.as_str()));
         let wrapped_enc_private_jwk = self.wrap_private_jwk(rng, &private_jwk)?;
-        Ok(EncKeyPair { enc_public_jwk: format!(r#"{{"kty":"EC","crv":"P-256","x":"{x}","y":"{y}"}}"#), wrapped_enc_private_jwk })
+        Ok(EncKeyPair { enc_public_jwk: zkauth_verify::public_jwk_json(&secret.public_key())?, wrapped_enc_private_jwk })
     }
 
     /// `wrapped_enc_private_jwk = b64u(formatB(wk, jwk_json, AAD = "user-private-key"))`.

@@ -3,8 +3,8 @@
 //! public key, only where `[user_keys] enc_public_visible_to_authenticated_users` allows it).
 //!
 //! Stricter than DarkAuth, which stores any JSON object: the public key must be a P-256 public
-//! JWK (`kty`, `crv`, `x`, `y` on the curve, no private member), stored in its canonical
-//! member order; the wrapped private key is canonical base64url of 29..10 240 bytes (format B:
+//! JWK by zkauth-verify's rules (those of `zk_pub` and `epk`: on the curve, no private member),
+//! stored in its canonical form; the wrapped private key is canonical base64url of 29..10 240 bytes (format B:
 //! IV, ciphertext, tag). Replacing a key that exists needs a recent sign-in (step-up), as a
 //! `wrapped-drk` overwrite does: a stolen session alone cannot swap the key others encrypt to.
 
@@ -25,21 +25,11 @@ pub struct EncPubBody {
     enc_public_jwk: Value,
 }
 
-/// The canonical form of a P-256 public JWK, or `None`.
+/// The canonical form of a P-256 public JWK (zkauth-verify's rules, as for `zk_pub` and
+/// `epk`), or `None`.
 fn canonical_public_jwk(jwk: &Value) -> Option<String> {
-    let o = jwk.as_object()?;
-    if o.get("kty")?.as_str()? != "EC" || o.get("crv")?.as_str()? != "P-256" || o.contains_key("d") {
-        return None;
-    }
-    let allowed = ["kty", "crv", "x", "y", "ext", "key_ops", "alg", "kid", "use"];
-    if o.keys().any(|k| !allowed.contains(&k.as_str())) {
-        return None;
-    }
-    let (x, y) = (o.get("x")?.as_str()?, o.get("y")?.as_str()?);
-    let bytes = |s: &str| zkauth_verify::b64u::decode(s, "jwk").ok().filter(|b| b.len() == 32);
-    let sec1 = [vec![4u8], bytes(x)?, bytes(y)?].concat();
-    p256::PublicKey::from_sec1_bytes(&sec1).ok()?;
-    Some(format!(r#"{{"crv":"P-256","kty":"EC","x":"{x}","y":"{y}"}}"#))
+    let key = zkauth_verify::parse_epk_value(&jwk.to_string()).ok()?;
+    zkauth_verify::public_jwk_json(&key).ok()
 }
 
 /// A replacement of an existing key needs a sign-in within the step-up window.
@@ -112,12 +102,11 @@ mod tests {
         let x = "MKBCTNIcKUSDii11ySs3526iDZ8AiTo7Tu6KPAqv7D4";
         let y = "4Etl6SRW2YiLUrN5vfvVHuhp7x8PxltmWWlbbM4IFyM";
         let webcrypto = json!({"kty": "EC", "crv": "P-256", "x": x, "y": y, "ext": true, "key_ops": []});
-        assert_eq!(canonical_public_jwk(&webcrypto).unwrap(), format!(r#"{{"crv":"P-256","kty":"EC","x":"{x}","y":"{y}"}}"#));
+        assert_eq!(canonical_public_jwk(&webcrypto).unwrap(), format!(r#"{{"kty":"EC","crv":"P-256","x":"{x}","y":"{y}"}}"#));
         let off_curve = json!({"kty": "EC", "crv": "P-256", "x": x, "y": x});
         let private = json!({"kty": "EC", "crv": "P-256", "x": x, "y": y, "d": "870MB6gfuTJ4HtUnUvYMyJpr5eUZNP4Bk43bVdj3eAE"});
         let other_curve = json!({"kty": "EC", "crv": "P-384", "x": x, "y": y});
-        let extra = json!({"kty": "EC", "crv": "P-256", "x": x, "y": y, "comment": "hi"});
-        for bad in [off_curve, private, other_curve, extra, json!("jwk"), json!({})] {
+        for bad in [off_curve, private, other_curve, json!("jwk"), json!({})] {
             assert!(canonical_public_jwk(&bad).is_none(), "{bad}");
         }
     }
