@@ -153,6 +153,15 @@ impl FromRequestParts<AppState> for RecentSession {
     }
 }
 
+/// The live session the request's cookie names, if any (for endpoints that serve anonymous
+/// and signed-in browsers alike: `prompt=none`, `/end_session`).
+pub async fn presented_live(state: &AppState, headers: &HeaderMap) -> ApiResult<Option<SessionRow>> {
+    match cookie(headers, state.config.cookies.session()).filter(|id| id.len() == 43) {
+        Some(id) => Ok(state.store.live_session(&hash_b64u(id), state.now(), state.config.session.idle_timeout_secs).await?),
+        None => Ok(None),
+    }
+}
+
 /// The hash of the session id the request carries, if any (to end it at login or logout).
 pub fn presented_session_hash(state: &AppState, headers: &HeaderMap) -> Option<String> {
     cookie(headers, state.config.cookies.session()).map(hash_b64u)

@@ -268,11 +268,7 @@ async fn silent_code(
         return Err(Refusal::Redirect("interaction_required", "key delivery needs the login page: sign in without prompt=none"));
     }
     let now = state.now();
-    let live = match cookie(headers, state.config.cookies.session()).filter(|id| id.len() == 43) {
-        Some(id) => state.store.live_session(&hash_b64u(id), now, state.config.session.idle_timeout_secs).await?,
-        None => None,
-    };
-    let session = live.ok_or(Refusal::Redirect("login_required", "nobody is signed in"))?;
+    let session = crate::session::presented_live(state, headers).await?.ok_or(Refusal::Redirect("login_required", "nobody is signed in"))?;
     if max_age.is_some_and(|m| now - session.created_at > m) {
         return Err(Refusal::Redirect("login_required", "the sign-in is older than max_age"));
     }

@@ -19,7 +19,6 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
-use zkauth_verify::hash_b64u;
 
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{FormBody, JsonBody, QueryParams};
@@ -100,11 +99,7 @@ async fn end(state: &AppState, headers: &HeaderMap) -> ApiResult<HeaderMap> {
 
 async fn end_session(state: AppState, headers: HeaderMap, p: EndSessionParams) -> ApiResult<Response> {
     let (hint_sub, target) = resolve(&state, p.id_token_hint.as_deref(), p.client_id, p.post_logout_redirect_uri, p.state).await?;
-    let live = match session::cookie(&headers, state.config.cookies.session()).filter(|id| id.len() == 43) {
-        Some(id) => state.store.live_session(&hash_b64u(id), state.now(), state.config.session.idle_timeout_secs).await?,
-        None => None,
-    };
-    match live {
+    match session::presented_live(&state, &headers).await? {
         // Nobody is signed in here: nothing to end.
         None => found(&target.url(&state)?, HeaderMap::new()),
         // The relying party proved whom it is signing out, and that is who is signed in.
