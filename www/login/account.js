@@ -39,19 +39,14 @@ async function tellNewEvents() {
   setNotice(`New sign-in from ${device}${e.ip_prefix ? ` (network ${e.ip_prefix})` : ''} on ${when(e.at)}${more}. If this was not you, revoke that session below and change your password.`);
 }
 
-function revokeButton(handle) {
+/** A small "Revoke" button that runs `action` (busy label, errors shown as sentences). */
+function revokeButton(action) {
   const b = document.createElement('button');
   b.type = 'button';
   b.className = 'secondary small';
   b.textContent = 'Revoke';
   b.dataset.busy = 'Revoking…';
-  b.addEventListener('click', () =>
-    act(b, async () => {
-      await withStepUp(() => api('POST', `/sessions/${encodeURIComponent(handle)}/revoke`), 'account');
-      await loadSessions();
-      setNotice('That session was signed out.');
-    }),
-  );
+  b.addEventListener('click', () => act(b, action));
   return b;
 }
 
@@ -72,26 +67,14 @@ async function loadSessions() {
       tag.textContent = 'This browser';
       li.append(tag);
     } else {
-      li.append(revokeButton(s.handle));
+      li.append(revokeButton(async () => {
+        await withStepUp(() => api('POST', `/sessions/${encodeURIComponent(s.handle)}/revoke`), 'account');
+        await loadSessions();
+        setNotice('That session was signed out.');
+      }));
     }
     return li;
   }));
-}
-
-function forgetButton(clientId) {
-  const b = document.createElement('button');
-  b.type = 'button';
-  b.className = 'secondary small';
-  b.textContent = 'Revoke';
-  b.dataset.busy = 'Revoking…';
-  b.addEventListener('click', () =>
-    act(b, async () => {
-      await api('POST', `/consents/${encodeURIComponent(clientId)}/revoke`);
-      await loadConsents();
-      setNotice('That app will ask before it signs you in again.');
-    }),
-  );
-  return b;
 }
 
 // Remembered consent: what each app may do without asking again (OIDC prompt=none).
@@ -103,7 +86,11 @@ async function loadConsents() {
     const text = document.createElement('span');
     text.className = 'when';
     text.textContent = `${c.client_name} · ${c.scope} · approved ${when(c.granted_at)}`;
-    li.append(text, forgetButton(c.client_id));
+    li.append(text, revokeButton(async () => {
+      await api('POST', `/consents/${encodeURIComponent(c.client_id)}/revoke`);
+      await loadConsents();
+      setNotice('That app will ask before it signs you in again.');
+    }));
     return li;
   }));
   $('consents-empty').hidden = consents.length > 0;
