@@ -44,6 +44,8 @@ struct FileConfig {
     signing: SigningConfig,
     #[serde(default)]
     user_keys: UserKeysConfig,
+    #[serde(default)]
+    webauthn: WebauthnFile,
     /// `"passphrase"` (default: Argon2id of `ZKAUTH_KEK_PASSPHRASE`).
     kek: Option<String>,
     /// PEM certificate chain and private key: serve HTTPS (rustls) when both are set.
@@ -118,6 +120,72 @@ pub struct UserKeysConfig {
     pub enc_public_visible_to_authenticated_users: bool,
 }
 
+/// Passkeys (`[webauthn]`) as written: each value defaults from the issuer.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WebauthnFile {
+    rp_id: Option<String>,
+    rp_name: Option<String>,
+    #[serde(default)]
+    origins: Vec<String>,
+}
+
+/// The passkey relying party (`[webauthn]`), checked: `rp_id` covers the issuer's host and
+/// every origin's host.
+#[derive(Debug, Clone)]
+pub struct WebauthnConfig {
+    /// The RP ID passkeys are bound to (default: the issuer's host).
+    pub rp_id: String,
+    /// The name an authenticator shows (default: "zkauth").
+    pub rp_name: String,
+    /// The origins a ceremony may come from (default: the issuer's origin).
+    pub origins: Vec<String>,
+}
+
+/// The host of an origin `scheme://host[:port]`, without the port.
+fn origin_host(origin: &str) -> &str {
+    let authority = origin.split_once("://").map(|(_, a)| a).unwrap_or(origin);
+    if authority.starts_with('[') {
+        return authority.split_inclusive(']').next().unwrap_or(authority);
+    }
+    authority.rsplit_once(':').filter(|(_, p)| p.bytes().all(|b| b.is_ascii_digit())).map(|(h, _)| h).unwrap_or(authority)
+}
+
+/// Whether a passkey for `rp_id` may be used on `host` (WebAuthn: the RP ID is the host or a
+/// registrable suffix of it).
+fn rp_id_covers(rp_id: &str, host: &str) -> bool {
+    host == rp_id || host.strip_suffix(rp_id).is_some_and(|rest| rest.ends_with('.'))
+}
+
+fn check_webauthn(file: &str, raw: WebauthnFile, issuer_origin: &str) -> Result<WebauthnConfig, ConfigError> {
+    let issuer_host = origin_host(issuer_origin);
+    let rp_id = raw.rp_id.unwrap_or_else(|| issuer_host.to_string());
+    let valid = !rp_id.is_empty() && rp_id.len() <= 253 && rp_id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'.');
+    if !valid {
+        return Err(err(file, "webauthn.rp_id", "must be a lowercase host name (no scheme, no port)"));
+    }
+    if !rp_id_covers(&rp_id, issuer_host) {
+        return Err(err(file, "webauthn.rp_id", format!("{rp_id:?} does not cover the issuer's host {issuer_host:?}: passkeys made for it could not be used on the login page")));
+    }
+    let rp_name = raw.rp_name.unwrap_or_else(|| "zkauth".into());
+    if rp_name.trim().is_empty() || rp_name.len() > 64 || rp_name.chars().any(char::is_control) {
+        return Err(err(file, "webauthn.rp_name", "must be 1..64 characters without control characters"));
+    }
+    let origins = if raw.origins.is_empty() { vec![issuer_origin.to_string()] } else { raw.origins };
+    for o in &origins {
+        if origin_of(o).as_deref() != Some(o.as_str()) {
+            return Err(err(file, "webauthn.origins", format!("{o:?} is not an origin (scheme://host[:port])")));
+        }
+        if !rp_id_covers(&rp_id, origin_host(o)) {
+            return Err(err(file, "webauthn.origins", format!("{o:?} is not covered by rp_id {rp_id:?}")));
+        }
+        if o.starts_with("http://") && !is_loopback_origin(o) {
+            return Err(err(file, "webauthn.origins", format!("{o:?}: http:// is only allowed for localhost")));
+        }
+    }
+    Ok(WebauthnConfig { rp_id, rp_name, origins })
+}
+
 /// ID-token signing keys (`[signing]`).
 #[derive(Debug, Clone, Copy, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -169,11 +237,13 @@ pub struct Quotas {
     pub recovery_keys: i64,
     /// Live sessions; a new login ends the oldest past this.
     pub sessions: i64,
+    /// Passkeys per account.
+    pub passkeys: i64,
 }
 
 impl Default for Quotas {
     fn default() -> Self {
-        Quotas { notes: 10_000, account_keys: 100, envelopes: 1_000, recovery_keys: 100, sessions: 50 }
+        Quotas { notes: 10_000, account_keys: 100, envelopes: 1_000, recovery_keys: 100, sessions: 50, passkeys: 20 }
     }
 }
 
@@ -335,6 +405,7 @@ pub struct Config {
     pub quotas: Quotas,
     pub signing: SigningConfig,
     pub user_keys: UserKeysConfig,
+    pub webauthn: WebauthnConfig,
     pub partitioned_cookies: bool,
     pub frame_ancestors: Vec<String>,
     pub login_page_dir: Option<PathBuf>,
@@ -449,7 +520,7 @@ impl Config {
             return Err(err(file, "http", "header_read_timeout_secs and request_timeout_secs must be 1..3600, max_connections 1..1000000"));
         }
         let q = raw.quotas;
-        if [q.notes, q.account_keys, q.envelopes, q.recovery_keys, q.sessions].iter().any(|v| !(1..=10_000_000).contains(v)) {
+        if [q.notes, q.account_keys, q.envelopes, q.recovery_keys, q.sessions, q.passkeys].iter().any(|v| !(1..=10_000_000).contains(v)) {
             return Err(err(file, "quotas", "every quota must be 1..10000000"));
         }
         if raw.rate_limits.pending_authorizations == 0 {
@@ -489,6 +560,7 @@ impl Config {
             Some(_) => return Err(err(file, "client_ip_header", "must be \"x-forwarded-for\" or \"forwarded\"")),
         };
         let clients = check_clients(file, raw.clients)?;
+        let webauthn = check_webauthn(file, raw.webauthn, &issuer_origin)?;
         Ok(Config {
             issuer,
             issuer_origin,
@@ -503,6 +575,7 @@ impl Config {
             quotas: raw.quotas,
             signing: raw.signing,
             user_keys: raw.user_keys,
+            webauthn,
             partitioned_cookies: raw.partitioned_cookies,
             frame_ancestors: raw.frame_ancestors,
             login_page_dir: raw.login_page_dir,

@@ -39,6 +39,10 @@ pub enum ApiError {
     /// 5 minutes (the page asks for the password again and retries).
     #[error("log in again (within 5 minutes) before this action")]
     ReauthenticationRequired,
+    /// A key delivery on a session whose sign-in did not open the root key (a passkey without
+    /// a PRF envelope): the page asks for the password once and retries.
+    #[error("this sign-in has not unlocked the keys: enter the password once")]
+    UnlockRequired,
     #[error("{0}")]
     NotFound(&'static str),
     /// The path exists, the method does not.
@@ -85,6 +89,7 @@ impl ApiError {
             ApiError::CsrfRefused(_) => "csrf_refused",
             ApiError::Forbidden(_) => "access_denied",
             ApiError::ReauthenticationRequired => "reauthentication_required",
+            ApiError::UnlockRequired => "unlock_required",
             ApiError::NotFound(_) => "not_found",
             ApiError::MethodNotAllowed => "method_not_allowed",
             ApiError::Conflict(_) => "conflict",
@@ -103,7 +108,7 @@ impl ApiError {
             ApiError::InvalidClient(_) | ApiError::Unauthenticated(_) | ApiError::AuthenticationFailed | ApiError::InvalidToken(_) => {
                 StatusCode::UNAUTHORIZED
             }
-            ApiError::CsrfRefused(_) | ApiError::Forbidden(_) | ApiError::ReauthenticationRequired | ApiError::QuotaExceeded(_) => StatusCode::FORBIDDEN,
+            ApiError::CsrfRefused(_) | ApiError::Forbidden(_) | ApiError::ReauthenticationRequired | ApiError::UnlockRequired | ApiError::QuotaExceeded(_) => StatusCode::FORBIDDEN,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::Conflict(_) => StatusCode::CONFLICT,

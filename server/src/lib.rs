@@ -12,7 +12,8 @@
 //! - [`lockout`]: failure-based login backoff with known devices.
 //! - [`session`], [`extract`]: cookie sessions and the request extractors; [`client_ip`]:
 //!   who the client is behind trusted proxies, for per-client limits.
-//! - [`routes`]: the endpoints, one file per group; [`idtoken`]: ES256 and EdDSA ID tokens.
+//! - [`routes`]: the endpoints, one file per group; [`idtoken`]: ES256 and EdDSA ID tokens;
+//!   [`passkeys`]: the WebAuthn relying party.
 //! - [`metrics`]: the Prometheus listener; [`demo_app`]: the demo relying party's static server.
 //! - [`error`]: the one error type, with stable `error` strings.
 
@@ -30,6 +31,7 @@ pub mod idtoken;
 pub mod layers;
 pub mod lockout;
 pub mod metrics;
+pub mod passkeys;
 pub mod routes;
 pub mod secrets;
 pub mod serve;
@@ -57,6 +59,8 @@ pub enum StartError {
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error(transparent)]
     Secrets(#[from] secrets::SecretsError),
+    #[error("{0}")]
+    Webauthn(String),
 }
 
 /// Opens the data dir and database, opens (or creates) the sealed secrets, and returns the
@@ -64,7 +68,10 @@ pub enum StartError {
 pub async fn build(config: Config, kek: &KekSource, clock: Clock) -> Result<AppState, StartError> {
     let store = open_store(&config).await?;
     let secrets = secrets::load(kek, &store, &config.data_dir, clock.now()).await?;
-    Ok(AppState::new(config, store, secrets, clock))
+    // The deployment's passkey-PRF salt: made at first start, the same for every instance.
+    let prf_salt = store.meta_init("webauthn_prf_salt", &state::random_b64u(32)).await?;
+    let passkeys = passkeys::RelyingParty::new(&config.webauthn, prf_salt).map_err(StartError::Webauthn)?;
+    Ok(AppState::new(config, store, secrets, clock, passkeys))
 }
 
 /// `zkauth-server keys rotate`: a new active ID-token key for each of `algs` (the running

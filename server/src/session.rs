@@ -182,10 +182,26 @@ pub fn set_cookie(state: &AppState, name: &str, value: &str, max_age: i64, http_
     HeaderValue::from_str(&c).map_err(|_| ApiError::Internal)
 }
 
+/// How a login proved who it is: whether the browser now holds the opened root key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unlock {
+    /// A password (OPAQUE), a recovery key, or a passkey with its PRF envelope.
+    Unlocked,
+    /// A passkey without a PRF envelope: signed in, but keys need the password once.
+    Locked,
+}
+
 /// Starts a session for `sub` on the device `ctx` (with device cookie hash `device`): ends the
 /// session the request carried (if any), stores the new one, and returns the `Set-Cookie`
 /// headers and the CSRF token.
-pub async fn start(state: &AppState, request_headers: &HeaderMap, sub: &str, ctx: &crate::device::DeviceContext, device: Option<String>) -> ApiResult<(HeaderMap, SessionRow, String)> {
+pub async fn start(
+    state: &AppState,
+    request_headers: &HeaderMap,
+    sub: &str,
+    ctx: &crate::device::DeviceContext,
+    device: Option<String>,
+    unlock: Unlock,
+) -> ApiResult<(HeaderMap, SessionRow, String)> {
     if let Some(old) = presented_session_hash(state, request_headers) {
         state.store.delete_session(&old).await?;
     }
@@ -205,6 +221,7 @@ pub async fn start(state: &AppState, request_headers: &HeaderMap, sub: &str, ctx
         os: ctx.os.clone(),
         ip_prefix: ctx.ip_prefix.clone(),
         device_hash: device,
+        unlocked: i64::from(unlock == Unlock::Unlocked),
     };
     state.store.create_session(&row).await?;
     let csrf = csrf_token(state, &id);

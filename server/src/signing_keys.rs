@@ -154,7 +154,10 @@ impl SigningKey {
 /// RFC 7638: `b64u(SHA-256(the required members in lexicographic order, no white space))`.
 /// serde_json's map is ordered by key, so the compact form of the members is that JSON.
 fn thumbprint(required_members: &Value) -> String {
-    hash_b64u(&required_members.to_string())
+    // RFC 7638 §3.3: the members sorted by name, whatever order the map keeps them in
+    // (serde_json's `preserve_order`, which a dependency may turn on, keeps insertion order).
+    let sorted: std::collections::BTreeMap<&str, &Value> = required_members.as_object().map(|o| o.iter().map(|(k, v)| (k.as_str(), v)).collect()).unwrap_or_default();
+    hash_b64u(&serde_json::to_string(&sorted).unwrap_or_default())
 }
 
 /// JSON → b64u: one JWS segment.

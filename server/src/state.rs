@@ -116,6 +116,8 @@ pub struct Inner {
     pub login_state_key: Key32,
     /// Names sessions and identities in logs and rate-limit keys without revealing them.
     pub name_key: Key32,
+    /// The passkey relying party (`[webauthn]` and the deployment's PRF salt).
+    pub passkeys: crate::passkeys::RelyingParty,
     counters: [AtomicU64; Event::ALL.len()],
 }
 
@@ -131,7 +133,7 @@ impl std::ops::Deref for AppState {
 }
 
 impl AppState {
-    pub fn new(config: Config, store: Store, secrets: ServerSecrets, clock: Clock) -> AppState {
+    pub fn new(config: Config, store: Store, secrets: ServerSecrets, clock: Clock, passkeys: crate::passkeys::RelyingParty) -> AppState {
         let csrf_key = secrets.hmac.subkey("csrf");
         let login_state_key = secrets.hmac.subkey("opaque-login-state");
         let name_key = secrets.hmac.subkey("log-names");
@@ -143,6 +145,7 @@ impl AppState {
             csrf_key,
             login_state_key,
             name_key,
+            passkeys,
             counters: Default::default(),
         }))
     }
@@ -200,6 +203,7 @@ impl AppState {
             Counted::AccountKeys => (q.account_keys, "the account holds as many account keys as its quota allows"),
             Counted::Envelopes => (q.envelopes, "the account holds as many key envelopes as its quota allows"),
             Counted::RecoveryKeys => (q.recovery_keys, "the account holds as many recovery keys as its quota allows"),
+            Counted::Passkeys => (q.passkeys, "the account holds as many passkeys as its quota allows"),
         };
         if self.store.count_of(what, sub).await? >= limit {
             return Err(ApiError::QuotaExceeded(refusal));

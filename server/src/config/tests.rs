@@ -103,6 +103,7 @@ fn the_config_document_lists_every_key_and_only_those() {
         ("quotas.", "[quotas]\nzz_unknown = 1"),
         ("signing.", "[signing]\nzz_unknown = 1"),
         ("user_keys.", "[user_keys]\nzz_unknown = 1"),
+        ("webauthn.", "[webauthn]\nzz_unknown = 1"),
         ("demo_app.", "[demo_app]\nzz_unknown = 1"),
         ("clients.", "[[clients]]\nzz_unknown = 1"),
     ] {
@@ -115,4 +116,39 @@ fn the_config_document_lists_every_key_and_only_those() {
     let missing: Vec<_> = accepted.difference(&documented).collect();
     let extra: Vec<_> = documented.difference(&accepted).collect();
     assert!(missing.is_empty() && extra.is_empty(), "not in docs/config.md: {missing:?}; documented but not accepted: {extra:?}");
+}
+
+#[test]
+fn webauthn_defaults_from_the_issuer() {
+    let c = Config::parse(EXAMPLE, "demo.toml", Overrides::default()).unwrap();
+    assert_eq!(c.webauthn.rp_id, "localhost");
+    assert_eq!(c.webauthn.rp_name, "zkauth");
+    assert_eq!(c.webauthn.origins, ["http://localhost:8080"]);
+    let https = "issuer = \"https://login.example.com\"\ndata_dir = \"x\"\n[webauthn]\nrp_id = \"example.com\"\nrp_name = \"Example\"\n";
+    let c = Config::parse(https, "d.toml", Overrides::default()).unwrap();
+    assert_eq!((c.webauthn.rp_id.as_str(), c.webauthn.origins[0].as_str()), ("example.com", "https://login.example.com"));
+}
+
+#[test]
+fn webauthn_rp_id_must_cover_the_issuer() {
+    let base = "issuer = \"https://login.example.com\"\ndata_dir = \"x\"\n[webauthn]\n";
+    for (extra, key) in [
+        ("rp_id = \"other.com\"", "webauthn.rp_id"),
+        // A suffix that is not a label boundary is no registrable suffix.
+        ("rp_id = \"ample.com\"", "webauthn.rp_id"),
+        ("rp_id = \"sub.login.example.com\"", "webauthn.rp_id"),
+        ("rp_id = \"https://example.com\"", "webauthn.rp_id"),
+        ("rp_id = \"Example.com\"", "webauthn.rp_id"),
+        ("rp_id = \"example.com:443\"", "webauthn.rp_id"),
+        ("origins = [\"https://evil.com\"]", "webauthn.origins"),
+        ("origins = [\"https://login.example.com/\"]", "webauthn.origins"),
+        ("rp_name = \"\"", "webauthn.rp_name"),
+        ("rp_ids = \"example.com\"", "rp_ids"),
+    ] {
+        let e = Config::parse(&format!("{base}{extra}\n"), "d.toml", Overrides::default()).unwrap_err();
+        assert_eq!(e.key.split(' ').next().unwrap_or(""), key, "{extra}: {e}");
+    }
+    assert!(rp_id_covers("example.com", "login.example.com"));
+    assert!(rp_id_covers("example.com", "example.com"));
+    assert!(!rp_id_covers("example.com", "badexample.com"));
 }

@@ -387,6 +387,11 @@ pub async fn finalize(State(state): State<AppState>, s: Session, headers: Header
     let client = state.config.client(&peek.client_id).ok_or(ApiError::InvalidClient("unknown client"))?;
     let approved = f.approve == "true";
     let (zk_hash, zk_version) = if approved { delivery_hash(&peek, client.delivery, f.zk_key_hash, f.drk_hash)? } else { (None, None) };
+    // A key can only be delivered by a sign-in that opened the root key (a password, or a
+    // passkey with its PRF envelope).
+    if zk_hash.is_some() && s.row.unlocked != 1 {
+        return Err(ApiError::UnlockRequired);
+    }
     // OIDC prompt=login / max_age: the sign-in must be one made after the request, or recent
     // enough (the page signs in again and retries; auth_time stays honest).
     if approved && peek.prompt.as_deref() == Some("login") && s.row.created_at < peek.expires_at - REQUEST_TTL_SECS {

@@ -19,6 +19,7 @@ mod introspection;
 mod keys;
 mod notes;
 mod opaque;
+mod passkeys;
 mod password;
 mod recovery;
 mod revocation;
@@ -55,6 +56,8 @@ pub fn router(state: AppState) -> Router {
         .route("/opaque/register/finish", post(opaque::register_finish))
         .route("/opaque/login/start", post(opaque::login_start))
         .route("/opaque/login/finish", post(opaque::login_finish))
+        .route("/webauthn/login/start", post(passkeys::login_start))
+        .route("/webauthn/login/finish", post(passkeys::login_finish))
         .route("/recovery/start", post(password::recovery_start))
         .route("/password/reset/start", post(password::reset_start))
         .route("/password/reset/finish", post(password::reset_finish))
@@ -83,6 +86,11 @@ pub fn router(state: AppState) -> Router {
         .route("/crypto/recovery-keys", get(recovery::list).post(recovery::create))
         .route("/crypto/recovery-keys/{id}/use", post(recovery::use_key))
         .route("/crypto/recovery-keys/{id}/revoke", post(recovery::revoke))
+        .route("/webauthn/register/start", post(passkeys::register_start))
+        .route("/webauthn/register/finish", post(passkeys::register_finish))
+        .route("/webauthn/prf-envelope", post(passkeys::create_prf_envelope))
+        .route("/webauthn/credentials", get(passkeys::list))
+        .route("/webauthn/credentials/{id}", axum::routing::patch(passkeys::rename).delete(passkeys::remove))
         .route("/password/change/start", post(password::change_start))
         .route("/password/change/finish", post(password::change_finish))
         .route("/authorize", get(authorize::authorize))

@@ -149,7 +149,7 @@ pub async fn register_finish(
     }
     // The registering browser is the account's first known device.
     let (device_cookie, device) = lockout::remember(&state, &headers, &state.log_name(&user.email)).await?;
-    let (mut cookies, row, csrf) = session::start(&state, &headers, &user.sub, &ctx, Some(device)).await?;
+    let (mut cookies, row, csrf) = session::start(&state, &headers, &user.sub, &ctx, Some(device), session::Unlock::Unlocked).await?;
     lockout::add_cookie(&mut cookies, device_cookie);
     state.event(Event::Registered, &row.handle);
     let user_json = UserJson { sub: &user.sub, email: &user.email, name: &user.name };
@@ -220,7 +220,7 @@ pub async fn login_finish(
         }
     };
     let success = lockout::succeeded(&state, &headers, &keys).await?;
-    let (mut cookies, row, csrf) = session::start(&state, &headers, &user.sub, &ctx, Some(success.device_hash.clone())).await?;
+    let (mut cookies, row, csrf) = session::start(&state, &headers, &user.sub, &ctx, Some(success.device_hash.clone()), session::Unlock::Unlocked).await?;
     lockout::add_cookie(&mut cookies, success.set_cookie);
     state.event(Event::LoginOk, &row.handle);
     if success.new_device {

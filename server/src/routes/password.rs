@@ -65,7 +65,7 @@ async fn replace_record(state: &AppState, headers: &HeaderMap, ctx: &crate::devi
     }
     state.store.end_access_of(sub, state.now()).await?;
     let device = crate::device::device_hash(state, headers);
-    let (cookies, row, csrf) = session::start(state, headers, sub, ctx, device).await?;
+    let (cookies, row, csrf) = session::start(state, headers, sub, ctx, device, session::Unlock::Unlocked).await?;
     state.event(Event::LogoutAll, &row.handle);
     Ok((cookies, Json(json!({"success": true, "sub": sub, "csrfToken": csrf}))))
 }

@@ -122,7 +122,7 @@ pub async fn use_key(
     state.store.mark_recovery_used(&id, state.now()).await?;
     // Privilege change: the old session id dies, a new one is issued.
     let device = crate::device::device_hash(&state, &headers);
-    let (cookies, row, csrf) = session::start(&state, &headers, s.sub(), &ctx, device).await?;
+    let (cookies, row, csrf) = session::start(&state, &headers, s.sub(), &ctx, device, session::Unlock::Unlocked).await?;
     state.event(Event::RecoveryUsed, &row.handle);
     Ok((cookies, Json(json!({"envelope": envelope_json(&envelope), "csrfToken": csrf}))))
 }

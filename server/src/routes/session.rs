@@ -23,6 +23,7 @@ pub async fn current(State(state): State<AppState>, s: Session) -> ApiResult<imp
         "user": {"sub": user.sub, "email": user.email, "name": user.name},
         "csrfToken": s.csrf_token(&state),
         "expiresAt": s.row.absolute_expires_at,
+        "unlocked": s.row.unlocked == 1,
     })))
 }
 

@@ -61,11 +61,11 @@ pub struct RecoveryKeyRow {
     pub revoked_at: Option<i64>,
 }
 
-const ENVELOPE_COLUMNS: &str = "envelope_id, key_id, sub, type, label, wrapping_alg, wrapped_key, aad, metadata, created_at, last_used_at, revoked_at";
+pub(super) const ENVELOPE_COLUMNS: &str = "envelope_id, key_id, sub, type, label, wrapping_alg, wrapped_key, aad, metadata, created_at, last_used_at, revoked_at";
 const RECOVERY_COLUMNS: &str = "recovery_key_id, sub, envelope_id, label, verifier_hash, metadata, created_at, last_used_at, revoked_at";
 
 /// The one INSERT of an envelope, run on the pool or inside a transaction.
-fn envelope_insert<'q>(e: &NewEnvelope<'q>, now: i64) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
+pub(super) fn envelope_insert<'q>(e: &NewEnvelope<'q>, now: i64) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
     sqlx::query(
         "INSERT INTO key_envelopes (envelope_id, key_id, sub, type, label, wrapping_alg, wrapped_key, aad, metadata, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",

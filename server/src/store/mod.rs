@@ -18,6 +18,7 @@ mod logout;
 mod meta;
 mod notes;
 mod oauth;
+mod passkeys;
 mod quotas;
 mod sessions;
 mod user_keys;
@@ -42,6 +43,7 @@ pub use keys::{AccountKeyRow, EnvelopeRow, NewEnvelope, RecoveryKeyRow};
 pub use limits::Bucket;
 pub use lockout::Failures;
 pub use notes::NoteRow;
+pub use passkeys::{Ceremony, PasskeyListing, PasskeyRow};
 pub use quotas::Counted;
 pub use oauth::{AuthRequestRow, CodeRow, Redeemed, Rotated, TokenRow};
 pub use sessions::{Ended, SessionRow};
@@ -69,6 +71,7 @@ const PURGES: &[(&str, PurgeBind)] = &[
     // Account events are listed for 90 days.
     ("DELETE FROM account_events WHERE at <= $1 - 7776000", PurgeBind::Secs),
     ("DELETE FROM client_assertions WHERE expires_at <= $1", PurgeBind::Secs),
+    ("DELETE FROM webauthn_ceremonies WHERE expires_at <= $1", PurgeBind::Secs),
     ("DELETE FROM password_resets WHERE expires_at <= $1", PurgeBind::Secs),
     // A device unseen for 400 days (the cookie's lifetime) is a stranger again.
     ("DELETE FROM known_devices WHERE last_seen_at <= $1 - 34560000", PurgeBind::Secs),

@@ -13,6 +13,7 @@ pub enum Counted {
     AccountKeys,
     Envelopes,
     RecoveryKeys,
+    Passkeys,
 }
 
 impl Counted {
@@ -22,6 +23,7 @@ impl Counted {
             Counted::AccountKeys => "SELECT COUNT(*) FROM account_keys WHERE sub = $1",
             Counted::Envelopes => "SELECT COUNT(*) FROM key_envelopes WHERE sub = $1",
             Counted::RecoveryKeys => "SELECT COUNT(*) FROM recovery_keys WHERE sub = $1",
+            Counted::Passkeys => "SELECT COUNT(*) FROM passkeys WHERE sub = $1",
         }
     }
 }

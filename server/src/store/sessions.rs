@@ -16,9 +16,12 @@ pub struct SessionRow {
     pub os: Option<String>,
     pub ip_prefix: Option<String>,
     pub device_hash: Option<String>,
+    /// 1 when the login opened the root key (a password, or a passkey with a PRF envelope);
+    /// 0 for a passkey sign-in that still needs the password before keys can be delivered.
+    pub unlocked: i64,
 }
 
-const COLUMNS: &str = "id_hash, handle, sub, created_at, last_seen_at, absolute_expires_at, browser, os, ip_prefix, device_hash";
+const COLUMNS: &str = "id_hash, handle, sub, created_at, last_seen_at, absolute_expires_at, browser, os, ip_prefix, device_hash, unlocked";
 
 /// What [`Store::end_access_of`] ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -30,7 +33,7 @@ pub struct Ended {
 
 impl Store {
     pub async fn create_session(&self, s: &SessionRow) -> Result<(), sqlx::Error> {
-        sqlx::query(&format!("INSERT INTO sessions ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"))
+        sqlx::query(&format!("INSERT INTO sessions ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"))
             .bind(&s.id_hash)
             .bind(&s.handle)
             .bind(&s.sub)
@@ -41,6 +44,7 @@ impl Store {
             .bind(&s.os)
             .bind(&s.ip_prefix)
             .bind(&s.device_hash)
+            .bind(s.unlocked)
             .execute(&self.pool)
             .await?;
         Ok(())

@@ -16,6 +16,7 @@ mod instances;
 mod lockout;
 mod oidc;
 mod openidconnect_rp;
+mod passkeys;
 mod prompt;
 mod logs;
 mod password;
