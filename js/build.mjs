@@ -93,12 +93,20 @@ export interface CallbackParams {
  *  are present, "invalid_input" for an unparsable URL, a repeated parameter, an empty JWE or
  *  bad percent-encoding. */
 export function parseCallback(url?: string | URL): CallbackParams;
+/** \`{publicKey}\` for \`navigator.credentials.create()\` from the server's \`public_key\` JSON
+ *  (base64url binary members and PRF salts decoded). Throws ZkAuthError "invalid_input". */
+export function passkeyCreationOptions(publicKey: Record<string, unknown>): { publicKey: Record<string, unknown> };
+/** \`{publicKey}\` for \`navigator.credentials.get()\` from the server's \`public_key\` JSON. */
+export function passkeyRequestOptions(publicKey: Record<string, unknown>): { publicKey: Record<string, unknown> };
+/** A credential from create()/get(): the JSON to send (no PRF output in it), the PRF's first
+ *  output (zero it after use), and whether registration reported PRF. */
+export function passkeyResponse(credential: object): { response: Record<string, unknown>; prfOutput: Uint8Array | null; prfEnabled: boolean };
 `,
 );
 // \`[Symbol.dispose]\` is in the JS (so \`using\` works where the runtime has it) but not in the
 // types: declaring it breaks \`tsc\` for every project whose lib predates esnext.disposable.
 writeFileSync(`${pkg}/zkauth.d.ts`, dts.replace(/^\s*\[Symbol\.dispose\]\(\): void;\n/gm, ''));
-for (const f of ['codes.js', 'common.js', 'index.js', 'node.js', 'worker.js', 'session.js', 'oauth.js']) copyFileSync(`js/${f}`, `${pkg}/${f}`);
+for (const f of ['codes.js', 'common.js', 'index.js', 'node.js', 'worker.js', 'session.js', 'oauth.js', 'passkey.js']) copyFileSync(`js/${f}`, `${pkg}/${f}`);
 return { classes, functions, codes };
 }
 
@@ -112,7 +120,7 @@ const { classes, functions, codes } = full;
 copyFileSync('js/README.md', `${pkg}/README.md`);
 for (const f of ['LICENSE-MIT', 'LICENSE-APACHE']) copyFileSync(f, `${pkg}/${f}`);
 // Only what exists (wasm-bindgen writes snippets/ only when a crate has inline JS).
-const files = ['README.md', 'LICENSE-MIT', 'LICENSE-APACHE', 'app', 'codes.js', 'session.js', 'oauth.js', 'zkauth_bg.wasm', 'zkauth_nosimd_bg.wasm', 'zkauth.js', 'zkauth.d.ts', 'zkauth_bg.wasm.d.ts', 'api.js', 'common.js', 'index.js', 'node.js', 'worker.js', 'index.d.ts', 'snippets'].filter((f) => existsSync(`${pkg}/${f}`));
+const files = ['README.md', 'LICENSE-MIT', 'LICENSE-APACHE', 'app', 'codes.js', 'session.js', 'oauth.js', 'passkey.js', 'zkauth_bg.wasm', 'zkauth_nosimd_bg.wasm', 'zkauth.js', 'zkauth.d.ts', 'zkauth_bg.wasm.d.ts', 'api.js', 'common.js', 'index.js', 'node.js', 'worker.js', 'index.d.ts', 'snippets'].filter((f) => existsSync(`${pkg}/${f}`));
 writeFileSync(
   `${pkg}/package.json`,
   JSON.stringify(

@@ -6,6 +6,7 @@ import { markReady, ZkAuthError } from './common.js';
 export * from './api.js';
 export { DeliverySession } from './session.js';
 export { createPkce, createState, parseCallback } from './oauth.js';
+export { passkeyCreationOptions, passkeyRequestOptions, passkeyResponse } from './passkey.js';
 
 let ready;
 

@@ -10,6 +10,7 @@ export * from './api.js';
 export { DeliverySession } from './session.js';
 // parseCallback never touches history in Node (there is none): it only parses.
 export { createPkce, createState, parseCallback } from './oauth.js';
+export { passkeyCreationOptions, passkeyRequestOptions, passkeyResponse } from './passkey.js';
 
 /** Node is ready at import; kept for API symmetry with the browser build. */
 export function init() {

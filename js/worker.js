@@ -11,6 +11,7 @@ markReady(__argumentLimits());
 export * from './api.js';
 export { DeliverySession } from './session.js';
 export { createPkce, createState, parseCallback } from './oauth.js';
+export { passkeyCreationOptions, passkeyRequestOptions, passkeyResponse } from './passkey.js';
 
 /** Ready at import; kept for API symmetry with the browser build. */
 export function init() {

@@ -15,7 +15,7 @@ CREATE TABLE passkeys (
   sub TEXT NOT NULL REFERENCES users(sub) ON DELETE CASCADE,
   passkey TEXT NOT NULL,
   label TEXT NOT NULL,
-  prf_enabled INTEGER NOT NULL,
+  prf_enabled BIGINT NOT NULL,
   envelope_id TEXT REFERENCES key_envelopes(envelope_id),
   created_at BIGINT NOT NULL,
   last_used_at BIGINT
@@ -29,4 +29,4 @@ CREATE TABLE webauthn_ceremonies (
   expires_at BIGINT NOT NULL
 );
 CREATE INDEX webauthn_ceremonies_expires ON webauthn_ceremonies(expires_at);
-ALTER TABLE sessions ADD COLUMN unlocked INTEGER NOT NULL DEFAULT 1;
+ALTER TABLE sessions ADD COLUMN unlocked BIGINT NOT NULL DEFAULT 1;

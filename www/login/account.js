@@ -1,5 +1,5 @@
 // The account page: the sessions list with each session's device (revoke one), new-device
-// sign-ins told once, the apps approved (revoke a remembered
+// sign-ins told once, passkeys (passkeys.js), the apps approved (revoke a remembered
 // consent), password change (with re-authentication;
 // the root key stays the same and is re-wrapped), log out and log out everywhere (revoking and
 // logging out everywhere ask for the password again when the login is over 5 minutes old).
@@ -7,6 +7,7 @@ import { api } from './api.js';
 import { ApiFailure, PageError } from './errors.js';
 import { mem, rewrap } from './custody.js';
 import { newPassword, requirePassword } from './fields.js';
+import { loadPasskeys } from './passkeys.js';
 import { opaqueRecord } from './opaque.js';
 import { loginAndUnlock, signOut } from './signin.js';
 import { withStepUp } from './stepup.js';
@@ -98,10 +99,10 @@ async function loadConsents() {
 
 export async function showAccount() {
   $('account-email').textContent = mem.user?.email ?? '';
-  for (const id of ['change-submit', 'logout', 'logout-all']) $(id).disabled = false;
+  for (const id of ['change-submit', 'logout', 'logout-all', 'passkey-add']) $(id).disabled = false;
   show('account');
   try {
-    await Promise.all([loadSessions(), loadConsents(), tellNewEvents()]);
+    await Promise.all([loadSessions(), loadConsents(), loadPasskeys(), tellNewEvents()]);
   } catch (e) {
     showFailure(e);
   }

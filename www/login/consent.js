@@ -100,6 +100,11 @@ export async function finalize(approve) {
   } catch (e) {
     if (e instanceof ApiFailure && e.code === 'invalid_request') throw new PageError('request_expired');
     if (e instanceof ApiFailure && e.code === 'access_denied') throw new PageError('request_other_browser');
+    if (e instanceof ApiFailure && e.code === 'unlock_required') {
+      // A passkey sign-in that did not open the keys: the password once, then consent again.
+      forgetKeys();
+      await goTo('reauth');
+    }
     throw e;
   }
   // The server builds the whole callback (code or error, state, iss); this page checks it goes

@@ -62,6 +62,11 @@ export const SENTENCES = {
   password_missing: 'Enter your password.',
   recovery_missing: 'Enter your recovery key.',
   step_up_cancelled: 'Nothing was changed.',
+  passkey_unsupported: 'This browser cannot use passkeys here. Sign in with your password.',
+  passkey_cancelled: 'No passkey was used: it was cancelled, it timed out, or this device has no passkey for this site.',
+  passkey_exists: 'This authenticator already holds a passkey for your account.',
+  passkey_no_prf: 'Passkey added, but this authenticator did not give the key that unlocks your data (PRF). It still signs you in; your keys will need your password.',
+  unlock_required: 'This sign-in has not unlocked your keys. Enter your password once.',
   rewrap_failed: 'Your password changed, but your keys could not be saved under it. Keep this page open and press the button again; or use your recovery key later.',
 };
 

@@ -5,6 +5,7 @@ import { finalize } from './consent.js';
 import { mem, setUser, signedOut, unlock } from './custody.js';
 import { requireEmail, requirePassword } from './fields.js';
 import { opaqueLogin } from './opaque.js';
+import { passkeysAvailable } from './passkeys.js';
 import { showRecovery } from './recovery.js';
 import { authRequest } from './request.js';
 import { proceed } from './screens.js';
@@ -12,6 +13,8 @@ import { $, act, link, onSubmit, show } from './ui.js';
 
 export function showLogin() {
   $('login-submit').disabled = false;
+  $('login-passkey').hidden = !passkeysAvailable();
+  $('login-passkey').disabled = false;
   const hint = authRequest?.loginHint;
   if (hint && !$('login-email').value && /^[^\s@]+@[^\s@]+$/.test(hint)) $('login-email').value = hint;
   show('login');

@@ -43,7 +43,7 @@ pub fn set_page_headers(h: &mut axum::http::HeaderMap, csp: &str) {
     h.insert("cross-origin-resource-policy", HeaderValue::from_static("same-origin"));
     h.insert(
         "permissions-policy",
-        HeaderValue::from_static("camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()"),
+        HeaderValue::from_static("camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=(), publickey-credentials-create=(self), publickey-credentials-get=(self)"),
     );
     // `no-store` unless the response chose its caching (only the SDK package does: `no-cache`
     // with an ETag, see static_files).

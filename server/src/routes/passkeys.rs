@@ -187,10 +187,10 @@ pub struct PrfEnvelopeRequest {
     metadata: Option<Value>,
 }
 
-/// `POST /webauthn/prf-envelope`: the root key wrapped under one passkey's PRF output. The
-/// passkey must be the user's, have reported PRF at registration, and have no envelope yet;
+/// `POST /webauthn/prf-envelope` (recent login, as adding the passkey): the root key wrapped
+/// under one passkey's PRF output. The passkey must be the user's, have reported PRF at registration, and have no envelope yet;
 /// the salt must be the deployment's.
-pub async fn create_prf_envelope(State(state): State<AppState>, s: Session, JsonBody(req): JsonBody<PrfEnvelopeRequest>) -> ApiResult<impl IntoResponse> {
+pub async fn create_prf_envelope(State(state): State<AppState>, RecentSession(s): RecentSession, JsonBody(req): JsonBody<PrfEnvelopeRequest>) -> ApiResult<impl IntoResponse> {
     if !req.prf_result_confirmed {
         return Err(ApiError::InvalidRequest("prf_result_confirmed must be true"));
     }

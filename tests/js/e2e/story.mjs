@@ -23,10 +23,11 @@ export let browser;
 export const watcher = new Watcher();
 export const callbacks = []; // every callback URL an app page loaded (with its fragment JWE)
 
-/** Starts the run's server and browser (outputs of an earlier run cleared). */
-export async function begin() {
-  clearOutputs();
-  srv = await startServer('flow');
+/** Starts the run's server and browser (outputs of an earlier run cleared). Another story
+ *  (`name`) keeps its screenshots in target/e2e/<name>/. */
+export async function begin(name = 'flow') {
+  clearOutputs(name === 'flow' ? null : name);
+  srv = await startServer(name);
   browser = await launch();
 }
 
