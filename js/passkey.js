@@ -9,17 +9,38 @@ import { ZkAuthError } from './common.js';
 
 const fail = (what) => new ZkAuthError('invalid_input', what);
 
+// A challenge, user handle, credential id or PRF salt is far below this (ids are at most 1023
+// bytes); anything longer is refused before it is decoded.
+const MAX_B64U = 2048;
+
+/** Runs `fn`; anything it throws that is not a ZkAuthError (a throwing getter, a proxy) becomes
+ *  "invalid_input". */
+function guarded(what, fn) {
+  try {
+    return fn();
+  } catch (e) {
+    throw e instanceof ZkAuthError ? e : fail(`${what} could not be read`);
+  }
+}
+
 function fromB64u(value, what) {
-  if (typeof value !== 'string' || !/^[A-Za-z0-9_-]*$/.test(value) || value.length % 4 === 1) throw fail(`${what} must be base64url`);
+  if (typeof value !== 'string' || value.length > MAX_B64U || !/^[A-Za-z0-9_-]*$/.test(value) || value.length % 4 === 1) throw fail(`${what} must be base64url`);
   const bin = atob(value.replace(/-/g, '+').replace(/_/g, '/') + '='.repeat((4 - (value.length % 4)) % 4));
   const out = new Uint8Array(bin.length);
   for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
   return out;
 }
 
-function toB64u(buffer) {
+/** The bytes of an ArrayBuffer or a view; anything else is refused. */
+function bytesOf(buffer, what) {
+  if (ArrayBuffer.isView(buffer)) return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+  if (buffer instanceof ArrayBuffer) return new Uint8Array(buffer);
+  throw fail(`${what} must be an ArrayBuffer or a typed array`);
+}
+
+function toB64u(buffer, what) {
   if (buffer == null) return null;
-  const bytes = buffer instanceof Uint8Array ? buffer : new Uint8Array(ArrayBuffer.isView(buffer) ? buffer.buffer.slice(buffer.byteOffset, buffer.byteOffset + buffer.byteLength) : buffer);
+  const bytes = bytesOf(buffer, what);
   let s = '';
   for (const b of bytes) s += String.fromCharCode(b);
   return btoa(s).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
@@ -53,6 +74,10 @@ function extensions(ext) {
 /** `{publicKey}` for `navigator.credentials.create()` from the server's `public_key` JSON
  *  (`POST /webauthn/register/start`). */
 export function passkeyCreationOptions(publicKey) {
+  return guarded('publicKey', () => creationOptions(publicKey));
+}
+
+function creationOptions(publicKey) {
   const pk = object(publicKey, 'publicKey');
   const user = object(pk.user, 'publicKey.user');
   return {
@@ -69,6 +94,10 @@ export function passkeyCreationOptions(publicKey) {
 /** `{publicKey}` for `navigator.credentials.get()` from the server's `public_key` JSON
  *  (`POST /webauthn/login/start`). A button-driven sign-in: no conditional mediation. */
 export function passkeyRequestOptions(publicKey) {
+  return guarded('publicKey', () => requestOptions(publicKey));
+}
+
+function requestOptions(publicKey) {
   const pk = object(publicKey, 'publicKey');
   return {
     publicKey: {
@@ -85,31 +114,43 @@ export function passkeyRequestOptions(publicKey) {
  *  `prf.results`); `prfOutput` is the PRF's first output as a new Uint8Array (the caller
  *  zeroes it after use; the credential's own buffer is zeroed here) or null; `prfEnabled` is what registration reported. */
 export function passkeyResponse(credential) {
+  return guarded('credential', () => response(credential));
+}
+
+function response(credential) {
   const c = object(credential, 'credential');
+  if (typeof c.id !== 'string' || c.id.length > MAX_B64U || !/^[A-Za-z0-9_-]+$/.test(c.id)) throw fail('credential.id must be base64url');
+  if ((c.type ?? 'public-key') !== 'public-key') throw fail('credential.type must be "public-key"');
+  const rawId = toB64u(c.rawId, 'credential.rawId');
+  if (rawId === null) throw fail('credential.rawId is required');
   const r = object(c.response, 'credential.response');
-  const results = typeof c.getClientExtensionResults === 'function' ? c.getClientExtensionResults() : (c.clientExtensionResults ?? {});
-  const { prf, ...rest } = results ?? {};
+  let results = c.clientExtensionResults ?? {};
+  if (c.getClientExtensionResults !== undefined) {
+    if (typeof c.getClientExtensionResults !== 'function') throw fail('credential.getClientExtensionResults must be a function');
+    results = c.getClientExtensionResults();
+  }
+  const { prf, ...rest } = object(results ?? {}, 'clientExtensionResults');
   const first = prf?.results?.first;
   let prfOutput = null;
   if (first != null) {
-    const source = ArrayBuffer.isView(first) ? new Uint8Array(first.buffer, first.byteOffset, first.byteLength) : new Uint8Array(first);
+    const source = bytesOf(first, 'prf.results.first');
     prfOutput = source.slice();
     source.fill(0); // one copy of the PRF output: the caller's, which it zeroes after use
   }
   const clientExtensionResults = { ...rest };
   if (prf && prf.enabled !== undefined) clientExtensionResults.prf = { enabled: prf.enabled === true };
-  const response = { clientDataJSON: toB64u(r.clientDataJSON) };
+  const sent = { clientDataJSON: toB64u(r.clientDataJSON, 'clientDataJSON') };
   if (r.attestationObject !== undefined) {
-    response.attestationObject = toB64u(r.attestationObject);
-    if (typeof r.getTransports === 'function') response.transports = r.getTransports();
+    sent.attestationObject = toB64u(r.attestationObject, 'attestationObject');
+    if (typeof r.getTransports === 'function') sent.transports = r.getTransports();
   } else {
-    response.authenticatorData = toB64u(r.authenticatorData);
-    response.signature = toB64u(r.signature);
-    response.userHandle = toB64u(r.userHandle);
+    sent.authenticatorData = toB64u(r.authenticatorData, 'authenticatorData');
+    sent.signature = toB64u(r.signature, 'signature');
+    sent.userHandle = toB64u(r.userHandle, 'userHandle');
   }
-  if (typeof c.id !== 'string' || c.rawId == null) throw fail('credential.id and rawId are required');
+  const attachment = typeof c.authenticatorAttachment === 'string' ? { authenticatorAttachment: c.authenticatorAttachment } : {};
   return {
-    response: { id: c.id, rawId: toB64u(c.rawId), type: c.type ?? 'public-key', ...(c.authenticatorAttachment ? { authenticatorAttachment: c.authenticatorAttachment } : {}), response, clientExtensionResults },
+    response: { id: c.id, rawId, type: 'public-key', ...attachment, response: sent, clientExtensionResults },
     prfOutput,
     prfEnabled: prf?.enabled === true || prfOutput !== null,
   };

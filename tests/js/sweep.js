@@ -25,6 +25,9 @@ const JS_SIGNATURES = {
   createPkce: [],
   createState: [],
   parseCallback: [['url', 'string', true]],
+  passkeyCreationOptions: [['publicKey', 'PasskeyCreationJson']],
+  passkeyRequestOptions: [['publicKey', 'PasskeyRequestJson']],
+  passkeyResponse: [['credential', 'PasskeyCredential']],
   DeliverySession: { 'static begin': [], 'static complete': [['jwe', 'string'], ['expect', 'DeliveryExpectV2']], 'static cancel': [['zkPubKid', 'string', true]] },
 };
 const NOT_SWEPT = new Set(['init', 'ZkAuthError']); // init() is idempotent; ZkAuthError is the error class
@@ -91,7 +94,13 @@ export async function sweep(zk, { signatures, documented, peer, now = () => perf
     url: 'https://app.example/cb?code=c&state=s#darkauth_key_jwe=a.b.c' };
   // Honest option bags by their named type (the .d.ts names every bag).
   const bags = { DeliveryExpectV2: v2Bag, DeliveryExpectV1: {}, EnvelopeMeta: META, Argon2idParams: ARGON, SealContextV2: SEAL,
-    ClientAppKeyContext: CAK, SealContextV1: { sub: 'u1', clientId: 'app' } };
+    ClientAppKeyContext: CAK, SealContextV1: { sub: 'u1', clientId: 'app' },
+    // The passkey helpers' inputs: the server's options JSON and a credential as browsers give it.
+    PasskeyCreationJson: { challenge: randomB64u(32), user: { id: randomB64u(16), name: 'u1', displayName: 'U' }, extensions: { prf: { eval: { first: randomB64u(32) } } } },
+    PasskeyRequestJson: { challenge: randomB64u(32), extensions: { prf: { eval: { first: randomB64u(32) } } } },
+    PasskeyCredential: { id: 'AQID', rawId: new Uint8Array([1, 2, 3]).buffer, type: 'public-key',
+      response: { clientDataJSON: random(8).buffer, authenticatorData: random(37).buffer, signature: random(70).buffer, userHandle: random(16).buffer },
+      getClientExtensionResults: () => ({ prf: { results: { first: random(32).buffer } } }) } };
   function honest(name, type) {
     if (type === 'string') return honestString[name] ?? 'x';
     if (type === 'Uint8Array') return new Uint8Array(32);
