@@ -200,6 +200,13 @@ pub async fn create_prf_envelope(State(state): State<AppState>, RecentSession(s)
     if !zkauth_verify::ct_eq_str(&req.prf_salt, state.passkeys.prf_salt()) {
         return Err(ApiError::InvalidRequest("prf_salt is not this deployment's PRF salt"));
     }
+    // The envelope records the salt its PRF output came from (§3.9).
+    let mut metadata = match req.metadata {
+        None | Some(Value::Null) => serde_json::Map::new(),
+        Some(Value::Object(m)) => m,
+        Some(_) => return Err(ApiError::InvalidRequest("metadata must be a JSON object")),
+    };
+    metadata.insert("prf_salt".into(), Value::String(req.prf_salt));
     let body = EnvelopeBody {
         envelope_id: req.envelope_id,
         key_id: req.key_id,
@@ -208,7 +215,7 @@ pub async fn create_prf_envelope(State(state): State<AppState>, RecentSession(s)
         wrapping_alg: req.wrapping_alg,
         wrapped_key: req.wrapped_key,
         aad: req.aad,
-        metadata: req.metadata,
+        metadata: Some(Value::Object(metadata)),
     };
     let (envelope_id, _, metadata) = check_envelope(&state, s.sub(), &body).await?;
     state.check_quota(Counted::Envelopes, s.sub()).await?;

@@ -163,6 +163,7 @@ async fn a_passkey_signs_in_without_a_password_and_its_prf_envelope_opens_the_ro
     let (s, env) = store_envelope(&mut b, &acct, &credential_id, &prf).await;
     assert_eq!(s, StatusCode::CREATED, "{env}");
     assert_eq!(env["envelope"]["type"], "passkey_prf");
+    assert_eq!(env["envelope"]["metadata"], json!({"version": "v2", "prf_salt": server.state.passkeys.prf_salt()}), "the envelope records its salt");
     // A second envelope for the same passkey is refused.
     let (s, again) = store_envelope(&mut b, &acct, &credential_id, &prf).await;
     assert_eq!((s, again["error"].as_str()), (StatusCode::CONFLICT, Some("conflict")), "{again}");
