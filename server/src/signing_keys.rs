@@ -156,8 +156,10 @@ impl SigningKey {
 fn thumbprint(required_members: &Value) -> String {
     // RFC 7638 §3.3: the members sorted by name, whatever order the map keeps them in
     // (serde_json's `preserve_order`, which a dependency may turn on, keeps insertion order).
-    let sorted: std::collections::BTreeMap<&str, &Value> = required_members.as_object().map(|o| o.iter().map(|(k, v)| (k.as_str(), v)).collect()).unwrap_or_default();
-    hash_b64u(&serde_json::to_string(&sorted).unwrap_or_default())
+    let mut members: Vec<(&String, &Value)> = required_members.as_object().map(|o| o.iter().collect()).unwrap_or_default();
+    members.sort_by(|a, b| a.0.cmp(b.0));
+    let sorted: serde_json::Map<String, Value> = members.into_iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+    hash_b64u(&Value::Object(sorted).to_string())
 }
 
 /// JSON → b64u: one JWS segment.
