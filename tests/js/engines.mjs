@@ -315,6 +315,41 @@ async function seleniumEngine({ acceptInsecureCerts }) {
   };
 }
 
+// ---- Firefox over geckodriver (WebDriver classic): what puppeteer's BiDi cannot do -------------
+
+/** Firefox ESR through geckodriver and selenium-webdriver, for the WebDriver WebAuthn extension
+ *  commands (virtual authenticators), which BiDi does not have. The soft token backs them.
+ *  Returns `{page, version, addAuthenticator(), quit()}`; one window. */
+export async function launchFirefoxWebDriver() {
+  const { Builder, By, Key } = await import('selenium-webdriver');
+  const firefox = await import('selenium-webdriver/firefox.js');
+  const { VirtualAuthenticatorOptions } = await import('selenium-webdriver/lib/virtual_authenticator.js');
+  const geckodriver = process.env.GECKODRIVER || 'geckodriver';
+  const options = new firefox.Options()
+    .setBinary(process.env.FIREFOX ?? '/usr/bin/firefox-esr')
+    .addArguments('-headless')
+    .setPreference('security.webauth.webauthn_enable_softtoken', true)
+    .setPreference('security.webauth.webauthn_enable_usbtoken', false);
+  const driver = await new Builder().forBrowser('firefox').setFirefoxOptions(options).setFirefoxService(new firefox.ServiceBuilder(geckodriver)).build();
+  await driver.manage().setTimeouts({ script: TIMEOUT, pageLoad: TIMEOUT });
+  return {
+    page: new SeleniumPage(driver, By, Key),
+    version: (await driver.getCapabilities()).get('browserVersion'),
+    /** A platform authenticator with resident keys and user verification (CTAP 2). */
+    addAuthenticator: () => {
+      const o = new VirtualAuthenticatorOptions(); // its setters do not chain
+      o.setProtocol('ctap2');
+      o.setTransport('internal');
+      o.setHasResidentKey(true);
+      o.setHasUserVerification(true);
+      o.setIsUserVerified(true);
+      o.setIsUserConsenting(true);
+      return driver.addVirtualAuthenticator(o);
+    },
+    quit: () => driver.quit().catch(() => {}),
+  };
+}
+
 /** One cookie shape across drivers: {name, value, secure, httpOnly, sameSite, path, domain}. */
 function normalCookie(c) {
   return { name: c.name, value: c.value, secure: !!c.secure, httpOnly: !!c.httpOnly, sameSite: String(c.sameSite ?? ''), path: c.path, domain: c.domain };

@@ -155,6 +155,6 @@ export async function loadPasskeys() {
 }
 
 export function wirePasskeys() {
-  onClick('login-passkey', passkeySignIn, { authentication_failed: 'That passkey is not registered here (it may have been removed). Sign in with your password.' });
+  onClick('login-passkey', passkeySignIn, { authentication_failed: 'That passkey was not accepted (it may have been removed from your account). Sign in with your password.' });
   onClick('passkey-add', addPasskey);
 }
