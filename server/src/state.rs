@@ -103,6 +103,10 @@ pub enum LimitKind {
     Recovery,
     Token,
     Authorize,
+    /// Creating a device-approval request (the login limit's size, its own bucket).
+    Approval,
+    /// Polling a device approval's consume (every 3 s for two minutes: 60 at once, 30 a minute).
+    ApprovalPoll,
 }
 
 pub struct Inner {
@@ -182,6 +186,8 @@ impl AppState {
             LimitKind::Recovery => ("recovery", l.recovery),
             LimitKind::Token => ("token", l.token),
             LimitKind::Authorize => ("authorize", l.authorize),
+            LimitKind::Approval => ("approval", l.login),
+            LimitKind::ApprovalPoll => ("approval-poll", crate::config::Limit { burst: 60, per_minute: 30 }),
         };
         let bucket = Bucket { burst: limit.burst, per_minute: limit.per_minute };
         for key in keys {

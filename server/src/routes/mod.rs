@@ -25,6 +25,7 @@ mod recovery;
 mod revocation;
 mod session;
 mod token;
+mod trusted_devices;
 mod user_keys;
 mod userinfo;
 
@@ -91,6 +92,12 @@ pub fn router(state: AppState) -> Router {
         .route("/webauthn/prf-envelope", post(passkeys::create_prf_envelope))
         .route("/webauthn/credentials", get(passkeys::list))
         .route("/webauthn/credentials/{id}", axum::routing::patch(passkeys::rename).delete(passkeys::remove))
+        .route("/crypto/devices", get(trusted_devices::list).post(trusted_devices::register))
+        .route("/crypto/devices/{id}", axum::routing::delete(trusted_devices::revoke))
+        .route("/crypto/device-approvals", get(trusted_devices::pending).post(trusted_devices::create))
+        .route("/crypto/device-approvals/{id}/approve", post(trusted_devices::approve))
+        .route("/crypto/device-approvals/{id}/deny", post(trusted_devices::deny))
+        .route("/crypto/device-approvals/{id}/consume", post(trusted_devices::consume))
         .route("/password/change/start", post(password::change_start))
         .route("/password/change/finish", post(password::change_finish))
         .route("/authorize", get(authorize::authorize))

@@ -21,6 +21,7 @@ mod oauth;
 mod passkeys;
 mod quotas;
 mod sessions;
+mod trusted_devices;
 mod user_keys;
 mod signing_keys;
 mod users;
@@ -48,6 +49,7 @@ pub use quotas::Counted;
 pub use oauth::{AuthRequestRow, CodeRow, Redeemed, Rotated, TokenRow};
 pub use sessions::{Ended, SessionRow};
 pub use signing_keys::SigningKeyRow;
+pub use trusted_devices::{ApprovalRow, TrustedDeviceRow};
 pub use users::{LoginRow, PendingLogin, UserRow};
 
 /// What a purge statement's `$1` is: unix seconds, milliseconds, or the UTC day (`$2`, where
@@ -72,6 +74,7 @@ const PURGES: &[(&str, PurgeBind)] = &[
     ("DELETE FROM account_events WHERE at <= $1 - 7776000", PurgeBind::Secs),
     ("DELETE FROM client_assertions WHERE expires_at <= $1", PurgeBind::Secs),
     ("DELETE FROM webauthn_ceremonies WHERE expires_at <= $1", PurgeBind::Secs),
+    ("DELETE FROM device_approvals WHERE expires_at <= $1", PurgeBind::Secs),
     ("DELETE FROM password_resets WHERE expires_at <= $1", PurgeBind::Secs),
     // A device unseen for 400 days (the cookie's lifetime) is a stranger again.
     ("DELETE FROM known_devices WHERE last_seen_at <= $1 - 34560000", PurgeBind::Secs),

@@ -28,4 +28,5 @@ mod sessions;
 mod static_files;
 mod step_up;
 mod timing;
+mod trusted_devices;
 mod user_keys;

@@ -49,7 +49,7 @@ impl UserValidationMethod for Verified {
 type SoftClient = Client<Option<passkey_types::Passkey>, Verified, AvailableBackend, public_suffix::PublicSuffixList, ()>;
 
 /// A software authenticator (with or without PRF) behind a WebAuthn client on one origin.
-struct Device {
+pub struct Device {
     client: SoftClient,
     origin: url::Url,
 }
@@ -62,7 +62,7 @@ struct Ceremony {
 }
 
 impl Device {
-    fn new(origin: &str, prf: bool) -> Device {
+    pub fn new(origin: &str, prf: bool) -> Device {
         let mut auth = Authenticator::new(Aaguid::new_empty(), None, Verified, AvailableBackend);
         if prf {
             auth = auth.hmac_secret(HmacSecretConfig::new_with_uv_only().enable_on_make_credential());
@@ -104,7 +104,7 @@ impl From<Value> for Ceremony {
     }
 }
 
-async fn add_passkey(b: &mut Browser<'_>, device: &mut Device) -> (StatusCode, Value, Option<Vec<u8>>) {
+pub async fn add_passkey(b: &mut Browser<'_>, device: &mut Device) -> (StatusCode, Value, Option<Vec<u8>>) {
     let (s, _, start) = b.post_json("/webauthn/register/start", json!({})).await;
     assert_eq!(s, StatusCode::OK, "{start}");
     let made = device.create(&start["public_key"]).await;
@@ -113,7 +113,7 @@ async fn add_passkey(b: &mut Browser<'_>, device: &mut Device) -> (StatusCode, V
 }
 
 /// Username-less sign-in: the answer and the PRF output.
-async fn passkey_login(b: &mut Browser<'_>, device: &mut Device) -> (StatusCode, Value, Option<Vec<u8>>) {
+pub async fn passkey_login(b: &mut Browser<'_>, device: &mut Device) -> (StatusCode, Value, Option<Vec<u8>>) {
     let (s, _, start) = b.post_json("/webauthn/login/start", json!({})).await;
     assert_eq!(s, StatusCode::OK, "{start}");
     let got = device.get(&start["public_key"]).await;
