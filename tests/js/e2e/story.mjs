@@ -25,9 +25,11 @@ export const callbacks = []; // every callback URL an app page loaded (with its 
 
 /** Starts the run's server and browser (outputs of an earlier run cleared). Another story
  *  (`name`) keeps its screenshots in target/e2e/<name>/. */
-export async function begin(name = 'flow') {
-  clearOutputs(name === 'flow' ? null : name);
-  srv = await startServer(name);
+export async function begin(name) {
+  // `before(begin)` passes node:test's context: anything but a name is the main story.
+  const story = typeof name === 'string' ? name : 'flow';
+  clearOutputs(story === 'flow' ? null : story);
+  srv = await startServer(story);
   browser = await launch();
 }
 
