@@ -9,6 +9,8 @@
 //!   redirect URI.
 //! - v1 ([`seal_delivery_v1`], [`DeliveryKeyPair::open_v1`]): the payload is the raw 32-byte
 //!   root key, with `sub` and `client_id` in the protected header (§4.5).
+//! - device approval ([`seal_device_approval`], [`DeliveryKeyPair::open_device_approval`]): the
+//!   root key for a new device of the same user, in the §3.10 claim object.
 //!
 //! Opening checks, in order: hash binding (constant time) → header allow-list → `epk`
 //! validity → ECDH + Concat KDF → AES-GCM (`jwe_decrypt_failed`) → payload checks. The rules
@@ -20,6 +22,7 @@
 //! the 32-byte `Z`. [`DeliveryKeyPair::open_v2`]/[`DeliveryKeyPair::open_v1`] run the very same
 //! code with a native ECDH step in the middle.
 
+mod approval;
 mod concat_kdf;
 mod delivered;
 mod jwe;
@@ -29,6 +32,7 @@ mod seal;
 #[cfg(test)]
 mod tests;
 
+pub use approval::seal_device_approval;
 pub use delivered::{DeliveredKey, DeliveredKind};
 pub use keypair::DeliveryKeyPair;
 pub use open::{delivery_epk_v1, delivery_epk_v2, open_delivery_v1_with_secret, open_delivery_v2_with_secret};
@@ -36,4 +40,4 @@ pub use seal::{seal_delivery_v1, seal_delivery_v2, SealV2, Sealed};
 
 /// What the app expects of a delivery: zkauth-verify's types, so the SDK and every server
 /// apply one definition.
-pub use zkauth_verify::{ExpectV1, ExpectV2};
+pub use zkauth_verify::{ExpectApproval, ExpectV1, ExpectV2};

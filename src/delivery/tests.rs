@@ -661,3 +661,47 @@ fn seal_and_expect_debug_redact_the_bindings() {
         assert!(!d.contains(secret), "{secret} in {d}");
     }
 }
+
+// ---- device approval (wire profile §3.10 step 4) --------------------------------------------
+
+#[test]
+fn a_device_approval_opens_to_the_same_root_key_and_checks_its_claims() {
+    let new_device = DeliveryKeyPair::generate(&mut OsRng);
+    let jwk = new_device.public_jwk().unwrap();
+    // The exact text the approval request sends: compact, string members only.
+    let parsed: Value = serde_json::from_str(&jwk).unwrap();
+    assert!(parsed.as_object().unwrap().values().all(Value::is_string) && !jwk.contains(' '), "{jwk}");
+    let root = RootKey::from_bytes(random_key());
+    let jwe = seal_device_approval(&mut OsRng, &root, &jwk, SUB, REQ, NOW).unwrap();
+    // The header is the delivery's: exactly {alg, enc, epk}.
+    let header: Value = serde_json::from_slice(&b64u::decode(jwe.split('.').next().unwrap(), "h").unwrap()).unwrap();
+    let mut names: Vec<&str> = header.as_object().unwrap().keys().map(String::as_str).collect();
+    names.sort_unstable();
+    assert_eq!(names, ["alg", "enc", "epk"]);
+    let e = ExpectApproval { sub: SUB, request_id: REQ, now: NOW + 60 };
+    let opened = new_device.open_device_approval(&jwe, &e).unwrap();
+    assert_eq!(opened.expose_secret(), root.expose_secret());
+    // The payload, as the spec orders it.
+    let payload = new_device.open_raw(&jwe).unwrap();
+    let expected = format!(
+        r#"{{"typ":"DarkAuth-Device-Approval","version":"v2","sub":"{SUB}","request_id":"{REQ}","ark":"{}","iat":{NOW},"exp":{}}}"#,
+        b64u::encode(root.expose_secret()),
+        NOW + 120
+    );
+    assert_eq!(String::from_utf8(payload.to_vec()).unwrap(), expected);
+    // Another user, another request, past exp, another device's key.
+    assert_eq!(code(new_device.open_device_approval(&jwe, &ExpectApproval { sub: "someone-else", ..e })), "sub_mismatch");
+    assert_eq!(code(new_device.open_device_approval(&jwe, &ExpectApproval { request_id: "req-other", ..e })), "request_id_mismatch");
+    assert_eq!(code(new_device.open_device_approval(&jwe, &ExpectApproval { now: NOW + 121, ..e })), "delivery_expired");
+    let stranger = DeliveryKeyPair::generate(&mut OsRng);
+    assert_eq!(code(stranger.open_device_approval(&jwe, &e)), "jwe_decrypt_failed");
+    // A client-key delivery is not an approval.
+    let app = RootKey::from_bytes(random_key()).derive_client_app_key(SUB, KEY_ID, CLIENT, Some(ORG)).unwrap();
+    let delivery = seal_delivery_v2(&mut OsRng, &app, &new_device.zk_pub().unwrap(), &seal_params()).unwrap();
+    assert_eq!(code(new_device.open_device_approval(&delivery.jwe, &e)), "typ_mismatch");
+    // The new device's key must be a P-256 public JWK.
+    for bad in ["{}", r#"{"kty":"oct","k":"AAAA"}"#, "not json"] {
+        assert_eq!(code(seal_device_approval(&mut OsRng, &root, bad, SUB, REQ, NOW)), "invalid_zk_pub", "{bad}");
+    }
+    assert_eq!(code(seal_device_approval(&mut OsRng, &root, &jwk, "", REQ, NOW)), "invalid_input");
+}

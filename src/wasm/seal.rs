@@ -1,6 +1,6 @@
 //! JS API of the login page's side of delivery (cargo feature `login`): `sealDeliveryV2`,
-//! `sealDeliveryV1`, and `DeliveryKeyPair` (pure-wasm ECDH, for Node and tests; browsers
-//! use `DeliverySession`).
+//! `sealDeliveryV1`, `sealDeviceApproval`, and `DeliveryKeyPair` (pure-wasm ECDH: Node, tests,
+//! and a new device's approval key; browsers receiving an app key use `DeliverySession`).
 
 use rand_core::OsRng;
 use wasm_bindgen::prelude::*;
@@ -42,6 +42,24 @@ export interface SealContextV1 {
   /** The app's client id. */
   clientId: string;
 }
+/** What a trusted device binds into a device approval (wire profile §3.10). */
+export interface DeviceApprovalContext {
+  /** The user's subject. */
+  sub: string;
+  /** The approval request's id. */
+  requestId: string;
+  /** Unix seconds; the clock by default. */
+  iat?: number;
+}
+/** What a new device expects of the approval it receives. */
+export interface DeviceApprovalExpect {
+  /** The user's subject. */
+  sub: string;
+  /** The approval request's id. */
+  requestId: string;
+  /** Unix seconds; the clock by default. */
+  now?: number;
+}
 "#;
 
 // Option bags: extern types only for their `.d.ts` type; read through `super::args`.
@@ -54,6 +72,14 @@ extern "C" {
     /// What the login page binds into a v1 delivery (protected header).
     #[wasm_bindgen(typescript_type = "SealContextV1")]
     pub type SealV1Options;
+
+    /// What a trusted device binds into a device approval.
+    #[wasm_bindgen(typescript_type = "DeviceApprovalContext")]
+    pub type DeviceApprovalOptions;
+
+    /// What a new device expects of its approval.
+    #[wasm_bindgen(typescript_type = "DeviceApprovalExpect")]
+    pub type DeviceApprovalExpectOptions;
 
 }
 
@@ -125,6 +151,21 @@ pub fn seal_delivery_v1(root: &WasmRootKey, #[wasm_bindgen(js_name = zkPub)] zk_
     Ok(object(&[("jwe", sealed.jwe.into()), ("drkHash", sealed.hash.into())]))
 }
 
+/// Seals the root key for a new device of the same user (device approval, wire profile §3.10):
+/// `newDevicePublicJwk` is the JWK text the approval request sent. Returns the compact JWE;
+/// the approval endpoint takes it as `b64u` of its UTF-8. Throws code "invalid_zk_pub" (not a
+/// P-256 public JWK), "invalid_input" (an empty or `|`-holding identifier, a field of the wrong
+/// type, `c` not an object) or "missing_field".
+#[wasm_bindgen(js_name = sealDeviceApproval)]
+pub fn seal_device_approval(root: &WasmRootKey, #[wasm_bindgen(js_name = newDevicePublicJwk)] new_device_public_jwk: &str, c: &DeviceApprovalOptions) -> JsResult<String> {
+    let _scrub = super::ScrubOnDrop;
+    let decode = || -> Result<(String, String, i64), Error> {
+        Ok((string_field!(c, "sub")?, string_field!(c, "requestId")?, seconds_or_now(opt_number_field!(c, "iat")?)?))
+    };
+    let (sub, request_id, iat) = decode().js()?;
+    delivery::seal_device_approval(&mut OsRng, &root.0, new_device_public_jwk, &sub, &request_id, iat).js()
+}
+
 // ---------------------------------------------------------------------------------------------
 // Open (app)
 // ---------------------------------------------------------------------------------------------
@@ -159,6 +200,31 @@ impl WasmDeliveryKeyPair {
     #[wasm_bindgen(getter, js_name = zkPub)]
     pub fn zk_pub(&self) -> JsResult<String> {
         self.0.zk_pub().js()
+    }
+
+    /// The public key as the compact JWK a device-approval request sends (string members only);
+    /// the consume proof is `hashB64u` of exactly this text.
+    #[wasm_bindgen(getter, js_name = publicJwk)]
+    pub fn public_jwk(&self) -> JsResult<String> {
+        self.0.public_jwk().js()
+    }
+
+    /// Opens a device approval sealed to this key pair and returns the account root key, after
+    /// the header rules and the payload checks (`typ`, `version`, `ark`, `sub`, `requestId`,
+    /// time; `now` defaults to the clock). Throws code "jwe_malformed", "jwe_header_rejected",
+    /// "invalid_epk", "invalid_base64url", "jwe_decrypt_failed", "payload_invalid",
+    /// "typ_mismatch", "version_mismatch", "sub_mismatch", "request_id_mismatch",
+    /// "delivery_not_yet_valid", "delivery_lifetime_too_long", "delivery_expired",
+    /// "invalid_length", "invalid_input" or "missing_field".
+    #[wasm_bindgen(js_name = openDeviceApproval)]
+    pub fn open_device_approval(&self, jwe: &str, e: &DeviceApprovalExpectOptions) -> JsResult<WasmRootKey> {
+        let _scrub = super::ScrubOnDrop;
+        let decode = || -> Result<(String, String, i64), Error> {
+            Ok((string_field!(e, "sub")?, string_field!(e, "requestId")?, seconds_or_now(opt_number_field!(e, "now")?)?))
+        };
+        let (sub, request_id, now) = decode().js()?;
+        let expect = delivery::ExpectApproval { sub: &sub, request_id: &request_id, now };
+        self.0.open_device_approval(jwe, &expect).map(WasmRootKey).js()
     }
 
     /// `zk_pub_kid = b64u(SHA-256(zkPub))`.

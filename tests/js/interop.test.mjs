@@ -12,3 +12,41 @@ test('Wycheproof JWE: only tcId 78 decrypts; every other case refused', () => {
   const doc = JSON.parse(readFileSync(new URL('../vectors/wycheproof/json_web_encryption_test.json', import.meta.url)));
   assert.equal(wycheproofJwe(zk, doc), 139);
 });
+
+test('device approval: zkauth seals → jose opens the spec payload; jose seals → zkauth opens (8 rounds)', async () => {
+  const ORDER = ['typ', 'version', 'sub', 'request_id', 'ark', 'iat', 'exp'];
+  for (let i = 0; i < 8; i++) {
+    const { publicKey, privateKey } = await jose.generateKeyPair('ECDH-ES', { crv: 'P-256', extractable: true });
+    const kp = zk.DeliveryKeyPair.fromPrivateJwk(JSON.stringify(await jose.exportJWK(privateKey)));
+    const jwk = kp.publicJwk;
+    const pub = await jose.exportJWK(publicKey);
+    assert.equal(jwk, JSON.stringify({ kty: 'EC', crv: 'P-256', x: pub.x, y: pub.y }), 'compact, string members only, the same key');
+    const root = zk.RootKey.generate();
+    const iat = Math.floor(Date.now() / 1000);
+    const ctx = { sub: `user-${i}`, requestId: `req-${i}` };
+    const jwe = zk.sealDeviceApproval(root, jwk, { ...ctx, iat });
+    const { plaintext, protectedHeader } = await jose.compactDecrypt(jwe, privateKey);
+    assert.deepEqual(Object.keys(protectedHeader).sort(), ['alg', 'enc', 'epk']);
+    assert.equal(protectedHeader.alg, 'ECDH-ES');
+    assert.equal(protectedHeader.enc, 'A256GCM');
+    const text = new TextDecoder().decode(plaintext);
+    const p = JSON.parse(text);
+    assert.deepEqual(Object.keys(p), ORDER, 'the spec order');
+    assert.deepEqual([p.typ, p.version, p.sub, p.request_id, p.iat, p.exp], ['DarkAuth-Device-Approval', 'v2', ctx.sub, ctx.requestId, iat, iat + 120]);
+    assert.equal(Buffer.from(p.ark, 'base64url').length, 32);
+    // jose seals the same claims; zkauth opens them to the same root key (sealed again and
+    // read back through jose, the ark is the one jose sent).
+    const again = await new jose.CompactEncrypt(new TextEncoder().encode(text)).setProtectedHeader({ alg: 'ECDH-ES', enc: 'A256GCM' }).encrypt(publicKey);
+    const opened = kp.openDeviceApproval(again, ctx);
+    const back = JSON.parse(new TextDecoder().decode((await jose.compactDecrypt(zk.sealDeviceApproval(opened, jwk, ctx), privateKey)).plaintext));
+    assert.equal(back.ark, p.ark);
+    // Refusals through the package: another request, another user, another device's key.
+    assert.throws(() => kp.openDeviceApproval(again, { ...ctx, requestId: 'other' }), (e) => e.code === 'request_id_mismatch');
+    assert.throws(() => kp.openDeviceApproval(again, { ...ctx, sub: 'other' }), (e) => e.code === 'sub_mismatch');
+    assert.throws(() => zk.DeliveryKeyPair.generate().openDeviceApproval(again, ctx), (e) => e.code === 'jwe_decrypt_failed');
+    assert.throws(() => kp.openDeviceApproval(again, { ...ctx, now: iat + 121 }), (e) => e.code === 'delivery_expired');
+    root.free();
+    opened.free();
+    kp.free();
+  }
+});

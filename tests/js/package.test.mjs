@@ -130,7 +130,7 @@ test('every option bag is a named type whose members each have a doc comment', (
     assert.deepEqual(
       bags.map((b) => b[1]).sort(),
       entry === 'zkauth'
-        ? ['Argon2idParams', 'ClientAppKeyContext', 'DeliveryExpectV1', 'DeliveryExpectV2', 'EnvelopeMeta', 'SealContextV1', 'SealContextV2']
+        ? ['Argon2idParams', 'ClientAppKeyContext', 'DeliveryExpectV1', 'DeliveryExpectV2', 'DeviceApprovalContext', 'DeviceApprovalExpect', 'EnvelopeMeta', 'SealContextV1', 'SealContextV2']
         : ['DeliveryExpectV1', 'DeliveryExpectV2'],
     );
     for (const [, name, body] of bags) {

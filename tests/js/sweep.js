@@ -89,12 +89,13 @@ export async function sweep(zk, { signatures, documented, peer, now = () => perf
   };
 
   // Well-typed values by parameter name (or type), for the positions not being swept.
-  const honestString = { password: 'pw', response: randomB64u(66), clientIdentity: 'a@b', jwe: sealed.jwe, zkPub: kp.zkPub, jwk: JWK, jwkJson: JWK,
+  const honestString = { password: 'pw', response: randomB64u(66), clientIdentity: 'a@b', jwe: sealed.jwe, zkPub: kp.zkPub, jwk: JWK, jwkJson: JWK, newDevicePublicJwk: kp.publicJwk,
     wrapped, sub: 'u1', itemId: 'n', ciphertextB64: note, credentialId: 'cred', display: randomB64u(32), value: 'v', zkPubKid: 'kid',
     url: 'https://app.example/cb?code=c&state=s#darkauth_key_jwe=a.b.c' };
   // Honest option bags by their named type (the .d.ts names every bag).
   const bags = { DeliveryExpectV2: v2Bag, DeliveryExpectV1: {}, EnvelopeMeta: META, Argon2idParams: ARGON, SealContextV2: SEAL,
     ClientAppKeyContext: CAK, SealContextV1: { sub: 'u1', clientId: 'app' },
+    DeviceApprovalContext: { sub: 'u1', requestId: 'r1' }, DeviceApprovalExpect: { sub: 'u1', requestId: 'r1' },
     // The passkey helpers' inputs: the server's options JSON and a credential as browsers give it.
     PasskeyCreationJson: { challenge: randomB64u(32), user: { id: randomB64u(16), name: 'u1', displayName: 'U' }, extensions: { prf: { eval: { first: randomB64u(32) } } } },
     PasskeyRequestJson: { challenge: randomB64u(32), extensions: { prf: { eval: { first: randomB64u(32) } } } },

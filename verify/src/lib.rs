@@ -7,6 +7,7 @@
 //! so the browser and the server apply byte-for-byte the same rules.
 
 mod aad;
+mod approval;
 mod artifacts;
 pub mod b64std;
 pub mod b64u;
@@ -19,6 +20,7 @@ mod redact;
 mod jwe;
 mod jwk;
 
+pub use approval::{check_approval_claims, ApprovalClaims, ExpectApproval, APPROVAL_LIFETIME_SECS, TYP_DEVICE_APPROVAL};
 pub use aad::{envelope_aad, envelope_aad_matches, EnvelopeAad, EnvelopeType, WRAPPING_ALG_PASSKEY_PRF, WRAPPING_ALG_PASSWORD_V1, WRAPPING_ALG_PASSWORD_V2, WRAPPING_ALG_RECOVERY, WRAPPING_ALG_TRUSTED_DEVICE};
 pub use artifacts::{TokenArtifacts, ZK_KEY_VERSION_V2};
 pub use claims::{
