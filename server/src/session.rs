@@ -232,6 +232,30 @@ pub async fn start(
     Ok((headers, row, csrf))
 }
 
+/// A login that succeeded (a password or a passkey): clears the identity's failures and
+/// remembers the browser (`crate::lockout`), starts the session, and records the sign-in, and
+/// a sign-in from a browser never seen for the account as `new_device_login` (logged with the
+/// session handle and the device's keyed name, never the address; kept for the account page).
+pub async fn start_for_login(
+    state: &AppState,
+    request_headers: &HeaderMap,
+    ctx: &crate::device::DeviceContext,
+    sub: &str,
+    keys: &crate::lockout::LoginKeys,
+    unlock: Unlock,
+) -> ApiResult<(HeaderMap, SessionRow, String)> {
+    use crate::state::Event;
+    let success = crate::lockout::succeeded(state, request_headers, keys).await?;
+    let (mut cookies, row, csrf) = start(state, request_headers, sub, ctx, Some(success.device_hash.clone()), unlock).await?;
+    crate::lockout::add_cookie(&mut cookies, success.set_cookie);
+    state.event(Event::LoginOk, &row.handle);
+    if success.new_device {
+        state.event(Event::NewDeviceLogin, &format!("{} device={}", row.handle, state.log_name(&success.device_hash)));
+        state.store.add_account_event(sub, Event::NewDeviceLogin.name(), &row, state.now()).await?;
+    }
+    Ok((cookies, row, csrf))
+}
+
 /// `Set-Cookie` headers that expire both cookies, and `Clear-Site-Data` for this origin's
 /// cache and storage. Not `"cookies"`: that one clears every cookie of the registrable domain
 /// (other apps on sibling hosts), so our two are expired by name instead.

@@ -219,15 +219,7 @@ pub async fn login_finish(
             return Err(e);
         }
     };
-    let success = lockout::succeeded(&state, &headers, &keys).await?;
-    let (mut cookies, row, csrf) = session::start(&state, &headers, &user.sub, &ctx, Some(success.device_hash.clone()), session::Unlock::Unlocked).await?;
-    lockout::add_cookie(&mut cookies, success.set_cookie);
-    state.event(Event::LoginOk, &row.handle);
-    if success.new_device {
-        // Logged with the session handle and the device's keyed name, never the address.
-        state.event(Event::NewDeviceLogin, &format!("{} device={}", row.handle, state.log_name(&success.device_hash)));
-        state.store.add_account_event(&user.sub, Event::NewDeviceLogin.name(), &row, state.now()).await?;
-    }
+    let (cookies, _, csrf) = session::start_for_login(&state, &headers, &ctx, &user.sub, &keys, session::Unlock::Unlocked).await?;
     let body = json!({
         "success": true,
         "sub": user.sub,

@@ -150,14 +150,7 @@ pub async fn login_finish(
     let envelope = state.store.prf_envelope_of(&credential_id).await?;
     let unlock = if envelope.is_some() { Unlock::Unlocked } else { Unlock::Locked };
     let keys = lockout::keys_for(&state, &headers, &user.email).await?;
-    let success = lockout::succeeded(&state, &headers, &keys).await?;
-    let (mut cookies, session, csrf) = session::start(&state, &headers, &user.sub, &ctx, Some(success.device_hash.clone()), unlock).await?;
-    lockout::add_cookie(&mut cookies, success.set_cookie);
-    state.event(Event::LoginOk, &session.handle);
-    if success.new_device {
-        state.event(Event::NewDeviceLogin, &format!("{} device={}", session.handle, state.log_name(&success.device_hash)));
-        state.store.add_account_event(&user.sub, Event::NewDeviceLogin.name(), &session, state.now()).await?;
-    }
+    let (cookies, _, csrf) = session::start_for_login(&state, &headers, &ctx, &user.sub, &keys, unlock).await?;
     let listing = PasskeyListing::from(&PasskeyRow { passkey: String::new(), last_used_at: Some(state.now()), ..row });
     let unlock_with = envelope.map(|e| json!({"prf_salt": state.passkeys.prf_salt(), "envelope": envelope_json(&e)}));
     let body = json!({
