@@ -65,6 +65,12 @@ pub(super) const ENVELOPE_COLUMNS: &str = "envelope_id, key_id, sub, type, label
 const RECOVERY_COLUMNS: &str = "recovery_key_id, sub, envelope_id, label, verifier_hash, metadata, created_at, last_used_at, revoked_at";
 
 /// The one INSERT of an envelope, run on the pool or inside a transaction.
+/// Revokes one of the user's live envelopes (also inside another store's transaction: a passkey
+/// or trusted device takes its envelope with it).
+pub(super) fn envelope_revoke<'q>(sub: &'q str, envelope_id: &'q str, now: i64) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
+    sqlx::query("UPDATE key_envelopes SET revoked_at = $1 WHERE sub = $2 AND envelope_id = $3 AND revoked_at IS NULL").bind(now).bind(sub).bind(envelope_id)
+}
+
 pub(super) fn envelope_insert<'q>(e: &NewEnvelope<'q>, now: i64) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
     sqlx::query(
         "INSERT INTO key_envelopes (envelope_id, key_id, sub, type, label, wrapping_alg, wrapped_key, aad, metadata, created_at) \
@@ -182,12 +188,7 @@ impl Store {
 
     /// Revokes one of the user's envelopes; true if it was live.
     pub async fn revoke_envelope(&self, sub: &str, envelope_id: &str, now: i64) -> Result<bool, sqlx::Error> {
-        let r = sqlx::query("UPDATE key_envelopes SET revoked_at = $1 WHERE sub = $2 AND envelope_id = $3 AND revoked_at IS NULL")
-            .bind(now)
-            .bind(sub)
-            .bind(envelope_id)
-            .execute(&self.pool)
-            .await?;
+        let r = envelope_revoke(sub, envelope_id, now).execute(&self.pool).await?;
         Ok(r.rows_affected() > 0)
     }
 

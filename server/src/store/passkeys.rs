@@ -4,7 +4,7 @@
 
 use serde::Serialize;
 
-use super::keys::{envelope_insert, ENVELOPE_COLUMNS};
+use super::keys::{envelope_insert, envelope_revoke, ENVELOPE_COLUMNS};
 use super::{insert_result, EnvelopeRow, InsertError, NewEnvelope, Store};
 
 /// A passkey as stored. `passkey` is webauthn-rs' JSON (public key, counter, backup flags).
@@ -159,12 +159,7 @@ impl Store {
             return Ok(false);
         };
         if let Some(id) = envelope_id {
-            sqlx::query("UPDATE key_envelopes SET revoked_at = $1 WHERE sub = $2 AND envelope_id = $3 AND revoked_at IS NULL")
-                .bind(now)
-                .bind(sub)
-                .bind(id)
-                .execute(&mut *tx)
-                .await?;
+            envelope_revoke(sub, &id, now).execute(&mut *tx).await?;
         }
         tx.commit().await?;
         Ok(true)

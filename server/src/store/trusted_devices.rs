@@ -91,12 +91,7 @@ impl Store {
         let Some((envelope_id,)) = envelope else {
             return Ok(false);
         };
-        sqlx::query("UPDATE key_envelopes SET revoked_at = $1 WHERE sub = $2 AND envelope_id = $3 AND revoked_at IS NULL")
-            .bind(now)
-            .bind(sub)
-            .bind(envelope_id)
-            .execute(&mut *tx)
-            .await?;
+        super::keys::envelope_revoke(sub, &envelope_id, now).execute(&mut *tx).await?;
         tx.commit().await?;
         Ok(true)
     }
