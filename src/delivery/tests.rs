@@ -705,3 +705,23 @@ fn a_device_approval_opens_to_the_same_root_key_and_checks_its_claims() {
     }
     assert_eq!(code(seal_device_approval(&mut OsRng, &root, &jwk, "", REQ, NOW)), "invalid_input");
 }
+
+/// The approval JWE of tests/vectors/custody_kat.json, made by Python `cryptography` (fixed
+/// ephemeral key and IV) from the spec's text, opens to the KAT root key; this crate's own seal
+/// writes the same payload bytes.
+#[test]
+fn a_device_approval_from_an_independent_implementation_opens() {
+    let doc: Value = serde_json::from_str(include_str!("../../tests/vectors/custody_kat.json")).unwrap();
+    let k = &doc["device_approval"];
+    let i = &k["inputs"];
+    let (sub, request_id, iat) = (i["sub"].as_str().unwrap(), i["request_id"].as_str().unwrap(), i["iat"].as_i64().unwrap());
+    let root_hex = doc["inputs"]["root"].as_str().unwrap();
+    let root: Vec<u8> = (0..32).map(|n| u8::from_str_radix(&root_hex[2 * n..2 * n + 2], 16).unwrap()).collect();
+    let new_device = DeliveryKeyPair::from_private_jwk(k["new_device_private_jwk"].as_str().unwrap()).unwrap();
+    assert_eq!(new_device.public_jwk().unwrap(), k["new_device_public_jwk"].as_str().unwrap(), "the JWK text the request sends");
+    let e = ExpectApproval { sub, request_id, now: iat + 60 };
+    let opened = new_device.open_device_approval(k["approval_jwe"].as_str().unwrap(), &e).unwrap();
+    assert_eq!(opened.expose_secret().as_slice(), root.as_slice());
+    let ours = seal_device_approval(&mut OsRng, &opened, k["new_device_public_jwk"].as_str().unwrap(), sub, request_id, iat).unwrap();
+    assert_eq!(new_device.open_raw(&ours).unwrap().as_slice(), k["approval_payload"].as_str().unwrap().as_bytes());
+}

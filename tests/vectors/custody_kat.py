@@ -3,7 +3,7 @@
 
 Independent of the Rust code: only Python's hashlib/base64/json and the
 `cryptography` package (HKDF-SHA-256, AES-256-GCM, Argon2id). Implements wire
-profile §3.2-§3.12 from the spec text, checks the RFC 7914 §12 (scrypt) and
+profile §3.2-§3.12 from the spec text (§3.10's device-approval hashes, AAD, proof and JWE too), checks the RFC 7914 §12 (scrypt) and
 RFC 9106 §5.3 (Argon2id) vectors against their published values, and writes
 every value the Rust tests assert (src/keys/tests.rs, src/opaque/tests.rs,
 ksf/src/tests.rs, tests/wasm_keys.rs, cli/tests/cli.rs) to one JSON file.
@@ -150,6 +150,67 @@ out["note_odd_ciphertext"] = base64.b64encode(
 cak_org = bytes.fromhex(out["cak_org"])
 out["note_dek_from_cak"] = hkdf(cak_org, b"DarkAuth|demo-notes", ("note:" + NOTE_ID).encode()).hex()
 
+# ---- device approval (§3.10) -------------------------------------------------
+# The server's hashes and AAD, the trusted device's ECDSA proof (RFC 6979 deterministic, so the
+# value is fixed), and an approval JWE: ECDH-ES (Concat KDF, RFC 7518 §4.6.2) + A256GCM with a
+# fixed ephemeral key and IV, addressed to the new device's key.
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
+from cryptography.hazmat.primitives.kdf.concatkdf import ConcatKDFHash
+
+
+def p256(scalar: bytes):
+    return ec.derive_private_key(int.from_bytes(scalar, "big"), ec.SECP256R1())
+
+
+def public_jwk_text(key) -> str:
+    n = key.public_key().public_numbers()
+    return js_stringify({"kty": "EC", "crv": "P-256", "x": b64u(n.x.to_bytes(32, "big")), "y": b64u(n.y.to_bytes(32, "big"))})
+
+
+NEW_DEVICE_SCALAR = bytes(range(0xC0, 0xE0))
+TRUSTED_DEVICE_SCALAR = bytes(range(0xE0, 0x100))
+EPHEMERAL_SCALAR = bytes(range(0x01, 0x21))
+APPROVAL = {"sub": SUB, "request_id": "7d5f0c1e-9a2b-4c3d-8e4f-5a6b7c8d9e0f", "requester_session_id": "c2Vzc2lvbi1oYW5kbGU",
+            "client_id": "", "verification_code": "042917", "iat": 1700000000}
+new_device = p256(NEW_DEVICE_SCALAR)
+jwk_text = public_jwk_text(new_device)
+jwk_hash = b64u(H(jwk_text.encode()))
+binding = js_stringify({"sub": APPROVAL["sub"], "request_id": APPROVAL["request_id"],
+                        "requester_session_id": APPROVAL["requester_session_id"], "client_id": APPROVAL["client_id"],
+                        "state_hash": b64u(H(b"")), "verification_code_hash": b64u(H(APPROVAL["verification_code"].encode())),
+                        "new_device_public_jwk_hash": jwk_hash})
+binding_hash = b64u(H(binding.encode()))
+aad_text = "DarkAuth|device-approval|" + APPROVAL["sub"] + "|" + APPROVAL["request_id"] + "|" + jwk_hash + "|" + binding_hash
+trusted = p256(TRUSTED_DEVICE_SCALAR)
+der = trusted.sign(aad_text.encode(), ec.ECDSA(hashes.SHA256(), deterministic_signing=True))
+r, s_ = decode_dss_signature(der)
+proof = b64u(r.to_bytes(32, "big") + s_.to_bytes(32, "big"))
+eph = p256(EPHEMERAL_SCALAR)
+z = eph.exchange(ec.ECDH(), new_device.public_key())
+otherinfo = len(b"A256GCM").to_bytes(4, "big") + b"A256GCM" + bytes(4) + bytes(4) + (256).to_bytes(4, "big")
+cek = ConcatKDFHash(algorithm=hashes.SHA256(), length=32, otherinfo=otherinfo).derive(z)
+epk = json.loads(public_jwk_text(eph))
+header = b64u(js_stringify({"alg": "ECDH-ES", "enc": "A256GCM", "epk": epk}).encode())
+payload = js_stringify({"typ": "DarkAuth-Device-Approval", "version": "v2", "sub": APPROVAL["sub"],
+                        "request_id": APPROVAL["request_id"], "ark": b64u(ROOT), "iat": APPROVAL["iat"], "exp": APPROVAL["iat"] + 120})
+ct_tag = AESGCM(cek).encrypt(IV, payload.encode(), header.encode())
+approval_jwe = ".".join([header, "", b64u(IV), b64u(ct_tag[:-16]), b64u(ct_tag[-16:])])
+device_approval = {
+    "inputs": {**APPROVAL, "new_device_scalar": NEW_DEVICE_SCALAR.hex(), "trusted_device_scalar": TRUSTED_DEVICE_SCALAR.hex(),
+               "ephemeral_scalar": EPHEMERAL_SCALAR.hex()},
+    "new_device_public_jwk": jwk_text,
+    "new_device_private_jwk": js_stringify({**json.loads(jwk_text), "d": b64u(NEW_DEVICE_SCALAR)}),
+    "trusted_device_public_jwk": public_jwk_text(trusted),
+    "new_device_public_jwk_hash": jwk_hash,
+    "request_binding": binding,
+    "request_binding_hash": binding_hash,
+    "approval_aad": b64u(aad_text.encode()),
+    "approval_proof": proof,
+    "approval_payload": payload,
+    "approval_jwe": approval_jwe,
+}
+
 # ---- KSFs -------------------------------------------------------------------
 MIB = 1024 * 1024
 
@@ -194,6 +255,7 @@ doc = {
         "note_id": NOTE_ID, "note_id_odd": NOTE_ID_ODD, "note_plaintext": NOTE_PT.decode(),
     },
     "outputs": out,
+    "device_approval": device_approval,
     "ksf": {
         "scrypt_rfc7914": scrypt_rfc,
         "argon2id_rfc9106": A,
