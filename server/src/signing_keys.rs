@@ -56,6 +56,12 @@ pub fn generate(alg: Alg) -> Option<Zeroizing<Vec<u8>>> {
     match alg {
         Alg::EdDSA => Some(Zeroizing::new(ed25519_dalek::SigningKey::generate(&mut OsRng).to_bytes().to_vec())),
         Alg::ES256 => Some(Zeroizing::new(p256::ecdsa::SigningKey::random(&mut OsRng).to_bytes().to_vec())),
+        // The fuzz build (`--cfg fuzzing`, coverage-instrumented) would spend minutes finding
+        // 1024-bit primes at its fixture's first start: it takes a fixed test key instead.
+        // Never in a real build.
+        #[cfg(fuzzing)]
+        Alg::RS256 => Some(Zeroizing::new(include_bytes!("../tests/fixtures/fuzz_rsa_2048.pk8").to_vec())),
+        #[cfg(not(fuzzing))]
         Alg::RS256 => {
             use rsa::pkcs8::EncodePrivateKey;
             let key = rsa::RsaPrivateKey::new(&mut OsRng, RSA_BITS).ok()?;
@@ -363,6 +369,14 @@ mod tests {
 
     fn decode(segment: &str) -> Vec<u8> {
         b64u::decode(segment, "segment").unwrap()
+    }
+
+    /// The fuzz build's fixed RS256 key (used only under `--cfg fuzzing`) is a key ring takes.
+    #[test]
+    fn the_fuzz_builds_fixed_rsa_key_is_a_2048_bit_pkcs8_key() {
+        let der = include_bytes!("../tests/fixtures/fuzz_rsa_2048.pk8");
+        let key = SigningKey::from_secret(Alg::RS256, der, 0, None).expect("ring reads it");
+        assert_eq!(key.public_jwk()["kty"], "RSA");
     }
 
     #[test]
