@@ -22,8 +22,9 @@ use zkauth_server::{build, router, Clock, Config, KekSource, Overrides};
 
 const ISSUER: &str = "http://localhost:8080";
 
-/// Every route but the three that end the fuzzer's own session (`/logout`, `/logout/all`,
-/// `/end_session/confirm`).
+/// Every route but those that end the fuzzer's own session (`/logout`, `/logout/all`,
+/// `/end_session/confirm`). (A passkey sign-in would replace it too, but no fuzzed assertion
+/// verifies.)
 /// `{}` is replaced by a fuzzed path segment; `?` takes a fuzzed query.
 const ENDPOINTS: &[(&str, &str, &str)] = &[
     ("POST", "/opaque/register/start", "application/json"),
@@ -56,6 +57,23 @@ const ENDPOINTS: &[(&str, &str, &str)] = &[
     ("GET", "/end_session?", ""),
     ("POST", "/end_session", "application/x-www-form-urlencoded"),
     ("POST", "/consents/{}/revoke", ""),
+    // Appended (a seed's first byte keeps naming the same endpoint): passkeys, trusted devices
+    // and device approval, the user's key pair.
+    ("POST", "/webauthn/register/start", "application/json"),
+    ("POST", "/webauthn/register/finish", "application/json"),
+    ("POST", "/webauthn/login/start", "application/json"),
+    ("POST", "/webauthn/login/finish", "application/json"),
+    ("POST", "/webauthn/prf-envelope", "application/json"),
+    ("PATCH", "/webauthn/credentials/{}", "application/json"),
+    ("DELETE", "/webauthn/credentials/{}", ""),
+    ("POST", "/crypto/devices", "application/json"),
+    ("DELETE", "/crypto/devices/{}", ""),
+    ("POST", "/crypto/device-approvals", "application/json"),
+    ("POST", "/crypto/device-approvals/{}/approve", "application/json"),
+    ("POST", "/crypto/device-approvals/{}/deny", ""),
+    ("POST", "/crypto/device-approvals/{}/consume", "application/json"),
+    ("PUT", "/crypto/enc-pub", "application/json"),
+    ("PUT", "/crypto/wrapped-enc-priv", "application/json"),
 ];
 
 struct Fixture {
