@@ -39,6 +39,15 @@ pub fn check_owned_id(id: &str, sub: &str) -> ApiResult<()> {
     }
 }
 
+/// A name the user gives a passkey or a trusted device: 1..100 characters without control
+/// characters.
+pub fn check_label(label: &str) -> ApiResult<()> {
+    if label.trim().is_empty() || label.chars().count() > 100 || label.chars().any(char::is_control) {
+        return Err(ApiError::InvalidRequest("label must be 1..100 characters without control characters"));
+    }
+    Ok(())
+}
+
 /// Canonical b64u decoding to `min..=max` bytes (§1.1 receiver rules).
 pub fn check_b64u(value: &str, min: usize, max: usize, what: &'static str) -> ApiResult<()> {
     // Length in characters bounds the decoded size before any decoding work.

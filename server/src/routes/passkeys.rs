@@ -13,7 +13,7 @@ use serde_json::{json, Value};
 use webauthn_rs::prelude::{Passkey, Uuid};
 use zkauth_verify::{hash_b64u, EnvelopeType, WRAPPING_ALG_PASSKEY_PRF};
 
-use super::keys::{check_envelope, envelope_json, EnvelopeBody};
+use super::keys::{check_envelope, check_label, envelope_json, EnvelopeBody};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ClientIp, JsonBody, PathParam};
 use crate::lockout;
@@ -22,13 +22,6 @@ use crate::session::{self, RecentSession, Session, Unlock};
 use crate::state::{random_b64u, AppState, Event, LimitKind};
 use crate::store::{Ceremony, Counted, InsertError, NewEnvelope, PasskeyListing, PasskeyRow};
 
-/// A passkey label: 1..100 characters without control characters.
-fn check_label(label: &str) -> ApiResult<()> {
-    if label.trim().is_empty() || label.chars().count() > 100 || label.chars().any(char::is_control) {
-        return Err(ApiError::InvalidRequest("label must be 1..100 characters without control characters"));
-    }
-    Ok(())
-}
 
 fn parse_passkey(row: &PasskeyRow) -> ApiResult<Passkey> {
     serde_json::from_str(&row.passkey).map_err(|_| ApiError::Internal)

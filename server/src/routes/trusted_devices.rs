@@ -22,7 +22,8 @@ use serde_json::value::RawValue;
 use serde_json::{json, Value};
 use zkauth_verify::{b64u, ct_eq_str, hash_b64u};
 
-use super::keys::check_b64u;
+use super::keys::{check_b64u, check_label};
+use super::user_keys::canonical_public_jwk;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{JsonBody, PathParam};
 use crate::session::{RecentSession, Session};
@@ -36,11 +37,6 @@ const MAX_DEVICES: usize = 50;
 /// Open (pending or approved) requests per session.
 const MAX_OPEN_PER_SESSION: i64 = 3;
 
-/// The canonical P-256 public JWK (zkauth-verify's rules), as the device key is stored.
-fn canonical_public_jwk(jwk: &str) -> Option<String> {
-    let key = zkauth_verify::parse_epk_value(jwk).ok()?;
-    zkauth_verify::public_jwk_json(&key).ok()
-}
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -49,13 +45,6 @@ pub struct DeviceBody {
     public_jwk: Value,
     key_handle: String,
     envelope_id: String,
-}
-
-fn check_label(label: &str) -> ApiResult<()> {
-    if label.trim().is_empty() || label.chars().count() > 100 || label.chars().any(char::is_control) {
-        return Err(ApiError::InvalidRequest("label must be 1..100 characters without control characters"));
-    }
-    Ok(())
 }
 
 /// `dk_` and a UUID, as the spec's local key handles are.

@@ -25,10 +25,10 @@ pub struct EncPubBody {
     enc_public_jwk: Value,
 }
 
-/// The canonical form of a P-256 public JWK (zkauth-verify's rules, as for `zk_pub` and
-/// `epk`), or `None`.
-fn canonical_public_jwk(jwk: &Value) -> Option<String> {
-    let key = zkauth_verify::parse_epk_value(&jwk.to_string()).ok()?;
+/// The canonical form of a P-256 public JWK given as JSON text (zkauth-verify's rules, as for
+/// `zk_pub` and `epk`), or `None`. Trusted devices' approval keys use it too.
+pub(super) fn canonical_public_jwk(jwk: &str) -> Option<String> {
+    let key = zkauth_verify::parse_epk_value(jwk).ok()?;
     zkauth_verify::public_jwk_json(&key).ok()
 }
 
@@ -42,7 +42,7 @@ fn require_recent_for_replace(state: &AppState, s: &Session, exists: bool) -> Ap
 
 /// `PUT /crypto/enc-pub`
 pub async fn put_enc_pub(State(state): State<AppState>, s: Session, JsonBody(b): JsonBody<EncPubBody>) -> ApiResult<Json<Value>> {
-    let jwk = canonical_public_jwk(&b.enc_public_jwk).ok_or(ApiError::InvalidRequest("enc_public_jwk must be a P-256 public JWK"))?;
+    let jwk = canonical_public_jwk(&b.enc_public_jwk.to_string()).ok_or(ApiError::InvalidRequest("enc_public_jwk must be a P-256 public JWK"))?;
     let current = state.store.user_keys(s.sub()).await?;
     require_recent_for_replace(&state, &s, current.as_ref().is_some_and(|(pubkey, _)| *pubkey != jwk))?;
     state.store.put_enc_public(s.sub(), &jwk, state.now()).await?;
@@ -102,12 +102,12 @@ mod tests {
         let x = "MKBCTNIcKUSDii11ySs3526iDZ8AiTo7Tu6KPAqv7D4";
         let y = "4Etl6SRW2YiLUrN5vfvVHuhp7x8PxltmWWlbbM4IFyM";
         let webcrypto = json!({"kty": "EC", "crv": "P-256", "x": x, "y": y, "ext": true, "key_ops": []});
-        assert_eq!(canonical_public_jwk(&webcrypto).unwrap(), format!(r#"{{"kty":"EC","crv":"P-256","x":"{x}","y":"{y}"}}"#));
+        assert_eq!(canonical_public_jwk(&webcrypto.to_string()).unwrap(), format!(r#"{{"kty":"EC","crv":"P-256","x":"{x}","y":"{y}"}}"#));
         let off_curve = json!({"kty": "EC", "crv": "P-256", "x": x, "y": x});
         let private = json!({"kty": "EC", "crv": "P-256", "x": x, "y": y, "d": "870MB6gfuTJ4HtUnUvYMyJpr5eUZNP4Bk43bVdj3eAE"});
         let other_curve = json!({"kty": "EC", "crv": "P-384", "x": x, "y": y});
         for bad in [off_curve, private, other_curve, json!("jwk"), json!({})] {
-            assert!(canonical_public_jwk(&bad).is_none(), "{bad}");
+            assert!(canonical_public_jwk(&bad.to_string()).is_none(), "{bad}");
         }
     }
 }
