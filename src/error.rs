@@ -61,6 +61,12 @@ pub enum Error {
     /// A required field was missing from an options object.
     #[error("missing field: {0}")]
     MissingField(&'static str),
+    /// A recipient's sharing public key is not a P-256 public JWK.
+    #[error("the recipient's key is not a P-256 public JWK")]
+    InvalidRecipientKey,
+    /// A sharing private key opened, but its public key is not the published one.
+    #[error("the sharing key pair does not match its published public key")]
+    SharingKeyMismatch,
 }
 
 impl Error {
@@ -85,6 +91,8 @@ impl Error {
         "invalid_private_jwk",
         "invalid_input",
         "missing_field",
+        "invalid_recipient_key",
+        "sharing_key_mismatch",
     ];
 
     /// Every code [`Error::code`] can return: zkauth-verify's, then the SDK's own. The error
@@ -116,6 +124,8 @@ impl Error {
             Error::InvalidPrivateJwk(_) => "invalid_private_jwk",
             Error::InvalidInput(_) => "invalid_input",
             Error::MissingField(_) => "missing_field",
+            Error::InvalidRecipientKey => "invalid_recipient_key",
+            Error::SharingKeyMismatch => "sharing_key_mismatch",
         }
     }
 }
@@ -175,6 +185,8 @@ mod tests {
             (Error::InvalidPrivateJwk("x"), "invalid_private_jwk"),
             (Error::InvalidInput("x"), "invalid_input"),
             (Error::MissingField("x"), "missing_field"),
+            (Error::InvalidRecipientKey, "invalid_recipient_key"),
+            (Error::SharingKeyMismatch, "sharing_key_mismatch"),
         ];
         // The list above is every variant, and CODES lists exactly their codes.
         let listed: Vec<&str> = all.iter().map(|(_, code)| *code).collect();

@@ -4,6 +4,7 @@
 //!   behind the `server` feature.
 //! - [`keys`]: key custody — root key, password wrap and envelopes, app keys, recovery, passkey PRF.
 //! - [`delivery`]: fragment-JWE key delivery (seal on the login page, open in the app).
+//! - [`sharing`]: a user's sharing key pair for one app, and data keys shared between users.
 //!
 //! The native core is plain Rust (tested by `cargo test`); `wasm` is a thin binding layer.
 
@@ -26,6 +27,8 @@ pub mod opaque;
 pub mod keys;
 // Fragment-JWE delivery: seal on the login page, open in the app.
 pub mod delivery;
+// Sharing between users of one app: the CAK-wrapped sharing key pair and share JWEs.
+pub mod sharing;
 // Wycheproof test vectors through the crate's own layers (tests only).
 #[cfg(test)]
 mod wycheproof;

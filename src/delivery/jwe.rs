@@ -15,7 +15,7 @@ use crate::Error;
 /// protected header JSON from the ephemeral public key (the v1 or v2 header of `zkauth-verify`).
 /// A JWE the opener would refuse for its size (protected header over [`MAX_HEADER_LEN`] or the
 /// whole over [`MAX_JWE_LEN`] characters) is `invalid_input` here, never sent.
-pub(super) fn seal_compact<R: CryptoRng + RngCore>(
+pub(crate) fn seal_compact<R: CryptoRng + RngCore>(
     rng: &mut R,
     recipient: &PublicKey,
     make_header: impl FnOnce(&PublicKey) -> Result<String, zkauth_verify::Error>,
@@ -48,7 +48,7 @@ pub(super) fn shared_x(shared: &p256::ecdh::SharedSecret) -> Result<&[u8; 32], E
 }
 
 /// Concat KDF + AES-256-GCM over a parsed JWE. AEAD failure is `jwe_decrypt_failed`.
-pub(super) fn decrypt_parsed(parsed: &CompactJwe<'_>, z: &[u8; 32]) -> Result<Zeroizing<Vec<u8>>, Error> {
+pub(crate) fn decrypt_parsed(parsed: &CompactJwe<'_>, z: &[u8; 32]) -> Result<Zeroizing<Vec<u8>>, Error> {
     let cek = concat_kdf(z);
     aead_open(&cek, &parsed.iv, &parsed.ciphertext, &parsed.tag, parsed.aad.as_bytes()).map_err(|_| Error::JweDecryptFailed)
 }

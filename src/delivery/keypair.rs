@@ -25,7 +25,7 @@ use crate::Error;
 /// let _ = kp.open_raw("e30..AAAAAAAAAAAAAAAA.AA.AAAAAAAAAAAAAAAAAAAAAA");
 /// ```
 pub struct DeliveryKeyPair {
-    pub(super) secret: SecretKey,
+    pub(crate) secret: SecretKey,
 }
 
 impl fmt::Debug for DeliveryKeyPair {

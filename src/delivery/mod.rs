@@ -25,7 +25,7 @@
 mod approval;
 mod concat_kdf;
 mod delivered;
-mod jwe;
+pub(crate) mod jwe;
 mod keypair;
 mod open;
 mod seal;

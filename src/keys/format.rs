@@ -65,7 +65,7 @@ pub(crate) fn open_format_b(key: &[u8; 32], sealed: &[u8], aad: &[u8]) -> Result
 }
 
 /// Decodes canonical b64u and checks the iv + tag minimum.
-pub(super) fn decode_sealed(s: &str, what: &'static str) -> Result<Vec<u8>, Error> {
+pub(crate) fn decode_sealed(s: &str, what: &'static str) -> Result<Vec<u8>, Error> {
     let bytes = b64u_decode(s, what)?;
     if bytes.len() < MIN_SEALED_LEN {
         return Err(Error::CiphertextTruncated("sealed value"));

@@ -10,6 +10,7 @@ mod codes;
 mod limits;
 mod keys;
 mod delivery;
+mod sharing;
 // The login page's bindings: OPAQUE, key custody, sealing (cargo feature `login`; the
 // `zkauth/app` package entry is built without them).
 #[cfg(feature = "login")]
@@ -24,6 +25,7 @@ pub mod ksf_instance;
 
 pub use keys::*;
 pub use delivery::*;
+pub use sharing::*;
 #[cfg(feature = "login")]
 pub use opaque::*;
 #[cfg(feature = "login")]

@@ -3,7 +3,7 @@
 
 Independent of the Rust code: only Python's hashlib/base64/json and the
 `cryptography` package (HKDF-SHA-256, AES-256-GCM, Argon2id). Implements wire
-profile §3.2-§3.12 from the spec text (§3.10's device-approval hashes, AAD, proof and JWE too), checks the RFC 7914 §12 (scrypt) and
+profile §3.2-§3.12 from the spec text (§3.10's device-approval hashes, AAD, proof and JWE too, and the app sharing key pair and share of issue 24), checks the RFC 7914 §12 (scrypt) and
 RFC 9106 §5.3 (Argon2id) vectors against their published values, and writes
 every value the Rust tests assert (src/keys/tests.rs, src/opaque/tests.rs,
 ksf/src/tests.rs, tests/wasm_keys.rs, cli/tests/cli.rs) to one JSON file.
@@ -211,6 +211,36 @@ device_approval = {
     "approval_jwe": approval_jwe,
 }
 
+# ---- app sharing key pair and a share (issue 24; zkauth's own construction) --------------
+# swk = HKDF(CAK, "zkauth|v1|app-sharing-key", "sharing-private-key-wrap"); the private scalar,
+# format B under swk with AAD "zkauth-app-sharing-private-key"; a share is the data key (raw 32
+# bytes) as an ECDH-ES + A256GCM compact JWE to the recipient's sharing key (fixed ephemeral key
+# and IV), with a note the recipient decrypts with it.
+SHARING_SCALAR = bytes(range(0x30, 0x50))
+RECIPIENT_SCALAR = bytes(range(0x50, 0x70))
+SHARE_EPHEMERAL_SCALAR = bytes(range(0x70, 0x90))
+sharing_cak = bytes.fromhex(out["cak_no_org"])
+swk = hkdf(sharing_cak, b"zkauth|v1|app-sharing-key", b"sharing-private-key-wrap")
+recipient = p256(RECIPIENT_SCALAR)
+share_dek = hkdf(sharing_cak, b"DarkAuth|demo-notes", ("note:" + NOTE_ID).encode())
+share_eph = p256(SHARE_EPHEMERAL_SCALAR)
+share_cek = ConcatKDFHash(algorithm=hashes.SHA256(), length=32, otherinfo=otherinfo).derive(
+    share_eph.exchange(ec.ECDH(), recipient.public_key()))
+share_header = b64u(js_stringify({"alg": "ECDH-ES", "enc": "A256GCM", "epk": json.loads(public_jwk_text(share_eph))}).encode())
+share_ct = AESGCM(share_cek).encrypt(IV, share_dek, share_header.encode())
+sharing = {
+    "inputs": {"cak": sharing_cak.hex(), "sharing_scalar": SHARING_SCALAR.hex(), "recipient_scalar": RECIPIENT_SCALAR.hex(),
+               "ephemeral_scalar": SHARE_EPHEMERAL_SCALAR.hex(), "iv": IV.hex(), "note_id": NOTE_ID, "note_plaintext": NOTE_PT.decode()},
+    "sharing_wrap_key": swk.hex(),
+    "public_jwk": public_jwk_text(p256(SHARING_SCALAR)),
+    "wrapped_private_key": b64u(format_b(swk, IV, SHARING_SCALAR, b"zkauth-app-sharing-private-key")),
+    "recipient_public_jwk": public_jwk_text(recipient),
+    "recipient_private_jwk": js_stringify({**json.loads(public_jwk_text(recipient)), "d": b64u(RECIPIENT_SCALAR)}),
+    "data_key": share_dek.hex(),
+    "share_jwe": ".".join([share_header, "", b64u(IV), b64u(share_ct[:-16]), b64u(share_ct[-16:])]),
+    "note_ciphertext": base64.b64encode(format_b(share_dek, IV, NOTE_PT, js_stringify({"note_id": NOTE_ID}).encode())).decode(),
+}
+
 # ---- KSFs -------------------------------------------------------------------
 MIB = 1024 * 1024
 
@@ -256,6 +286,7 @@ doc = {
     },
     "outputs": out,
     "device_approval": device_approval,
+    "sharing": sharing,
     "ksf": {
         "scrypt_rfc7914": scrypt_rfc,
         "argon2id_rfc9106": A,
