@@ -239,11 +239,13 @@ pub struct Quotas {
     pub sessions: i64,
     /// Passkeys per account.
     pub passkeys: i64,
+    /// Note shares one user makes (each recipient of each note counts once).
+    pub shares: i64,
 }
 
 impl Default for Quotas {
     fn default() -> Self {
-        Quotas { notes: 10_000, account_keys: 100, envelopes: 1_000, recovery_keys: 100, sessions: 50, passkeys: 20 }
+        Quotas { notes: 10_000, account_keys: 100, envelopes: 1_000, recovery_keys: 100, sessions: 50, passkeys: 20, shares: 10_000 }
     }
 }
 
@@ -302,6 +304,9 @@ struct ClientConfigFile {
     zk_delivery: Option<String>,
     #[serde(default)]
     zk_required: bool,
+    /// Whether the client's users may find another user's sharing key by e-mail address.
+    #[serde(default)]
+    share_by_email: bool,
     key_delivery_version: Option<String>,
     scopes: Option<Vec<String>>,
     /// `none` (public clients), `client_secret_basic` (confidential default) or
@@ -379,6 +384,8 @@ pub struct Client {
     pub allowed_origins: Vec<String>,
     pub delivery: KeyDelivery,
     pub zk_required: bool,
+    /// `GET /sharing/recipients?email=` answers for this client's users.
+    pub share_by_email: bool,
     pub scopes: Vec<String>,
     pub id_token_alg: crate::idtoken::Alg,
     pub auth: ClientAuth,
@@ -520,7 +527,7 @@ impl Config {
             return Err(err(file, "http", "header_read_timeout_secs and request_timeout_secs must be 1..3600, max_connections 1..1000000"));
         }
         let q = raw.quotas;
-        if [q.notes, q.account_keys, q.envelopes, q.recovery_keys, q.sessions, q.passkeys].iter().any(|v| !(1..=10_000_000).contains(v)) {
+        if [q.notes, q.account_keys, q.envelopes, q.recovery_keys, q.sessions, q.passkeys, q.shares].iter().any(|v| !(1..=10_000_000).contains(v)) {
             return Err(err(file, "quotas", "every quota must be 1..10000000"));
         }
         if raw.rate_limits.pending_authorizations == 0 {
@@ -692,6 +699,7 @@ fn check_clients(file: &str, raw: Vec<ClientConfig>) -> Result<Vec<Client>, Conf
             allowed_origins: c.allowed_origins,
             delivery,
             zk_required: c.zk_required,
+            share_by_email: c.share_by_email,
             scopes: c.scopes.unwrap_or_else(|| SCOPES.iter().map(|s| s.to_string()).collect()),
             id_token_alg,
             auth,

@@ -99,6 +99,21 @@ impl<S: Send + Sync> FromRequestParts<S> for PathParam {
     }
 }
 
+/// Two path parameters (`/notes/{id}/shares/{recipient}`), with [`PathParam`]'s rules.
+pub struct PathPair(pub String, pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for PathPair {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        match axum::extract::Path::<(String, String)>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Path((a, b))) if has_control(&a) || has_control(&b) => Err(CONTROL_REFUSED),
+            Ok(axum::extract::Path((a, b))) => Ok(PathPair(a, b)),
+            Err(_) => Err(ApiError::InvalidRequest("the path parameters are not valid UTF-8")),
+        }
+    }
+}
+
 /// A query string in the endpoint's shape; anything else is `invalid_request`.
 pub struct QueryParams<T>(pub T);
 

@@ -107,6 +107,8 @@ pub enum LimitKind {
     Approval,
     /// Polling a device approval's consume (every 3 s for two minutes: 60 at once, 30 a minute).
     ApprovalPoll,
+    /// Looking up another user's sharing key by e-mail (per user: 30 at once, 30 a minute).
+    RecipientLookup,
 }
 
 pub struct Inner {
@@ -188,6 +190,7 @@ impl AppState {
             LimitKind::Authorize => ("authorize", l.authorize),
             LimitKind::Approval => ("approval", l.login),
             LimitKind::ApprovalPoll => ("approval-poll", crate::config::Limit { burst: 60, per_minute: 30 }),
+            LimitKind::RecipientLookup => ("recipient-lookup", crate::config::Limit { burst: 30, per_minute: 30 }),
         };
         let bucket = Bucket { burst: limit.burst, per_minute: limit.per_minute };
         for key in keys {
@@ -210,6 +213,7 @@ impl AppState {
             Counted::Envelopes => (q.envelopes, "the account holds as many key envelopes as its quota allows"),
             Counted::RecoveryKeys => (q.recovery_keys, "the account holds as many recovery keys as its quota allows"),
             Counted::Passkeys => (q.passkeys, "the account holds as many passkeys as its quota allows"),
+            Counted::Shares => (q.shares, "the account has shared as many notes as its quota allows"),
         };
         if self.store.count_of(what, sub).await? >= limit {
             return Err(ApiError::QuotaExceeded(refusal));

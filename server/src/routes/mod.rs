@@ -2,9 +2,10 @@
 //!
 //! - First-party routes (OPAQUE, session, keys, recovery, authorize): cookie session only,
 //!   same-origin + CSRF checks on every state change, no bearer tokens, never CORS.
-//! - Cross-origin routes (`/token`, `/revoke`, `/introspect`, `/userinfo`, `/notes`, `/.well-known/*`): CORS for the registered
-//!   clients' exact origins, fixed methods and headers, never `*`, never credentials (they
-//!   authenticate by token, so a cookie must not ride along).
+//! - Cross-origin routes (`/token`, `/revoke`, `/introspect`, `/userinfo`, `/notes`,
+//!   `/shared-notes`, `/sharing`, `/.well-known/*`): CORS for the registered clients' exact
+//!   origins, fixed methods and headers, never `*`, never credentials (they authenticate by
+//!   token, so a cookie must not ride along).
 //! - RP-Initiated Logout (`/end_session`): a navigation from the relying party's site; no CORS,
 //!   no bearer, ends a session only for the user its `id_token_hint` names.
 //! - Everything: 64 KiB body limit, security headers, a request log without queries.
@@ -18,6 +19,7 @@ mod end_session;
 mod introspection;
 mod keys;
 mod notes;
+mod sharing;
 mod opaque;
 mod passkeys;
 mod password;
@@ -123,6 +125,11 @@ pub fn router(state: AppState) -> Router {
         .route("/userinfo", get(userinfo::userinfo).post(userinfo::userinfo))
         .route("/notes", get(notes::list))
         .route("/notes/{id}", get(notes::get).put(notes::put).delete(notes::delete))
+        .route("/notes/{id}/shares", get(sharing::list_shares).post(sharing::create_share))
+        .route("/notes/{id}/shares/{recipient}", axum::routing::delete(sharing::revoke_share))
+        .route("/shared-notes", get(sharing::shared_with_me))
+        .route("/sharing/key", get(sharing::get_key).put(sharing::put_key))
+        .route("/sharing/recipients", get(sharing::recipient))
         .route("/.well-known/openid-configuration", get(discovery::openid_configuration))
         .route("/.well-known/jwks.json", get(discovery::jwks))
         .method_not_allowed_fallback(method_not_allowed)

@@ -23,6 +23,7 @@ mod quotas;
 mod sessions;
 mod trusted_devices;
 mod user_keys;
+mod sharing;
 mod signing_keys;
 mod users;
 
@@ -46,6 +47,7 @@ pub use lockout::Failures;
 pub use notes::NoteRow;
 pub use passkeys::{Ceremony, PasskeyListing, PasskeyRow};
 pub use quotas::Counted;
+pub use sharing::{NoteShareRow, SharedNoteRow, SharingKeyRow};
 pub use oauth::{AuthRequestRow, CodeRow, Redeemed, Rotated, TokenRow};
 pub use sessions::{Ended, SessionRow};
 pub use signing_keys::SigningKeyRow;

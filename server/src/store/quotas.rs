@@ -14,6 +14,8 @@ pub enum Counted {
     Envelopes,
     RecoveryKeys,
     Passkeys,
+    /// Note shares the user made (all recipients of all notes).
+    Shares,
 }
 
 impl Counted {
@@ -24,6 +26,7 @@ impl Counted {
             Counted::Envelopes => "SELECT COUNT(*) FROM key_envelopes WHERE sub = $1",
             Counted::RecoveryKeys => "SELECT COUNT(*) FROM recovery_keys WHERE sub = $1",
             Counted::Passkeys => "SELECT COUNT(*) FROM passkeys WHERE sub = $1",
+            Counted::Shares => "SELECT COUNT(*) FROM note_shares WHERE owner_sub = $1",
         }
     }
 }

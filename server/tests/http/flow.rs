@@ -99,6 +99,11 @@ pub struct Account {
 }
 
 pub async fn account_with_keys(b: &mut Browser<'_>, email: &str) -> Account {
+    account_with_envelope(b, email, "env_6b1f0c9e-2d4a-4e8b-9c1d-0a2b3c4d5e6f").await
+}
+
+/// [`account_with_keys`] with its password envelope's id (envelope ids are unique per server).
+pub async fn account_with_envelope(b: &mut Browser<'_>, email: &str, envelope_id: &str) -> Account {
     let (sub, export) = b.register(email, PASSWORD).await;
     let root = RootKey::generate(&mut OsRng);
     let wrapped = export.wrap_root_key(&mut OsRng, &root, &sub).unwrap();
@@ -107,7 +112,7 @@ pub async fn account_with_keys(b: &mut Browser<'_>, email: &str) -> Account {
     let (s, _, key) = b.post_json("/crypto/keybag/rotate", json!({})).await;
     assert_eq!(s, StatusCode::CREATED, "{key}");
     let key_id = key["account_key"]["key_id"].as_str().unwrap().to_string();
-    let meta = EnvelopeMeta { envelope_id: "env_6b1f0c9e-2d4a-4e8b-9c1d-0a2b3c4d5e6f", key_id: &key_id, sub: &sub };
+    let meta = EnvelopeMeta { envelope_id, key_id: &key_id, sub: &sub };
     let wrapped_key = export.seal_password_envelope(&mut OsRng, &root, &meta).unwrap();
     let body = json!({
         "envelope_id": meta.envelope_id, "key_id": key_id, "type": "password", "wrapping_alg": WRAPPING_ALG_PASSWORD_V2,

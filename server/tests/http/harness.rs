@@ -76,6 +76,7 @@ zk_delivery = "fragment-jwe"
 zk_required = true
 key_delivery_version = "v2"
 id_token_signed_response_alg = "ES256"
+share_by_email = true
 
 [[clients]]
 client_id = "plain-app"

@@ -25,6 +25,7 @@ mod quotas;
 mod refusals;
 mod restart;
 mod sessions;
+mod sharing;
 mod static_files;
 mod step_up;
 mod timing;
