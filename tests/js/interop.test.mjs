@@ -50,3 +50,47 @@ test('device approval: zkauth seals → jose opens the spec payload; jose seals 
     kp.free();
   }
 });
+
+test('sharing: zkauth seals a data key → jose opens the raw key, which opens the note; jose seals → zkauth opens (8 rounds)', async () => {
+  const root = zk.RootKey.generate();
+  const app = root.deriveClientAppKey({ sub: 'u1', keyId: 'ark_1', clientId: 'app' });
+  const aesOpen = async (raw, id, b64) => {
+    const sealed = Buffer.from(b64, 'base64');
+    const key = await crypto.subtle.importKey('raw', raw, 'AES-GCM', false, ['decrypt']);
+    const aad = new TextEncoder().encode(JSON.stringify({ note_id: id }));
+    return new TextDecoder().decode(await crypto.subtle.decrypt({ name: 'AES-GCM', iv: sealed.subarray(0, 12), additionalData: aad }, key, sealed.subarray(12)));
+  };
+  for (let i = 0; i < 8; i++) {
+    const id = `note-${i}`;
+    const text = `shared note ${i}`;
+    const dk = app.deriveDataKey(id);
+    const ciphertext = dk.encrypt(id, new TextEncoder().encode(text));
+    // zkauth → jose: the recipient is a key pair jose made (its JWK export, members in jose's order).
+    const { publicKey, privateKey } = await jose.generateKeyPair('ECDH-ES', { crv: 'P-256', extractable: true });
+    const jwe = zk.sealToRecipient(dk, JSON.stringify(await jose.exportJWK(publicKey)));
+    const { plaintext, protectedHeader } = await jose.compactDecrypt(jwe, privateKey);
+    assert.deepEqual(Object.keys(protectedHeader).sort(), ['alg', 'enc', 'epk']);
+    assert.deepEqual([protectedHeader.alg, protectedHeader.enc], ['ECDH-ES', 'A256GCM']);
+    assert.equal(plaintext.length, 32, 'the raw data key');
+    assert.equal(await aesOpen(plaintext, id, ciphertext), text, 'the key jose received is the note key');
+    // jose → zkauth: the recipient is a zkauth sharing key pair, reopened from what a server stores.
+    const created = app.createSharingKey();
+    const reopened = app.openSharingKey(created.publicJwk, created.wrappedPrivateKey);
+    assert.equal(reopened.publicJwk, created.publicJwk);
+    const recipient = await jose.importJWK(JSON.parse(created.publicJwk), 'ECDH-ES');
+    const fromJose = await new jose.CompactEncrypt(plaintext).setProtectedHeader({ alg: 'ECDH-ES', enc: 'A256GCM' }).encrypt(recipient);
+    const opened = reopened.openShared(fromJose);
+    assert.equal(new TextDecoder().decode(opened.decrypt(id, ciphertext)), text);
+    // Refusals: another recipient, a payload that is not one key, another app's key.
+    assert.throws(() => app.createSharingKey().keyPair.openShared(fromJose), (e) => e.code === 'jwe_decrypt_failed');
+    const short = await new jose.CompactEncrypt(plaintext.subarray(0, 31)).setProtectedHeader({ alg: 'ECDH-ES', enc: 'A256GCM' }).encrypt(recipient);
+    assert.throws(() => reopened.openShared(short), (e) => e.code === 'invalid_length');
+    const other = root.deriveClientAppKey({ sub: 'u1', keyId: 'ark_1', clientId: 'other-app' });
+    assert.throws(() => other.openSharingKey(created.publicJwk, created.wrappedPrivateKey), (e) => e.code === 'unwrap_failed');
+    const privateJwk = JSON.stringify(await jose.exportJWK(privateKey));
+    assert.throws(() => zk.sealToRecipient(dk, privateJwk), (e) => e.code === 'invalid_recipient_key', 'a private JWK is no recipient');
+    for (const h of [dk, opened, created.keyPair, reopened, other]) h.free();
+  }
+  app.free();
+  root.free();
+});

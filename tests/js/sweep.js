@@ -70,6 +70,7 @@ export async function sweep(zk, { signatures, documented, peer, now = () => perf
   const v2Bag = { zkKeyHash: sealed.zkKeyHash, zkKeyKind: 'client_app_key', zkKeyVersion: 'v2', clientId: 'app', redirectUri: SEAL.redirectUri, state: 'st' };
   const wrapped = reg.exportKey.wrapRootKey(root, 'u1');
   const note = root.deriveDataKey('n').encrypt('n', new Uint8Array([1, 2, 3]));
+  const sharing = app.createSharingKey();
 
   // A fresh honest instance of each class (a new class without one fails the sweep).
   const factories = {
@@ -85,12 +86,13 @@ export async function sweep(zk, { signatures, documented, peer, now = () => perf
     DeliveryKeyPair: async () => zk.DeliveryKeyPair.generate(),
     DeliveredKey: async () => kp.openV2(sealed.jwe, v2Bag),
     RecoveryKey: async () => zk.RecoveryKey.generate(),
+    SharingKeyPair: async () => app.openSharingKey(sharing.publicJwk, sharing.wrappedPrivateKey),
     DeliverySession: async () => null,
   };
 
   // Well-typed values by parameter name (or type), for the positions not being swept.
   const honestString = { password: 'pw', response: randomB64u(66), clientIdentity: 'a@b', jwe: sealed.jwe, zkPub: kp.zkPub, jwk: JWK, jwkJson: JWK, newDevicePublicJwk: kp.publicJwk,
-    wrapped, sub: 'u1', itemId: 'n', ciphertextB64: note, credentialId: 'cred', display: randomB64u(32), value: 'v', zkPubKid: 'kid',
+    wrapped, publicJwk: sharing.publicJwk, wrappedPrivateKey: sharing.wrappedPrivateKey, recipientPublicJwk: sharing.publicJwk, sub: 'u1', itemId: 'n', ciphertextB64: note, credentialId: 'cred', display: randomB64u(32), value: 'v', zkPubKid: 'kid',
     url: 'https://app.example/cb?code=c&state=s#darkauth_key_jwe=a.b.c' };
   // Honest option bags by their named type (the .d.ts names every bag).
   const bags = { DeliveryExpectV2: v2Bag, DeliveryExpectV1: {}, EnvelopeMeta: META, Argon2idParams: ARGON, SealContextV2: SEAL,
@@ -107,6 +109,7 @@ export async function sweep(zk, { signatures, documented, peer, now = () => perf
     if (type === 'Uint8Array') return new Uint8Array(32);
     if (type === 'RootKey') return root;
     if (type === 'AppKey') return app;
+    if (type === 'DataKey') return root.deriveDataKey('n');
     if (type === 'OpaqueProfile') return profile;
     if (Object.hasOwn(bags, type)) return bags[type];
     throw new Error(`no honest value for ${name}: ${type}`);
