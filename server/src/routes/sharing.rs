@@ -19,7 +19,8 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
 use serde_json::{json, Value};
 
 use super::keys::{check_b64u, check_id};
@@ -39,9 +40,26 @@ pub struct SharingKeyBody {
     wrapped_private_key: String,
 }
 
-fn key_json(row: &SharingKeyRow) -> ApiResult<Value> {
-    let public_jwk: Value = serde_json::from_str(&row.public_jwk).map_err(|_| ApiError::Internal)?;
-    Ok(json!({"public_jwk": public_jwk, "wrapped_private_key": row.wrapped_private_key}))
+/// The stored canonical JWK text as a JSON member, byte for byte (`{"kty","crv","x","y"}` in
+/// that order, the form `sealToRecipient` and `openSharingKey` are given).
+fn jwk_member(text: String) -> ApiResult<Box<RawValue>> {
+    RawValue::from_string(text).map_err(|_| ApiError::Internal)
+}
+
+#[derive(Serialize)]
+pub struct KeyBody {
+    public_jwk: Box<RawValue>,
+    wrapped_private_key: String,
+}
+
+fn key_json(row: SharingKeyRow) -> ApiResult<Json<KeyBody>> {
+    Ok(Json(KeyBody { public_jwk: jwk_member(row.public_jwk)?, wrapped_private_key: row.wrapped_private_key }))
+}
+
+#[derive(Serialize)]
+pub struct RecipientBody {
+    sub: String,
+    public_jwk: Box<RawValue>,
 }
 
 /// Whether the token's sign-in is within the step-up window.
@@ -50,7 +68,7 @@ fn recent(state: &AppState, t: &TokenRow) -> bool {
 }
 
 /// `PUT /sharing/key`
-pub async fn put_key(State(state): State<AppState>, Bearer(t): Bearer, JsonBody(b): JsonBody<SharingKeyBody>) -> ApiResult<Json<Value>> {
+pub async fn put_key(State(state): State<AppState>, Bearer(t): Bearer, JsonBody(b): JsonBody<SharingKeyBody>) -> ApiResult<Json<KeyBody>> {
     let public_jwk = canonical_public_jwk(&b.public_jwk.to_string()).ok_or(ApiError::InvalidRequest("public_jwk must be a P-256 public JWK"))?;
     check_b64u(&b.wrapped_private_key, WRAPPED_KEY_LEN, WRAPPED_KEY_LEN, "wrapped_private_key must be canonical base64url of 60 bytes")?;
     let current = state.store.sharing_key(&t.sub, &t.client_id).await?;
@@ -59,13 +77,13 @@ pub async fn put_key(State(state): State<AppState>, Bearer(t): Bearer, JsonBody(
     }
     let row = SharingKeyRow { public_jwk, wrapped_private_key: b.wrapped_private_key };
     state.store.put_sharing_key(&t.sub, &t.client_id, &row, state.now()).await?;
-    Ok(Json(key_json(&row)?))
+    key_json(row)
 }
 
 /// `GET /sharing/key`
-pub async fn get_key(State(state): State<AppState>, Bearer(t): Bearer) -> ApiResult<Json<Value>> {
+pub async fn get_key(State(state): State<AppState>, Bearer(t): Bearer) -> ApiResult<Json<KeyBody>> {
     let row = state.store.sharing_key(&t.sub, &t.client_id).await?.ok_or(ApiError::NotFound("no sharing key for this app"))?;
-    Ok(Json(key_json(&row)?))
+    key_json(row)
 }
 
 #[derive(Deserialize)]
@@ -75,7 +93,7 @@ pub struct RecipientQuery {
 }
 
 /// `GET /sharing/recipients?email=`
-pub async fn recipient(State(state): State<AppState>, Bearer(t): Bearer, QueryParams(q): QueryParams<RecipientQuery>) -> ApiResult<Json<Value>> {
+pub async fn recipient(State(state): State<AppState>, Bearer(t): Bearer, QueryParams(q): QueryParams<RecipientQuery>) -> ApiResult<Json<RecipientBody>> {
     if !state.config.client(&t.client_id).is_some_and(|c| c.share_by_email) {
         return Err(ApiError::Forbidden("this app does not look up users by e-mail address"));
     }
@@ -87,8 +105,7 @@ pub async fn recipient(State(state): State<AppState>, Bearer(t): Bearer, QueryPa
     if sub == t.sub {
         return Err(ApiError::InvalidRequest("that is your own address"));
     }
-    let public_jwk: Value = serde_json::from_str(&public_jwk).map_err(|_| ApiError::Internal)?;
-    Ok(Json(json!({"sub": sub, "public_jwk": public_jwk})))
+    Ok(Json(RecipientBody { sub, public_jwk: jwk_member(public_jwk)? }))
 }
 
 /// The caller's own note, or `not_found`.
