@@ -6,7 +6,12 @@
 // sessionStorage (the ephemeral private key itself is a non-extractable WebCrypto key that
 // DeliverySession keeps); all of it is removed on the callback. A reload loses the key, and
 // the page offers to sign in again with a new zk_pub. Any failure keeps no key.
-import { init, DeliverySession, createPkce, createState, parseCallback, ZkAuthError } from '/pkg/app/index.js';
+//
+// Sharing (issue 24): each user has a sharing key pair for this app, its private half wrapped
+// under the app key (the server keeps it, cannot open it). Sharing a note seals its data key to
+// the recipient's public key (`sealToRecipient`); the recipient opens it with their own pair
+// (`SharingKeyPair.openShared`). Revoking deletes the recipient's copy on the server.
+import { init, DeliverySession, createPkce, createState, parseCallback, sealToRecipient, ZkAuthError } from '/pkg/app/index.js';
 
 const PENDING = 'zkauth-demo:pending';
 const PENDING_MAX_AGE_MS = 10 * 60 * 1000;
@@ -19,7 +24,8 @@ const $ = (id) => {
 
 /** Deployment settings: `config.json` next to this page ({ issuer, clientId }). */
 let config = null;
-/** The signed-in state, memory only: { appKey, accessToken, sub }. */
+/** The signed-in state, memory only: { appKey, accessToken, sub, sharing (a SharingKeyPair or
+ *  null while it is not open) }. */
 let session = null;
 
 // ---- errors --------------------------------------------------------------------------------
@@ -59,6 +65,12 @@ const SENTENCES = {
   delivery_session_ambiguous: 'Several sign-ins are pending in this browser. Please sign in again.',
   delivery_version_mixed: KEY_REFUSED,
   unsupported_environment: 'This browser lacks what the app needs (IndexedDB and WebCrypto).',
+  no_recipient: 'There is no user of this app with that e-mail address who can receive shared notes (they sign in to this app once first).',
+  share_to_self: 'That is your own address: the note is already yours.',
+  invalid_recipient_key: 'The server gave a key for that user that is not a valid sharing key, so nothing was shared.',
+  quota_exceeded: 'You have shared as many notes as this service allows.',
+  reauthentication_required: 'Sign in again to replace your sharing key.',
+  sharing_unavailable: 'Sharing is not available right now; your own notes still work.',
   storage_failed: 'This browser refused to keep the sign-in key (private mode?). Please try again.',
 };
 
@@ -112,9 +124,11 @@ function showSignedOut(error) {
 }
 
 function dropSession() {
+  session?.sharing?.free();
   session?.appKey.free();
   session = null;
   $('notes').replaceChildren();
+  $('shared').replaceChildren();
 }
 
 // ---- helpers -------------------------------------------------------------------------------
@@ -304,7 +318,7 @@ async function completeSignIn({ cb, parseError }) {
       sub: claims.sub,
     });
     const appKey = delivered.intoAppKey(); // consumes the DeliveredKey
-    session = { appKey, accessToken: token.access_token, sub: claims.sub };
+    session = { appKey, accessToken: token.access_token, sub: claims.sub, sharing: null };
   } catch (e) {
     if (pending?.zkPubKid) await DeliverySession.cancel(pending.zkPubKid).catch(() => {});
     throw e;
@@ -347,6 +361,175 @@ function decryptNote(n) {
   }
 }
 
+// ---- sharing -------------------------------------------------------------------------------
+
+/** Opens this user's sharing key pair from what the server keeps, or makes and publishes one
+ *  (first use, or the account key changed so the stored one no longer opens). */
+async function openSharing() {
+  let stored = null;
+  try {
+    stored = await notesApi('GET', '/sharing/key');
+  } catch (e) {
+    if (!(e instanceof HttpFailure && e.status === 404)) throw e;
+  }
+  if (stored) {
+    try {
+      return session.appKey.openSharingKey(JSON.stringify(stored.public_jwk), stored.wrapped_private_key);
+    } catch (e) {
+      if (!(e instanceof ZkAuthError)) throw e;
+    }
+  }
+  const created = session.appKey.createSharingKey();
+  try {
+    await notesApi('PUT', '/sharing/key', { public_jwk: JSON.parse(created.publicJwk), wrapped_private_key: created.wrappedPrivateKey });
+  } catch (e) {
+    created.keyPair.free();
+    throw e;
+  }
+  return created.keyPair;
+}
+
+/** Shares one of this user's notes with the user of this app at `email`. */
+async function shareNote(noteId, email) {
+  let to;
+  try {
+    to = await notesApi('GET', `/sharing/recipients?email=${encodeURIComponent(email)}`);
+  } catch (e) {
+    if (e instanceof HttpFailure && e.status === 404) throw new AppError('no_recipient');
+    if (e instanceof HttpFailure && e.code === 'invalid_request') throw new AppError('share_to_self');
+    throw e;
+  }
+  const dk = session.appKey.deriveDataKey(noteId);
+  let jwe;
+  try {
+    jwe = sealToRecipient(dk, JSON.stringify(to.public_jwk));
+  } finally {
+    dk.free();
+  }
+  await notesApi('POST', `/notes/${encodeURIComponent(noteId)}/shares`, { recipient_sub: to.sub, jwe });
+}
+
+/** The share panel under a note: who it is shared with (each revocable) and a form to add one. */
+async function sharePanel(li, noteId) {
+  const panel = document.createElement('div');
+  panel.className = 'share';
+  const list = document.createElement('ul');
+  list.className = 'recipients';
+  const form = document.createElement('form');
+  form.className = 'row share-form';
+  form.noValidate = true;
+  const email = document.createElement('input');
+  email.type = 'email';
+  email.placeholder = 'Share with (e-mail address)';
+  email.autocomplete = 'off';
+  email.className = 'share-email';
+  const go = document.createElement('button');
+  go.type = 'submit';
+  go.className = 'ghost share-submit';
+  go.textContent = 'Share';
+  go.dataset.busy = 'Sharing…';
+  form.append(email, go);
+  const hint = document.createElement('p');
+  hint.className = 'muted small';
+  hint.textContent = 'Revoking removes their copy of the key from the server. Someone who already opened the note has seen it.';
+  panel.append(list, form, hint);
+
+  const refresh = async () => {
+    const { shares } = await notesApi('GET', `/notes/${encodeURIComponent(noteId)}/shares`);
+    list.replaceChildren(...shares.map((s) => {
+      const item = document.createElement('li');
+      item.dataset.recipient = s.recipient_email;
+      const who = document.createElement('span');
+      who.textContent = `Shared with ${s.recipient_email}`;
+      const revoke = document.createElement('button');
+      revoke.type = 'button';
+      revoke.className = 'link revoke';
+      revoke.textContent = 'Revoke';
+      revoke.addEventListener('click', () => run(revoke, async () => {
+        await notesApi('DELETE', `/notes/${encodeURIComponent(noteId)}/shares/${encodeURIComponent(s.recipient_sub)}`);
+        await refresh();
+        setNotice(`${s.recipient_email} can no longer open this note.`);
+      }));
+      item.append(who, revoke);
+      return item;
+    }));
+  };
+  form.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    const address = email.value.trim().normalize('NFKC');
+    if (!address) return;
+    run(go, async () => {
+      await shareNote(noteId, address);
+      email.value = '';
+      await refresh();
+      setNotice(`Shared with ${address}. Only they can open it; the server holds the key sealed to them.`);
+    });
+  });
+  await refresh();
+  li.append(panel);
+}
+
+/** A note another user shared with this one: opened with this user's sharing key pair. */
+function sharedItem(n) {
+  const li = document.createElement('li');
+  li.className = 'shared';
+  li.dataset.noteId = n.note_id;
+  const head = document.createElement('div');
+  head.className = 'head';
+  const title = document.createElement('span');
+  title.className = 'note-title';
+  const badge = document.createElement('span');
+  badge.className = 'badge';
+  badge.textContent = `shared by ${n.owner_email}`;
+  head.append(title, badge);
+  li.append(head);
+  let note = null;
+  if (n.aad === aadFor(n.note_id) && session.sharing) {
+    let dk = null;
+    try {
+      dk = session.sharing.openShared(n.jwe);
+      const bytes = dk.decrypt(n.note_id, n.ciphertext);
+      note = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
+      bytes.fill(0);
+      if (typeof note?.title !== 'string' || typeof note.body !== 'string') note = null;
+    } catch {
+      note = null;
+    } finally {
+      dk?.free();
+    }
+  }
+  if (!note) share.hidden = true;
+  if (note) {
+    title.textContent = note.title || '(untitled)';
+    const body = document.createElement('div');
+    body.className = 'note-body';
+    body.textContent = note.body;
+    li.append(body);
+  } else {
+    li.classList.add('broken');
+    title.textContent = 'This shared note cannot be opened with your key.';
+  }
+  return li;
+}
+
+async function loadShared() {
+  if (!session.sharing) {
+    try {
+      session.sharing = await openSharing();
+    } catch (e) {
+      if (e?.code === 'signed_out') throw e;
+      $('shared-empty').hidden = false;
+      $('shared-empty').textContent = sentence(new AppError('sharing_unavailable'));
+      return;
+    }
+  }
+  const { notes } = await notesApi('GET', '/shared-notes');
+  $('shared').replaceChildren(...notes.map(sharedItem));
+  $('shared-empty').textContent = 'Nothing is shared with you.';
+  $('shared-empty').hidden = notes.length > 0;
+  $('shared-count').textContent = notes.length ? `(${notes.length})` : '';
+}
+
 function noteItem(n) {
   const li = document.createElement('li');
   li.dataset.noteId = n.note_id;
@@ -366,7 +549,16 @@ function noteItem(n) {
     await notesApi('DELETE', `/notes/${encodeURIComponent(n.note_id)}`);
     await loadNotes();
   }));
-  head.append(title, date, del);
+  const share = document.createElement('button');
+  share.type = 'button';
+  share.className = 'link share-toggle';
+  share.textContent = 'Share';
+  share.addEventListener('click', () => run(share, async () => {
+    const open = li.querySelector('.share');
+    if (open) open.remove();
+    else await sharePanel(li, n.note_id);
+  }));
+  head.append(title, date, share, del);
   li.append(head);
   if (note) {
     title.textContent = note.title || '(untitled)';
@@ -387,6 +579,7 @@ async function loadNotes() {
   $('notes').replaceChildren(...notes.map(noteItem));
   $('notes-empty').hidden = notes.length > 0;
   $('notes-count').textContent = notes.length ? `(${notes.length})` : '';
+  await loadShared();
 }
 
 async function saveNote() {

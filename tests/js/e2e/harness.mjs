@@ -57,6 +57,7 @@ zk_delivery = "fragment-jwe"
 zk_required = true
 key_delivery_version = "v2"
 id_token_signed_response_alg = "ES256"
+share_by_email = true
 
 # A DarkAuth v1 client: it receives the account root key (consent must say so).
 [[clients]]
