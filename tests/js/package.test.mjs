@@ -153,7 +153,9 @@ test("the package README's examples compile with tsc --strict against the instal
      declare var wrappedDrk: string; declare var sub: string; declare var jweFromFragment: string;
      declare var token: { zk_key_hash: string; zk_key_kind: string; zk_key_version: string };
      declare var clientId: string; declare var redirectUri: string; declare var state: string;
-     declare var idToken: { sub: string };`,
+     declare var idToken: { sub: string };
+     declare var appKey: import('zkauth/app').AppKey; declare var stored: { publicJwk: string; wrappedPrivateKey: string };
+     declare var noteId: string; declare var recipientPublicJwk: string; declare var sharedJwe: string; declare var ciphertext: string;`,
   );
   const files = blocks.map((code, i) => {
     writeFileSync(join(dir, `example${i}.ts`), `${code}\nexport {};\n`);
