@@ -35,6 +35,7 @@ identifier!(ORG_ID, "org_id");
 identifier!(ENVELOPE_ID, "envelope_id");
 identifier!(REQUEST_ID, "request_id");
 identifier!(CREDENTIAL_ID, "credential_id");
+identifier!(KEY_HANDLE, "key_handle");
 
 /// The separator of the multi-identifier derivation strings.
 const SEPARATOR: char = '|';

@@ -1,6 +1,6 @@
 //! Key custody (wire profile §3): wrapping and unwrapping the account root key (DRK/ARK)
-//! under the password, recovery and passkey-PRF keys, deriving Client App Keys and per-item
-//! data keys, and wrapping the user's private encryption JWK.
+//! under the password, recovery, passkey-PRF and trusted-device keys, deriving Client App Keys
+//! and per-item data keys, and wrapping the user's private encryption JWK.
 //!
 //! Every function here is a whole operation that binds its own context (sub, envelope
 //! metadata, AAD); the raw primitives stay in `primitives`. The canonical envelope AAD and
@@ -28,6 +28,7 @@
 
 mod app_data;
 mod client_app_key;
+mod device;
 mod envelope;
 pub(crate) mod format;
 mod password;
@@ -39,6 +40,7 @@ mod schedule;
 mod tests;
 
 pub use app_data::{derive_data_key, MAX_DATA_CIPHERTEXT_B64, MAX_DATA_PLAINTEXT};
+pub use device::{open_trusted_device_envelope, seal_trusted_device_envelope, trusted_device_envelope_aad};
 pub use envelope::EnvelopeMeta;
 pub use private_jwk::EncKeyPair;
 pub use password::password_envelope_aad;

@@ -555,3 +555,37 @@ fn a_new_enc_key_pair_wraps_the_private_half_of_its_public_key() {
     assert_eq!(code(RootKey::from_bytes([1; 32]).unwrap_private_jwk(&pair.wrapped_enc_private_jwk)), "unwrap_failed");
     assert_ne!(r.create_enc_key_pair(&mut rand_core::OsRng).unwrap().enc_public_jwk, pair.enc_public_jwk, "fresh each time");
 }
+
+// ---- trusted-device envelope (§3.10, the device-local key) ----
+
+#[test]
+fn kat_trusted_device_envelope() {
+    let doc: serde_json::Value = serde_json::from_str(include_str!("../../tests/vectors/custody_kat.json")).unwrap();
+    let k = &doc["trusted_device"];
+    let hex32 = |s: &str| -> [u8; 32] { hex::decode(s).unwrap().try_into().unwrap() };
+    let handle = k["inputs"]["key_handle"].as_str().unwrap();
+    // Z is the x-coordinate of ECDH between the device key and its peer public key (what
+    // WebCrypto's deriveBits(256) returns).
+    let device = p256::SecretKey::from_slice(&hex32(k["inputs"]["device_scalar"].as_str().unwrap())).unwrap();
+    let peer = p256::SecretKey::from_slice(&hex32(k["inputs"]["peer_scalar"].as_str().unwrap())).unwrap();
+    let z = p256::ecdh::diffie_hellman(device.to_nonzero_scalar(), peer.public_key().as_affine());
+    let z: [u8; 32] = z.raw_secret_bytes().as_slice().try_into().unwrap();
+    assert_eq!(hex::encode(z), k["z"].as_str().unwrap());
+
+    let wrapped = seal_trusted_device_envelope(&mut iv_rng(), &z, handle, &root(), &meta()).unwrap();
+    assert_eq!(wrapped, k["envelope"].as_str().unwrap());
+    assert_eq!(b64u::decode(&trusted_device_envelope_aad(&meta()).unwrap(), "aad").unwrap(), k["aad"].as_str().unwrap().as_bytes());
+    let opened = open_trusted_device_envelope(&z, handle, k["envelope"].as_str().unwrap(), &meta()).unwrap();
+    assert_eq!(opened.expose_secret(), &arr(0x20));
+    // Another device's Z, another handle, another binding, the wrong kind of envelope.
+    assert_eq!(code(open_trusted_device_envelope(&[7; 32], handle, k["envelope"].as_str().unwrap(), &meta())), "unwrap_failed");
+    assert_eq!(code(open_trusted_device_envelope(&z, "dk_other", k["envelope"].as_str().unwrap(), &meta())), "unwrap_failed");
+    let other = EnvelopeMeta { envelope_id: "env_other", ..meta() };
+    assert_eq!(code(open_trusted_device_envelope(&z, handle, k["envelope"].as_str().unwrap(), &other)), "unwrap_failed");
+    assert_eq!(code(open_trusted_device_envelope(&z, handle, kat("prf_envelope"), &meta())), "unwrap_failed");
+    // The handle goes into a derivation string: the identifier rule.
+    for bad in ["", "dk_a|b"] {
+        assert_eq!(code(seal_trusted_device_envelope(&mut iv_rng(), &z, bad, &root(), &meta())), "invalid_input", "{bad:?}");
+        assert_eq!(code(open_trusted_device_envelope(&z, bad, k["envelope"].as_str().unwrap(), &meta())), "invalid_input", "{bad:?}");
+    }
+}

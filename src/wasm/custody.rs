@@ -329,3 +329,44 @@ pub fn open_prf_envelope(
     keys::open_prf_envelope(&prf, credential_id, wrapped, &meta.get()).map(WasmRootKey).js()
 }
 
+
+/// `b64u` of the trusted-device envelope AAD (wire profile §3.10). Throws code "missing_field"
+/// or "invalid_input".
+#[wasm_bindgen(js_name = trustedDeviceEnvelopeAad)]
+pub fn trusted_device_envelope_aad(meta: &EnvelopeMetaOptions) -> JsResult<String> {
+    keys::trusted_device_envelope_aad(&Meta::decode(meta)?.get()).js()
+}
+
+/// Seals the root key for this browser as a trusted device: `z` is the 32-byte `deriveBits`
+/// output of the device's non-extractable ECDH key with its stored peer key (`TrustedDevice`
+/// does this). The copy of `z` inside wasm is wiped; the caller should `fill(0)` its own.
+/// Throws code "invalid_length" (`z` not 32 bytes), "invalid_input" (an empty field or key
+/// handle; a `sub` or key handle containing `|`; `z` not a `Uint8Array`) or "missing_field".
+#[wasm_bindgen(js_name = sealTrustedDeviceEnvelope)]
+pub fn seal_trusted_device_envelope(
+    #[wasm_bindgen(unchecked_param_type = "Uint8Array")] z: &JsValue,
+    #[wasm_bindgen(js_name = keyHandle)] key_handle: &str,
+    root: &WasmRootKey,
+    meta: &EnvelopeMetaOptions,
+) -> JsResult<String> {
+    let _scrub = super::ScrubOnDrop;
+    let meta = Meta::decode(meta)?;
+    let z = super::delivery::shared_secret(z)?;
+    keys::seal_trusted_device_envelope(&mut OsRng, &z, key_handle, &root.0, &meta.get()).js()
+}
+
+/// Opens this browser's trusted-device envelope with the device's `z`. Throws code
+/// "unwrap_failed", "invalid_base64url", "ciphertext_truncated", "invalid_length",
+/// "invalid_input" or "missing_field".
+#[wasm_bindgen(js_name = openTrustedDeviceEnvelope)]
+pub fn open_trusted_device_envelope(
+    #[wasm_bindgen(unchecked_param_type = "Uint8Array")] z: &JsValue,
+    #[wasm_bindgen(js_name = keyHandle)] key_handle: &str,
+    wrapped: &str,
+    meta: &EnvelopeMetaOptions,
+) -> JsResult<WasmRootKey> {
+    let _scrub = super::ScrubOnDrop;
+    let meta = Meta::decode(meta)?;
+    let z = super::delivery::shared_secret(z)?;
+    keys::open_trusted_device_envelope(&z, key_handle, wrapped, &meta.get()).map(WasmRootKey).js()
+}

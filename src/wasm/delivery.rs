@@ -195,7 +195,7 @@ impl ExpectV1Owned {
 
 /// The 32-byte ECDH `Z` from WebCrypto `deriveBits`, copied into memory wiped on drop.
 /// `invalid_input` when `z` is not a `Uint8Array`, `invalid_length` when not 32 bytes.
-fn shared_secret(z: &JsValue) -> JsResult<Zeroizing<[u8; 32]>> {
+pub(super) fn shared_secret(z: &JsValue) -> JsResult<Zeroizing<[u8; 32]>> {
     let bytes = args::bytes(z, "z must be a Uint8Array", MAX_SMALL_BYTES).js()?;
     let mut out = Zeroizing::new([0u8; 32]);
     if bytes.len() != out.len() {

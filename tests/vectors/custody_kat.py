@@ -3,7 +3,7 @@
 
 Independent of the Rust code: only Python's hashlib/base64/json and the
 `cryptography` package (HKDF-SHA-256, AES-256-GCM, Argon2id). Implements wire
-profile §3.2-§3.12 from the spec text (§3.10's device-approval hashes, AAD, proof and JWE too, and the app sharing key pair and share of issue 24), checks the RFC 7914 §12 (scrypt) and
+profile §3.2-§3.12 from the spec text (§3.10's device-approval hashes, AAD, proof and JWE and the trusted-device envelope too, and the app sharing key pair and share of issue 24), checks the RFC 7914 §12 (scrypt) and
 RFC 9106 §5.3 (Argon2id) vectors against their published values, and writes
 every value the Rust tests assert (src/keys/tests.rs, src/opaque/tests.rs,
 ksf/src/tests.rs, tests/wasm_keys.rs, cli/tests/cli.rs) to one JSON file.
@@ -211,6 +211,25 @@ device_approval = {
     "approval_jwe": approval_jwe,
 }
 
+# ---- trusted-device envelope (§3.10, zkauth's device-local key) ------------------------------
+# Z = ECDH(device key, the device's peer public key), as WebCrypto deriveBits gives it;
+# wrap_key = HKDF(Z, H("zkauth|v1|device-local-key|sub=" + sub + "|key_handle=" + handle), "wrap-key");
+# the envelope is format A of the root key with the canonical AAD (type trusted_device).
+DEVICE_SCALAR = bytes(range(0x90, 0xB0))
+DEVICE_PEER_SCALAR = bytes(range(0xB0, 0xD0))
+KEY_HANDLE = "dk_3f2b8c1e-4d5a-4b6c-8d7e-9f0a1b2c3d4e"
+WA_DEVICE = "DarkAuth-DeviceLocal-AESGCM/v2"
+device_z = p256(DEVICE_SCALAR).exchange(ec.ECDH(), p256(DEVICE_PEER_SCALAR).public_key())
+device_wk = hkdf(device_z, H(("zkauth|v1|device-local-key|sub=" + SUB + "|key_handle=" + KEY_HANDLE).encode()), b"wrap-key")
+device_aad = envelope_aad(ENVELOPE_ID, KEY_ID, SUB, "trusted_device", WA_DEVICE)
+trusted_device = {
+    "inputs": {"device_scalar": DEVICE_SCALAR.hex(), "peer_scalar": DEVICE_PEER_SCALAR.hex(), "key_handle": KEY_HANDLE},
+    "z": device_z.hex(),
+    "wrap_key": device_wk.hex(),
+    "aad": device_aad.decode(),
+    "envelope": b64u(format_a(device_wk, IV, ROOT, device_aad)),
+}
+
 # ---- app sharing key pair and a share (issue 24; zkauth's own construction) --------------
 # swk = HKDF(CAK, "zkauth|v1|app-sharing-key", "sharing-private-key-wrap"); the private scalar,
 # format B under swk with AAD "zkauth-app-sharing-private-key"; a share is the data key (raw 32
@@ -287,6 +306,7 @@ doc = {
     "outputs": out,
     "device_approval": device_approval,
     "sharing": sharing,
+    "trusted_device": trusted_device,
     "ksf": {
         "scrypt_rfc7914": scrypt_rfc,
         "argon2id_rfc9106": A,

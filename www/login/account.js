@@ -7,6 +7,7 @@ import { api } from './api.js';
 import { ApiFailure, PageError } from './errors.js';
 import { mem, rewrap } from './custody.js';
 import { newPassword, requirePassword } from './fields.js';
+import { loadDevices } from './device.js';
 import { loadPasskeys } from './passkeys.js';
 import { opaqueRecord } from './opaque.js';
 import { loginAndUnlock, signOut } from './signin.js';
@@ -102,7 +103,7 @@ export async function showAccount() {
   for (const id of ['change-submit', 'logout', 'logout-all', 'passkey-add']) $(id).disabled = false;
   show('account');
   try {
-    await Promise.all([loadSessions(), loadConsents(), loadPasskeys(), tellNewEvents()]);
+    await Promise.all([loadSessions(), loadConsents(), loadPasskeys(), loadDevices(), tellNewEvents()]);
   } catch (e) {
     showFailure(e);
   }

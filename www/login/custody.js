@@ -43,7 +43,7 @@ export function setUser(res) {
 const newId = (prefix) => `${prefix}_${crypto.randomUUID()}`;
 
 /** The one active account key id, or null when there is none. */
-function activeKeyId(keybag) {
+export function activeKeyId(keybag) {
   const active = (keybag.account_keys ?? []).filter((k) => k.status === 'active');
   if (active.length > 1) throw new PageError('key_ambiguous');
   return active.length === 1 ? active[0].key_id : null;

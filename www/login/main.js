@@ -17,6 +17,7 @@ import { setUser } from './custody.js';
 import { endSessionRequest, noteSignedOut, showEndSession, wireEndSession } from './endsession.js';
 import { ApiFailure, PageError, SENTENCES, sentence } from './errors.js';
 import { profile } from './opaque.js';
+import { wireDevices } from './device.js';
 import { wirePasskeys } from './passkeys.js';
 import { wireRecovery } from './recovery.js';
 import { wireRegister } from './register.js';
@@ -36,6 +37,7 @@ async function start() {
   wireStepUp();
   wireEndSession();
   wirePasskeys();
+  wireDevices();
   // The banner names the client the server registered for this request (fetched while the
   // wasm loads), never the link's own client_name.
   const banner = authRequest ? bannerClientName() : null;

@@ -12,7 +12,7 @@ export const $ = (id) => {
   return el;
 };
 
-const VIEWS = ['loading', 'login', 'register', 'recovery', 'reauth', 'confirm', 'consent', 'account', 'forgot', 'end-session'];
+const VIEWS = ['loading', 'login', 'register', 'recovery', 'reauth', 'approval', 'confirm', 'consent', 'account', 'forgot', 'end-session'];
 
 // Views where the "continue to <app>" banner helps (not on consent, which names the app).
 const CONTEXT_VIEWS = new Set(['login', 'register', 'reauth', 'forgot']);
