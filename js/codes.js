@@ -11,4 +11,5 @@ export const JS_ERROR_CODES = [
   'delivery_session_expired',
   'delivery_session_ambiguous',
   'unsupported_environment',
+  'approval_code_mismatch',
 ];

@@ -29,6 +29,12 @@ const JS_SIGNATURES = {
   passkeyRequestOptions: [['publicKey', 'PasskeyRequestJson']],
   passkeyResponse: [['credential', 'PasskeyCredential']],
   DeliverySession: { 'static begin': [], 'static complete': [['jwe', 'string'], ['expect', 'DeliveryExpectV2']], 'static cancel': [['zkPubKid', 'string', true]] },
+  // The login entry's trusted devices (js/device.js).
+  deviceApprovalRequest: [['authorizationRequestId', 'string', true]],
+  TrustedDevice: {
+    'static load': [['sub', 'string']], 'static forget': [['sub', 'string']], 'static create': [['root', 'RootKey'], ['meta', 'EnvelopeMeta']],
+    save: [['deviceId', 'string']], openRootKey: [['envelope', 'DeviceEnvelope']], approve: [['root', 'RootKey'], ['approval', 'PendingDeviceApproval'], ['typedCode', 'string']],
+  },
 };
 const NOT_SWEPT = new Set(['init', 'ZkAuthError']); // init() is idempotent; ZkAuthError is the error class
 
@@ -88,6 +94,9 @@ export async function sweep(zk, { signatures, documented, peer, now = () => perf
     RecoveryKey: async () => zk.RecoveryKey.generate(),
     SharingKeyPair: async () => app.openSharingKey(sharing.publicJwk, sharing.wrappedPrivateKey),
     DeliverySession: async () => null,
+    // A device record without keys (load/create need a browser): its methods refuse in Node and
+    // fail in WebCrypto in a browser, always with a ZkAuthError.
+    TrustedDevice: async () => new zk.TrustedDevice({ handle: 'dk_00000000-0000-4000-8000-000000000000', sub: 'u1', envelopeId: 'env_1', deviceId: 'dev_1' }),
   };
 
   // Well-typed values by parameter name (or type), for the positions not being swept.
@@ -98,6 +107,8 @@ export async function sweep(zk, { signatures, documented, peer, now = () => perf
   const bags = { DeliveryExpectV2: v2Bag, DeliveryExpectV1: {}, EnvelopeMeta: META, Argon2idParams: ARGON, SealContextV2: SEAL,
     ClientAppKeyContext: CAK, SealContextV1: { sub: 'u1', clientId: 'app' },
     DeviceApprovalContext: { sub: 'u1', requestId: 'r1' }, DeviceApprovalExpect: { sub: 'u1', requestId: 'r1' },
+    DeviceEnvelope: { envelope_id: 'env_1', key_id: 'ark_1', wrapped_key: wrapped },
+    PendingDeviceApproval: { request_id: 'r1', approval_aad: randomB64u(40), verification_code_hash: zk.hashB64u('123456'), new_device_public_jwk: kp.publicJwk },
     // The passkey helpers' inputs: the server's options JSON and a credential as browsers give it.
     PasskeyCreationJson: { challenge: randomB64u(32), user: { id: randomB64u(16), name: 'u1', displayName: 'U' }, extensions: { prf: { eval: { first: randomB64u(32) } } } },
     PasskeyRequestJson: { challenge: randomB64u(32), extensions: { prf: { eval: { first: randomB64u(32) } } } },

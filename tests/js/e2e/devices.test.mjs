@@ -65,7 +65,7 @@ test('device A: sign up through the app, write a note, and trust this device on 
   // What this browser keeps: the device's keys, none extractable, and no root key.
   const kept = await page.evaluate(async () => {
     const db = await new Promise((resolve, reject) => {
-      const r = indexedDB.open('zkauth-login');
+      const r = indexedDB.open('zkauth-devices');
       r.onsuccess = () => resolve(r.result);
       r.onerror = () => reject(r.error);
     });
