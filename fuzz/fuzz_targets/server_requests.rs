@@ -1,7 +1,8 @@
 //! The reference server's request handling on fuzzed input: every endpoint's body extractor
 //! (JSON and form), path parameters and the `/authorize` query, driven through the whole
 //! router in-process (tower layers, handlers, SQLite store), with a logged-in session so the
-//! endpoints behind it are reached too. No panic, never a 5xx, and every refusal is the JSON
+//! endpoints behind it are reached too, and an app's access token for the bearer endpoints
+//! (`/notes`, `/sharing`, `/shared-notes`, `/userinfo`). No panic, never a 5xx, and every refusal is the JSON
 //! error body with a stable `error`.
 #![no_main]
 use std::net::SocketAddr;
@@ -74,13 +75,26 @@ const ENDPOINTS: &[(&str, &str, &str)] = &[
     ("POST", "/crypto/device-approvals/{}/consume", "application/json"),
     ("PUT", "/crypto/enc-pub", "application/json"),
     ("PUT", "/crypto/wrapped-enc-priv", "application/json"),
+    // Sharing between users of an app (bearer): keys, recipients, a note's shares.
+    ("PUT", "/sharing/key", "application/json"),
+    ("GET", "/sharing/recipients?", ""),
+    ("POST", "/notes/{}/shares", "application/json"),
+    ("GET", "/notes/{}/shares", ""),
+    ("DELETE", "/notes/n1/shares/{}", ""),
+    ("GET", "/shared-notes", ""),
 ];
+
+/// The app endpoints, which take the fixture's bearer token (the others its session cookie).
+fn takes_bearer(path: &str) -> bool {
+    ["/notes", "/sharing", "/shared-notes", "/userinfo"].iter().any(|p| path.starts_with(p))
+}
 
 struct Fixture {
     rt: tokio::runtime::Runtime,
     app: Router,
     cookie: String,
     csrf: String,
+    access_token: String,
     _dir: tempfile::TempDir,
 }
 
@@ -108,6 +122,12 @@ allowed_origins = ["http://localhost:8081"]
 zk_delivery = "fragment-jwe"
 zk_required = true
 key_delivery_version = "v2"
+[[clients]]
+client_id = "fuzz-app"
+redirect_uris = ["http://localhost:8082/cb"]
+allowed_origins = ["http://localhost:8082"]
+zk_delivery = "none"
+share_by_email = true
 "#,
         dir.display()
     )
@@ -135,7 +155,7 @@ fn fixture() -> &'static Fixture {
     F.get_or_init(|| {
         let dir = tempfile::tempdir().expect("temp dir");
         let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
-        let (app, cookie, csrf) = rt.block_on(async {
+        let (app, cookie, csrf, access_token) = rt.block_on(async {
             let config = Config::parse(&config(&dir.path().join("data")), "fuzz.toml", Overrides::default()).expect("config");
             let profile = config.profile.clone();
             let state = build(config, &KekSource::DevFile, Clock::Manual(Arc::new(AtomicI64::new(1_800_000_000_000)))).await.expect("server");
@@ -154,10 +174,58 @@ fn fixture() -> &'static Fixture {
             let body = json!({"finish": fin.finish, "sessionId": start["sessionId"]});
             let (status, cookies, _) = send(&app, post_json("/opaque/login/finish", body)).await;
             assert_eq!(status, 200, "the fuzzer's login");
-            (app, cookie(&cookies, "__Host-zkauth"), cookie(&cookies, "__Host-zkauth-csrf"))
+            let (cookie, csrf) = (cookie(&cookies, "__Host-zkauth"), cookie(&cookies, "__Host-zkauth-csrf"));
+            let access_token = app_token(&app, &cookie, &csrf).await;
+            // A note of the fuzzer's, so a note's shares are reached past "no such note".
+            let note = json!({"ciphertext": "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=", "aad": "{\"note_id\":\"n1\"}"});
+            let put = Request::put("/notes/n1")
+                .header(header::AUTHORIZATION, format!("Bearer {access_token}"))
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from(note.to_string()))
+                .expect("request");
+            assert_eq!(send(&app, put).await.0, 200, "the fuzzer's note");
+            (app, cookie, csrf, access_token)
         });
-        Fixture { rt, app, cookie, csrf, _dir: dir }
+        Fixture { rt, app, cookie, csrf, access_token, _dir: dir }
     })
+}
+
+/// An access token of `fuzz-app` for the session (authorize, approve, code exchange).
+async fn app_token(app: &Router, cookie: &str, csrf: &str) -> String {
+    let verifier = "v".repeat(43);
+    let challenge = zkauth_verify::hash_b64u(&verifier);
+    let query = format!(
+        "/authorize?response_type=code&client_id=fuzz-app&redirect_uri=http%3A%2F%2Flocalhost%3A8082%2Fcb&scope=openid&state=s&code_challenge={challenge}&code_challenge_method=S256"
+    );
+    let cookies = format!("__Host-zkauth={cookie}; __Host-zkauth-csrf={csrf}");
+    let res = app.clone().oneshot(Request::get(query.as_str()).header(header::COOKIE, &cookies).body(Body::empty()).expect("request")).await.expect("router");
+    assert_eq!(res.status().as_u16(), 302, "the fuzzer's authorize");
+    let location = res.headers().get(header::LOCATION).and_then(|v| v.to_str().ok()).unwrap_or_default();
+    let request_id = location.split(['?', '&']).find_map(|kv| kv.strip_prefix("request_id=")).unwrap_or_default().to_string();
+    // The request is bound to this browser by the cookie /authorize sets.
+    let binding = res.headers().get_all(header::SET_COOKIE).iter().filter_map(|v| v.to_str().ok()).filter_map(|c| c.split(';').next()).find(|kv| kv.contains("authz")).unwrap_or_default().to_string();
+    let finalize = Request::post("/authorize/finalize")
+        .header(header::COOKIE, format!("{cookies}; {binding}"))
+        .header(header::ORIGIN, ISSUER)
+        .header("x-csrf-token", csrf)
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::from(format!("request_id={request_id}&approve=true")))
+        .expect("request");
+    let (status, _, body) = send(app, finalize).await;
+    assert_eq!(status, 200, "the fuzzer's finalize: {}", String::from_utf8_lossy(&body));
+    let fin: Value = serde_json::from_slice(&body).expect("json");
+    let code = fin["code"].as_str().expect("code");
+    let token = Request::post("/token")
+        .header(header::ORIGIN, "http://localhost:8082")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::from(format!(
+            "grant_type=authorization_code&code={code}&client_id=fuzz-app&redirect_uri=http%3A%2F%2Flocalhost%3A8082%2Fcb&code_verifier={verifier}"
+        )))
+        .expect("request");
+    let (status, _, body) = send(app, token).await;
+    assert_eq!(status, 200, "the fuzzer's token: {}", String::from_utf8_lossy(&body));
+    let tok: Value = serde_json::from_slice(&body).expect("json");
+    tok["access_token"].as_str().expect("access_token").to_string()
 }
 
 fn percent_encode(bytes: &[u8]) -> String {
@@ -186,8 +254,12 @@ fuzz_target!(
     let f = fixture();
     let Ok(method) = Method::from_bytes(method.as_bytes()) else { return };
     let mut req = Request::builder().method(method).uri(path.as_str());
-    req = req.header(header::COOKIE, format!("__Host-zkauth={}; __Host-zkauth-csrf={}", f.cookie, f.csrf));
-    req = req.header(header::ORIGIN, ISSUER).header("x-csrf-token", f.csrf.as_str());
+    if takes_bearer(&path) {
+        req = req.header(header::AUTHORIZATION, format!("Bearer {}", f.access_token));
+    } else {
+        req = req.header(header::COOKIE, format!("__Host-zkauth={}; __Host-zkauth-csrf={}", f.cookie, f.csrf));
+        req = req.header(header::ORIGIN, ISSUER).header("x-csrf-token", f.csrf.as_str());
+    }
     if !content_type.is_empty() {
         req = req.header(header::CONTENT_TYPE, content_type);
     }

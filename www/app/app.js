@@ -346,10 +346,13 @@ async function notesApi(method, path, body) {
   }
 }
 
-function decryptNote(n) {
+/** `{title, body}` of a note, decrypted with the data key `getKey()` gives (freed after), or
+ *  null when it does not open or is not a note. */
+function openNote(n, getKey) {
   if (n.aad !== aadFor(n.note_id)) return null;
-  const dk = session.appKey.deriveDataKey(n.note_id);
+  let dk = null;
   try {
+    dk = getKey();
     const bytes = dk.decrypt(n.note_id, n.ciphertext);
     const note = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
     bytes.fill(0);
@@ -357,7 +360,21 @@ function decryptNote(n) {
   } catch {
     return null;
   } finally {
-    dk.free();
+    dk?.free();
+  }
+}
+
+/** A note's title and body in its list item, or the item marked as one that does not open. */
+function fillNote(li, title, note, refusal) {
+  if (note) {
+    title.textContent = note.title || '(untitled)';
+    const body = document.createElement('div');
+    body.className = 'note-body';
+    body.textContent = note.body;
+    li.append(body);
+  } else {
+    li.classList.add('broken');
+    title.textContent = refusal;
   }
 }
 
@@ -483,32 +500,8 @@ function sharedItem(n) {
   badge.textContent = `shared by ${n.owner_email}`;
   head.append(title, badge);
   li.append(head);
-  let note = null;
-  if (n.aad === aadFor(n.note_id) && session.sharing) {
-    let dk = null;
-    try {
-      dk = session.sharing.openShared(n.jwe);
-      const bytes = dk.decrypt(n.note_id, n.ciphertext);
-      note = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
-      bytes.fill(0);
-      if (typeof note?.title !== 'string' || typeof note.body !== 'string') note = null;
-    } catch {
-      note = null;
-    } finally {
-      dk?.free();
-    }
-  }
-  if (!note) share.hidden = true;
-  if (note) {
-    title.textContent = note.title || '(untitled)';
-    const body = document.createElement('div');
-    body.className = 'note-body';
-    body.textContent = note.body;
-    li.append(body);
-  } else {
-    li.classList.add('broken');
-    title.textContent = 'This shared note cannot be opened with your key.';
-  }
+  const note = session.sharing ? openNote(n, () => session.sharing.openShared(n.jwe)) : null;
+  fillNote(li, title, note, 'This shared note cannot be opened with your key.');
   return li;
 }
 
@@ -533,7 +526,7 @@ async function loadShared() {
 function noteItem(n) {
   const li = document.createElement('li');
   li.dataset.noteId = n.note_id;
-  const note = decryptNote(n);
+  const note = openNote(n, () => session.appKey.deriveDataKey(n.note_id));
   const head = document.createElement('div');
   head.className = 'head';
   const title = document.createElement('span');
@@ -560,16 +553,8 @@ function noteItem(n) {
   }));
   head.append(title, date, share, del);
   li.append(head);
-  if (note) {
-    title.textContent = note.title || '(untitled)';
-    const body = document.createElement('div');
-    body.className = 'note-body';
-    body.textContent = note.body;
-    li.append(body);
-  } else {
-    li.classList.add('broken');
-    title.textContent = 'This note cannot be opened with your key.';
-  }
+  share.hidden = !note;
+  fillNote(li, title, note, 'This note cannot be opened with your key.');
   return li;
 }
 

@@ -12,7 +12,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { NodeClient, dataFiles, scan, shot as shotIn } from './harness.mjs';
-import { appSignIn, approve, begin, end, errorText, login, newContext, newPage, noteTexts, srv, storage, waitView, watcher } from './story.mjs';
+import { appSignIn, approve, begin, end, errorText, login, newContext, newPage, noteTexts, registerThroughApp, srv, storage, waitView, watcher } from './story.mjs';
 
 const tag = randomBytes(4).toString('hex');
 const EMAIL = `devices-${tag}@example.com`;
@@ -28,19 +28,8 @@ before(() => begin('devices'));
 after(end);
 
 test('device A: sign up through the app, write a note, and trust this device on the account page', async () => {
-  const ctx = await newContext();
-  const page = await newPage(ctx);
-  a = { ctx, page };
-  await appSignIn(page);
-  await page.click('#to-register');
-  await page.fill('#register-email', EMAIL);
-  await page.fill('#register-password', PASSWORD);
-  await page.fill('#register-password2', PASSWORD);
-  await page.click('#register-submit');
-  await waitView(page, srv.issuer, 'recovery');
-  await page.check('#recovery-saved');
-  await page.click('#recovery-continue');
-  await approve(page);
+  a = await registerThroughApp(EMAIL, PASSWORD);
+  const { page } = a;
   await page.fill('#note-title', NOTE.title);
   await page.fill('#note-body', NOTE.body);
   await page.click('#note-save');

@@ -10,7 +10,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { hkdfSync, randomBytes } from 'node:crypto';
 import { NodeClient, dataFiles, scan, shot as shotIn } from './harness.mjs';
-import { appSignIn, approve, begin, end, errorText, newContext, newPage, noteTexts, srv, waitView, watcher } from './story.mjs';
+import { appSignIn, approve, begin, end, errorText, noteTexts, registerThroughApp, srv, waitView, watcher } from './story.mjs';
 
 const tag = randomBytes(4).toString('hex');
 const ADA = { email: `ada-${tag}@example.com`, password: `ada's long passphrase ${tag}` };
@@ -26,22 +26,6 @@ const shot = (page, name) => shotIn(page, name, 'sharing');
 before(() => begin('sharing'));
 after(end);
 
-async function registerThroughApp(user) {
-  const ctx = await newContext();
-  const page = await newPage(ctx);
-  await appSignIn(page);
-  await page.click('#to-register');
-  await page.fill('#register-email', user.email);
-  await page.fill('#register-password', user.password);
-  await page.fill('#register-password2', user.password);
-  await page.click('#register-submit');
-  await waitView(page, srv.issuer, 'recovery');
-  await page.check('#recovery-saved');
-  await page.click('#recovery-continue');
-  await approve(page);
-  return { ctx, page };
-}
-
 /** The notes shared with the page's user, as their texts (after a refresh). */
 async function sharedTexts(page) {
   await page.click('#notes-refresh');
@@ -51,7 +35,7 @@ async function sharedTexts(page) {
 }
 
 test('Ada and Bob sign in to the app; Ada writes a note; nothing is shared with either yet', async () => {
-  ada = await registerThroughApp(ADA);
+  ada = await registerThroughApp(ADA.email, ADA.password);
   await page(ada).fill('#note-title', NOTE.title);
   await page(ada).fill('#note-body', NOTE.body);
   await page(ada).click('#note-save');
@@ -62,7 +46,7 @@ test('Ada and Bob sign in to the app; Ada writes a note; nothing is shared with 
   assert.equal(await page(ada).textContent('#shared-empty'), 'Nothing is shared with you.');
   await shot(page(ada), 'ada-note-written');
 
-  bob = await registerThroughApp(BOB);
+  bob = await registerThroughApp(BOB.email, BOB.password);
   await page(bob).waitForSelector('#shared-empty:not([hidden])');
   assert.deepEqual(await sharedTexts(page(bob)), []);
   await shot(page(bob), 'bob-nothing-shared');
@@ -107,6 +91,27 @@ test('Bob sees the note marked as shared by Ada and it decrypts; after a new sig
   assert.equal(again.length, 1);
   assert.ok(again[0].includes(NOTE.body), again[0]);
   await shot(page(bob), 'bob-reads-after-new-sign-in');
+});
+
+test('a share the server altered does not open, and the page says so', async () => {
+  // The server hands Bob a JWE with one tag character changed.
+  await page(bob).route('**/shared-notes', async (route) => {
+    const res = await route.fetch();
+    const body = await res.json();
+    for (const n of body.notes) {
+      const parts = n.jwe.split('.');
+      parts[4] = (parts[4][0] === 'A' ? 'B' : 'A') + parts[4].slice(1);
+      n.jwe = parts.join('.');
+    }
+    await route.fulfill({ response: res, json: body });
+  });
+  const texts = await sharedTexts(page(bob));
+  assert.equal(texts.length, 1);
+  assert.match(texts[0], /This shared note cannot be opened with your key/);
+  assert.doesNotMatch(texts[0], new RegExp(NOTE.body));
+  assert.equal(await errorText(page(bob)), null);
+  await shot(page(bob), 'bob-altered-share-refused');
+  await page(bob).unroute('**/shared-notes');
 });
 
 test('Ada revokes the share; Bob can no longer open the note', async () => {

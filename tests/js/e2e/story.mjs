@@ -90,6 +90,24 @@ export async function approve(page) {
   assert.equal(v, 'notes', `the app refused: ${await errorText(page)}`);
 }
 
+/** A new account made through the app (register → recovery key saved → consent), on a new
+ *  page in a new context; returns `{ ctx, page }` with the app showing its notes. */
+export async function registerThroughApp(email, password) {
+  const ctx = await newContext();
+  const page = await newPage(ctx);
+  await appSignIn(page);
+  await page.click('#to-register');
+  await page.fill('#register-email', email);
+  await page.fill('#register-password', password);
+  await page.fill('#register-password2', password);
+  await page.click('#register-submit');
+  await waitView(page, srv.issuer, 'recovery');
+  await page.check('#recovery-saved');
+  await page.click('#recovery-continue');
+  await approve(page);
+  return { ctx, page };
+}
+
 export async function noteTexts(page) {
   await page.waitForSelector('#notes li, #notes-empty:not([hidden])');
   return page.$$eval('#notes li', (lis) => lis.map((li) => li.textContent));
