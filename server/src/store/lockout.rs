@@ -16,11 +16,11 @@ pub struct Failures {
 
 impl Store {
     pub async fn login_failures(&self, limit_key: &str) -> Result<Option<Failures>, sqlx::Error> {
-        let row: Option<(i64, i64, i64, i64)> =
-            sqlx::query_as("SELECT failures, locked_until_ms, day, day_failures FROM login_failures WHERE limit_key = $1")
-                .bind(limit_key)
-                .fetch_optional(&self.pool)
-                .await?;
+        const SQL: &str = "SELECT failures, locked_until_ms, day, day_failures FROM login_failures WHERE limit_key = $1";
+        let row: Option<(i64, i64, i64, i64)> = match &self.fast {
+            Some(fast) => fast.row(SQL, [limit_key], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?,
+            None => sqlx::query_as(SQL).bind(limit_key).fetch_optional(&self.pool).await?,
+        };
         Ok(row.map(|(consecutive, locked_until_ms, day, today)| Failures { consecutive, locked_until_ms, day, today }))
     }
 
@@ -56,11 +56,11 @@ impl Store {
     }
 
     pub async fn is_known_device(&self, identity: &str, device_hash: &str) -> Result<bool, sqlx::Error> {
-        let row: Option<(i64,)> = sqlx::query_as("SELECT last_seen_at FROM known_devices WHERE identity = $1 AND device_hash = $2")
-            .bind(identity)
-            .bind(device_hash)
-            .fetch_optional(&self.pool)
-            .await?;
+        const SQL: &str = "SELECT last_seen_at FROM known_devices WHERE identity = $1 AND device_hash = $2";
+        if let Some(fast) = &self.fast {
+            return Ok(fast.row(SQL, [identity, device_hash], |_| Ok(()))?.is_some());
+        }
+        let row: Option<(i64,)> = sqlx::query_as(SQL).bind(identity).bind(device_hash).fetch_optional(&self.pool).await?;
         Ok(row.is_some())
     }
 

@@ -2,7 +2,9 @@
 //! any instance can serve any request. One implementation over sqlx's `Any` driver serves
 //! SQLite (embedded default) and PostgreSQL; statements are portable SQL, and every
 //! check-and-change (code redemption, refresh rotation, login-state consumption, rate-limit
-//! buckets) is a single compare-and-set statement.
+//! buckets) is a single compare-and-set statement. On SQLite the login path's reads take a
+//! dedicated read-only connection instead of the pool (`fast_read`: ~1 µs instead of ~100 µs
+//! a statement), with the same SQL text.
 //!
 //! Timestamps are unix seconds (`i64`); secrets and tokens appear only as `b64u(SHA-256)`.
 
@@ -11,6 +13,7 @@ mod admin;
 mod backup;
 mod client_assertions;
 mod consents;
+mod fast_read;
 mod keys;
 mod limits;
 mod lockout;
@@ -28,6 +31,7 @@ mod signing_keys;
 mod users;
 
 use std::path::Path;
+use std::sync::Arc;
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -98,6 +102,8 @@ pub enum Backend {
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
+    /// SQLite only: the login path's reads on a dedicated connection (`fast_read`).
+    fast: Option<Arc<fast_read::FastRead>>,
 }
 
 /// Creating a row that exists already.
@@ -157,7 +163,11 @@ impl Store {
         }
         // One portable schema for both backends (server/migrations/).
         sqlx::migrate!("./migrations").run(&pool).await?;
-        Ok(Store { pool, backend })
+        let fast = match backend {
+            Backend::Sqlite => Some(Arc::new(fast_read::FastRead::open(&data_dir.join("zkauth.db"))?)),
+            Backend::Postgres => None,
+        };
+        Ok(Store { pool, backend, fast })
     }
 
     /// Opens an existing SQLite database read-only, without migrating it (for `backup`: a
@@ -170,7 +180,7 @@ impl Store {
         }
         let options = AnyConnectOptions::from_str(&format!("sqlite://{}?mode=ro", file.display()))?;
         let pool = AnyPoolOptions::new().max_connections(1).acquire_timeout(Duration::from_secs(5)).connect_with(options).await?;
-        Ok(Store { pool, backend: Backend::Sqlite })
+        Ok(Store { pool, backend: Backend::Sqlite, fast: None })
     }
 
     pub fn backend(&self) -> Backend {

@@ -61,20 +61,24 @@ impl Store {
     /// and `twin_profile`, and `known` is false), so the database read does not tell them apart
     /// by time.
     pub async fn user_for_login(&self, email: &str, twin_record: &str, twin_profile: &str) -> Result<LoginRow, sqlx::Error> {
-        sqlx::query_as(
-            "SELECT CAST(CASE WHEN u.sub IS NULL THEN 0 ELSE 1 END AS BIGINT) AS known, COALESCE(u.sub, '') AS sub, \
+        const SQL: &str = "SELECT CAST(CASE WHEN u.sub IS NULL THEN 0 ELSE 1 END AS BIGINT) AS known, COALESCE(u.sub, '') AS sub, \
              COALESCE(u.opaque_record, CAST($2 AS TEXT)) AS opaque_record, COALESCE(u.opaque_profile, CAST($3 AS TEXT)) AS opaque_profile \
-             FROM (SELECT CAST($1 AS TEXT) AS e) q LEFT JOIN users u ON u.email = q.e",
-        )
-        .bind(email)
-        .bind(twin_record)
-        .bind(twin_profile)
-        .fetch_one(&self.pool)
-        .await
+             FROM (SELECT CAST($1 AS TEXT) AS e) q LEFT JOIN users u ON u.email = q.e";
+        if let Some(fast) = &self.fast {
+            let row = fast.row(SQL, [email, twin_record, twin_profile], |r| {
+                Ok(LoginRow { known: r.get(0)?, sub: r.get(1)?, opaque_record: r.get(2)?, opaque_profile: r.get(3)? })
+            })?;
+            return row.ok_or(sqlx::Error::RowNotFound);
+        }
+        sqlx::query_as(SQL).bind(email).bind(twin_record).bind(twin_profile).fetch_one(&self.pool).await
     }
 
     pub async fn user_by_sub(&self, sub: &str) -> Result<Option<UserRow>, sqlx::Error> {
-        sqlx::query_as("SELECT sub, email, name, opaque_record, opaque_profile FROM users WHERE sub = $1")
+        const SQL: &str = "SELECT sub, email, name, opaque_record, opaque_profile FROM users WHERE sub = $1";
+        if let Some(fast) = &self.fast {
+            return fast.row(SQL, [sub], |r| Ok(UserRow { sub: r.get(0)?, email: r.get(1)?, name: r.get(2)?, opaque_record: r.get(3)?, opaque_profile: r.get(4)? }));
+        }
+        sqlx::query_as(SQL)
             .bind(sub)
             .fetch_optional(&self.pool)
             .await
