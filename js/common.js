@@ -59,6 +59,25 @@ export function requireReady() {
   }
 }
 
+// ---- base64url (RFC 4648 §5, no padding), the one copy of the JS layer ---------------------
+
+/** base64url of bytes, without padding. */
+export function b64uEncode(bytes) {
+  let s = '';
+  for (const b of bytes) s += String.fromCharCode(b);
+  return btoa(s).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+}
+
+/** The bytes of unpadded base64url text, or null when it is not that (callers throw their
+ *  own code). */
+export function b64uDecode(value) {
+  if (typeof value !== 'string' || !/^[A-Za-z0-9_-]*$/.test(value) || value.length % 4 === 1) return null;
+  const bin = atob(value.replace(/-/g, '+').replace(/_/g, '/') + '='.repeat((4 - (value.length % 4)) % 4));
+  const out = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+  return out;
+}
+
 // ---- argument checks -----------------------------------------------------------------------
 
 // ES2024's String.prototype.isWellFormed, or the same test by regular expression.

@@ -14,7 +14,7 @@
 //
 // Every failure is a ZkAuthError: IndexedDB errors are "storage_failed", WebCrypto errors
 // "webcrypto_failed", no browser APIs "unsupported_environment".
-import { ZkAuthError, checkString, requireReady } from './common.js';
+import { ZkAuthError, b64uDecode, b64uEncode, checkString, requireReady } from './common.js';
 import { DeliveryKeyPair, hashB64u, openTrustedDeviceEnvelope, sealDeviceApproval, sealTrustedDeviceEnvelope, trustedDeviceEnvelopeAad } from './api.js';
 
 const DB_NAME = 'zkauth-devices';
@@ -76,11 +76,12 @@ function withStore(mode, fn) {
   });
 }
 
-const b64u = (bytes) => btoa(String.fromCharCode(...new Uint8Array(bytes))).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+const b64u = (buffer) => b64uEncode(new Uint8Array(buffer));
 
 function fromB64u(s, what) {
-  if (typeof s !== 'string' || !/^[A-Za-z0-9_-]*$/.test(s) || s.length % 4 === 1) throw new ZkAuthError('invalid_base64url', `${what} is not base64url`);
-  return Uint8Array.from(atob(s.replace(/-/g, '+').replace(/_/g, '/')), (c) => c.charCodeAt(0));
+  const out = b64uDecode(s);
+  if (out === null) throw new ZkAuthError('invalid_base64url', `${what} is not base64url`);
+  return out;
 }
 
 /** A bag's member, read once (a throwing getter or proxy is "invalid_input", not its error). */

@@ -3,7 +3,7 @@
 // fragment from the URL and from history so the JWE does not outlive the page load).
 //
 // Shared by the browser and Node entries. Every failure is a ZkAuthError.
-import { ZkAuthError } from './common.js';
+import { ZkAuthError, b64uEncode as b64u } from './common.js';
 import { hashB64u } from './api.js';
 
 function randomBytes(n) {
@@ -13,11 +13,6 @@ function randomBytes(n) {
   return crypto.getRandomValues(new Uint8Array(n));
 }
 
-function b64u(bytes) {
-  let s = '';
-  for (const b of bytes) s += String.fromCharCode(b);
-  return btoa(s).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
-}
 
 /** PKCE S256 (RFC 7636, wire profile §4.1): `verifier` = b64u of 32 random bytes (43
  *  characters), `challenge` = b64u(SHA-256(ASCII verifier)). In browsers call after `init()`. */

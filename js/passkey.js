@@ -5,7 +5,7 @@
 // `sealPrfEnvelope` and is never part of anything sent.
 //
 // Shared by the browser and Node entries. Every failure is a ZkAuthError "invalid_input".
-import { ZkAuthError } from './common.js';
+import { ZkAuthError, b64uDecode, b64uEncode } from './common.js';
 
 const fail = (what) => new ZkAuthError('invalid_input', what);
 
@@ -24,10 +24,8 @@ function guarded(what, fn) {
 }
 
 function fromB64u(value, what) {
-  if (typeof value !== 'string' || value.length > MAX_B64U || !/^[A-Za-z0-9_-]*$/.test(value) || value.length % 4 === 1) throw fail(`${what} must be base64url`);
-  const bin = atob(value.replace(/-/g, '+').replace(/_/g, '/') + '='.repeat((4 - (value.length % 4)) % 4));
-  const out = new Uint8Array(bin.length);
-  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+  const out = typeof value === 'string' && value.length <= MAX_B64U ? b64uDecode(value) : null;
+  if (out === null) throw fail(`${what} must be base64url`);
   return out;
 }
 
@@ -40,10 +38,7 @@ function bytesOf(buffer, what) {
 
 function toB64u(buffer, what) {
   if (buffer == null) return null;
-  const bytes = bytesOf(buffer, what);
-  let s = '';
-  for (const b of bytes) s += String.fromCharCode(b);
-  return btoa(s).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+  return b64uEncode(bytesOf(buffer, what));
 }
 
 function object(value, what) {

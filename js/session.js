@@ -9,7 +9,7 @@
 //
 // Every failure is a ZkAuthError: IndexedDB errors are "storage_failed", WebCrypto errors
 // "webcrypto_failed".
-import { ZkAuthError, checkString, requireReady } from './common.js';
+import { ZkAuthError, b64uEncode as b64u, checkString, requireReady } from './common.js';
 import { deliveryEpkV1, deliveryEpkV2, openDeliveryV1WithSecret, openDeliveryV2WithSecret, validateZkPub } from './api.js';
 
 const DB_NAME = 'zkauth';
@@ -102,11 +102,6 @@ async function purge(s, now) {
   return all.filter(([, rec]) => !isExpired(rec, now));
 }
 
-function b64u(bytes) {
-  let s = '';
-  for (const b of bytes) s += String.fromCharCode(b);
-  return btoa(s).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
-}
 
 export class DeliverySession {
   /** Creates the ephemeral key (non-extractable), stores it under its `zkPubKid`, and returns

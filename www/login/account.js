@@ -12,12 +12,7 @@ import { loadPasskeys } from './passkeys.js';
 import { opaqueRecord } from './opaque.js';
 import { loginAndUnlock, signOut } from './signin.js';
 import { withStepUp } from './stepup.js';
-import { $, act, onClick, onSubmit, setNotice, show, showFailure } from './ui.js';
-
-function when(secs) {
-  if (typeof secs !== 'number') return '';
-  return new Date(secs * 1000).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
-}
+import { $, act, onClick, onSubmit, setNotice, show, showFailure, when } from './ui.js';
 
 /** "2 min ago", "just now", "3 h ago", or the date. */
 function ago(secs) {

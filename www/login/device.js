@@ -13,7 +13,7 @@ import { ApiFailure, PageError } from './errors.js';
 import { authRequest } from './request.js';
 import { goTo, proceed } from './screens.js';
 import { withStepUp } from './stepup.js';
-import { $, act, link, onClick, setNotice, show } from './ui.js';
+import { $, link, onClick, setNotice, show, smallButton, when } from './ui.js';
 
 const POLL_MS = 3000;
 const POLLS = 40;
@@ -73,18 +73,6 @@ async function approve(device, a, code) {
   setNotice('Approved. Your other device now has your keys.');
 }
 
-function smallButton(text, busy, className, action) {
-  const b = document.createElement('button');
-  b.type = 'button';
-  b.className = `${className} small`;
-  b.textContent = text;
-  b.dataset.busy = busy;
-  b.addEventListener('click', () => act(b, action));
-  return b;
-}
-
-const when = (secs) => new Date(secs * 1000).toLocaleString();
-
 /** The account page's trusted devices and, on a trusted device, the pending requests. */
 export async function loadDevices() {
   const [{ devices }, local] = await Promise.all([api('GET', '/crypto/devices'), localDevice()]);
@@ -97,7 +85,7 @@ export async function loadDevices() {
     const text = document.createElement('span');
     text.className = 'when';
     text.textContent = `${d.label}${here?.deviceId === d.device_id ? ' · this device' : ''} · trusted ${when(d.created_at)}`;
-    li.append(text, smallButton('Remove', 'Removing…', 'secondary', async () => {
+    li.append(text, smallButton('Remove', 'Removing…', async () => {
       await withStepUp(() => api('DELETE', `/crypto/devices/${encodeURIComponent(d.device_id)}`), 'account');
       if (here?.deviceId === d.device_id) await forgetLocal(mem.user.sub);
       await loadDevices();
@@ -128,11 +116,11 @@ async function loadApprovals(device) {
     li.append(
       text,
       code,
-      smallButton('Approve', 'Approving…', 'primary', async () => {
+      smallButton('Approve', 'Approving…', async () => {
         await approve(device, a, code.value.trim());
         await loadApprovals(device);
-      }),
-      smallButton('Deny', 'Denying…', 'secondary', async () => {
+      }, 'primary'),
+      smallButton('Deny', 'Denying…', async () => {
         await api('POST', `/crypto/device-approvals/${encodeURIComponent(a.request_id)}/deny`);
         await loadApprovals(device);
         setNotice('Denied. That device gets no keys.');

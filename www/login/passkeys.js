@@ -11,7 +11,7 @@ import { holdKeys, mem, setUser } from './custody.js';
 import { PageError } from './errors.js';
 import { goTo, proceed } from './screens.js';
 import { withStepUp } from './stepup.js';
-import { $, act, onClick, setNotice } from './ui.js';
+import { $, onClick, setNotice, smallButton } from './ui.js';
 
 const PRF_ALG = 'WebAuthn-PRF-HKDF-SHA256+A256GCM/v2';
 
@@ -110,16 +110,6 @@ async function addPasskey() {
     prfOutput?.fill(0);
   }
   await loadPasskeys();
-}
-
-function smallButton(text, busy, action) {
-  const b = document.createElement('button');
-  b.type = 'button';
-  b.className = 'secondary small';
-  b.textContent = text;
-  b.dataset.busy = busy;
-  b.addEventListener('click', () => act(b, action));
-  return b;
 }
 
 const date = (secs) => (typeof secs === 'number' ? new Date(secs * 1000).toLocaleDateString() : 'never');

@@ -116,3 +116,20 @@ export function link(id, fn) {
     fn();
   });
 }
+
+/** A small list-row button that runs `action` as the page's actions run (busy label, errors). */
+export function smallButton(text, busy, action, kind = 'secondary') {
+  const b = document.createElement('button');
+  b.type = 'button';
+  b.className = `${kind} small`;
+  b.textContent = text;
+  b.dataset.busy = busy;
+  b.addEventListener('click', () => act(b, action));
+  return b;
+}
+
+/** A time (unix seconds) as the lists show it; '' for none. */
+export function when(secs) {
+  if (typeof secs !== 'number') return '';
+  return new Date(secs * 1000).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+}
