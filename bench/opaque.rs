@@ -13,7 +13,7 @@ fn main() {
         Err(e) => fail(&e),
     };
     for (name, profile) in [("native_client_finish_ms", zkauth::opaque::Profile::darkauth()), ("native_argon2id_finish_ms", argon2id)] {
-        match zkauth::bench::opaque_client_finish_ms(&profile, iters, now_ms) {
+        match zkauth::bench::opaque_client_finish_ms(&profile, iters, now_ms, |_| ()) {
             Ok(mut v) => {
                 v.sort_by(f64::total_cmp);
                 let p50 = v.get(v.len() / 2).copied().unwrap_or(f64::NAN);

@@ -93,3 +93,39 @@ fn a_ksf_that_cannot_have_its_memory_is_an_error_and_the_module_stays_usable() {
     // The module is still usable afterwards.
     assert_eq!(Stretch::Argon2id { memory_kib: 8, iterations: 1, parallelism: 1 }.hash(input).unwrap().len(), 32);
 }
+
+#[wasm_bindgen_test]
+fn a_prepared_instance_gives_the_same_answers_and_is_used_once() {
+    use zkauth::wasm::ksf_instance::prepare;
+    let kat = kat();
+    let input = GenericArray::<u8, U32>::clone_from_slice(&unhex(&kat["input"]));
+    let before = memory_len();
+    let d = &kat["darkauth_scrypt"];
+    let darkauth = Stretch::Scrypt { log_n: 15, r: 8, p: 1 };
+    let a = &kat["argon2id"];
+    let cost = |k: &str| u32::try_from(a[k].as_u64().unwrap()).unwrap();
+    let argon = Stretch::Argon2id { memory_kib: cost("memory_kib"), iterations: cost("iterations"), parallelism: cost("parallelism") };
+
+    // Prepared for scrypt, then scrypt: the known answer.
+    assert!(prepare(&darkauth));
+    assert_eq!(darkauth.hash(input).unwrap().to_vec(), unhex(&d["output"]), "custody_kat.json darkauth_scrypt, prepared");
+    // Prepared for scrypt, then Argon2id: the prepared instance is not the Argon2id one's, and the
+    // answer is still right; the scrypt after it (its preparation gone) too.
+    assert!(prepare(&darkauth));
+    assert_eq!(argon.hash(input).unwrap().to_vec(), unhex(&a["output"]), "custody_kat.json argon2id after a scrypt preparation");
+    assert_eq!(darkauth.hash(input).unwrap().to_vec(), unhex(&d["output"]));
+    // Prepared twice (a password field focused twice): one instance, used by the next finish;
+    // the finish after it makes its own.
+    assert!(prepare(&argon));
+    assert!(prepare(&argon));
+    assert_eq!(argon.hash(input).unwrap().to_vec(), unhex(&a["output"]));
+    assert_eq!(argon.hash(input).unwrap().to_vec(), unhex(&a["output"]));
+    // Nothing to prepare for the identity, nor for a work area no instance can have; the KSF
+    // that follows still fails cleanly.
+    assert!(!prepare(&Stretch::Identity));
+    let too_big = Stretch::Argon2id { memory_kib: 0x0FFF_FFFF, iterations: 1, parallelism: 1 };
+    assert!(!prepare(&too_big));
+    assert!(too_big.hash(input).is_err());
+    let after = memory_len();
+    assert!(after - before < MIB, "the page's wasm memory grew from {before} to {after} bytes");
+}

@@ -4,7 +4,7 @@
 use opaque_ke::errors::InternalError;
 use opaque_ke::generic_array::{ArrayLength, GenericArray};
 use opaque_ke::ksf::Ksf;
-use zeroize::Zeroize;
+
 
 
 /// The key-stretching function of a profile.
@@ -86,10 +86,51 @@ pub(crate) fn scrypt(password: &[u8], salt: &[u8], log_n: u8, r: u32, p: u32, ou
     }
     let params = scrypt::Params::new(log_n, r, p, out.len()).map_err(|_| ())?;
     let work = scrypt_work_area(log_n, r).ok_or(())?;
-    let mut probe: Vec<u8> = Vec::new();
-    probe.try_reserve_exact(work).map_err(|_| ())?;
-    drop(probe);
+    if !can_allocate(work) {
+        return Err(());
+    }
     scrypt::scrypt(password, salt, &params, out).map_err(|_| ())
+}
+
+/// Whether `bytes` can be allocated right now: a block of that size is taken from the system
+/// allocator and given straight back to it, never written. (Through the global allocator, the
+/// wasm build's zeroizing one would wipe the whole never-touched block on the way back: 32 MiB
+/// of stores and first touches for scrypt, measured at about as long as scrypt itself.)
+pub(crate) fn can_allocate(bytes: usize) -> bool {
+    probe(bytes, false)
+}
+
+/// [`can_allocate`], and one zero byte written to every 4 KiB page of the block before it is
+/// given back (a disposable instance made ready ahead of the click: its fresh memory's
+/// first-write faults then happen before the KSF).
+#[cfg(all(target_arch = "wasm32", feature = "ksf-instance"))]
+pub(crate) fn touch_pages(bytes: usize) -> bool {
+    probe(bytes, true)
+}
+
+fn probe(bytes: usize, touch: bool) -> bool {
+    use std::alloc::{GlobalAlloc, Layout, System};
+    if bytes == 0 {
+        return true;
+    }
+    let Ok(layout) = Layout::from_size_align(bytes, 16) else {
+        return false;
+    };
+    // SAFETY: `layout` has a non-zero size; the block is freed with the same layout; the only
+    // accesses are writes at offsets below `bytes`, and zeros are what it holds afterwards.
+    unsafe {
+        let block = System.alloc(layout);
+        if block.is_null() {
+            return false;
+        }
+        if touch {
+            for offset in (0..bytes).step_by(4096) {
+                block.add(offset).write_volatile(0);
+            }
+        }
+        System.dealloc(block, layout);
+    }
+    true
 }
 
 /// scrypt's work area, 128·r·N bytes; `None` when that does not fit in a `usize`.
@@ -126,6 +167,10 @@ pub(crate) fn argon2id(password: &[u8], salt: &[u8], secret: &[u8], ad: &[u8], c
         argon2::Argon2::new_with_secret(secret, argon2::Algorithm::Argon2id, argon2::Version::V0x13, params)?
     };
     let result = hasher.hash_password_into_with_memory(password, salt, out, &mut blocks);
-    blocks.iter_mut().for_each(Zeroize::zeroize);
+    // The wasm package's zeroizing allocator wipes `blocks` when they are freed (or, in a
+    // disposable KSF instance, the page zeroes the whole memory): a second 64 MiB pass here
+    // would only add to the click.
+    #[cfg(not(all(target_arch = "wasm32", feature = "zeroizing-allocator")))]
+    blocks.iter_mut().for_each(zeroize::Zeroize::zeroize);
     result
 }

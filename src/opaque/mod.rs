@@ -18,6 +18,8 @@ mod tests;
 
 pub use client::{ClientLogin, ClientRegistration, LoginFinish, OpaqueClient, RegistrationFinish};
 pub use ksf::Stretch;
+#[cfg(all(target_arch = "wasm32", feature = "ksf-instance"))]
+pub(crate) use ksf::{can_allocate, touch_pages};
 pub use profile::{Profile, MAX_ARGON2_ITERATIONS, MAX_ARGON2_MEMORY_KIB};
 
 use opaque_ke::{CipherSuite, TripleDh};

@@ -7,10 +7,21 @@
 //! its own `#[global_allocator]`.
 
 use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use zeroize::Zeroize;
 
 struct ZeroizingAlloc;
+
+/// Whether freeing wipes. Off only inside a disposable KSF instance (`ksf_instance`), whose
+/// whole memory the page's instance zeroes with one `fill` as soon as the KSF returns: a wipe
+/// of each of the KSF's blocks there would write its 32–64 MiB once more, on the click.
+static WIPE: AtomicBool = AtomicBool::new(true);
+
+/// Turns the wipe on free off for the rest of this instance's life (see [`WIPE`]).
+pub(crate) fn leave_wiping_to_the_owner() {
+    WIPE.store(false, Ordering::Relaxed);
+}
 
 // SAFETY: every call forwards to `System` with the same layout; the extra work only writes
 // zeros into a block the caller owns and is about to give back.
@@ -25,7 +36,9 @@ unsafe impl GlobalAlloc for ZeroizingAlloc {
 
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
         unsafe {
-            core::slice::from_raw_parts_mut(ptr, layout.size()).zeroize();
+            if WIPE.load(Ordering::Relaxed) {
+                wipe(core::slice::from_raw_parts_mut(ptr, layout.size()));
+            }
             System.dealloc(ptr, layout);
         }
     }
@@ -42,6 +55,17 @@ unsafe impl GlobalAlloc for ZeroizingAlloc {
             new
         }
     }
+}
+
+/// Zeroizes `block` with 8-byte stores where it is 8-byte aligned (zeroize's slice wipe writes
+/// one element per volatile store: a byte at a time for `[u8]`, which made freeing a KSF's
+/// 32–64 MiB work area cost tens of milliseconds).
+fn wipe(block: &mut [u8]) {
+    // SAFETY: every bit pattern is a valid u64, and `align_to_mut` only puts whole, aligned u64s in the middle.
+    let (head, words, tail) = unsafe { block.align_to_mut::<u64>() };
+    head.zeroize();
+    words.zeroize();
+    tail.zeroize();
 }
 
 #[global_allocator]

@@ -6,7 +6,8 @@
 //! this same compiled module again (`wasm_bindgen::module()`, synchronously: it is already
 //! compiled), has it reserve the KSF's work area, copies the KSF input into it, runs
 //! [`ksf_run`] there, copies the output back, zeroes the whole of that memory and drops the
-//! instance. The page's instance never grows for a KSF.
+//! instance. The page's instance never grows for a KSF. (Inside the disposable instance the
+//! zeroizing allocator does not wipe each block as it is freed: that one `fill` covers them.)
 //!
 //! The second instance's imports are all one built-in that always throws
 //! (`Symbol.prototype.valueOf` called on `undefined`): nothing on the KSF path calls an import
@@ -15,7 +16,12 @@
 //! (typed-array views on both memories), never into a JS-owned buffer. (A page that replaces
 //! `WebAssembly.Instance` could read the input, but such a page already has the password.)
 //!
-//! [`ksf_input`] and [`ksf_run`] answer only in an instance whose glue never started it: the
+//! The click need not pay for making that instance: [`prepare`] (`OpaqueProfile.prepare()`,
+//! called when the password field gets focus) makes it ahead of time, with the KSF's work
+//! area grown in one step and every page of it touched, and holds it, without any secret, for
+//! the next finish with the same parameters, which uses it once and drops it as above.
+//!
+//! [`ksf_input`], [`ksf_prepare`] and [`ksf_run`] answer only in an instance whose glue never started it: the
 //! page's instance (started by its glue) refuses them, so no caller of the glue can make it
 //! grow through them.
 //!
@@ -45,6 +51,18 @@ thread_local! {
     static IMPORTS: RefCell<Option<Object>> = const { RefCell::new(None) };
     /// In the page's instance: set once no second instance can ever be made here.
     static UNAVAILABLE: Cell<bool> = const { Cell::new(false) };
+    /// In the page's instance: the instance [`prepare`] made ready, for its KSF only.
+    static PREPARED: RefCell<Option<Ready>> = const { RefCell::new(None) };
+}
+
+/// A KSF as the disposable instance's exports take it: `kind` and its three parameters.
+type Params = (u32, [u32; 3]);
+
+/// A disposable instance with its work area grown and touched, no secret in it yet.
+struct Ready {
+    params: Params,
+    exports: Object,
+    memory: WebAssembly::Memory,
 }
 
 /// Run by the glue of the page's instance (never in a disposable one).
@@ -72,15 +90,26 @@ pub fn ksf_input(len: u32, kind: u32, a: u32, b: u32, c: u32) -> u32 {
     let Some(work) = stretch_of(kind, a, b, c).and_then(|s| s.work_area_bytes()) else {
         return 0;
     };
-    let mut probe: Vec<u8> = Vec::new();
-    if probe.try_reserve_exact(work).is_err() {
+    if !crate::opaque::can_allocate(work) {
         return 0;
     }
-    drop(probe);
+    // This instance's memory is zeroed whole by the page's instance after the KSF.
+    #[cfg(feature = "zeroizing-allocator")]
+    super::alloc::leave_wiping_to_the_owner();
     BUFFER.with_borrow_mut(|b| {
         **b = vec![0u8; len as usize];
         b.as_ptr() as usize as u32
     })
+}
+
+/// Inside a disposable instance: grows the memory by the work area of the KSF `kind`/`a`/`b`/`c`
+/// in one step, writes one byte of every 4 KiB page of it (so the first-write page faults
+/// happen now) and gives it back to the allocator, which hands it to that KSF later. 1 when
+/// done, 0 in the page's instance or when the memory cannot be had. Internal.
+#[wasm_bindgen(js_name = __ksfPrepare, skip_typescript)]
+pub fn ksf_prepare(kind: u32, a: u32, b: u32, c: u32) -> u32 {
+    let ready = !STARTED.get() && stretch_of(kind, a, b, c).and_then(|s| s.work_area_bytes()).is_some_and(crate::opaque::touch_pages);
+    u32::from(ready)
 }
 
 /// Inside a disposable instance: stretches the buffer in place. `kind` 1 is scrypt (`a` =
@@ -111,32 +140,70 @@ fn stretch_of(kind: u32, a: u32, b: u32, c: u32) -> Option<Stretch> {
     }
 }
 
-/// Runs `s` on `input` into `out` in a disposable instance. `None` when no instance could be
-/// made (the caller runs the KSF here); `Some(Err)` when it was made and the KSF failed.
-pub(crate) fn stretch(s: &Stretch, input: &[u8], out: &mut [u8]) -> Option<Result<(), ()>> {
-    let (kind, a, b, c) = match *s {
-        Stretch::Identity => return None,
-        Stretch::Scrypt { log_n, r, p } => (1, u32::from(log_n), r, p),
-        Stretch::Argon2id { memory_kib, iterations, parallelism } => (2, memory_kib, iterations, parallelism),
+/// The exports' view of `s`; `None` for the identity (nothing to stretch).
+fn params(s: &Stretch) -> Option<Params> {
+    match *s {
+        Stretch::Identity => None,
+        Stretch::Scrypt { log_n, r, p } => Some((1, [u32::from(log_n), r, p])),
+        Stretch::Argon2id { memory_kib, iterations, parallelism } => Some((2, [memory_kib, iterations, parallelism])),
+    }
+}
+
+/// Makes a disposable instance ready for `s` ahead of the finish that needs it (see the module
+/// comment) and keeps it: one for `s` already ready is kept, one for another KSF is dropped.
+/// `false` when none can be made here (the KSF will run in the page's instance, or the memory
+/// is not available now).
+pub fn prepare(s: &Stretch) -> bool {
+    let Some(params @ (kind, [a, b, c])) = params(s) else {
+        PREPARED.set(None);
+        return false;
     };
+    if PREPARED.with_borrow(|r| r.as_ref().is_some_and(|r| r.params == params)) {
+        return true;
+    }
+    PREPARED.set(None);
+    let Some((exports, memory)) = imports().and_then(|imports| instantiate(&imports)) else { return false };
+    if call(&exports, "__ksfPrepare", &[kind, a, b, c]) != Ok(1) {
+        return false;
+    }
+    PREPARED.set(Some(Ready { params, exports, memory }));
+    true
+}
+
+/// The stub imports, built on first use; `None` (and from then on the KSF runs here) when this
+/// module cannot be instantiated again.
+fn imports() -> Option<Object> {
+    if UNAVAILABLE.get() {
+        return None;
+    }
+    if let Some(imports) = IMPORTS.with_borrow(Clone::clone) {
+        return Some(imports);
+    }
+    // Built outside the borrow: building it calls into JS.
+    let Some(built) = module().and_then(|m| stub_imports(&m)) else {
+        UNAVAILABLE.set(true);
+        return None;
+    };
+    IMPORTS.set(Some(built.clone()));
+    Some(built)
+}
+
+/// Runs `s` on `input` into `out` in a disposable instance: the one [`prepare`] made for `s`, or
+/// a new one. `None` when no instance could be made (the caller runs the KSF here); `Some(Err)`
+/// when it was made and the KSF failed.
+pub(crate) fn stretch(s: &Stretch, input: &[u8], out: &mut [u8]) -> Option<Result<(), ()>> {
+    let params @ (kind, abc) = params(s)?;
+    // A prepared instance is used once, by the first finish after it, whatever happens.
+    let ready = PREPARED.take().filter(|r| r.params == params);
     if UNAVAILABLE.get() || input.len() != out.len() {
         return None;
     }
-    let imports = match IMPORTS.with_borrow(Clone::clone) {
-        Some(imports) => imports,
-        None => {
-            // Built outside the borrow: building it calls into JS.
-            let Some(built) = module().and_then(|m| stub_imports(&m)) else {
-                UNAVAILABLE.set(true);
-                return None;
-            };
-            IMPORTS.set(Some(built.clone()));
-            built
-        }
+    let (exports, memory) = match ready {
+        Some(r) => (r.exports, r.memory),
+        // A failed instantiation (say, no memory for a new instance right now) is for this login only.
+        None => instantiate(&imports()?)?,
     };
-    // A failed instantiation (say, no memory for a new instance right now) is for this login only.
-    let (exports, memory) = instantiate(&imports)?;
-    let result = run(&exports, &memory, kind, [a, b, c], input, out);
+    let result = run(&exports, &memory, kind, abc, input, out);
     // Whatever happened, nothing of the input or output stays in the dropped instance's memory:
     // `fill` clamps the end to the length, so u32::MAX covers every size.
     Uint8Array::new(&memory.buffer()).fill(0, 0, u32::MAX);

@@ -73,6 +73,20 @@ impl WasmProfile {
         build().map(WasmProfile).js()
     }
 
+    /// Gets the key-stretching function ready for this profile's next login or registration
+    /// finish, so that the click does not wait for it: call it when the password field gets
+    /// focus. It makes the disposable instance the KSF runs in, with its work area (32 MiB for
+    /// DarkAuth's scrypt, the memory cost for Argon2id) allocated and touched; the next finish
+    /// with this profile uses it and gives all of it back (another `prepare` before that keeps it).
+    /// Optional: a finish without it makes its instance itself. Returns whether an instance
+    /// was prepared (false where the KSF runs in the page's own instance); never throws.
+    pub fn prepare(&self) -> bool {
+        #[cfg(feature = "ksf-instance")]
+        return super::ksf_instance::prepare(&self.0.stretch);
+        #[cfg(not(feature = "ksf-instance"))]
+        return false;
+    }
+
     /// The canonical parameter string the server stores with each record.
     #[wasm_bindgen(getter)]
     pub fn descriptor(&self) -> String {

@@ -308,4 +308,15 @@ test("the KSF instance's internal exports refuse to run in the page's own instan
   // What a disposable instance is asked: a 32-byte input after reserving Argon2id's 8 KiB, then the run.
   assert.equal(glue.__ksfInput(32, 2, 8, 1, 1), 0);
   assert.equal(glue.__ksfRun(2, 8, 1, 1), 0);
+  assert.equal(glue.__ksfPrepare(2, 8, 1, 1), 0);
+});
+
+test('OpaqueProfile.prepare() makes a disposable KSF instance ready in Node too', () => {
+  // Its answers are checked against known ones in tests/wasm_ksf_instance.rs; here, that the
+  // package's entry can prepare one (true) for both profiles.
+  const profile = zk.OpaqueProfile.argon2id({ memoryKib: 1024, iterations: 1, parallelism: 1, serverIdentity: 'prepare.test' });
+  assert.equal(profile.prepare(), true);
+  assert.equal(profile.prepare(), true); // a second focus keeps the instance the first made
+  profile.free();
+  assert.equal(zk.OpaqueProfile.darkauth().prepare(), true);
 });

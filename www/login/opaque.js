@@ -17,6 +17,14 @@ export async function profile() {
   return cached;
 }
 
+/** Gets the KSF ready while the user types (`OpaqueProfile.prepare()`: its memory allocated and
+ *  touched off the click), for the password fields' focus. Best effort: a page that cannot
+ *  reach the server yet, or a KSF that cannot be prepared, just runs it on the click. */
+export function prepareOnFocus(...ids) {
+  const prepare = () => profile().then((p) => p.prepare()).catch(() => {});
+  for (const id of ids) document.getElementById(id)?.addEventListener('focus', prepare);
+}
+
 /** A new client's first message: `start(client)` is startLogin or startRegistration. */
 async function begin(start) {
   const client = new OpaqueClient(await profile());
