@@ -255,6 +255,9 @@ bench: pkg tool-js tool-chromium
 	cargo build --locked --lib --target $(WASM_TARGET) --profile wasm-release --features bench,$(PKG_FEATURES)
 	wasm-bindgen --target web --out-dir target/bench-pkg --out-name zkauth $(WASM_OUT)
 	wasm-opt $(WASM_OPT_FLAGS) target/bench-pkg/zkauth_bg.wasm -o target/bench-pkg/zkauth_bg.wasm
+	$(NOSIMD_ENV) cargo build --locked --lib --target $(WASM_TARGET) --profile wasm-release --target-dir $(NOSIMD_DIR) --features bench,$(PKG_FEATURES)
+	wasm-bindgen --target web --out-dir $(NOSIMD_DIR)/bench-bindgen --out-name zkauth $(NOSIMD_OUT)
+	wasm-opt $(WASM_OPT_NOSIMD_FLAGS) $(NOSIMD_DIR)/bench-bindgen/zkauth_bg.wasm -o target/bench-pkg/zkauth_nosimd_bg.wasm
 	cd bench && npm ci --no-audit --no-fund --loglevel=error
 	cd tests/js && node ../../bench/run.mjs
 	server/tests/with-postgres.sh cargo bench --locked -p zkauth-server --bench load

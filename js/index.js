@@ -20,13 +20,20 @@ function moduleUrl() {
   return WebAssembly.validate(SIMD_PROBE) ? new URL('./zkauth_bg.wasm', import.meta.url) : new URL('./zkauth_nosimd_bg.wasm', import.meta.url);
 }
 
+/** What the entry does once it loaded its module from next to this file: nothing here; the
+ *  login entry's build (js/build.mjs) puts Argon2id's module loader in its place. */
+const afterInit = () => {};
+
 /** Idempotent. With no argument, loads `zkauth_bg.wasm` next to this file, or
  *  `zkauth_nosimd_bg.wasm` where the engine has no wasm SIMD. A failure (a fetch error, HTML
  *  instead of wasm, a CSP or runtime that refuses compilation) is ZkAuthError
  *  "wasm_load_failed" with the cause kept; `init()` may then be called again. */
 export function init(input) {
   ready ??= initWasm({ module_or_path: input ?? moduleUrl() }).then(
-    () => markReady(__argumentLimits()),
+    () => {
+      markReady(__argumentLimits());
+      if (input === undefined) afterInit();
+    },
     (e) => {
       ready = undefined;
       throw new ZkAuthError('wasm_load_failed', `zkauth_bg.wasm could not be loaded: ${e instanceof Error ? e.name : typeof e}`, { cause: e });

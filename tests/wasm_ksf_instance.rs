@@ -129,3 +129,33 @@ fn a_prepared_instance_gives_the_same_answers_and_is_used_once() {
     let after = memory_len();
     assert!(after - before < MIB, "the page's wasm memory grew from {before} to {after} bytes");
 }
+
+#[wasm_bindgen_test]
+fn argon2id_in_the_module_the_entry_gives_and_only_a_module_with_the_ksf_exports() {
+    use zkauth::wasm::ksf_instance::{prepare, set_argon2id_module};
+    let kat = kat();
+    let input = GenericArray::<u8, U32>::clone_from_slice(&unhex(&kat["input"]));
+    let a = &kat["argon2id"];
+    let cost = |k: &str| u32::try_from(a[k].as_u64().unwrap()).unwrap();
+    let argon = Stretch::Argon2id { memory_kib: cost("memory_kib"), iterations: cost("iterations"), parallelism: cost("parallelism") };
+    let before = memory_len();
+
+    // Refused: not a module; a module without the KSF exports (the smallest valid module).
+    assert!(!set_argon2id_module(wasm_bindgen::JsValue::from_str("not a module")));
+    let empty = WebAssembly::Module::new(&js_sys::Uint8Array::from(&[0u8, 97, 115, 109, 1, 0, 0, 0][..])).unwrap();
+    assert!(!set_argon2id_module(empty.into()));
+    assert_eq!(argon.hash(input).unwrap().to_vec(), unhex(&a["output"]), "custody_kat.json argon2id, after two refusals");
+
+    // Kept: a module with them (this test's own module stands for the build without SIMD, which
+    // the browser entry loads). Prepared before it came and after: the known answer both ways.
+    assert!(prepare(&argon));
+    assert!(set_argon2id_module(wasm_bindgen::module()));
+    assert_eq!(argon.hash(input).unwrap().to_vec(), unhex(&a["output"]), "custody_kat.json argon2id, re-prepared in the given module");
+    assert!(prepare(&argon));
+    assert_eq!(argon.hash(input).unwrap().to_vec(), unhex(&a["output"]), "custody_kat.json argon2id, prepared in the given module");
+    assert_eq!(argon.hash(input).unwrap().to_vec(), unhex(&a["output"]), "custody_kat.json argon2id, unprepared in the given module");
+    // scrypt is not affected.
+    let d = &kat["darkauth_scrypt"];
+    assert_eq!(Stretch::Scrypt { log_n: 15, r: 8, p: 1 }.hash(input).unwrap().to_vec(), unhex(&d["output"]));
+    assert!(memory_len() - before < MIB);
+}

@@ -21,6 +21,10 @@
 //! area grown in one step and every page of it touched, and holds it, without any secret, for
 //! the next finish with the same parameters, which uses it once and drops it as above.
 //!
+//! Argon2id's instances are made from the build without SIMD when the browser entry gives it
+//! ([`set_argon2id_loader`]): its scalar code is about 20% faster there than LLVM's vectorised
+//! mixing, while scrypt keeps the SIMD build's 40%.
+//!
 //! [`ksf_input`], [`ksf_prepare`] and [`ksf_run`] answer only in an instance whose glue never started it: the
 //! page's instance (started by its glue) refuses them, so no caller of the glue can make it
 //! grow through them.
@@ -47,8 +51,12 @@ thread_local! {
     static BUFFER: RefCell<Zeroizing<Vec<u8>>> = RefCell::new(Zeroizing::new(Vec::new()));
     /// Set by [`started`]: this is the page's instance (its glue ran `__wbindgen_start`).
     static STARTED: Cell<bool> = const { Cell::new(false) };
-    /// In the page's instance: the import object of throwing stubs, built once.
-    static IMPORTS: RefCell<Option<Object>> = const { RefCell::new(None) };
+    /// In the page's instance: this module with its throwing stubs, built once.
+    static OWN: RefCell<Option<Source>> = const { RefCell::new(None) };
+    /// In the page's instance: the module Argon2id runs in, once the entry gave it.
+    static ARGON2ID: RefCell<Option<Source>> = const { RefCell::new(None) };
+    /// In the page's instance: how to ask the entry for it, until asked.
+    static ARGON2ID_LOADER: RefCell<Option<Function>> = const { RefCell::new(None) };
     /// In the page's instance: set once no second instance can ever be made here.
     static UNAVAILABLE: Cell<bool> = const { Cell::new(false) };
     /// In the page's instance: the instance [`prepare`] made ready, for its KSF only.
@@ -61,6 +69,8 @@ type Params = (u32, [u32; 3]);
 /// A disposable instance with its work area grown and touched, no secret in it yet.
 struct Ready {
     params: Params,
+    /// Made from the Argon2id module, not this one.
+    alternative: bool,
     exports: Object,
     memory: WebAssembly::Memory,
 }
@@ -150,42 +160,102 @@ fn params(s: &Stretch) -> Option<Params> {
 }
 
 /// Makes a disposable instance ready for `s` ahead of the finish that needs it (see the module
-/// comment) and keeps it: one for `s` already ready is kept, one for another KSF is dropped.
-/// `false` when none can be made here (the KSF will run in the page's instance, or the memory
-/// is not available now).
+/// comment) and keeps it: one for `s` already ready (from the module `s` runs in now) is kept,
+/// any other is dropped. `false` when none can be made here (the KSF will run in the page's
+/// instance, or the memory is not available now).
 pub fn prepare(s: &Stretch) -> bool {
-    let Some(params @ (kind, [a, b, c])) = params(s) else {
+    let Some(params) = params(s) else {
         PREPARED.set(None);
         return false;
     };
-    if PREPARED.with_borrow(|r| r.as_ref().is_some_and(|r| r.params == params)) {
+    let Some(source) = source(params.0) else {
+        PREPARED.set(None);
+        return false;
+    };
+    if PREPARED.with_borrow(|r| r.as_ref().is_some_and(|r| r.params == params && r.alternative == source.alternative)) {
         return true;
     }
     PREPARED.set(None);
-    let Some((exports, memory)) = imports().and_then(|imports| instantiate(&imports)) else { return false };
+    let Some((exports, memory)) = instantiate(&source) else { return false };
+    let (kind, [a, b, c]) = params;
     if call(&exports, "__ksfPrepare", &[kind, a, b, c]) != Ok(1) {
         return false;
     }
-    PREPARED.set(Some(Ready { params, exports, memory }));
+    PREPARED.set(Some(Ready { params, alternative: source.alternative, exports, memory }));
     true
 }
 
-/// The stub imports, built on first use; `None` (and from then on the KSF runs here) when this
-/// module cannot be instantiated again.
-fn imports() -> Option<Object> {
+/// A compiled module the KSF's instances are made from, with its stub imports.
+#[derive(Clone)]
+struct Source {
+    module: WebAssembly::Module,
+    imports: Object,
+    /// Not this instance's own module: the one given by [`set_argon2id_module`].
+    alternative: bool,
+}
+
+/// Where a KSF of `kind` runs: Argon2id in the module the entry gave for it (when it did; if
+/// not yet, asking the entry for it, for the logins after this one), else this module. `None`
+/// (and from then on every KSF runs here) when this module cannot be instantiated again.
+fn source(kind: u32) -> Option<Source> {
     if UNAVAILABLE.get() {
         return None;
     }
-    if let Some(imports) = IMPORTS.with_borrow(Clone::clone) {
-        return Some(imports);
+    if kind == 2 {
+        if let Some(alternative) = ARGON2ID.with_borrow(Clone::clone) {
+            return Some(alternative);
+        }
+        // Asked once; the entry answers through `__ksfArgon2idModule`, a promise later.
+        if let Some(loader) = ARGON2ID_LOADER.take() {
+            let _ = loader.call0(&JsValue::UNDEFINED);
+        }
+    }
+    if let Some(own) = OWN.with_borrow(Clone::clone) {
+        return Some(own);
     }
     // Built outside the borrow: building it calls into JS.
-    let Some(built) = module().and_then(|m| stub_imports(&m)) else {
+    let Some(built) = module().and_then(|module| Some(Source { imports: stub_imports(&module)?, module, alternative: false })) else {
         UNAVAILABLE.set(true);
         return None;
     };
-    IMPORTS.set(Some(built.clone()));
+    OWN.set(Some(built.clone()));
     Some(built)
+}
+
+/// Given by the browser entry where it loaded the SIMD build: a function that fetches and
+/// compiles the build without SIMD and hands it to [`set_argon2id_module`]. Argon2id runs about
+/// 20% faster there (LLVM's vectorised BLAKE2b mixing is slower in V8 than the scalar code;
+/// scrypt's Salsa20/8 is 40% faster with SIMD), so its disposable instances are made from that
+/// module once it is in. Called on the first Argon2id KSF or preparation, never for scrypt.
+/// Internal.
+#[wasm_bindgen(js_name = __ksfArgon2idLoader, skip_typescript)]
+pub fn set_argon2id_loader(loader: Function) {
+    ARGON2ID_LOADER.set(Some(loader));
+}
+
+/// The module Argon2id's disposable instances are made from (see [`set_argon2id_loader`]): kept
+/// when it is a compiled module with this module's KSF exports and only function imports; an
+/// Argon2id instance already prepared from this module is prepared again from it. Whether it
+/// was kept. Internal.
+#[wasm_bindgen(js_name = __ksfArgon2idModule, skip_typescript)]
+pub fn set_argon2id_module(module: JsValue) -> bool {
+    if UNAVAILABLE.get() {
+        return false;
+    }
+    let Ok(module) = module.dyn_into::<WebAssembly::Module>() else { return false };
+    let exports: Vec<String> = WebAssembly::Module::exports(&module).iter().filter_map(|e| Reflect::get(&e, &JsValue::from_str("name")).ok()?.as_string()).collect();
+    if !["memory", "__ksfInput", "__ksfPrepare", "__ksfRun"].iter().all(|name| exports.iter().any(|e| e == name)) {
+        return false;
+    }
+    let Some(imports) = stub_imports(&module) else { return false };
+    ARGON2ID.set(Some(Source { module, imports, alternative: true }));
+    let stale = PREPARED.with_borrow(|r| r.as_ref().filter(|r| r.params.0 == 2 && !r.alternative).map(|r| r.params));
+    if let Some((kind, [a, b, c])) = stale {
+        if let Some(s) = stretch_of(kind, a, b, c) {
+            prepare(&s);
+        }
+    }
+    true
 }
 
 /// Runs `s` on `input` into `out` in a disposable instance: the one [`prepare`] made for `s`, or
@@ -201,7 +271,7 @@ pub(crate) fn stretch(s: &Stretch, input: &[u8], out: &mut [u8]) -> Option<Resul
     let (exports, memory) = match ready {
         Some(r) => (r.exports, r.memory),
         // A failed instantiation (say, no memory for a new instance right now) is for this login only.
-        None => instantiate(&imports()?)?,
+        None => instantiate(&source(kind)?)?,
     };
     let result = run(&exports, &memory, kind, abc, input, out);
     // Whatever happened, nothing of the input or output stays in the dropped instance's memory:
@@ -215,9 +285,9 @@ fn module() -> Option<WebAssembly::Module> {
     wasm_bindgen::module().dyn_into().ok()
 }
 
-/// A fresh instance of this module: its exports and memory.
-fn instantiate(imports: &Object) -> Option<(Object, WebAssembly::Memory)> {
-    let instance = WebAssembly::Instance::new(&module()?, imports).ok()?;
+/// A fresh instance of `source`'s module: its exports and memory.
+fn instantiate(source: &Source) -> Option<(Object, WebAssembly::Memory)> {
+    let instance = WebAssembly::Instance::new(&source.module, &source.imports).ok()?;
     let exports = instance.exports();
     let memory = Reflect::get(&exports, &JsValue::from_str("memory")).ok()?.dyn_into().ok()?;
     Some((exports, memory))

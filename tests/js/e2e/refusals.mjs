@@ -181,6 +181,10 @@ export async function refusals(t) {
       await p.fill('#register-password2', PW1);
       await p.click('#register-submit');
       await waitView(p, limited.issuer, 'recovery');
+      // On a SIMD engine the browser entry gave Argon2id the build without SIMD (js/build.mjs),
+      // fetched once when the password field got focus; the registration above ran its KSF.
+      const nosimd = await p.evaluate(() => performance.getEntriesByType('resource').filter((e) => e.name.endsWith('/zkauth_nosimd_bg.wasm')).map((e) => e.responseStatus));
+      assert.deepEqual(nosimd, [200]);
       await p.check('#recovery-saved');
       await p.click('#recovery-continue');
       await waitView(p, limited.issuer, 'account');
