@@ -4,8 +4,10 @@
 //! the KSF, KE3) runs between requests and is not timed. Bounded: a fixed number of logins.
 //!
 //! Then where an HTTP login's time goes beyond the library's (issue 20): one HTTP round trip to
-//! an endpoint without database work, one indexed read and one upsert through the store's pool
-//! (each the median of many), so the table says what a statement costs next to a request.
+//! an endpoint without database work, one indexed read three ways and the rate-limit upsert four
+//! ways (an sqlx pool, a dedicated writer thread, a connection on the caller's thread, the
+//! store's own path), each the median of many: what a statement costs next to a request, and
+//! why the store's login path writes inline (store/fast_write.rs).
 //!
 //! Prints a markdown table and writes it to `target/bench/server.md`.
 
@@ -104,10 +106,15 @@ async fn main() {
     }
 
     // The parts: a request that touches no table (GET /opaque/config), an indexed read that
-    // finds nothing (the finish's user read), and the login rate limit's upsert.
+    // finds nothing through sqlx's pool (a read the login path does not make), the same read on
+    // a dedicated connection, and the login path's read through the store (its dedicated read
+    // connection). Then the login rate limit's upsert four ways: through an sqlx pool of its
+    // own on the same file, on a dedicated writer thread (a channel there, a oneshot back), on a
+    // connection on this thread, and through the store (store/fast_write.rs: inline).
+    let file = dir.path().join("data").join("zkauth.db");
     let mut request = Vec::with_capacity(LOGINS);
     let mut read = Vec::with_capacity(LOGINS);
-    let mut upsert = Vec::with_capacity(LOGINS);
+    let mut store_upsert = Vec::with_capacity(LOGINS);
     let bucket = zkauth_server::store::Bucket { burst: 1_000_000, per_minute: 1_000_000 };
     for i in 0..WARMUP + LOGINS {
         let t0 = Instant::now();
@@ -121,25 +128,81 @@ async fn main() {
         if i >= WARMUP {
             request.push(t1 - t0);
             read.push(t2 - t1);
-            upsert.push(t3 - t2);
+            store_upsert.push(t3 - t2);
         }
     }
-    // The same two statements on one rusqlite connection to the same file, on this thread,
-    // prepared once: no worker thread, no channel, no `Any` value conversion.
-    let db = rusqlite::Connection::open(dir.path().join("data").join("zkauth.db")).unwrap();
+    // The store's rate-limit upsert (store/limits.rs); `$n` for sqlx, `?n` for rusqlite.
+    let drained = "(CASE WHEN rate_limits.level - (CASE WHEN $2 > rate_limits.updated_ms THEN $2 - rate_limits.updated_ms ELSE 0 END) * $3 > 0 \
+                   THEN rate_limits.level - (CASE WHEN $2 > rate_limits.updated_ms THEN $2 - rate_limits.updated_ms ELSE 0 END) * $3 ELSE 0 END)";
+    let upsert_sql = format!(
+        "INSERT INTO rate_limits (bucket, level, updated_ms) VALUES ($1, $4, $2) ON CONFLICT (bucket) DO UPDATE SET level = {drained} + $4, updated_ms = $2 \
+         WHERE {drained} + $4 <= $5 RETURNING level"
+    );
+    let numbered = upsert_sql.replace('$', "?");
+    let args = |key: &'static str, i: usize| (key, 1_800_000_000_000 + i as i64, 1_000_000_i64, 60_000_i64, 60_000_000_000_i64);
+
+    // Through an sqlx pool set up as the store's (the `Any` driver, no ping before each use,
+    // synchronous = NORMAL) on the same file.
+    sqlx::any::install_default_drivers();
+    let pool = sqlx::any::AnyPoolOptions::new()
+        .test_before_acquire(false)
+        .after_connect(|conn, _| Box::pin(async move { sqlx::query("PRAGMA synchronous = NORMAL").execute(conn).await.map(|_| ()) }))
+        .connect(&format!("sqlite://{}", file.display()))
+        .await
+        .unwrap();
+    let mut pooled_upsert = Vec::with_capacity(LOGINS);
+    for i in 0..WARMUP + LOGINS {
+        let t0 = Instant::now();
+        let level: Option<(i64,)> = sqlx::query_as(&upsert_sql)
+            .bind("bench:pool")
+            .bind(1_800_000_000_000 + i as i64)
+            .bind(1_000_000_i64)
+            .bind(60_000_i64)
+            .bind(60_000_000_000_i64)
+            .fetch_optional(&pool)
+            .await
+            .unwrap();
+        if i >= WARMUP {
+            pooled_upsert.push(t0.elapsed());
+        }
+        assert!(level.is_some());
+    }
+    pool.close().await;
+
+    // On a dedicated writer thread: what sqlx's worker does, without the pool or `Any`.
+    let (jobs, queue) = std::sync::mpsc::channel::<(usize, tokio::sync::oneshot::Sender<i64>)>();
+    let writer = {
+        let (file, numbered) = (file.clone(), numbered.clone());
+        std::thread::spawn(move || {
+            let db = rusqlite::Connection::open(file).unwrap();
+            db.pragma_update(None, "synchronous", "NORMAL").unwrap();
+            db.busy_timeout(Duration::from_secs(5)).unwrap();
+            for (i, answer) in queue {
+                let level: i64 = db.prepare_cached(&numbered).unwrap().query_row(args("bench:thread", i), |r| r.get(0)).unwrap();
+                let _ = answer.send(level);
+            }
+        })
+    };
+    let mut thread_upsert = Vec::with_capacity(LOGINS);
+    for i in 0..WARMUP + LOGINS {
+        let t0 = Instant::now();
+        let (answer, answered) = tokio::sync::oneshot::channel();
+        jobs.send((i, answer)).unwrap();
+        assert!(answered.await.unwrap() > 0);
+        if i >= WARMUP {
+            thread_upsert.push(t0.elapsed());
+        }
+    }
+    drop(jobs);
+    writer.join().unwrap();
+
+    // On one rusqlite connection on this thread, prepared once.
+    let db = rusqlite::Connection::open(&file).unwrap();
     db.pragma_update(None, "synchronous", "NORMAL").unwrap();
     db.busy_timeout(Duration::from_secs(5)).unwrap();
     let mut read_user = db.prepare("SELECT sub, email, name, opaque_record, opaque_profile FROM users WHERE email = ?1").unwrap();
-    // The store's rate-limit upsert (store/limits.rs) with SQLite's numbered parameters.
-    let drained = "(CASE WHEN rate_limits.level - (CASE WHEN ?2 > rate_limits.updated_ms THEN ?2 - rate_limits.updated_ms ELSE 0 END) * ?3 > 0 \
-                   THEN rate_limits.level - (CASE WHEN ?2 > rate_limits.updated_ms THEN ?2 - rate_limits.updated_ms ELSE 0 END) * ?3 ELSE 0 END)";
-    let mut bump = db
-        .prepare(&format!(
-            "INSERT INTO rate_limits (bucket, level, updated_ms) VALUES (?1, ?4, ?2) ON CONFLICT (bucket) DO UPDATE SET level = {drained} + ?4, updated_ms = ?2 \
-             WHERE {drained} + ?4 <= ?5 RETURNING level"
-        ))
-        .unwrap();
-    // The store's own fast path (store/fast_read.rs), which the login's reads take on SQLite.
+    let mut bump = db.prepare(&numbered).unwrap();
+    // The store's own read path (store/fast_read.rs), which the login's reads take on SQLite.
     let mut fast = Vec::with_capacity(LOGINS);
     for i in 0..WARMUP + LOGINS {
         let t0 = Instant::now();
@@ -154,7 +217,7 @@ async fn main() {
         let t0 = Instant::now();
         let found = read_user.query_row(["no-such@example.com"], |_| Ok(())).is_ok();
         let t1 = Instant::now();
-        let level: i64 = bump.query_row(rusqlite::params!["bench:direct", 1_800_000_000_000 + i as i64, 1_000_000, 60_000, 60_000_000_000_i64], |r| r.get(0)).unwrap();
+        let level: i64 = bump.query_row(args("bench:direct", i), |r| r.get(0)).unwrap();
         let t2 = Instant::now();
         assert!(!found && level > 0);
         if i >= WARMUP {
@@ -162,7 +225,7 @@ async fn main() {
             direct_upsert.push(t2 - t1);
         }
     }
-    for v in [&mut request, &mut read, &mut upsert, &mut direct_read, &mut direct_upsert, &mut fast] {
+    for v in [&mut request, &mut read, &mut direct_read, &mut fast, &mut pooled_upsert, &mut thread_upsert, &mut direct_upsert, &mut store_upsert] {
         v.sort();
     }
     let us = |v: &[Duration]| percentile(v, 0.5).as_secs_f64() * 1e6;
@@ -181,8 +244,10 @@ async fn main() {
          | one indexed read through sqlx's pool (`users` by `email`, no row) | {:.0} |\n\
          | the same read on a dedicated rusqlite connection, statement prepared once | {:.1} |\n\
          | a login-path read through the store (`users` by `sub`: its dedicated read connection) | {:.1} |\n\
-         | one upsert through sqlx's pool (the rate-limit bucket statement) | {:.0} |\n\
-         | the same upsert on the rusqlite connection | {:.1} |\n\
+         | one upsert through an sqlx pool (the rate-limit bucket statement) | {:.0} |\n\
+         | the same upsert on a dedicated writer thread (a channel there, a oneshot back) | {:.0} |\n\
+         | the same upsert on a rusqlite connection on this thread | {:.1} |\n\
+         | the login path's upsert through the store (its dedicated connection, inline) | {:.1} |\n\
          | HTTP login p50 minus library p50 (two requests and every statement) | {:.0} |\n",
         ms(percentile(&lib, 0.5)),
         ms(percentile(&lib, 0.99)),
@@ -194,8 +259,10 @@ async fn main() {
         us(&read),
         us(&direct_read),
         us(&fast),
-        us(&upsert),
+        us(&pooled_upsert),
+        us(&thread_upsert),
         us(&direct_upsert),
+        us(&store_upsert),
         (ms(percentile(&http, 0.5)) - ms(percentile(&lib, 0.5))) * 1000.0,
     );
     println!("\n{table}");

@@ -5,6 +5,7 @@
 //! `burst × 60 000`. The check and the update are one `INSERT … ON CONFLICT DO UPDATE …
 //! WHERE` statement: atomic on SQLite and PostgreSQL alike.
 
+use super::fast_write::text;
 use super::Store;
 
 /// Units one attempt costs (one minute of drain at 1/min).
@@ -31,13 +32,22 @@ impl Store {
              ON CONFLICT (bucket) DO UPDATE SET level = {drained} + $4, updated_ms = $2 \
              WHERE {drained} + $4 <= $5 RETURNING level"
         );
-        let allowed: Option<(i64,)> =
-            sqlx::query_as(&sql).bind(key).bind(now_ms).bind(drain).bind(COST).bind(capacity).fetch_optional(&self.pool).await?;
+        let fast = match &self.write {
+            Some(write) => write.row(&sql, vec![text(key), now_ms.into(), drain.into(), COST.into(), capacity.into()], |r| r.get::<_, i64>(0))?,
+            None => None,
+        };
+        let allowed = match fast {
+            Some(level) => level,
+            None => sqlx::query_as::<_, (i64,)>(&sql).bind(key).bind(now_ms).bind(drain).bind(COST).bind(capacity).fetch_optional(&self.pool).await?.map(|(level,)| level),
+        };
         if allowed.is_some() {
             return Ok(None);
         }
-        let row: Option<(i64, i64)> =
-            sqlx::query_as("SELECT level, updated_ms FROM rate_limits WHERE bucket = $1").bind(key).fetch_optional(&self.pool).await?;
+        const LEVEL: &str = "SELECT level, updated_ms FROM rate_limits WHERE bucket = $1";
+        let row: Option<(i64, i64)> = match &self.fast {
+            Some(fast) => fast.row(LEVEL, [key], |r| Ok((r.get(0)?, r.get(1)?)))?,
+            None => sqlx::query_as(LEVEL).bind(key).fetch_optional(&self.pool).await?,
+        };
         let (level, updated) = row.unwrap_or((capacity, now_ms));
         let current = (level - (now_ms - updated).max(0) * drain).max(0);
         let wait_ms = (current + COST - capacity).max(0) / drain.max(1);

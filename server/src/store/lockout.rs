@@ -1,6 +1,7 @@
 //! The rows behind failure-based login backoff: consecutive and daily failures per limit
 //! key, and the devices that have logged in to an identity (see `crate::lockout`).
 
+use super::fast_write::text;
 use super::Store;
 
 /// What a limit key has failed so far.
@@ -51,7 +52,13 @@ impl Store {
 
     /// A success clears the key's failures.
     pub async fn clear_login_failures(&self, limit_key: &str) -> Result<(), sqlx::Error> {
-        sqlx::query("DELETE FROM login_failures WHERE limit_key = $1").bind(limit_key).execute(&self.pool).await?;
+        const SQL: &str = "DELETE FROM login_failures WHERE limit_key = $1";
+        if let Some(write) = &self.write {
+            if write.execute(SQL, vec![text(limit_key)])?.is_some() {
+                return Ok(());
+            }
+        }
+        sqlx::query(SQL).bind(limit_key).execute(&self.pool).await?;
         Ok(())
     }
 
@@ -66,15 +73,23 @@ impl Store {
 
     /// How many browsers have signed in to `identity` (within the device cookie's lifetime).
     pub async fn known_devices_of(&self, identity: &str) -> Result<i64, sqlx::Error> {
-        let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM known_devices WHERE identity = $1").bind(identity).fetch_one(&self.pool).await?;
+        const SQL: &str = "SELECT COUNT(*) FROM known_devices WHERE identity = $1";
+        if let Some(fast) = &self.fast {
+            return Ok(fast.row(SQL, [identity], |r| r.get(0))?.unwrap_or(0));
+        }
+        let (n,): (i64,) = sqlx::query_as(SQL).bind(identity).fetch_one(&self.pool).await?;
         Ok(n)
     }
 
     pub async fn remember_device(&self, identity: &str, device_hash: &str, now: i64) -> Result<(), sqlx::Error> {
-        sqlx::query(
-            "INSERT INTO known_devices (identity, device_hash, last_seen_at) VALUES ($1, $2, $3) \
-             ON CONFLICT (identity, device_hash) DO UPDATE SET last_seen_at = $3",
-        )
+        const SQL: &str = "INSERT INTO known_devices (identity, device_hash, last_seen_at) VALUES ($1, $2, $3) \
+                           ON CONFLICT (identity, device_hash) DO UPDATE SET last_seen_at = $3";
+        if let Some(write) = &self.write {
+            if write.execute(SQL, vec![text(identity), text(device_hash), now.into()])?.is_some() {
+                return Ok(());
+            }
+        }
+        sqlx::query(SQL)
         .bind(identity)
         .bind(device_hash)
         .bind(now)

@@ -4,7 +4,8 @@
 //! check-and-change (code redemption, refresh rotation, login-state consumption, rate-limit
 //! buckets) is a single compare-and-set statement. On SQLite the login path's reads take a
 //! dedicated read-only connection instead of the pool (`fast_read`: ~1 µs instead of ~100 µs
-//! a statement), with the same SQL text.
+//! a statement) and its writes a dedicated connection that never waits (`fast_write`: ~7 µs,
+//! through the pool when another connection holds the write lock), with the same SQL text.
 //!
 //! Timestamps are unix seconds (`i64`); secrets and tokens appear only as `b64u(SHA-256)`.
 
@@ -14,6 +15,7 @@ mod backup;
 mod client_assertions;
 mod consents;
 mod fast_read;
+mod fast_write;
 mod keys;
 mod limits;
 mod lockout;
@@ -104,6 +106,8 @@ pub struct Store {
     backend: Backend,
     /// SQLite only: the login path's reads on a dedicated connection (`fast_read`).
     fast: Option<Arc<fast_read::FastRead>>,
+    /// SQLite only: the login path's writes on a dedicated connection, inline (`fast_write`).
+    write: Option<Arc<fast_write::FastWrite>>,
 }
 
 /// Creating a row that exists already.
@@ -163,11 +167,14 @@ impl Store {
         }
         // One portable schema for both backends (server/migrations/).
         sqlx::migrate!("./migrations").run(&pool).await?;
-        let fast = match backend {
-            Backend::Sqlite => Some(Arc::new(fast_read::FastRead::open(&data_dir.join("zkauth.db"))?)),
-            Backend::Postgres => None,
+        let (fast, write) = match backend {
+            Backend::Sqlite => {
+                let file = data_dir.join("zkauth.db");
+                (Some(Arc::new(fast_read::FastRead::open(&file)?)), Some(Arc::new(fast_write::FastWrite::open(&file, pool.clone())?)))
+            }
+            Backend::Postgres => (None, None),
         };
-        Ok(Store { pool, backend, fast })
+        Ok(Store { pool, backend, fast, write })
     }
 
     /// Opens an existing SQLite database read-only, without migrating it (for `backup`: a
@@ -180,7 +187,7 @@ impl Store {
         }
         let options = AnyConnectOptions::from_str(&format!("sqlite://{}?mode=ro", file.display()))?;
         let pool = AnyPoolOptions::new().max_connections(1).acquire_timeout(Duration::from_secs(5)).connect_with(options).await?;
-        Ok(Store { pool, backend: Backend::Sqlite, fast: None })
+        Ok(Store { pool, backend: Backend::Sqlite, fast: None, write: None })
     }
 
     pub fn backend(&self) -> Backend {
@@ -218,6 +225,44 @@ impl Store {
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
     use super::*;
+
+    /// The login path's inline writes (`fast_write`) never wait for SQLite's write lock on the
+    /// request's thread: while another connection holds it, each statement goes through the
+    /// pool instead, which waits; once the lock is released, every one has done its work once.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn inline_writes_fall_back_to_the_pool_while_another_connection_writes() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open("sqlite", dir.path()).await.unwrap();
+        let bucket = Bucket { burst: 1, per_minute: 1 };
+        let pending = PendingLogin { sealed_state: "sealed".into(), sub: Some("s".into()), identity: "i".into(), limit_key: "k".into() };
+        // Without contention: the inline path.
+        assert_eq!(store.rate_limit("t:a", bucket, 1_000).await.unwrap(), None);
+        assert!(store.rate_limit("t:a", bucket, 1_001).await.unwrap().is_some(), "the bucket holds one attempt");
+        store.put_pending_login("p1", &pending, 100).await.unwrap();
+
+        // Another connection takes the write lock.
+        let other = rusqlite::Connection::open(dir.path().join("zkauth.db")).unwrap();
+        other.execute_batch("BEGIN IMMEDIATE").unwrap();
+        let s = store.clone();
+        let pending2 = PendingLogin { sealed_state: "sealed2".into(), ..pending.clone() };
+        let writes = tokio::spawn(async move {
+            let limited = s.rate_limit("t:b", bucket, 1_000).await.unwrap();
+            s.put_pending_login("p2", &pending2, 100).await.unwrap();
+            let taken = s.take_pending_login("p1", 50).await.unwrap();
+            s.clear_login_failures("k").await.unwrap();
+            (limited, taken)
+        });
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        assert!(!writes.is_finished(), "the writes wait (in the pool) while the lock is held");
+        other.execute_batch("COMMIT").unwrap();
+        let (limited, taken) = writes.await.unwrap();
+        assert_eq!(limited, None);
+        assert_eq!(taken.map(|p| p.sealed_state), Some("sealed".to_string()));
+        // Each happened once: p1 is gone, p2 is there, t:b holds its one attempt.
+        assert!(store.take_pending_login("p1", 50).await.unwrap().is_none());
+        assert_eq!(store.take_pending_login("p2", 50).await.unwrap().map(|p| p.sealed_state), Some("sealed2".to_string()));
+        assert!(store.rate_limit("t:b", bucket, 1_001).await.unwrap().is_some());
+    }
 
     /// Every purge statement deletes through an index (SQLite's plan says `SEARCH … USING
     /// INDEX`, never `SCAN`), and a purge of 20,000 expired sessions beside 20,000 live ones

@@ -4,6 +4,7 @@
 //! lock in practice (a single writer), on PostgreSQL concurrent creates of one user can pass
 //! the check together, so a quota can be exceeded by at most the user's concurrent requests.
 
+use super::fast_write::text;
 use super::Store;
 
 /// What a quota counts. The SQL is fixed per variant (never built from input).
@@ -39,14 +40,13 @@ impl Store {
 
     /// Ends the user's oldest sessions so that at most `keep` remain (before a new one starts).
     pub async fn trim_sessions(&self, sub: &str, keep: i64) -> Result<u64, sqlx::Error> {
-        let r = sqlx::query(
-            "DELETE FROM sessions WHERE sub = $1 AND id_hash NOT IN \
-             (SELECT id_hash FROM sessions WHERE sub = $1 ORDER BY created_at DESC, id_hash LIMIT $2)",
-        )
-        .bind(sub)
-        .bind(keep.max(0))
-        .execute(&self.pool)
-        .await?;
-        Ok(r.rows_affected())
+        const SQL: &str = "DELETE FROM sessions WHERE sub = $1 AND id_hash NOT IN \
+                           (SELECT id_hash FROM sessions WHERE sub = $1 ORDER BY created_at DESC, id_hash LIMIT $2)";
+        if let Some(write) = &self.write {
+            if let Some(n) = write.execute(SQL, vec![text(sub), keep.max(0).into()])? {
+                return Ok(n);
+            }
+        }
+        Ok(sqlx::query(SQL).bind(sub).bind(keep.max(0)).execute(&self.pool).await?.rows_affected())
     }
 }

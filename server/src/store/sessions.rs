@@ -1,5 +1,6 @@
 //! First-party sessions: stored by `b64u(SHA-256(id))`, listed by a random public handle.
 
+use super::fast_write::text;
 use super::Store;
 
 /// A live session as stored. The cookie value itself is never stored.
@@ -33,7 +34,26 @@ pub struct Ended {
 
 impl Store {
     pub async fn create_session(&self, s: &SessionRow) -> Result<(), sqlx::Error> {
-        sqlx::query(&format!("INSERT INTO sessions ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"))
+        let sql = format!("INSERT INTO sessions ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)");
+        if let Some(write) = &self.write {
+            let params = vec![
+                s.id_hash.clone().into(),
+                s.handle.clone().into(),
+                s.sub.clone().into(),
+                s.created_at.into(),
+                s.last_seen_at.into(),
+                s.absolute_expires_at.into(),
+                s.browser.clone().into(),
+                s.os.clone().into(),
+                s.ip_prefix.clone().into(),
+                s.device_hash.clone().into(),
+                s.unlocked.into(),
+            ];
+            if write.execute(&sql, params)?.is_some() {
+                return Ok(());
+            }
+        }
+        sqlx::query(&sql)
             .bind(&s.id_hash)
             .bind(&s.handle)
             .bind(&s.sub)
@@ -71,8 +91,16 @@ impl Store {
 
     /// Ends one session; true if it existed.
     pub async fn delete_session(&self, id_hash: &str) -> Result<bool, sqlx::Error> {
-        let r = sqlx::query("DELETE FROM sessions WHERE id_hash = $1").bind(id_hash).execute(&self.pool).await?;
-        Ok(r.rows_affected() > 0)
+        const SQL: &str = "DELETE FROM sessions WHERE id_hash = $1";
+        let fast = match &self.write {
+            Some(write) => write.execute(SQL, vec![text(id_hash)])?,
+            None => None,
+        };
+        let deleted = match fast {
+            Some(n) => n,
+            None => sqlx::query(SQL).bind(id_hash).execute(&self.pool).await?.rows_affected(),
+        };
+        Ok(deleted > 0)
     }
 
     /// Ends one of the user's sessions by its public handle; true if it existed.

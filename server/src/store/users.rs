@@ -1,5 +1,6 @@
 //! Accounts: the login identity, display name and OPAQUE record; pending OPAQUE logins.
 
+use super::fast_write::text;
 use super::{insert_result, InsertError, Store};
 
 /// One account. `opaque_record` is the 129-byte RegistrationRecord (b64u), bound to the
@@ -147,7 +148,14 @@ impl Store {
 
     /// Stores an OPAQUE login state (sealed) under the hash of its session id.
     pub async fn put_pending_login(&self, id_hash: &str, p: &PendingLogin, expires_at: i64) -> Result<(), sqlx::Error> {
-        sqlx::query("INSERT INTO pending_logins (id_hash, sealed_state, sub, expires_at, identity, limit_key) VALUES ($1, $2, $3, $4, $5, $6)")
+        const SQL: &str = "INSERT INTO pending_logins (id_hash, sealed_state, sub, expires_at, identity, limit_key) VALUES ($1, $2, $3, $4, $5, $6)";
+        if let Some(write) = &self.write {
+            let params = vec![text(id_hash), p.sealed_state.clone().into(), p.sub.clone().into(), expires_at.into(), p.identity.clone().into(), p.limit_key.clone().into()];
+            if write.execute(SQL, params)?.is_some() {
+                return Ok(());
+            }
+        }
+        sqlx::query(SQL)
             .bind(id_hash)
             .bind(&p.sealed_state)
             .bind(&p.sub)
@@ -163,10 +171,15 @@ impl Store {
     /// racing on two instances cannot both get it). Expired states are refused.
     pub async fn take_pending_login(&self, id_hash: &str, now: i64) -> Result<Option<PendingLogin>, sqlx::Error> {
         type Row = (String, Option<String>, i64, Option<String>, Option<String>);
-        let row: Option<Row> = sqlx::query_as("DELETE FROM pending_logins WHERE id_hash = $1 RETURNING sealed_state, sub, expires_at, identity, limit_key")
-            .bind(id_hash)
-            .fetch_optional(&self.pool)
-            .await?;
+        const SQL: &str = "DELETE FROM pending_logins WHERE id_hash = $1 RETURNING sealed_state, sub, expires_at, identity, limit_key";
+        let fast = match &self.write {
+            Some(write) => write.row(SQL, vec![text(id_hash)], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))?,
+            None => None,
+        };
+        let row: Option<Row> = match fast {
+            Some(row) => row,
+            None => sqlx::query_as(SQL).bind(id_hash).fetch_optional(&self.pool).await?,
+        };
         Ok(row.filter(|r| r.2 > now).map(|(sealed_state, sub, _, identity, limit_key)| PendingLogin {
             sealed_state,
             sub,
