@@ -75,12 +75,17 @@ try {
     // ---- server: OPAQUE logins per core ----------------------------------------------------------
     // server/benches/login.rs times start + finish through HTTP (axum + SQLite on loopback) and the
     // same work as a library call; the peer does the library-level work in Node in this process.
-    const serverBench = execFileSync('cargo', ['bench', '--locked', '-p', 'zkauth-server', '--bench', 'login'], { cwd: ROOT, encoding: 'utf8' });
+    // Under with-postgres.sh (a throwaway PostgreSQL cluster), so it has a PostgreSQL row too.
+    const serverBench = execFileSync('server/tests/with-postgres.sh', ['cargo', 'bench', '--locked', '-p', 'zkauth-server', '--bench', 'login'], { cwd: ROOT, encoding: 'utf8' });
     const rate = (label) => Number(new RegExp(`\\| ${label}[^|]*\\| (\\d+) \\|`).exec(serverBench)[1]);
-    const libRate = rate('library only'), httpRate = rate('HTTP on loopback');
+    const libRate = rate('library only'), httpRate = rate('HTTP on loopback \\(axum \\+ SQLite\\)');
+    const pg = /\| HTTP on loopback \(axum \+ PostgreSQL 15; the library (\d+)\/s beside it\) \| (\d+) \|/.exec(serverBench);
     const peerRate = await opaqueTsServerLoginsPerSecond(30);
     row('Server OPAQUE login (KE1→KE2, KE3 verified), logins/s on one core', `${httpRate} over HTTP + SQLite; ${libRate} as a library`, `@cloudflare/opaque-ts 0.7.5 in Node: ${peerRate.toFixed(1)}`,
       `${(httpRate / peerRate).toFixed(0)}× (HTTP vs peer's library)`, '(none set)', null);
+    row('Server OPAQUE login over HTTP vs as a library, SQLite (server/benches/login.rs)', `${httpRate}/s`, `${libRate}/s`, (httpRate / libRate).toFixed(2), '≥ 0.80', httpRate / libRate >= 0.8);
+    if (pg) row('Server OPAQUE login over HTTP vs as a library, PostgreSQL 15', `${pg[2]}/s`, `${pg[1]}/s`, (pg[2] / pg[1]).toFixed(2), '≥ 0.65', pg[2] / pg[1] >= 0.65);
+    else row('Server OPAQUE login over HTTP vs as a library, PostgreSQL 15', 'not run', '', '', '≥ 0.65', false);
 
     {
       const page = await browser.newPage();

@@ -9,6 +9,9 @@
 //! store's own path), each the median of many: what a statement costs next to a request, and
 //! why the store's login path writes inline (store/fast_write.rs).
 //!
+//! With `ZKAUTH_TEST_POSTGRES` (make bench runs it under server/tests/with-postgres.sh), the same
+//! HTTP logins on PostgreSQL too.
+//!
 //! Prints a markdown table and writes it to `target/bench/server.md`.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
@@ -44,13 +47,14 @@ fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
 }
 
-#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
-async fn main() {
-    let dir = tempfile::tempdir().unwrap();
+/// A server on loopback over `database` ("sqlite", or a PostgreSQL URL) with its data in `dir`,
+/// a connection to it, and one registered user: the state, the connection, the profile and the
+/// stored record.
+async fn server(database: &str, dir: &std::path::Path) -> (zkauth_server::AppState, Conn, zkauth::opaque::Profile, String) {
     let toml = format!(
-        "issuer = \"http://localhost:8080\"\nlisten = \"127.0.0.1:0\"\ndata_dir = \"{}\"\nopaque_profile = \"argon2id\"\n\
+        "issuer = \"http://localhost:8080\"\nlisten = \"127.0.0.1:0\"\ndata_dir = \"{}\"\ndatabase = \"{database}\"\nopaque_profile = \"argon2id\"\n\
          [argon2id]\nmemory_kib = 8\niterations = 1\nparallelism = 1\n[rate_limits]\nlogin = {{ burst = 1000000, per_minute = 1000000 }}\n",
-        dir.path().join("data").display()
+        dir.join("data").display()
     );
     let config = Config::parse(&toml, "bench.toml", Overrides::default()).unwrap();
     let profile = config.profile.clone();
@@ -59,44 +63,47 @@ async fn main() {
     let addr = listener.local_addr().unwrap();
     let app = router(state.clone()).into_make_service_with_connect_info::<std::net::SocketAddr>();
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-
-    let email = "bench@example.com";
     let client = OpaqueClient::new(profile.clone());
     let mut conn = Conn::open(&addr.to_string(), "http://localhost:8080").await.unwrap();
     let (req, reg) = client.start_registration(&mut OsRng, b"bench password").unwrap();
-    let start = ok(&mut conn, "/opaque/register/start", &json!({"request": req, "email": email})).await;
-    let done = reg.finish(&mut OsRng, start["message"].as_str().unwrap(), email).unwrap();
+    let start = ok(&mut conn, "/opaque/register/start", &json!({"request": req, "email": EMAIL})).await;
+    let done = reg.finish(&mut OsRng, start["message"].as_str().unwrap(), EMAIL).unwrap();
     let record_b64 = done.record.clone();
-    let (status, _) = conn.post_json("/opaque/register/finish", &json!({"email": email, "record": done.record})).await.unwrap();
+    let (status, _) = conn.post_json("/opaque/register/finish", &json!({"email": EMAIL, "record": done.record})).await.unwrap();
     assert_eq!(status, 201);
+    (state, conn, profile, record_b64)
+}
 
-    // HTTP: start + finish per login, client work untimed.
+const EMAIL: &str = "bench@example.com";
+
+/// `LOGINS` logins over HTTP (start + finish per login, the client's work untimed), then the
+/// same server-side OPAQUE work as library calls (no HTTP, no database): each login's time.
+async fn logins(state: &zkauth_server::AppState, conn: &mut Conn, profile: &zkauth::opaque::Profile, record_b64: &str) -> (Vec<Duration>, Vec<Duration>) {
+    let client = OpaqueClient::new(profile.clone());
     let mut http = Vec::with_capacity(LOGINS);
     for i in 0..WARMUP + LOGINS {
         let (ke1, login) = client.start_login(&mut OsRng, b"bench password").unwrap();
         let t0 = Instant::now();
-        let ke2 = ok(&mut conn, "/opaque/login/start", &json!({"email": email, "request": ke1})).await;
+        let ke2 = ok(conn, "/opaque/login/start", &json!({"email": EMAIL, "request": ke1})).await;
         let mut elapsed = t0.elapsed();
-        let fin = login.finish(&mut OsRng, ke2["message"].as_str().unwrap(), email).unwrap();
+        let fin = login.finish(&mut OsRng, ke2["message"].as_str().unwrap(), EMAIL).unwrap();
         let t1 = Instant::now();
-        let done = ok(&mut conn, "/opaque/login/finish", &json!({"finish": fin.finish, "sessionId": ke2["sessionId"]})).await;
+        let done = ok(conn, "/opaque/login/finish", &json!({"finish": fin.finish, "sessionId": ke2["sessionId"]})).await;
         elapsed += t1.elapsed();
         assert_eq!(done["success"], true);
         if i >= WARMUP {
             http.push(elapsed);
         }
     }
-
-    // Library only: the same server-side OPAQUE work, no HTTP, no database.
-    let record = StoredRecord::new(&profile, &record_b64).unwrap();
+    let record = StoredRecord::new(profile, record_b64).unwrap();
     let setup = &state.secrets.opaque;
     let mut lib = Vec::with_capacity(LOGINS);
     for i in 0..WARMUP + LOGINS {
         let (ke1, login) = client.start_login(&mut OsRng, b"bench password").unwrap();
         let t0 = Instant::now();
-        let (ke2, server_state) = setup.login_start(&mut OsRng, &profile, Some(&record), &ke1, email.as_bytes(), email.as_bytes()).unwrap();
+        let (ke2, server_state) = setup.login_start(&mut OsRng, profile, Some(&record), &ke1, EMAIL.as_bytes(), EMAIL.as_bytes()).unwrap();
         let mut elapsed = t0.elapsed();
-        let fin = login.finish(&mut OsRng, &ke2, email).unwrap();
+        let fin = login.finish(&mut OsRng, &ke2, EMAIL).unwrap();
         let t1 = Instant::now();
         server_state.finish(&fin.finish).unwrap();
         elapsed += t1.elapsed();
@@ -104,6 +111,31 @@ async fn main() {
             lib.push(elapsed);
         }
     }
+    http.sort();
+    lib.sort();
+    (http, lib)
+}
+
+/// A new, empty database in the PostgreSQL cluster at `base`: its URL.
+async fn fresh_pg_database(base: &str, name: &str) -> String {
+    use sqlx::Connection;
+    sqlx::any::install_default_drivers();
+    let mut admin = sqlx::AnyConnection::connect(&format!("{base}/postgres")).await.unwrap();
+    sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut admin).await.unwrap();
+    admin.close().await.unwrap();
+    format!("{base}/{name}")
+}
+
+/// Logins per second over a set of per-login times.
+fn rate(v: &[Duration]) -> f64 {
+    v.len() as f64 / v.iter().sum::<Duration>().as_secs_f64()
+}
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() {
+    let dir = tempfile::tempdir().unwrap();
+    let (state, mut conn, profile, record_b64) = server("sqlite", dir.path()).await;
+    let (http, lib) = logins(&state, &mut conn, &profile, &record_b64).await;
 
     // The parts: a request that touches no table (GET /opaque/config), an indexed read that
     // finds nothing through sqlx's pool (a read the login path does not make), the same read on
@@ -230,15 +262,35 @@ async fn main() {
     }
     let us = |v: &[Duration]| percentile(v, 0.5).as_secs_f64() * 1e6;
 
-    http.sort();
-    lib.sort();
-    let rate = |v: &[Duration]| v.len() as f64 / v.iter().sum::<Duration>().as_secs_f64();
     let (http_rate, lib_rate) = (rate(&http), rate(&lib));
+
+    // The same HTTP logins on PostgreSQL (make bench runs this under with-postgres.sh), with
+    // their own library run beside them.
+    let (postgres, postgres_ratio) = match std::env::var("ZKAUTH_TEST_POSTGRES") {
+        Ok(base) => {
+            let db = fresh_pg_database(&base, &format!("zk_login_{}", std::process::id())).await;
+            let pg_dir = tempfile::tempdir().unwrap();
+            let (pg_state, mut pg_conn, _, pg_record) = server(&db, pg_dir.path()).await;
+            let (pg_http, pg_lib) = logins(&pg_state, &mut pg_conn, &profile, &pg_record).await;
+            let ratio = rate(&pg_http) / rate(&pg_lib);
+            (
+                format!(
+                    "| HTTP on loopback (axum + PostgreSQL 15; the library {:.0}/s beside it) | {:.0} | {:.2} | {:.2} |\n",
+                    rate(&pg_lib),
+                    rate(&pg_http),
+                    ms(percentile(&pg_http, 0.5)),
+                    ms(percentile(&pg_http, 0.99))
+                ),
+                format!("; on PostgreSQL: **{:.0}%** (goal ≥ 65%: {})", ratio * 100.0, if ratio >= 0.65 { "met" } else { "missed" }),
+            )
+        }
+        Err(_) => ("| HTTP on loopback (axum + PostgreSQL) | not run: no ZKAUTH_TEST_POSTGRES (make bench provides one) | | |\n".to_string(), String::new()),
+    };
     let ratio = http_rate / lib_rate;
     let table = format!(
         "| server: OPAQUE login start+finish, one core | logins/s | p50 ms | p99 ms |\n|---|---|---|---|\n\
-         | library only (same run) | {lib_rate:.0} | {:.2} | {:.2} |\n| HTTP on loopback (axum + SQLite) | {http_rate:.0} | {:.2} | {:.2} |\n\n\
-         HTTP / library: **{:.0}%** (goal ≥ 80%: {})\n\n\
+         | library only (same run) | {lib_rate:.0} | {:.2} | {:.2} |\n| HTTP on loopback (axum + SQLite) | {http_rate:.0} | {:.2} | {:.2} |\n{postgres}\n\
+         HTTP / library on SQLite: **{:.0}%** (goal ≥ 80%: {}){postgres_ratio}\n\n\
          | where the HTTP login's time goes (medians, same run) | µs |\n|---|---|\n\
          | HTTP round trip, no database (`GET /opaque/config`) | {:.0} |\n\
          | one indexed read through sqlx's pool (`users` by `email`, no row) | {:.0} |\n\
