@@ -54,6 +54,21 @@ impl Stretch {
         }
     }
 
+    /// The same KSF with a small work area (scrypt N ≤ 4096 and p = 1: 4 MiB for DarkAuth;
+    /// Argon2id ≤ 4 MiB and t = 1), which a disposable instance runs on zeros while it is
+    /// prepared. V8 compiles a wasm function with its optimising tier only after it has run a
+    /// while, and a call already running keeps its baseline code; the KSF's hot loop is one long
+    /// call, so without this the click's KSF on a fresh page runs in baseline code (first login
+    /// on a fresh page, DarkAuth: 76–87 ms without, 75–79 ms with; see bench/README.md).
+    #[cfg(all(target_arch = "wasm32", feature = "ksf-instance"))]
+    pub(crate) fn warm_up(&self) -> Option<Stretch> {
+        match *self {
+            Stretch::Identity => None,
+            Stretch::Scrypt { log_n, r, .. } => Some(Stretch::Scrypt { log_n: log_n.min(12), r, p: 1 }),
+            Stretch::Argon2id { memory_kib, parallelism, .. } => Some(Stretch::Argon2id { memory_kib: memory_kib.min(4096), iterations: 1, parallelism }),
+        }
+    }
+
     /// Runs the KSF in this instance (natively: in this process). `out` has the input's length.
     pub(crate) fn stretch_here(&self, input: &[u8], out: &mut [u8]) -> Result<(), ()> {
         match self {

@@ -114,12 +114,21 @@ pub fn ksf_input(len: u32, kind: u32, a: u32, b: u32, c: u32) -> u32 {
 
 /// Inside a disposable instance: grows the memory by the work area of the KSF `kind`/`a`/`b`/`c`
 /// in one step, writes one byte of every 4 KiB page of it (so the first-write page faults
-/// happen now) and gives it back to the allocator, which hands it to that KSF later. 1 when
-/// done, 0 in the page's instance or when the memory cannot be had. Internal.
+/// happen now) and gives it back to the allocator, which hands it to that KSF later; then runs
+/// the KSF small on zeros ([`Stretch::warm_up`]). 1 when done, 0 in the page's instance or when
+/// the memory cannot be had. Internal.
 #[wasm_bindgen(js_name = __ksfPrepare, skip_typescript)]
 pub fn ksf_prepare(kind: u32, a: u32, b: u32, c: u32) -> u32 {
-    let ready = !STARTED.get() && stretch_of(kind, a, b, c).and_then(|s| s.work_area_bytes()).is_some_and(crate::opaque::touch_pages);
-    u32::from(ready)
+    let Some(stretch) = stretch_of(kind, a, b, c).filter(|_| !STARTED.get()) else { return 0 };
+    if !stretch.work_area_bytes().is_some_and(crate::opaque::touch_pages) {
+        return 0;
+    }
+    // The same KSF, small, on zeros: its code is optimised by the time of the click.
+    if let Some(small) = stretch.warm_up() {
+        let mut out = [0u8; 32];
+        let _ = small.stretch_here(&[0u8; 32], &mut out);
+    }
+    1
 }
 
 /// Inside a disposable instance: stretches the buffer in place. `kind` 1 is scrypt (`a` =
