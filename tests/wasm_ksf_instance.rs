@@ -22,6 +22,17 @@ fn unhex(v: &serde_json::Value) -> Vec<u8> {
     hex::decode(v.as_str().unwrap()).unwrap()
 }
 
+/// The KSF input of custody_kat.json.
+fn kat_input(kat: &serde_json::Value) -> GenericArray<u8, U32> {
+    GenericArray::<u8, U32>::clone_from_slice(&unhex(&kat["input"]))
+}
+
+/// The Argon2id KSF of custody_kat.json's `argon2id` section.
+fn kat_argon2id(kat: &serde_json::Value) -> Stretch {
+    let cost = |k: &str| u32::try_from(kat["argon2id"][k].as_u64().unwrap()).unwrap();
+    Stretch::Argon2id { memory_kib: cost("memory_kib"), iterations: cost("iterations"), parallelism: cost("parallelism") }
+}
+
 /// The byte length of this instance's linear memory.
 fn memory_len() -> u32 {
     let memory: WebAssembly::Memory = wasm_bindgen::memory().dyn_into().unwrap();
@@ -33,7 +44,7 @@ const MIB: u32 = 1 << 20;
 #[wasm_bindgen_test]
 fn known_answers_through_the_disposable_instance_and_no_growth() {
     let kat = kat();
-    let input = GenericArray::<u8, U32>::clone_from_slice(&unhex(&kat["input"]));
+    let input = kat_input(&kat);
     let before = memory_len();
 
     // DarkAuth's scrypt N = 32768, r = 8, p = 1: a 32 MiB work area.
@@ -43,9 +54,7 @@ fn known_answers_through_the_disposable_instance_and_no_growth() {
     assert_eq!(darkauth.hash(input).unwrap().to_vec(), unhex(&d["output"]), "custody_kat.json darkauth_scrypt");
 
     // Argon2id with opaque-ke's 16-byte zero salt.
-    let a = &kat["argon2id"];
-    let cost = |k: &str| u32::try_from(a[k].as_u64().unwrap()).unwrap();
-    let argon = Stretch::Argon2id { memory_kib: cost("memory_kib"), iterations: cost("iterations"), parallelism: cost("parallelism") };
+    let (argon, a) = (kat_argon2id(&kat), &kat["argon2id"]);
     assert_eq!(argon.hash(input).unwrap().to_vec(), unhex(&a["output"]), "custody_kat.json argon2id");
 
     // 64 MiB Argon2id twice: the same output, and this instance's memory stays where it was.
@@ -62,10 +71,8 @@ fn known_answers_through_the_disposable_instance_and_no_growth() {
 #[wasm_bindgen_test]
 fn the_fallback_in_this_instance_gives_the_same_answers() {
     let kat = kat();
-    let input = GenericArray::<u8, U32>::clone_from_slice(&unhex(&kat["input"]));
-    let a = &kat["argon2id"];
-    let cost = |k: &str| u32::try_from(a[k].as_u64().unwrap()).unwrap();
-    let argon = Stretch::Argon2id { memory_kib: cost("memory_kib"), iterations: cost("iterations"), parallelism: cost("parallelism") };
+    let input = kat_input(&kat);
+    let (argon, a) = (kat_argon2id(&kat), &kat["argon2id"]);
     // 4 MiB Argon2id: in a disposable instance, then in this one (which must then hold its 4 MiB).
     let four = Stretch::Argon2id { memory_kib: 4096, iterations: 1, parallelism: 1 };
     let disposable = four.hash(input).unwrap();
@@ -98,13 +105,11 @@ fn a_ksf_that_cannot_have_its_memory_is_an_error_and_the_module_stays_usable() {
 fn a_prepared_instance_gives_the_same_answers_and_is_used_once() {
     use zkauth::wasm::ksf_instance::prepare;
     let kat = kat();
-    let input = GenericArray::<u8, U32>::clone_from_slice(&unhex(&kat["input"]));
+    let input = kat_input(&kat);
     let before = memory_len();
     let d = &kat["darkauth_scrypt"];
     let darkauth = Stretch::Scrypt { log_n: 15, r: 8, p: 1 };
-    let a = &kat["argon2id"];
-    let cost = |k: &str| u32::try_from(a[k].as_u64().unwrap()).unwrap();
-    let argon = Stretch::Argon2id { memory_kib: cost("memory_kib"), iterations: cost("iterations"), parallelism: cost("parallelism") };
+    let (argon, a) = (kat_argon2id(&kat), &kat["argon2id"]);
 
     // Prepared for scrypt, then scrypt: the known answer.
     assert!(prepare(&darkauth));
@@ -134,10 +139,8 @@ fn a_prepared_instance_gives_the_same_answers_and_is_used_once() {
 fn argon2id_in_the_module_the_entry_gives_and_only_a_module_with_the_ksf_exports() {
     use zkauth::wasm::ksf_instance::{prepare, set_argon2id_module};
     let kat = kat();
-    let input = GenericArray::<u8, U32>::clone_from_slice(&unhex(&kat["input"]));
-    let a = &kat["argon2id"];
-    let cost = |k: &str| u32::try_from(a[k].as_u64().unwrap()).unwrap();
-    let argon = Stretch::Argon2id { memory_kib: cost("memory_kib"), iterations: cost("iterations"), parallelism: cost("parallelism") };
+    let input = kat_input(&kat);
+    let (argon, a) = (kat_argon2id(&kat), &kat["argon2id"]);
     let before = memory_len();
 
     // Refused: not a module; a module without the KSF exports (the smallest valid module).
