@@ -19,6 +19,7 @@ struct ZeroizingAlloc;
 static WIPE: AtomicBool = AtomicBool::new(true);
 
 /// Turns the wipe on free off for the rest of this instance's life (see [`WIPE`]).
+#[cfg(all(feature = "login", feature = "ksf-instance"))]
 pub(crate) fn leave_wiping_to_the_owner() {
     WIPE.store(false, Ordering::Relaxed);
 }
