@@ -107,10 +107,10 @@ pub(crate) fn scrypt(password: &[u8], salt: &[u8], log_n: u8, r: u32, p: u32, ou
     scrypt::scrypt(password, salt, &params, out).map_err(|_| ())
 }
 
-/// Whether `bytes` can be allocated right now: a block of that size is taken from the system
-/// allocator and given straight back to it, never written. (Through the global allocator, the
-/// wasm build's zeroizing one would wipe the whole never-touched block on the way back: 32 MiB
-/// of stores and first touches for scrypt, measured at about as long as scrypt itself.)
+/// Whether `bytes` can be allocated right now: a block of that size is taken from the global
+/// allocator (the one the KSF will ask) and given straight back, never written, so the wasm
+/// build's zeroizing allocator is told not to wipe it (32 MiB of stores and first touches for
+/// scrypt, measured at about as long as scrypt itself).
 pub(crate) fn can_allocate(bytes: usize) -> bool {
     probe(bytes, false)
 }
@@ -124,7 +124,7 @@ pub(crate) fn touch_pages(bytes: usize) -> bool {
 }
 
 fn probe(bytes: usize, touch: bool) -> bool {
-    use std::alloc::{GlobalAlloc, Layout, System};
+    use std::alloc::Layout;
     if bytes == 0 {
         return true;
     }
@@ -134,7 +134,7 @@ fn probe(bytes: usize, touch: bool) -> bool {
     // SAFETY: `layout` has a non-zero size; the block is freed with the same layout; the only
     // accesses are writes at offsets below `bytes`, and zeros are what it holds afterwards.
     unsafe {
-        let block = System.alloc(layout);
+        let block = std::alloc::alloc(layout);
         if block.is_null() {
             return false;
         }
@@ -143,7 +143,10 @@ fn probe(bytes: usize, touch: bool) -> bool {
                 block.add(offset).write_volatile(0);
             }
         }
-        System.dealloc(block, layout);
+        #[cfg(all(target_arch = "wasm32", feature = "zeroizing-allocator"))]
+        crate::wasm::alloc::dealloc_unwritten(block, layout);
+        #[cfg(not(all(target_arch = "wasm32", feature = "zeroizing-allocator")))]
+        std::alloc::dealloc(block, layout);
     }
     true
 }

@@ -58,6 +58,20 @@ unsafe impl GlobalAlloc for ZeroizingAlloc {
     }
 }
 
+/// Frees `block` through the global allocator without wiping it: for a block that never held
+/// anything (the KSF's reservation probe, `crate::opaque::ksf`), whose wipe would be 32–64 MiB of
+/// stores for nothing.
+///
+/// # Safety
+/// As [`std::alloc::dealloc`]: `block` was allocated by the global allocator with `layout`.
+#[cfg(feature = "login")]
+pub(crate) unsafe fn dealloc_unwritten(block: *mut u8, layout: Layout) {
+    let wiping = WIPE.swap(false, Ordering::Relaxed);
+    // SAFETY: the caller's contract is dealloc's.
+    unsafe { std::alloc::dealloc(block, layout) };
+    WIPE.store(wiping, Ordering::Relaxed);
+}
+
 /// Zeroizes `block` with 8-byte stores where it is 8-byte aligned (zeroize's slice wipe writes
 /// one element per volatile store: a byte at a time for `[u8]`, which made freeing a KSF's
 /// 32–64 MiB work area cost tens of milliseconds).

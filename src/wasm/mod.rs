@@ -4,7 +4,7 @@
 //! Every failure becomes a JS `Error` named `ZkAuthError` with a stable `.code`.
 
 #[cfg(feature = "zeroizing-allocator")]
-mod alloc;
+pub(crate) mod alloc;
 mod args;
 mod codes;
 mod limits;
