@@ -14,14 +14,11 @@ use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags, OptionalExtension, Params, Row};
 
+use super::{sqlite_numbered, unavailable};
+
 /// The dedicated read-only connection.
 pub(super) struct FastRead {
     conn: Mutex<Connection>,
-}
-
-fn unavailable(e: impl std::fmt::Display) -> sqlx::Error {
-    // The store's errors are sqlx's: an I/O error reads as "database unavailable" (503).
-    sqlx::Error::Io(std::io::Error::other(e.to_string()))
 }
 
 impl FastRead {
@@ -36,7 +33,7 @@ impl FastRead {
     /// At most one row of `sql` (written with sqlx's `$n` placeholders, which become SQLite's
     /// numbered `?n`, so one text serves both paths), mapped by `map`.
     pub(super) fn row<T>(&self, sql: &str, params: impl Params, map: impl FnOnce(&Row<'_>) -> rusqlite::Result<T>) -> Result<Option<T>, sqlx::Error> {
-        let sql = sql.replace('$', "?");
+        let sql = sqlite_numbered(sql);
         let conn = self.conn.lock().map_err(|_| unavailable("the read connection's lock is poisoned"))?;
         let mut stmt = conn.prepare_cached(&sql).map_err(unavailable)?;
         stmt.query_row(params, map).optional().map_err(unavailable)

@@ -25,6 +25,8 @@ use rusqlite::types::Value;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, Row};
 use sqlx::AnyPool;
 
+use super::{sqlite_numbered, unavailable};
+
 /// Writes between two checkpoints run through the pool: with SQLite's default of 1000 pages
 /// (4 MB) per checkpoint and a login's few small rows, about the same WAL size as sqlx's own.
 const CHECKPOINT_EVERY: u64 = 1000;
@@ -40,11 +42,6 @@ pub(super) struct FastWrite {
 /// A text parameter.
 pub(super) fn text(s: &str) -> Value {
     Value::Text(s.to_owned())
-}
-
-fn unavailable(e: impl std::fmt::Display) -> sqlx::Error {
-    // The store's errors are sqlx's: an I/O error reads as "database unavailable" (503).
-    sqlx::Error::Io(std::io::Error::other(e.to_string()))
 }
 
 /// What a statement here gave: done, or "busy" (run it through the pool), or a database
@@ -68,12 +65,11 @@ impl FastWrite {
         Ok(FastWrite { conn: Mutex::new(conn), writes: AtomicU64::new(0), pool })
     }
 
-    /// Runs `f` on the connection with `sql` (sqlx's `$n` placeholders become SQLite's
-    /// numbered `?n`, so one text serves both paths) prepared once; `None` when busy.
+    /// Runs `f` on the connection with `sql` (sqlx's placeholders) prepared once; `None` when busy.
     fn with<T>(&self, sql: &str, f: impl FnOnce(&mut rusqlite::CachedStatement<'_>) -> rusqlite::Result<T>) -> Result<Option<T>, sqlx::Error> {
         let done = {
             let conn = self.conn.lock().map_err(|_| unavailable("the write connection's lock is poisoned"))?;
-            outcome(conn.prepare_cached(&sql.replace('$', "?")).and_then(|mut stmt| f(&mut stmt)))?
+            outcome(conn.prepare_cached(&sqlite_numbered(sql)).and_then(|mut stmt| f(&mut stmt)))?
         };
         if done.is_some() && self.writes.fetch_add(1, Ordering::Relaxed) % CHECKPOINT_EVERY == CHECKPOINT_EVERY - 1 {
             let pool = self.pool.clone();

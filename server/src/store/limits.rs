@@ -32,10 +32,7 @@ impl Store {
              ON CONFLICT (bucket) DO UPDATE SET level = {drained} + $4, updated_ms = $2 \
              WHERE {drained} + $4 <= $5 RETURNING level"
         );
-        let fast = match &self.write {
-            Some(write) => write.row(&sql, vec![text(key), now_ms.into(), drain.into(), COST.into(), capacity.into()], |r| r.get::<_, i64>(0))?,
-            None => None,
-        };
+        let fast = self.write.as_deref().map(|w| w.row(&sql, vec![text(key), now_ms.into(), drain.into(), COST.into(), capacity.into()], |r| r.get::<_, i64>(0))).transpose()?.flatten();
         let allowed = match fast {
             Some(level) => level,
             None => sqlx::query_as::<_, (i64,)>(&sql).bind(key).bind(now_ms).bind(drain).bind(COST).bind(capacity).fetch_optional(&self.pool).await?.map(|(level,)| level),

@@ -119,6 +119,18 @@ pub enum InsertError {
     Db(#[from] sqlx::Error),
 }
 
+/// A failure of one of SQLite's dedicated connections (`fast_read`, `fast_write`) as the store
+/// reports errors, sqlx's: an I/O error reads as "database unavailable" (503).
+fn unavailable(e: impl std::fmt::Display) -> sqlx::Error {
+    sqlx::Error::Io(std::io::Error::other(e.to_string()))
+}
+
+/// `sql` written with sqlx's `$n` placeholders as SQLite's numbered `?n`, so one text serves the
+/// pool and the dedicated connections.
+fn sqlite_numbered(sql: &str) -> String {
+    sql.replace('$', "?")
+}
+
 fn insert_result(r: Result<sqlx::any::AnyQueryResult, sqlx::Error>) -> Result<(), InsertError> {
     match r {
         Ok(_) => Ok(()),

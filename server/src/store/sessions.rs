@@ -92,10 +92,7 @@ impl Store {
     /// Ends one session; true if it existed.
     pub async fn delete_session(&self, id_hash: &str) -> Result<bool, sqlx::Error> {
         const SQL: &str = "DELETE FROM sessions WHERE id_hash = $1";
-        let fast = match &self.write {
-            Some(write) => write.execute(SQL, vec![text(id_hash)])?,
-            None => None,
-        };
+        let fast = self.write.as_deref().map(|w| w.execute(SQL, vec![text(id_hash)])).transpose()?.flatten();
         let deleted = match fast {
             Some(n) => n,
             None => sqlx::query(SQL).bind(id_hash).execute(&self.pool).await?.rows_affected(),

@@ -172,10 +172,7 @@ impl Store {
     pub async fn take_pending_login(&self, id_hash: &str, now: i64) -> Result<Option<PendingLogin>, sqlx::Error> {
         type Row = (String, Option<String>, i64, Option<String>, Option<String>);
         const SQL: &str = "DELETE FROM pending_logins WHERE id_hash = $1 RETURNING sealed_state, sub, expires_at, identity, limit_key";
-        let fast = match &self.write {
-            Some(write) => write.row(SQL, vec![text(id_hash)], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))?,
-            None => None,
-        };
+        let fast = self.write.as_deref().map(|w| w.row(SQL, vec![text(id_hash)], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))).transpose()?.flatten();
         let row: Option<Row> = match fast {
             Some(row) => row,
             None => sqlx::query_as(SQL).bind(id_hash).fetch_optional(&self.pool).await?,
