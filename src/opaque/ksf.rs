@@ -5,8 +5,6 @@ use opaque_ke::errors::InternalError;
 use opaque_ke::generic_array::{ArrayLength, GenericArray};
 use opaque_ke::ksf::Ksf;
 
-
-
 /// The key-stretching function of a profile.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Stretch {

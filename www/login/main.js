@@ -16,7 +16,7 @@ import { showConsent, wireConsent } from './consent.js';
 import { setUser } from './custody.js';
 import { endSessionRequest, noteSignedOut, showEndSession, wireEndSession } from './endsession.js';
 import { ApiFailure, PageError, SENTENCES, sentence } from './errors.js';
-import { profile } from './opaque.js';
+import { prepareOnFocus, profile } from './opaque.js';
 import { wireDevices } from './device.js';
 import { wirePasskeys } from './passkeys.js';
 import { wireRecovery } from './recovery.js';
@@ -38,6 +38,8 @@ async function start() {
   wireEndSession();
   wirePasskeys();
   wireDevices();
+  // Every password field that runs a KSF on submit: the KSF is made ready while the user types.
+  prepareOnFocus('login-password', 'reauth-password', 'confirm-password', 'register-password', 'change-current', 'change-new', 'forgot-new');
   // The banner names the client the server registered for this request (fetched while the
   // wasm loads), never the link's own client_name.
   const banner = authRequest ? bannerClientName() : null;

@@ -4,7 +4,7 @@ import { api } from './api.js';
 import { finalize } from './consent.js';
 import { mem, setUser, signedOut, unlock } from './custody.js';
 import { requireEmail, requirePassword } from './fields.js';
-import { opaqueLogin, prepareOnFocus } from './opaque.js';
+import { opaqueLogin } from './opaque.js';
 import { passkeysAvailable } from './passkeys.js';
 import { showRecovery } from './recovery.js';
 import { authRequest } from './request.js';
@@ -53,7 +53,6 @@ export async function signOut(path) {
 }
 
 export function wireSignIn() {
-  prepareOnFocus('login-password', 'reauth-password', 'confirm-password', 'register-password');
   onSubmit('login-form', 'login-submit', () => {
     const email = requireEmail('login-email');
     return signIn(email, requirePassword('login-password'));
